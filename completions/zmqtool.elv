@@ -1,0 +1,129 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[zmqtool] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'zmqtool'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'zmqtool'= {
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand broker 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+            cand worker 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
+            cand client 'Send one request to SERVICE and print the reply, one frame per line'
+            cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;broker'= {
+            cand --bind 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)'
+            cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
+            cand --liveness 'Heartbeats a worker may miss before it is purged'
+            cand --service-ttl 'How long a service with no workers (and its queued requests) is kept'
+            cand --max-queue 'Requests queued per service; further requests are dropped and logged'
+            cand --max-msg-size 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;worker'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --heartbeat 'Heartbeat interval; must match the broker''s'
+            cand --reconnect 'Pause before reconnecting to a broker that went silent'
+            cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;client'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --timeout 'How long each attempt waits for a reply'
+            cand --retries 'Attempts in all before giving up'
+            cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;completions'= {
+            cand --dir 'Write the scripts for every shell into DIR instead (what fills completions/)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;man'= {
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;help'= {
+            cand broker 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+            cand worker 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
+            cand client 'Send one request to SERVICE and print the reply, one frame per line'
+            cand completions 'Print a shell completion script, or write all of them to a directory'
+            cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;help;broker'= {
+        }
+        &'zmqtool;help;worker'= {
+        }
+        &'zmqtool;help;client'= {
+        }
+        &'zmqtool;help;completions'= {
+        }
+        &'zmqtool;help;man'= {
+        }
+        &'zmqtool;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,83 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_zmqtool_global_optspecs
+    string join \n v/verbose q/quiet json h/help V/version
+end
+
+function __fish_zmqtool_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_zmqtool_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_zmqtool_using_subcommand
+    set -l cmd (__fish_zmqtool_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -s h -l help -d 'Print help'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "client" -d 'Send one request to SERVICE and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l bind -d 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l heartbeat -d 'Heartbeat interval, both ways; workers must use the same' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l liveness -d 'Heartbeats a worker may miss before it is purged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l service-ttl -d 'How long a service with no workers (and its queued requests) is kept' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue -d 'Requests queued per service; further requests are dropped and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-msg-size -d 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l heartbeat -d 'Heartbeat interval; must match the broker\'s' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l reconnect -d 'Pause before reconnecting to a broker that went silent' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l timeout -d 'How long each attempt waits for a reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l retries -d 'Attempts in all before giving up' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead (what fills completions/)' -r -F
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s h -l help -d 'Print help'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "client" -d 'Send one request to SERVICE and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

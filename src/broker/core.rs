@@ -1,0 +1,817 @@
+//! The broker as a pure state machine: `(now, identity, frames)` in, messages and events out.
+//!
+//! It owns workers, services and queued requests, and no socket, thread or clock. The driver
+//! calls [`Broker::handle`] for each message from the ROUTER socket and [`Broker::tick`] at
+//! [`Broker::next_deadline`]; both append to an [`Output`] whose messages it sends and whose
+//! events it logs.
+//!
+//! Where the reference broker (zguide `mdbroker.c`) is wrong, this one follows the RFCs:
+//! - every worker, idle or busy, is heartbeated and expires after `liveness` silent
+//!   intervals, and the purge scans them all, not up to the first live one;
+//! - a worker that dies holding a request has that request requeued, once, at the head of
+//!   its service's queue (a request that kills two workers is dropped);
+//! - a reply must be addressed to the client whose request the worker holds;
+//! - a service with no workers is removed after `service_ttl`, with its queue, so MMI stops
+//!   reporting dead services and requests for absent services expire (7/MDP "SHOULD expire");
+//! - `mmi.` is checked on the READY's service name, and MMI lookups create no service;
+//! - malformed input is dropped with a reason; it never creates state.
+//!
+//! MDP/0.1 and 0.2 peers share the socket: each worker and each request remember their
+//! version. A 0.2 worker's PARTIALs go to a 0.2 client as they come, and are gathered into
+//! one REPLY (up to `max_msg_size` bytes) for a 0.1 client.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use crate::heartbeat::RateCheck;
+use crate::mdp::{
+    ClientReply, ClientRequest, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
+    WorkerMsg, mmi,
+};
+
+/// The broker's settings (the `zmqtool broker` flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Interval between heartbeats, both ways.
+    pub heartbeat: Duration,
+    /// Heartbeats a worker may miss before it is considered dead.
+    pub liveness: u32,
+    /// How long a service with no workers is kept (with its queue) before removal.
+    pub service_ttl: Duration,
+    /// Requests queued per service; beyond it, new requests are dropped.
+    pub max_queue: usize,
+    /// Largest message accepted, and the bound on PARTIALs gathered for a 0.1 client.
+    pub max_msg_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            heartbeat: Duration::from_millis(2500),
+            liveness: 3,
+            service_ttl: Duration::from_secs(30),
+            max_queue: 100_000,
+            max_msg_size: 16 << 20,
+        }
+    }
+}
+
+impl Config {
+    /// How long a worker may stay silent before it is purged.
+    pub fn expiry(&self) -> Duration {
+        self.heartbeat * self.liveness
+    }
+}
+
+/// A peer's ROUTER identity: the envelope, kept apart from the message.
+#[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct Identity(pub Vec<u8>);
+
+impl fmt::Display for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if crate::mdp::is_text(&self.0) && !self.0.is_empty() {
+            f.write_str(&String::from_utf8_lossy(&self.0))
+        } else {
+            write!(f, "0x{}", crate::mdp::hex(&self.0))
+        }
+    }
+}
+
+/// A message for the driver to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outgoing {
+    ToClient {
+        to: Identity,
+        version: Version,
+        reply: ClientReply,
+    },
+    ToWorker {
+        to: Identity,
+        version: Version,
+        msg: WorkerMsg,
+    },
+}
+
+impl Outgoing {
+    /// The frames for a ROUTER socket: identity first.
+    pub fn into_frames(self) -> Result<Vec<Frame>, ProtocolError> {
+        let (to, mut frames) = match self {
+            Outgoing::ToClient { to, version, reply } => (to, reply.to_frames(version)?),
+            Outgoing::ToWorker { to, version, msg } => (to, msg.to_frames(version)?),
+        };
+        frames.insert(0, to.0);
+        Ok(frames)
+    }
+
+    pub fn to(&self) -> &Identity {
+        match self {
+            Outgoing::ToClient { to, .. } | Outgoing::ToWorker { to, .. } => to,
+        }
+    }
+}
+
+/// Why a worker was sent DISCONNECT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvictReason {
+    SecondReady,
+    ReservedName,
+    NotRegistered(&'static str),
+    Unexpected(&'static str),
+    ReplyWhileIdle,
+    WrongClient,
+    VersionChanged,
+}
+
+impl fmt::Display for EvictReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EvictReason::SecondReady => f.write_str("sent a second READY"),
+            EvictReason::ReservedName => f.write_str("tried to register an mmi. service"),
+            EvictReason::NotRegistered(cmd) => write!(f, "sent {cmd} before READY"),
+            EvictReason::Unexpected(cmd) => write!(f, "sent {cmd}, which workers never send"),
+            EvictReason::ReplyWhileIdle => f.write_str("replied while holding no request"),
+            EvictReason::WrongClient => {
+                f.write_str("replied to a client whose request it does not hold")
+            }
+            EvictReason::VersionChanged => f.write_str("changed protocol version"),
+        }
+    }
+}
+
+/// Why a request was dropped without a reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LossReason {
+    QueueFull(usize),
+    SecondDeath,
+    ServiceExpired,
+    GatherOverflow(usize),
+}
+
+impl fmt::Display for LossReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LossReason::QueueFull(max) => write!(f, "queue full ({max} requests, --max-queue)"),
+            LossReason::SecondDeath => f.write_str("a second worker died holding it"),
+            LossReason::ServiceExpired => f.write_str("no worker came within --service-ttl"),
+            LossReason::GatherOverflow(max) => write!(
+                f,
+                "PARTIALs for an MDP/0.1 client exceed {max} bytes (--max-msg-size)"
+            ),
+        }
+    }
+}
+
+/// What happened, for the driver's log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    WorkerReady {
+        worker: Identity,
+        service: Printable,
+        version: Version,
+    },
+    WorkerLeft {
+        worker: Identity,
+        service: Printable,
+    },
+    WorkerExpired {
+        worker: Identity,
+        service: Printable,
+        silent: Duration,
+    },
+    WorkerEvicted {
+        worker: Identity,
+        reason: EvictReason,
+    },
+    Malformed {
+        peer: Identity,
+        error: ProtocolError,
+    },
+    Requeued {
+        service: Printable,
+        client: Identity,
+    },
+    RequestLost {
+        service: Printable,
+        client: Identity,
+        reason: LossReason,
+    },
+    ServiceRemoved {
+        service: Printable,
+        dropped: usize,
+    },
+    HeartbeatMismatch {
+        worker: Identity,
+        observed: Duration,
+        expected: Duration,
+    },
+    Shutdown {
+        workers: usize,
+    },
+}
+
+/// How loud an event is: warnings show by default, information with `-v`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Warn,
+    Info,
+}
+
+impl Event {
+    pub fn level(&self) -> Level {
+        match self {
+            Event::RequestLost { .. } | Event::HeartbeatMismatch { .. } => Level::Warn,
+            _ => Level::Info,
+        }
+    }
+}
+
+impl fmt::Display for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = humantime::format_duration;
+        match self {
+            Event::WorkerReady {
+                worker,
+                service,
+                version,
+            } => write!(f, "worker {worker} ready for {service} ({version})"),
+            Event::WorkerLeft { worker, service } => {
+                write!(f, "worker {worker} of {service} disconnected")
+            }
+            Event::WorkerExpired {
+                worker,
+                service,
+                silent,
+            } => write!(
+                f,
+                "worker {worker} of {service} expired: silent for {}",
+                d(round_ms(*silent))
+            ),
+            Event::WorkerEvicted { worker, reason } => {
+                write!(f, "worker {worker} sent DISCONNECT: it {reason}")
+            }
+            Event::Malformed { peer, error } => {
+                write!(f, "dropped a malformed message from {peer}: {error}")
+            }
+            Event::Requeued { service, client } => write!(
+                f,
+                "request from {client} for {service} requeued: its worker died"
+            ),
+            Event::RequestLost {
+                service,
+                client,
+                reason,
+            } => write!(f, "request from {client} for {service} dropped: {reason}"),
+            Event::ServiceRemoved { service, dropped } => write!(
+                f,
+                "service {service} removed: no workers for --service-ttl ({dropped} queued requests dropped)"
+            ),
+            Event::HeartbeatMismatch {
+                worker,
+                observed,
+                expected,
+            } => write!(
+                f,
+                "worker {worker} heartbeats every {} but the broker expects {} (--heartbeat must match on both)",
+                d(round_ms(*observed)),
+                d(round_ms(*expected))
+            ),
+            Event::Shutdown { workers } => {
+                write!(f, "shutting down: DISCONNECT sent to {workers} workers")
+            }
+        }
+    }
+}
+
+fn round_ms(d: Duration) -> Duration {
+    Duration::from_millis(d.as_millis() as u64)
+}
+
+/// What one call into the broker produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub sends: Vec<Outgoing>,
+    pub events: Vec<Event>,
+}
+
+impl Output {
+    pub fn clear(&mut self) {
+        self.sends.clear();
+        self.events.clear();
+    }
+}
+
+/// A client request waiting for, or held by, a worker.
+#[derive(Debug, Clone)]
+struct Pending {
+    client: Identity,
+    version: Version,
+    body: Vec<Frame>,
+    /// Already requeued once after its worker died.
+    redelivered: bool,
+}
+
+/// PARTIAL bodies held for a 0.1 client, which can take only one REPLY.
+#[derive(Debug)]
+enum Gathered {
+    Frames { frames: Vec<Frame>, bytes: usize },
+    Overflowed,
+}
+
+#[derive(Debug)]
+struct Job {
+    request: Pending,
+    gathered: Gathered,
+}
+
+#[derive(Debug)]
+struct Worker {
+    service: Frame,
+    version: Version,
+    last_seen: Instant,
+    job: Option<Job>,
+    rate: RateCheck,
+}
+
+#[derive(Debug)]
+struct Service {
+    /// Idle workers, least recently used first.
+    idle: VecDeque<Identity>,
+    requests: VecDeque<Pending>,
+    workers: usize,
+    /// Since when this service has had no workers.
+    empty_since: Option<Instant>,
+}
+
+impl Service {
+    fn new(now: Instant) -> Service {
+        Service {
+            idle: VecDeque::new(),
+            requests: VecDeque::new(),
+            workers: 0,
+            empty_since: Some(now),
+        }
+    }
+}
+
+/// The Majordomo broker state machine.
+#[derive(Debug)]
+pub struct Broker {
+    cfg: Config,
+    workers: HashMap<Identity, Worker>,
+    services: HashMap<Frame, Service>,
+    tick_at: Instant,
+}
+
+impl Broker {
+    pub fn new(cfg: Config, now: Instant) -> Broker {
+        Broker {
+            tick_at: now + cfg.heartbeat,
+            cfg,
+            workers: HashMap::new(),
+            services: HashMap::new(),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// When [`Broker::tick`] next has work to do.
+    pub fn next_deadline(&self) -> Instant {
+        self.tick_at
+    }
+
+    /// Takes one message that arrived from `from` on the ROUTER socket.
+    pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
+        match Inbound::parse(frames) {
+            Err(error) => out.events.push(Event::Malformed { peer: from, error }),
+            Ok(Inbound::Client(version, request)) => {
+                self.on_request(now, from, version, request, out)
+            }
+            Ok(Inbound::Worker(version, msg)) => self.on_worker(now, from, version, msg, out),
+        }
+    }
+
+    /// Purges dead workers, removes expired services and heartbeats every worker, once per
+    /// heartbeat interval.
+    pub fn tick(&mut self, now: Instant, out: &mut Output) {
+        if now < self.tick_at {
+            return;
+        }
+        self.tick_at = now + self.cfg.heartbeat;
+        self.purge(now, out);
+        self.remove_expired_services(now, out);
+        for (id, worker) in &self.workers {
+            out.sends.push(Outgoing::ToWorker {
+                to: id.clone(),
+                version: worker.version,
+                msg: WorkerMsg::Heartbeat,
+            });
+        }
+    }
+
+    /// Sends DISCONNECT to every worker and forgets them all.
+    pub fn shutdown(&mut self, out: &mut Output) {
+        out.events.push(Event::Shutdown {
+            workers: self.workers.len(),
+        });
+        for (id, worker) in self.workers.drain() {
+            out.sends.push(Outgoing::ToWorker {
+                to: id,
+                version: worker.version,
+                msg: WorkerMsg::Disconnect,
+            });
+        }
+        self.services.clear();
+    }
+
+    /// Services sorted by name, with idle and busy workers and queue depth.
+    pub fn services(&self) -> Vec<mmi::ServiceStatus> {
+        let mut list: Vec<mmi::ServiceStatus> = self
+            .services
+            .iter()
+            .map(|(name, service)| mmi::ServiceStatus {
+                name: name.clone(),
+                idle: service.idle.len(),
+                busy: service.workers - service.idle.len(),
+                queued: service.requests.len(),
+            })
+            .collect();
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        list
+    }
+
+    /// True when `service` has at least one live worker.
+    pub fn has_workers(&self, service: &[u8]) -> bool {
+        self.services.get(service).is_some_and(|s| s.workers > 0)
+    }
+
+    fn on_request(
+        &mut self,
+        now: Instant,
+        client: Identity,
+        version: Version,
+        request: ClientRequest,
+        out: &mut Output,
+    ) {
+        if mmi::is_mmi(&request.service) {
+            let body = super::mmi::answer(self, &request.service, request.body);
+            out.sends.push(Outgoing::ToClient {
+                to: client,
+                version,
+                reply: ClientReply::last(request.service, body),
+            });
+            return;
+        }
+        let max_queue = self.cfg.max_queue;
+        let service = self
+            .services
+            .entry(request.service.clone())
+            .or_insert_with(|| Service::new(now));
+        if service.requests.len() >= max_queue {
+            out.events.push(Event::RequestLost {
+                service: Printable::of(&request.service),
+                client,
+                reason: LossReason::QueueFull(max_queue),
+            });
+            return;
+        }
+        service.requests.push_back(Pending {
+            client,
+            version,
+            body: request.body,
+            redelivered: false,
+        });
+        self.dispatch(now, &request.service, out);
+    }
+
+    fn on_worker(
+        &mut self,
+        now: Instant,
+        id: Identity,
+        version: Version,
+        msg: WorkerMsg,
+        out: &mut Output,
+    ) {
+        let Some(worker) = self.workers.get_mut(&id) else {
+            self.on_stranger(now, id, version, msg, out);
+            return;
+        };
+        if matches!(msg, WorkerMsg::Disconnect) {
+            let service = Printable::of(&worker.service);
+            self.remove_worker(now, &id, out);
+            out.events.push(Event::WorkerLeft {
+                worker: id,
+                service,
+            });
+            return;
+        }
+        // Every command but DISCONNECT counts as a heartbeat.
+        worker.last_seen = now;
+        if worker.version != version {
+            return self.evict(now, id, EvictReason::VersionChanged, out);
+        }
+        match msg {
+            WorkerMsg::Heartbeat => {
+                if let Some(observed) = worker.rate.heartbeat(now, self.cfg.heartbeat) {
+                    out.events.push(Event::HeartbeatMismatch {
+                        worker: id.clone(),
+                        observed,
+                        expected: self.cfg.heartbeat,
+                    });
+                }
+            }
+            WorkerMsg::Partial { client, body } => {
+                worker.rate.traffic();
+                self.on_reply(now, id, client, ReplyKind::Partial, body, out)
+            }
+            WorkerMsg::Final { client, body } => {
+                worker.rate.traffic();
+                self.on_reply(now, id, client, ReplyKind::Final, body, out)
+            }
+            WorkerMsg::Ready { .. } => self.evict(now, id, EvictReason::SecondReady, out),
+            WorkerMsg::Request { .. } => {
+                self.evict(now, id, EvictReason::Unexpected("REQUEST"), out)
+            }
+            WorkerMsg::Disconnect => unreachable!("handled above"),
+        }
+    }
+
+    /// A worker command from an identity that is not a registered worker.
+    fn on_stranger(
+        &mut self,
+        now: Instant,
+        id: Identity,
+        version: Version,
+        msg: WorkerMsg,
+        out: &mut Output,
+    ) {
+        let service = match msg {
+            WorkerMsg::Ready { service } => service,
+            WorkerMsg::Disconnect => return,
+            other => {
+                return self.disconnect_stranger(
+                    id,
+                    version,
+                    EvictReason::NotRegistered(other.name()),
+                    out,
+                );
+            }
+        };
+        if mmi::is_mmi(&service) {
+            return self.disconnect_stranger(id, version, EvictReason::ReservedName, out);
+        }
+        out.events.push(Event::WorkerReady {
+            worker: id.clone(),
+            service: Printable::of(&service),
+            version,
+        });
+        let entry = self
+            .services
+            .entry(service.clone())
+            .or_insert_with(|| Service::new(now));
+        entry.workers += 1;
+        entry.empty_since = None;
+        entry.idle.push_back(id.clone());
+        self.workers.insert(
+            id,
+            Worker {
+                service: service.clone(),
+                version,
+                last_seen: now,
+                job: None,
+                rate: RateCheck::default(),
+            },
+        );
+        self.dispatch(now, &service, out);
+    }
+
+    fn disconnect_stranger(
+        &mut self,
+        id: Identity,
+        version: Version,
+        reason: EvictReason,
+        out: &mut Output,
+    ) {
+        out.sends.push(Outgoing::ToWorker {
+            to: id.clone(),
+            version,
+            msg: WorkerMsg::Disconnect,
+        });
+        out.events.push(Event::WorkerEvicted { worker: id, reason });
+    }
+
+    fn on_reply(
+        &mut self,
+        now: Instant,
+        id: Identity,
+        client: Frame,
+        kind: ReplyKind,
+        body: Vec<Frame>,
+        out: &mut Output,
+    ) {
+        let Some(worker) = self.workers.get_mut(&id) else {
+            return;
+        };
+        let Some(job) = worker.job.as_mut() else {
+            return self.evict(now, id, EvictReason::ReplyWhileIdle, out);
+        };
+        if job.request.client.0 != client {
+            return self.evict(now, id, EvictReason::WrongClient, out);
+        }
+        let service = worker.service.clone();
+        let to = job.request.client.clone();
+        let version = job.request.version;
+        let max = self.cfg.max_msg_size;
+        match (version, kind) {
+            (Version::V02, _) => out.sends.push(Outgoing::ToClient {
+                to,
+                version,
+                reply: ClientReply {
+                    kind,
+                    service: service.clone(),
+                    body,
+                },
+            }),
+            (Version::V01, ReplyKind::Partial) => gather(&mut job.gathered, body, max),
+            (Version::V01, ReplyKind::Final) => {
+                gather(&mut job.gathered, body, max);
+                match std::mem::replace(&mut job.gathered, Gathered::Overflowed) {
+                    Gathered::Frames { frames, .. } => out.sends.push(Outgoing::ToClient {
+                        to,
+                        version,
+                        reply: ClientReply::last(service.clone(), frames),
+                    }),
+                    Gathered::Overflowed => out.events.push(Event::RequestLost {
+                        service: Printable::of(&service),
+                        client: to,
+                        reason: LossReason::GatherOverflow(max),
+                    }),
+                }
+            }
+        }
+        if kind == ReplyKind::Final {
+            worker.job = None;
+            if let Some(entry) = self.services.get_mut(&service) {
+                entry.idle.push_back(id);
+            }
+            self.dispatch(now, &service, out);
+        }
+    }
+
+    /// Sends DISCONNECT to a registered worker, forgets it and requeues what it held.
+    fn evict(&mut self, now: Instant, id: Identity, reason: EvictReason, out: &mut Output) {
+        if let Some(worker) = self.workers.get(&id) {
+            out.sends.push(Outgoing::ToWorker {
+                to: id.clone(),
+                version: worker.version,
+                msg: WorkerMsg::Disconnect,
+            });
+        }
+        self.remove_worker(now, &id, out);
+        out.events.push(Event::WorkerEvicted { worker: id, reason });
+    }
+
+    /// Forgets a worker; a request it held goes back to the head of its service's queue.
+    fn remove_worker(&mut self, now: Instant, id: &Identity, out: &mut Output) {
+        let Some(worker) = self.workers.remove(id) else {
+            return;
+        };
+        let Some(service) = self.services.get_mut(&worker.service) else {
+            return;
+        };
+        service.workers -= 1;
+        if worker.job.is_none() {
+            service.idle.retain(|idle| idle != id);
+        }
+        if service.workers == 0 {
+            service.empty_since = Some(now);
+        }
+        let Some(job) = worker.job else {
+            return;
+        };
+        let name = Printable::of(&worker.service);
+        let mut request = job.request;
+        if request.redelivered {
+            out.events.push(Event::RequestLost {
+                service: name,
+                client: request.client,
+                reason: LossReason::SecondDeath,
+            });
+            return;
+        }
+        request.redelivered = true;
+        out.events.push(Event::Requeued {
+            service: name,
+            client: request.client.clone(),
+        });
+        service.requests.push_front(request);
+        self.dispatch(now, &worker.service, out);
+    }
+
+    /// Pairs the service's idle workers (least recently used first) with its queued requests.
+    fn dispatch(&mut self, now: Instant, name: &[u8], out: &mut Output) {
+        let expiry = self.cfg.expiry();
+        loop {
+            let Some(service) = self.services.get_mut(name) else {
+                return;
+            };
+            if service.requests.is_empty() {
+                return;
+            }
+            let Some(id) = service.idle.pop_front() else {
+                return;
+            };
+            let Some(worker) = self.workers.get_mut(&id) else {
+                continue;
+            };
+            if now.duration_since(worker.last_seen) >= expiry {
+                // Dead but not yet purged: purge it now rather than lose a request to it.
+                service.idle.push_front(id.clone());
+                self.expire(now, id, out);
+                continue;
+            }
+            let Some(request) = service.requests.pop_front() else {
+                return;
+            };
+            out.sends.push(Outgoing::ToWorker {
+                to: id,
+                version: worker.version,
+                msg: WorkerMsg::Request {
+                    client: request.client.0.clone(),
+                    body: request.body.clone(),
+                },
+            });
+            worker.job = Some(Job {
+                request,
+                gathered: Gathered::Frames {
+                    frames: Vec::new(),
+                    bytes: 0,
+                },
+            });
+        }
+    }
+
+    fn expire(&mut self, now: Instant, id: Identity, out: &mut Output) {
+        let Some(worker) = self.workers.get(&id) else {
+            return;
+        };
+        out.events.push(Event::WorkerExpired {
+            worker: id.clone(),
+            service: Printable::of(&worker.service),
+            silent: now.duration_since(worker.last_seen),
+        });
+        self.remove_worker(now, &id, out);
+    }
+
+    /// Purges every worker silent for `liveness` heartbeats, idle or busy.
+    fn purge(&mut self, now: Instant, out: &mut Output) {
+        let expiry = self.cfg.expiry();
+        let mut dead: Vec<Identity> = self
+            .workers
+            .iter()
+            .filter(|(_, w)| now.duration_since(w.last_seen) >= expiry)
+            .map(|(id, _)| id.clone())
+            .collect();
+        dead.sort();
+        for id in dead {
+            self.expire(now, id, out);
+        }
+    }
+
+    fn remove_expired_services(&mut self, now: Instant, out: &mut Output) {
+        let ttl = self.cfg.service_ttl;
+        let mut expired: Vec<Frame> = self
+            .services
+            .iter()
+            .filter(|(_, s)| s.empty_since.is_some_and(|t| now.duration_since(t) >= ttl))
+            .map(|(name, _)| name.clone())
+            .collect();
+        expired.sort();
+        for name in expired {
+            if let Some(service) = self.services.remove(&name) {
+                out.events.push(Event::ServiceRemoved {
+                    service: Printable::of(&name),
+                    dropped: service.requests.len(),
+                });
+            }
+        }
+    }
+}
+
+/// Adds a PARTIAL's body to what is gathered for a 0.1 client, within `max` bytes.
+fn gather(gathered: &mut Gathered, body: Vec<Frame>, max: usize) {
+    if let Gathered::Frames { frames, bytes } = gathered {
+        *bytes += body.iter().map(Vec::len).sum::<usize>();
+        if *bytes > max {
+            *gathered = Gathered::Overflowed;
+        } else {
+            frames.extend(body);
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "core_tests.rs"]
+mod tests;

@@ -1,0 +1,736 @@
+//! Unit tests of the broker core, driven with an injected clock.
+
+use super::*;
+use crate::mdp::frames;
+
+const HB: Duration = Duration::from_millis(2500);
+
+struct Harness {
+    broker: Broker,
+    now: Instant,
+    events: Vec<Event>,
+}
+
+fn id(name: &str) -> Identity {
+    Identity(name.as_bytes().to_vec())
+}
+
+impl Harness {
+    fn new() -> Harness {
+        Harness::with(Config::default())
+    }
+
+    fn with(cfg: Config) -> Harness {
+        let now = Instant::now();
+        Harness {
+            broker: Broker::new(cfg, now),
+            now,
+            events: Vec::new(),
+        }
+    }
+
+    fn advance(&mut self, d: Duration) {
+        self.now += d;
+    }
+
+    fn send(&mut self, from: &str, parts: Vec<Frame>) -> Vec<Outgoing> {
+        let mut out = Output::default();
+        self.broker.handle(self.now, id(from), parts, &mut out);
+        self.events.extend(out.events);
+        out.sends
+    }
+
+    fn tick(&mut self) -> Vec<Outgoing> {
+        let mut out = Output::default();
+        self.broker.tick(self.now, &mut out);
+        self.events.extend(out.events);
+        out.sends
+    }
+
+    fn worker(&mut self, from: &str, version: Version, msg: WorkerMsg) -> Vec<Outgoing> {
+        self.send(from, msg.to_frames(version).unwrap())
+    }
+
+    fn ready(&mut self, worker: &str, service: &str) -> Vec<Outgoing> {
+        self.ready_v(worker, service, Version::V01)
+    }
+
+    fn ready_v(&mut self, worker: &str, service: &str, version: Version) -> Vec<Outgoing> {
+        let service = service.as_bytes().to_vec();
+        self.worker(worker, version, WorkerMsg::Ready { service })
+    }
+
+    fn request(&mut self, client: &str, service: &str, body: &str) -> Vec<Outgoing> {
+        self.request_v(client, service, body, Version::V01)
+    }
+
+    fn request_v(&mut self, client: &str, service: &str, body: &str, v: Version) -> Vec<Outgoing> {
+        let req = ClientRequest {
+            service: service.as_bytes().to_vec(),
+            body: vec![body.as_bytes().to_vec()],
+        };
+        self.send(client, req.to_frames(v))
+    }
+
+    fn reply(&mut self, worker: &str, client: &str, body: &str) -> Vec<Outgoing> {
+        self.reply_v(worker, client, body, Version::V01, ReplyKind::Final)
+    }
+
+    fn reply_v(
+        &mut self,
+        worker: &str,
+        client: &str,
+        body: &str,
+        v: Version,
+        kind: ReplyKind,
+    ) -> Vec<Outgoing> {
+        let client = client.as_bytes().to_vec();
+        let body = vec![body.as_bytes().to_vec()];
+        let msg = match kind {
+            ReplyKind::Partial => WorkerMsg::Partial { client, body },
+            ReplyKind::Final => WorkerMsg::Final { client, body },
+        };
+        self.worker(worker, v, msg)
+    }
+
+    fn heartbeat(&mut self, worker: &str) -> Vec<Outgoing> {
+        self.worker(worker, Version::V01, WorkerMsg::Heartbeat)
+    }
+
+    fn mmi(&mut self, service: &str, body: &str) -> Vec<Frame> {
+        let sends = self.request("mmi-client", service, body);
+        match sends.as_slice() {
+            [Outgoing::ToClient { reply, .. }] => reply.body.clone(),
+            other => panic!("expected one MMI reply, got {other:?}"),
+        }
+    }
+}
+
+/// The (worker, client, body) of each REQUEST sent to a worker.
+fn requests(sends: &[Outgoing]) -> Vec<(String, String, String)> {
+    sends
+        .iter()
+        .filter_map(|o| match o {
+            Outgoing::ToWorker {
+                to,
+                msg: WorkerMsg::Request { client, body },
+                ..
+            } => Some((
+                to.to_string(),
+                String::from_utf8_lossy(client).into_owned(),
+                String::from_utf8_lossy(&body[0]).into_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+fn disconnects(sends: &[Outgoing]) -> Vec<String> {
+    sends
+        .iter()
+        .filter_map(|o| match o {
+            Outgoing::ToWorker {
+                to,
+                msg: WorkerMsg::Disconnect,
+                ..
+            } => Some(to.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn req(w: &str, c: &str, b: &str) -> (String, String, String) {
+    (w.into(), c.into(), b.into())
+}
+
+#[test]
+fn request_is_dispatched_and_reply_routed_back() {
+    let mut h = Harness::new();
+    assert!(h.ready("w1", "echo").is_empty(), "READY is never answered");
+    let sends = h.request("c1", "echo", "hello");
+    assert_eq!(requests(&sends), vec![req("w1", "c1", "hello")]);
+    // Byte-exact: what the worker sees (after its identity).
+    let frames = sends[0].clone().into_frames().unwrap();
+    assert_eq!(
+        frames,
+        crate::mdp::frames(&[b"w1", b"", b"MDPW01", b"\x02", b"c1", b"", b"hello"])
+    );
+    let sends = h.reply("w1", "c1", "hello");
+    let frames = sends[0].clone().into_frames().unwrap();
+    assert_eq!(
+        frames,
+        crate::mdp::frames(&[b"c1", b"", b"MDPC01", b"echo", b"hello"])
+    );
+}
+
+#[test]
+fn requests_queue_until_a_worker_is_ready() {
+    let mut h = Harness::new();
+    assert!(h.request("c1", "echo", "a").is_empty());
+    assert!(h.request("c2", "echo", "b").is_empty());
+    assert_eq!(h.broker.services()[0].queued, 2);
+    let sends = h.ready("w1", "echo");
+    assert_eq!(requests(&sends), vec![req("w1", "c1", "a")]);
+    let sends = h.reply("w1", "c1", "a");
+    assert_eq!(requests(&sends), vec![req("w1", "c2", "b")]);
+}
+
+#[test]
+fn workers_are_served_least_recently_used_first() {
+    let mut h = Harness::new();
+    for w in ["a", "b", "c"] {
+        h.ready(w, "svc");
+    }
+    let mut got = vec![];
+    for c in ["c1", "c2", "c3"] {
+        got.extend(requests(&h.request(c, "svc", "x")));
+    }
+    assert_eq!(
+        got.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c"]
+    );
+    // They finish in the order a, c, b: that is the new LRU order.
+    h.reply("a", "c1", "x");
+    h.reply("c", "c3", "x");
+    h.reply("b", "c2", "x");
+    let mut got = vec![];
+    for c in ["c4", "c5", "c6"] {
+        got.extend(requests(&h.request(c, "svc", "x")));
+    }
+    assert_eq!(
+        got.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(),
+        ["a", "c", "b"]
+    );
+}
+
+#[test]
+fn services_are_kept_apart() {
+    let mut h = Harness::new();
+    h.ready("w-echo", "echo");
+    h.ready("w-upper", "upper");
+    let sends = h.request("c", "upper", "x");
+    assert_eq!(requests(&sends), vec![req("w-upper", "c", "x")]);
+}
+
+/// Regression: the reference purge stopped at the first live worker in the idle list, so an
+/// expired worker queued behind a live one survived and kept receiving requests.
+#[test]
+fn purge_finds_expired_workers_behind_live_ones() {
+    let mut h = Harness::new();
+    h.ready("old-live", "svc");
+    h.advance(Duration::from_millis(10));
+    h.ready("young-dead", "svc");
+    for _ in 0..3 {
+        h.advance(HB);
+        h.heartbeat("old-live");
+        h.tick();
+    }
+    h.advance(Duration::from_millis(100));
+    h.tick();
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::WorkerExpired { worker, .. } if worker == &id("young-dead")
+    )));
+    assert_eq!(h.broker.services()[0].idle, 1);
+}
+
+#[test]
+fn busy_workers_expire_and_their_request_goes_to_another_worker_once() {
+    let mut h = Harness::new();
+    h.ready("w1", "svc");
+    h.ready("w2", "svc");
+    h.ready("w3", "svc");
+    h.request("c", "svc", "job");
+    // w1 holds the job and goes silent; w2 (and w3) keep heartbeating but w2 is busy too.
+    h.request("c-other", "svc", "other");
+    for _ in 0..3 {
+        h.advance(HB);
+        h.heartbeat("w2");
+        h.heartbeat("w3");
+        let sends = h.tick();
+        if !requests(&sends).is_empty() {
+            assert_eq!(requests(&sends), vec![req("w3", "c", "job")]);
+        }
+    }
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::Requeued { client, .. } if client == &id("c")))
+    );
+    // w3 now holds the redelivered job and dies too: the job is dropped, not redelivered again.
+    h.reply("w2", "c-other", "other");
+    for _ in 0..4 {
+        h.advance(HB);
+        h.heartbeat("w2");
+        let sends = h.tick();
+        assert!(
+            requests(&sends).is_empty(),
+            "a request is redelivered only once"
+        );
+    }
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost {
+            reason: LossReason::SecondDeath,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn disconnect_while_busy_requeues_the_request() {
+    let mut h = Harness::new();
+    h.ready("w1", "svc");
+    h.request("c", "svc", "job");
+    let sends = h.worker("w1", Version::V01, WorkerMsg::Disconnect);
+    assert!(
+        sends.is_empty(),
+        "nothing is sent after a worker's DISCONNECT"
+    );
+    let sends = h.ready("w2", "svc");
+    assert_eq!(requests(&sends), vec![req("w2", "c", "job")]);
+}
+
+#[test]
+fn dispatch_skips_a_dead_worker_not_yet_purged() {
+    let mut h = Harness::new();
+    h.ready("dead", "svc");
+    h.ready("live", "svc");
+    h.advance(HB * 3);
+    h.heartbeat("live");
+    // No tick yet: "dead" is still first in line, but it must not get the request.
+    let sends = h.request("c", "svc", "x");
+    assert_eq!(requests(&sends), vec![req("live", "c", "x")]);
+}
+
+#[test]
+fn tick_heartbeats_every_worker_idle_or_busy() {
+    let mut h = Harness::new();
+    h.ready("idle", "svc");
+    h.ready("busy", "other");
+    h.request("c", "other", "x");
+    h.advance(Duration::from_millis(100));
+    assert!(h.tick().is_empty(), "no tick before the deadline");
+    h.advance(HB);
+    let mut beats: Vec<String> = h
+        .tick()
+        .iter()
+        .filter(|o| {
+            matches!(
+                o,
+                Outgoing::ToWorker {
+                    msg: WorkerMsg::Heartbeat,
+                    ..
+                }
+            )
+        })
+        .map(|o| o.to().to_string())
+        .collect();
+    beats.sort();
+    assert_eq!(beats, ["busy", "idle"]);
+    assert!(h.broker.next_deadline() > h.now);
+}
+
+#[test]
+fn service_without_workers_is_removed_after_ttl() {
+    let cfg = Config {
+        service_ttl: Duration::from_secs(10),
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready("w1", "echo");
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"200"]));
+    h.advance(HB * 3);
+    h.tick();
+    // The worker is purged: 404 at once, though the service is still known for a while.
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"404"]));
+    assert_eq!(h.mmi("mmi.services", ""), frames(&[b"echo"]));
+    h.advance(Duration::from_secs(10));
+    h.tick();
+    assert_eq!(h.mmi("mmi.services", ""), frames(&[b""]));
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::ServiceRemoved { .. }))
+    );
+}
+
+#[test]
+fn queued_requests_for_an_absent_service_expire_with_it() {
+    let cfg = Config {
+        service_ttl: Duration::from_secs(5),
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.request("c", "nobody", "x");
+    h.advance(Duration::from_secs(6));
+    h.tick();
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::ServiceRemoved { dropped: 1, .. }))
+    );
+    assert!(requests(&h.ready("w", "nobody")).is_empty());
+}
+
+#[test]
+fn a_returning_worker_cancels_service_expiry() {
+    let cfg = Config {
+        service_ttl: Duration::from_secs(10),
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready("w1", "echo");
+    h.worker("w1", Version::V01, WorkerMsg::Disconnect);
+    h.advance(Duration::from_secs(5));
+    h.ready("w2", "echo");
+    h.advance(Duration::from_secs(6));
+    h.heartbeat("w2");
+    h.tick();
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"200"]));
+}
+
+#[test]
+fn mmi_service_reports_presence_and_creates_nothing() {
+    let mut h = Harness::new();
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"404"]));
+    assert!(
+        h.broker.services().is_empty(),
+        "a lookup must not create a service"
+    );
+    h.ready("w1", "echo");
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"200"]));
+    // A busy worker is still present.
+    h.request("c", "echo", "x");
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"200"]));
+}
+
+#[test]
+fn mmi_replies_keep_the_request_service_and_version() {
+    let mut h = Harness::new();
+    let sends = h.request_v("c", "mmi.service", "echo", Version::V02);
+    let frames = sends[0].clone().into_frames().unwrap();
+    assert_eq!(
+        frames,
+        crate::mdp::frames(&[b"c", b"MDPC02", b"\x03", b"mmi.service", b"404"])
+    );
+}
+
+#[test]
+fn mmi_service_reads_the_last_body_frame() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    let req = ClientRequest {
+        service: mmi::SERVICE.to_vec(),
+        body: frames(&[b"tag", b"echo"]),
+    };
+    let sends = h.send("c", req.to_frames(Version::V01));
+    let Outgoing::ToClient { reply, .. } = &sends[0] else {
+        panic!("expected a reply")
+    };
+    assert_eq!(reply.body, frames(&[b"tag", b"200"]));
+}
+
+#[test]
+fn mmi_services_and_workers_list_what_is_there() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    h.ready("w2", "echo");
+    h.ready("w3", "upper");
+    h.request("c", "echo", "x");
+    h.request("c", "queued-only", "x");
+    assert_eq!(
+        h.mmi("mmi.services", ""),
+        frames(&[b"echo", b"queued-only", b"upper"])
+    );
+    assert_eq!(
+        h.mmi("mmi.workers", ""),
+        frames(&[
+            b"echo idle=1 busy=1 queued=0",
+            b"queued-only idle=0 busy=0 queued=1",
+            b"upper idle=1 busy=0 queued=0",
+        ])
+    );
+}
+
+#[test]
+fn unknown_mmi_names_get_501() {
+    let mut h = Harness::new();
+    assert_eq!(h.mmi("mmi.nonsense", "x"), frames(&[b"501"]));
+    assert!(h.broker.services().is_empty());
+}
+
+#[test]
+fn workers_may_not_register_mmi_names() {
+    let mut h = Harness::new();
+    let sends = h.ready("evil", "mmi.service");
+    assert_eq!(disconnects(&sends), ["evil"]);
+    assert!(h.broker.services().is_empty());
+    assert_eq!(h.mmi("mmi.service", "mmi.service"), frames(&[b"404"]));
+}
+
+#[test]
+fn second_ready_is_answered_with_disconnect() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    let sends = h.ready("w1", "echo");
+    assert_eq!(disconnects(&sends), ["w1"]);
+    assert_eq!(h.mmi("mmi.service", "echo"), frames(&[b"404"]));
+}
+
+#[test]
+fn commands_from_unregistered_peers_get_disconnect() {
+    let mut h = Harness::new();
+    assert_eq!(disconnects(&h.heartbeat("stranger")), ["stranger"]);
+    assert_eq!(disconnects(&h.reply("stranger", "c", "x")), ["stranger"]);
+    // DISCONNECT from a stranger is silently ignored.
+    assert!(
+        h.worker("stranger", Version::V01, WorkerMsg::Disconnect)
+            .is_empty()
+    );
+    assert!(h.broker.services().is_empty());
+}
+
+#[test]
+fn unexpected_commands_from_workers_get_disconnect() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    let sends = h.worker(
+        "w1",
+        Version::V01,
+        WorkerMsg::Request {
+            client: b"c".to_vec(),
+            body: frames(&[b"x"]),
+        },
+    );
+    assert_eq!(disconnects(&sends), ["w1"]);
+    h.ready("w2", "echo");
+    assert_eq!(
+        disconnects(&h.reply("w2", "c", "x")),
+        ["w2"],
+        "reply while idle"
+    );
+}
+
+/// Regression: the reference broker forwarded any REPLY to whatever client it named.
+#[test]
+fn reply_to_another_client_is_refused_and_the_request_requeued() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    h.request("victim", "echo", "job");
+    let sends = h.reply("w1", "someone-else", "forged");
+    assert_eq!(disconnects(&sends), ["w1"]);
+    assert!(!sends.iter().any(|o| matches!(o, Outgoing::ToClient { .. })));
+    let sends = h.ready("w2", "echo");
+    assert_eq!(requests(&sends), vec![req("w2", "victim", "job")]);
+}
+
+#[test]
+fn malformed_messages_are_dropped_without_state() {
+    let mut h = Harness::new();
+    h.ready("w1", "echo");
+    let garbage: Vec<Vec<Frame>> = vec![
+        vec![],
+        frames(&[b""]),
+        frames(&[b"hello"]),
+        frames(&[b"", b"MDPC01"]),
+        frames(&[b"", b"MDPC01", b"echo"]),
+        frames(&[b"", b"MDPW01", b"\x09"]),
+        frames(&[b"", b"MDPW01", b"\x01"]),
+        frames(&[b"", b"MDPW01", b"\x01", b""]),
+        frames(&[b"MDPW02", b"\x01", b"svc", b"extra"]),
+        frames(&[b"MDPC02", b"\x02", b"echo", b"x"]),
+        frames(&[b"", b"MDPW01", b"\x03", b"c", b"notempty", b"x"]),
+    ];
+    let n = garbage.len();
+    for (i, g) in garbage.into_iter().enumerate() {
+        let sends = h.send(&format!("peer{i}"), g);
+        assert!(sends.is_empty());
+    }
+    assert_eq!(
+        h.events
+            .iter()
+            .filter(|e| matches!(e, Event::Malformed { .. }))
+            .count(),
+        n
+    );
+    assert_eq!(h.broker.services().len(), 1);
+    // The broker still serves.
+    assert_eq!(requests(&h.request("c", "echo", "x")).len(), 1);
+}
+
+#[test]
+fn queue_is_bounded_per_service() {
+    let cfg = Config {
+        max_queue: 2,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    for c in ["c1", "c2", "c3"] {
+        h.request(c, "svc", "x");
+    }
+    assert_eq!(h.broker.services()[0].queued, 2);
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost { reason: LossReason::QueueFull(2), client, .. } if client == &id("c3")
+    )));
+}
+
+#[test]
+fn v02_partials_reach_a_v02_client_in_order_then_final() {
+    let mut h = Harness::new();
+    h.ready_v("w", "svc", Version::V02);
+    let sends = h.request_v("c", "svc", "q", Version::V02);
+    assert_eq!(
+        sends[0].clone().into_frames().unwrap(),
+        frames(&[b"w", b"MDPW02", b"\x02", b"c", b"", b"q"])
+    );
+    let mut wire = vec![];
+    for (body, kind) in [
+        ("1", ReplyKind::Partial),
+        ("2", ReplyKind::Partial),
+        ("3", ReplyKind::Final),
+    ] {
+        for o in h.reply_v("w", "c", body, Version::V02, kind) {
+            wire.push(o.into_frames().unwrap());
+        }
+    }
+    assert_eq!(
+        wire,
+        vec![
+            frames(&[b"c", b"MDPC02", b"\x02", b"svc", b"1"]),
+            frames(&[b"c", b"MDPC02", b"\x02", b"svc", b"2"]),
+            frames(&[b"c", b"MDPC02", b"\x03", b"svc", b"3"]),
+        ]
+    );
+}
+
+#[test]
+fn v01_worker_reply_reaches_a_v02_client_as_final() {
+    let mut h = Harness::new();
+    h.ready_v("w", "svc", Version::V01);
+    h.request_v("c", "svc", "q", Version::V02);
+    let sends = h.reply("w", "c", "answer");
+    assert_eq!(
+        sends[0].clone().into_frames().unwrap(),
+        frames(&[b"c", b"MDPC02", b"\x03", b"svc", b"answer"])
+    );
+}
+
+#[test]
+fn v02_partials_for_a_v01_client_are_gathered_into_one_reply() {
+    let mut h = Harness::new();
+    h.ready_v("w", "svc", Version::V02);
+    h.request_v("c", "svc", "q", Version::V01);
+    assert!(
+        h.reply_v("w", "c", "1", Version::V02, ReplyKind::Partial)
+            .is_empty()
+    );
+    assert!(
+        h.reply_v("w", "c", "2", Version::V02, ReplyKind::Partial)
+            .is_empty()
+    );
+    let sends = h.reply_v("w", "c", "3", Version::V02, ReplyKind::Final);
+    assert_eq!(
+        sends[0].clone().into_frames().unwrap(),
+        frames(&[b"c", b"", b"MDPC01", b"svc", b"1", b"2", b"3"])
+    );
+}
+
+#[test]
+fn gathered_partials_are_bounded_by_max_msg_size() {
+    let cfg = Config {
+        max_msg_size: 4,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready_v("w", "svc", Version::V02);
+    h.request_v("c", "svc", "q", Version::V01);
+    h.reply_v("w", "c", "123", Version::V02, ReplyKind::Partial);
+    h.reply_v("w", "c", "456", Version::V02, ReplyKind::Partial);
+    let sends = h.reply_v("w", "c", "7", Version::V02, ReplyKind::Final);
+    assert!(!sends.iter().any(|o| matches!(o, Outgoing::ToClient { .. })));
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost {
+            reason: LossReason::GatherOverflow(4),
+            ..
+        }
+    )));
+    // The worker is idle again and serves the next request.
+    assert_eq!(
+        requests(&h.request_v("c", "svc", "q", Version::V01)).len(),
+        1
+    );
+}
+
+#[test]
+fn a_worker_may_not_switch_versions() {
+    let mut h = Harness::new();
+    h.ready_v("w", "svc", Version::V01);
+    let sends = h.worker("w", Version::V02, WorkerMsg::Heartbeat);
+    assert_eq!(disconnects(&sends), ["w"]);
+    // The DISCONNECT goes out in the version the worker registered with.
+    assert_eq!(
+        sends[0].clone().into_frames().unwrap(),
+        frames(&[b"w", b"", b"MDPW01", b"\x05"])
+    );
+}
+
+#[test]
+fn shutdown_disconnects_every_worker() {
+    let mut h = Harness::new();
+    h.ready_v("a", "svc", Version::V01);
+    h.ready_v("b", "svc", Version::V02);
+    let mut out = Output::default();
+    h.broker.shutdown(&mut out);
+    let mut got: Vec<Vec<Frame>> = out
+        .sends
+        .into_iter()
+        .map(|o| o.into_frames().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            frames(&[b"a", b"", b"MDPW01", b"\x05"]),
+            frames(&[b"b", b"MDPW02", b"\x06"]),
+        ]
+    );
+}
+
+#[test]
+fn mismatched_heartbeat_rate_is_reported_once_with_both_figures() {
+    let mut h = Harness::new();
+    h.ready("w", "svc");
+    for _ in 0..4 {
+        h.advance(Duration::from_millis(500));
+        h.heartbeat("w");
+    }
+    let warnings: Vec<&Event> = h
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::HeartbeatMismatch { .. }))
+        .collect();
+    assert_eq!(warnings.len(), 1);
+    let text = warnings[0].to_string();
+    assert!(
+        text.contains("500ms") && text.contains("2s 500ms"),
+        "{text}"
+    );
+}
+
+#[test]
+fn matching_heartbeats_raise_no_warning() {
+    let mut h = Harness::new();
+    h.ready("w", "svc");
+    for ms in [2500, 2600, 4900, 2500] {
+        h.advance(Duration::from_millis(ms));
+        h.heartbeat("w");
+    }
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, Event::HeartbeatMismatch { .. }))
+    );
+}

@@ -1,0 +1,34 @@
+//! Answers for the `mmi.*` namespace (8/MMI), computed from the broker's state.
+//!
+//! The reply keeps the reference broker's shape for `mmi.service` and unknown names: the
+//! request body comes back with its last frame replaced by the status code, so a client that
+//! sent extra frames (a correlation id, say) gets them back.
+
+use super::core::Broker;
+use crate::mdp::{Frame, mmi};
+
+/// The reply body for a request to the `mmi.` service `service`.
+pub fn answer(broker: &Broker, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
+    match service {
+        mmi::SERVICE => {
+            let present = body.last().is_some_and(|name| broker.has_workers(name));
+            let code = if present {
+                mmi::Code::Present
+            } else {
+                mmi::Code::Absent
+            };
+            with_code(body, code)
+        }
+        mmi::SERVICES => mmi::list_body(broker.services().into_iter().map(|s| s.name).collect()),
+        mmi::WORKERS => mmi::list_body(broker.services().iter().map(|s| s.to_frame()).collect()),
+        _ => with_code(body, mmi::Code::NotImplemented),
+    }
+}
+
+fn with_code(mut body: Vec<Frame>, code: mmi::Code) -> Vec<Frame> {
+    match body.last_mut() {
+        Some(last) => *last = code.as_bytes().to_vec(),
+        None => body.push(code.as_bytes().to_vec()),
+    }
+    body
+}

@@ -1,0 +1,136 @@
+//! The broker's ROUTER socket loop: the only part of the broker that touches zmq.
+//!
+//! It receives whole messages, hands them to [`Broker`] with the time, sends what comes back,
+//! logs the events, and ticks the core at its deadline. On shutdown it sends DISCONNECT to
+//! every worker and lingers briefly so they leave the socket.
+
+use std::time::Instant;
+
+use anyhow::{Context as _, Result};
+
+use super::core::{Broker, Config, Event, Identity, Level, Output};
+use crate::output::{self, Verbosity};
+use crate::runtime::{self, Shutdown};
+
+/// A bound broker socket with its state machine.
+pub struct Server {
+    socket: zmq::Socket,
+    broker: Broker,
+    out: Output,
+    endpoints: Vec<String>,
+}
+
+impl Server {
+    /// Binds every endpoint; fails on the first that cannot be bound.
+    pub fn bind(ctx: &zmq::Context, binds: &[String], cfg: Config) -> Result<Server> {
+        let socket = ctx
+            .socket(zmq::ROUTER)
+            .context("cannot create ROUTER socket")?;
+        socket.set_linger(runtime::LINGER.as_millis() as i32)?;
+        socket.set_maxmsgsize(cfg.max_msg_size as i64)?;
+        let mut endpoints = Vec::with_capacity(binds.len());
+        for endpoint in binds {
+            socket
+                .bind(endpoint)
+                .map_err(|e| runtime::bind_error(endpoint, e))?;
+            endpoints.push(last_endpoint(&socket).unwrap_or_else(|| endpoint.clone()));
+        }
+        Ok(Server {
+            socket,
+            broker: Broker::new(cfg, Instant::now()),
+            out: Output::default(),
+            endpoints,
+        })
+    }
+
+    /// The endpoints actually bound (with any `*` port resolved).
+    pub fn endpoints(&self) -> &[String] {
+        &self.endpoints
+    }
+
+    /// Serves until `shutdown` is requested, then disconnects every worker.
+    pub fn run(mut self, shutdown: &Shutdown) -> Result<()> {
+        while !shutdown.requested() {
+            self.poll_once()?;
+        }
+        self.broker.shutdown(&mut self.out);
+        self.flush()?;
+        Ok(())
+    }
+
+    /// Waits for input or the next deadline, then does all the work that is due.
+    pub fn poll_once(&mut self) -> Result<()> {
+        let timeout = runtime::poll_timeout(Instant::now(), self.broker.next_deadline());
+        match self.socket.poll(zmq::POLLIN, timeout) {
+            Ok(_) | Err(zmq::Error::EINTR) => {}
+            Err(e) => return Err(e).context("poll failed on the broker socket"),
+        }
+        self.drain()?;
+        self.broker.tick(Instant::now(), &mut self.out);
+        self.flush()
+    }
+
+    /// Handles every message already waiting, sending replies in batches.
+    fn drain(&mut self) -> Result<()> {
+        // Bounded so that ticks still happen under a flood.
+        for _ in 0..1024 {
+            let frames = match self.socket.recv_multipart(zmq::DONTWAIT) {
+                Ok(frames) => frames,
+                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => break,
+                Err(e) => return Err(e).context("receive failed on the broker socket"),
+            };
+            output::dump("<-", &frames);
+            let mut frames = frames.into_iter();
+            let Some(identity) = frames.next() else {
+                continue;
+            };
+            self.broker.handle(
+                Instant::now(),
+                Identity(identity),
+                frames.collect(),
+                &mut self.out,
+            );
+            if self.out.sends.len() >= 256 {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what the core produced and logs its events.
+    fn flush(&mut self) -> Result<()> {
+        for event in self.out.events.drain(..) {
+            log_event(&event);
+        }
+        for outgoing in self.out.sends.drain(..) {
+            let frames = match outgoing.into_frames() {
+                Ok(frames) => frames,
+                Err(e) => {
+                    crate::warn!("internal error, message not sent: {e}");
+                    continue;
+                }
+            };
+            output::dump("->", &frames);
+            match self.socket.send_multipart(frames, zmq::DONTWAIT) {
+                // A peer that is gone or not reading loses the message, as ROUTER does.
+                Ok(()) | Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) => {}
+                Err(zmq::Error::EINTR) => {}
+                Err(e) => return Err(e).context("send failed on the broker socket"),
+            }
+        }
+        Ok(())
+    }
+}
+
+fn log_event(event: &Event) {
+    let level = match event.level() {
+        Level::Warn => Verbosity::Normal,
+        Level::Info => Verbosity::Events,
+    };
+    output::log(level, format_args!("{event}"));
+}
+
+/// The socket's last bound endpoint, as libzmq reports it.
+pub fn last_endpoint(socket: &zmq::Socket) -> Option<String> {
+    socket.get_last_endpoint().ok()?.ok()
+}

@@ -1,0 +1,254 @@
+//! The command line: the single source for `--help`, shell completions and man pages.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::mdp::Version;
+
+const DEFAULT_BROKER: &str = "tcp://127.0.0.1:5555";
+
+/// Reliable request-reply over ZeroMQ from a shell: a Majordomo broker, workers, clients
+/// and service discovery (MDP/0.1, MDP/0.2, MMI).
+#[derive(Debug, Parser)]
+#[command(
+    name = "zmqtool",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 runtime error, 2 usage, 3 timed out, 4 not found, \
+5 not implemented, 6 pending, 7 threshold breached, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every subcommand takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every
+    /// frame dumped with its size, as text when printable and hex otherwise.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Log nothing but errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print results on stdout as JSON, one object per line. Frames are strings when they
+    /// are valid UTF-8, else {"base64": "..."}.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Broker(BrokerArgs),
+    Worker(WorkerArgs),
+    Client(ClientArgs),
+    Completions(CompletionsArgs),
+    Man(ManArgs),
+}
+
+impl Command {
+    /// The subcommand's name, used to prefix log lines.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Broker(_) => "broker",
+            Command::Worker(_) => "worker",
+            Command::Client(_) => "client",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
+}
+
+/// Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI).
+///
+/// Clients and workers connect to the same endpoint; the broker tells them apart by their
+/// header frame. Workers are served least recently used first; requests wait in a queue per
+/// service until a worker is free. A worker silent for LIVENESS heartbeats is purged, and a
+/// request it held is given, once, to another worker. A service with no workers for
+/// --service-ttl is forgotten with its queue. The broker answers mmi.service (200/404),
+/// mmi.services, mmi.workers, and 501 for any other mmi. name.
+///
+/// On SIGINT or SIGTERM it sends DISCONNECT to every worker and exits (130 after SIGINT).
+#[derive(Debug, Args)]
+pub struct BrokerArgs {
+    /// Endpoint to bind; repeat for several. Use port * for any free port (the log says which).
+    #[arg(long = "bind", value_name = "EP", default_value = DEFAULT_BROKER)]
+    pub binds: Vec<String>,
+    #[command(flatten)]
+    pub opts: BrokerOpts,
+}
+
+/// The broker's tuning flags (shared with the brokers other commands host).
+#[derive(Debug, Args, Clone)]
+pub struct BrokerOpts {
+    /// Heartbeat interval, both ways; workers must use the same.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub heartbeat: Duration,
+    /// Heartbeats a worker may miss before it is purged.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub liveness: u32,
+    /// How long a service with no workers (and its queued requests) is kept.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
+    pub service_ttl: Duration,
+    /// Requests queued per service; further requests are dropped and logged.
+    #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_queue: u64,
+    /// Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs
+    /// gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024).
+    #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size)]
+    pub max_msg_size: u64,
+}
+
+impl BrokerOpts {
+    pub fn config(&self) -> crate::broker::Config {
+        crate::broker::Config {
+            heartbeat: self.heartbeat,
+            liveness: self.liveness,
+            service_ttl: self.service_ttl,
+            max_queue: self.max_queue as usize,
+            max_msg_size: self.max_msg_size as usize,
+        }
+    }
+}
+
+/// Brokers to connect to.
+#[derive(Debug, Args, Clone)]
+pub struct BrokerList {
+    /// Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn.
+    #[arg(long = "broker", value_name = "EP", env = "ZMQTOOL_BROKER",
+          default_value = DEFAULT_BROKER, value_delimiter = ',')]
+    pub brokers: Vec<String>,
+}
+
+/// Run a worker that serves SERVICE through a broker (by default: echo each request).
+///
+/// The worker sends READY, heartbeats the broker (also while busy), and reconnects when the
+/// broker is silent for 3 heartbeats, moving to the next --broker of the list. On SIGINT or
+/// SIGTERM it finishes the request in hand, sends DISCONNECT and exits.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// Service name to register.
+    pub service: String,
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// Heartbeat interval; must match the broker's.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub heartbeat: Duration,
+    /// Pause before reconnecting to a broker that went silent.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
+    pub reconnect: Duration,
+    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP).
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
+    pub protocol: Version,
+}
+
+/// Send one request to SERVICE and print the reply, one frame per line.
+///
+/// Lazy Pirate reliability: each attempt opens a new connection (to the next --broker of the
+/// list), sends the request and waits --timeout; after --retries attempts it gives up with
+/// exit code 3. Retried requests may run twice: services must be idempotent.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// Service to call.
+    pub service: String,
+    /// Request body: each argument is one frame (at least one frame is sent: an empty one if
+    /// none is given).
+    pub body: Vec<String>,
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// How long each attempt waits for a reply.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// Attempts in all before giving up.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retries: u32,
+    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP).
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
+    pub protocol: Version,
+}
+
+/// Print a shell completion script, or write all of them to a directory.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// Shell to print the script for.
+    #[arg(required_unless_present = "dir")]
+    pub shell: Option<clap_complete::Shell>,
+    /// Write the scripts for every shell into DIR instead (what fills completions/).
+    #[arg(long, value_name = "DIR", conflicts_with = "shell")]
+    pub dir: Option<PathBuf>,
+}
+
+/// Write man pages, one per subcommand, into DIR (what fills man/).
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write zmqtool.1, zmqtool-broker.1, ... into (created if missing).
+    pub dir: PathBuf,
+}
+
+/// A duration like 250ms, 2.5s or 1m.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (durations look like 250ms, 2.5s, 1m)"))
+}
+
+/// A duration that must be more than zero.
+pub fn parse_interval(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(d)
+}
+
+/// A byte count with an optional K, M or G suffix (powers of 1024; KiB, MB etc. accepted).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (digits, suffix) = t.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (sizes look like 512, 64K, 16M)"))?;
+    let shift = match suffix.trim().to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        other => return Err(format!("unknown size suffix {other:?} (use K, M or G)")),
+    };
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn sizes_parse_with_suffixes() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("64K"), Ok(65536));
+        assert_eq!(parse_size("16M"), Ok(16 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn zero_intervals_are_refused() {
+        assert!(parse_interval("0s").is_err());
+        assert_eq!(parse_interval("250ms"), Ok(Duration::from_millis(250)));
+    }
+}

@@ -1,0 +1,30 @@
+//! One function per subcommand: turn parsed flags into library calls and an exit code.
+
+mod broker;
+mod client;
+mod docs;
+mod worker;
+
+use anyhow::Result;
+
+use crate::cli::{Cli, Command};
+use crate::runtime::Exit;
+
+pub use docs::{completion_files, man_pages};
+
+/// Runs the command line.
+pub fn run(cli: Cli) -> Result<Exit> {
+    let json = cli.global.json;
+    match cli.command {
+        Command::Broker(args) => broker::run(args),
+        Command::Worker(args) => worker::run(args),
+        Command::Client(args) => client::run(args, json),
+        Command::Completions(args) => docs::completions(args),
+        Command::Man(args) => docs::man(args),
+    }
+}
+
+/// A zmq context for a command.
+pub(crate) fn context() -> zmq::Context {
+    zmq::Context::new()
+}

@@ -1,0 +1,304 @@
+//! MDP/Client: the commands between a client and the broker (7/MDP, 18/MDP).
+//!
+//! ```text
+//! REQUEST  0.1: ""  "MDPC01"       service body...   (client -> broker)
+//!          0.2:     "MDPC02" 0x01  service body...
+//! REPLY    0.1: ""  "MDPC01"       service body...   (broker -> client)
+//! PARTIAL  0.2:     "MDPC02" 0x02  service body...
+//! FINAL    0.2:     "MDPC02" 0x03  service body...
+//! ```
+//!
+//! In 0.1 a REQUEST and a REPLY look the same on the wire (there is no command byte), so the
+//! direction decides which type parses them: [`ClientRequest`] at the broker,
+//! [`ClientReply`] at the client. Both require at least one body frame, as the RFCs do
+//! ("4 or more frames"). A 0.1 client on a REQ socket never sees the leading empty frame; the
+//! frames here are those of a DEALER, which is what 18/MDP requires and what zmqtool uses.
+
+use super::{Frame, ProtocolError, Reader, Role, Version, read_header};
+
+const REQUEST: u8 = 0x01;
+const PARTIAL: u8 = 0x02;
+const FINAL: u8 = 0x03;
+
+/// A client's REQUEST for a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRequest {
+    pub service: Frame,
+    pub body: Vec<Frame>,
+}
+
+impl ClientRequest {
+    /// Parses a REQUEST as a broker receives it (without the ROUTER identity).
+    pub fn parse(frames: Vec<Frame>) -> Result<(Version, ClientRequest), ProtocolError> {
+        let (role, version, reader) = read_header(frames)?;
+        if role != Role::Client {
+            return Err(ProtocolError::WrongHeader {
+                expected: "client",
+                got: super::Printable::of(version.worker_header()),
+            });
+        }
+        Ok((version, Self::parse_after_header(version, reader)?))
+    }
+
+    pub(crate) fn parse_after_header(
+        version: Version,
+        mut reader: Reader,
+    ) -> Result<ClientRequest, ProtocolError> {
+        if version == Version::V02 {
+            match reader.command()? {
+                REQUEST => {}
+                PARTIAL => return Err(ProtocolError::UnexpectedCommand { command: "PARTIAL" }),
+                FINAL => return Err(ProtocolError::UnexpectedCommand { command: "FINAL" }),
+                byte => {
+                    return Err(ProtocolError::UnknownCommand {
+                        version,
+                        role: Role::Client,
+                        byte,
+                    });
+                }
+            }
+        }
+        let service = reader.service()?;
+        let body = reader.body()?;
+        Ok(ClientRequest { service, body })
+    }
+
+    /// The frames a DEALER client sends.
+    pub fn to_frames(self, version: Version) -> Vec<Frame> {
+        let mut frames = version.start(version.client_header(), 2 + self.body.len());
+        if version == Version::V02 {
+            frames.push(vec![REQUEST]);
+        }
+        frames.push(self.service);
+        frames.extend(self.body);
+        frames
+    }
+}
+
+/// Whether a reply is the last one for its request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyKind {
+    /// 0.2 PARTIAL: more replies follow. There is no 0.1 form.
+    Partial,
+    /// 0.2 FINAL, or the single 0.1 REPLY.
+    Final,
+}
+
+/// A reply from the broker to a client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientReply {
+    pub kind: ReplyKind,
+    pub service: Frame,
+    pub body: Vec<Frame>,
+}
+
+impl ClientReply {
+    /// A final reply (0.1 REPLY or 0.2 FINAL).
+    pub fn last(service: Frame, body: Vec<Frame>) -> ClientReply {
+        ClientReply {
+            kind: ReplyKind::Final,
+            service,
+            body,
+        }
+    }
+
+    /// Parses a reply as a DEALER client receives it.
+    pub fn parse(frames: Vec<Frame>) -> Result<(Version, ClientReply), ProtocolError> {
+        let (role, version, mut reader) = read_header(frames)?;
+        if role != Role::Client {
+            return Err(ProtocolError::WrongHeader {
+                expected: "client",
+                got: super::Printable::of(version.worker_header()),
+            });
+        }
+        let kind = match version {
+            Version::V01 => ReplyKind::Final,
+            Version::V02 => match reader.command()? {
+                PARTIAL => ReplyKind::Partial,
+                FINAL => ReplyKind::Final,
+                REQUEST => return Err(ProtocolError::UnexpectedCommand { command: "REQUEST" }),
+                byte => {
+                    return Err(ProtocolError::UnknownCommand {
+                        version,
+                        role: Role::Client,
+                        byte,
+                    });
+                }
+            },
+        };
+        let service = reader.service()?;
+        let body = reader.body()?;
+        Ok((
+            version,
+            ClientReply {
+                kind,
+                service,
+                body,
+            },
+        ))
+    }
+
+    /// The frames the broker sends (after the client's ROUTER identity).
+    /// A PARTIAL has no 0.1 form; a broker gathers them for 0.1 clients instead.
+    pub fn to_frames(self, version: Version) -> Result<Vec<Frame>, ProtocolError> {
+        let mut frames = version.start(version.client_header(), 2 + self.body.len());
+        match (version, self.kind) {
+            (Version::V01, ReplyKind::Final) => {}
+            (Version::V01, ReplyKind::Partial) => {
+                return Err(ProtocolError::NotInVersion {
+                    command: "PARTIAL",
+                    version,
+                });
+            }
+            (Version::V02, ReplyKind::Partial) => frames.push(vec![PARTIAL]),
+            (Version::V02, ReplyKind::Final) => frames.push(vec![FINAL]),
+        }
+        frames.push(self.service);
+        frames.extend(self.body);
+        Ok(frames)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mdp::frames;
+
+    fn request() -> ClientRequest {
+        ClientRequest {
+            service: b"echo".to_vec(),
+            body: frames(&[b"hello", b""]),
+        }
+    }
+
+    #[test]
+    fn request_v01_is_byte_exact() {
+        assert_eq!(
+            request().to_frames(Version::V01),
+            frames(&[b"", b"MDPC01", b"echo", b"hello", b""])
+        );
+    }
+
+    #[test]
+    fn request_v02_is_byte_exact() {
+        assert_eq!(
+            request().to_frames(Version::V02),
+            frames(&[b"MDPC02", b"\x01", b"echo", b"hello", b""])
+        );
+    }
+
+    #[test]
+    fn request_round_trips_in_both_versions() {
+        for version in [Version::V01, Version::V02] {
+            let parsed = ClientRequest::parse(request().to_frames(version)).unwrap();
+            assert_eq!(parsed, (version, request()));
+        }
+    }
+
+    #[test]
+    fn replies_are_byte_exact() {
+        let reply = |kind| ClientReply {
+            kind,
+            service: b"echo".to_vec(),
+            body: frames(&[b"hi"]),
+        };
+        assert_eq!(
+            reply(ReplyKind::Final).to_frames(Version::V01).unwrap(),
+            frames(&[b"", b"MDPC01", b"echo", b"hi"])
+        );
+        assert_eq!(
+            reply(ReplyKind::Partial).to_frames(Version::V02).unwrap(),
+            frames(&[b"MDPC02", b"\x02", b"echo", b"hi"])
+        );
+        assert_eq!(
+            reply(ReplyKind::Final).to_frames(Version::V02).unwrap(),
+            frames(&[b"MDPC02", b"\x03", b"echo", b"hi"])
+        );
+        assert_eq!(
+            reply(ReplyKind::Partial).to_frames(Version::V01),
+            Err(ProtocolError::NotInVersion {
+                command: "PARTIAL",
+                version: Version::V01
+            })
+        );
+    }
+
+    #[test]
+    fn replies_round_trip() {
+        for (version, kind) in [
+            (Version::V01, ReplyKind::Final),
+            (Version::V02, ReplyKind::Partial),
+            (Version::V02, ReplyKind::Final),
+        ] {
+            let reply = ClientReply {
+                kind,
+                service: b"svc".to_vec(),
+                body: frames(&[b"a", b"b"]),
+            };
+            let parsed = ClientReply::parse(reply.clone().to_frames(version).unwrap()).unwrap();
+            assert_eq!(parsed, (version, reply));
+        }
+    }
+
+    #[test]
+    fn malformed_requests_are_refused() {
+        let cases: Vec<(Vec<Frame>, ProtocolError)> = vec![
+            (
+                frames(&[b"", b"MDPC01"]),
+                ProtocolError::MissingFrame("service"),
+            ),
+            (
+                frames(&[b"", b"MDPC01", b"echo"]),
+                ProtocolError::MissingFrame("body"),
+            ),
+            (
+                frames(&[b"", b"MDPC01", b"", b"x"]),
+                ProtocolError::EmptyService,
+            ),
+            (frames(&[b"MDPC02"]), ProtocolError::MissingFrame("command")),
+            (
+                frames(&[b"MDPC02", b"\x01\x01", b"echo", b"x"]),
+                ProtocolError::BadCommandFrame(2),
+            ),
+            (
+                frames(&[b"MDPC02", b"\x09", b"echo", b"x"]),
+                ProtocolError::UnknownCommand {
+                    version: Version::V02,
+                    role: Role::Client,
+                    byte: 9,
+                },
+            ),
+            (
+                frames(&[b"MDPC02", b"\x03", b"echo", b"x"]),
+                ProtocolError::UnexpectedCommand { command: "FINAL" },
+            ),
+            (
+                frames(&[b"MDPC02", b"\x01", b"echo"]),
+                ProtocolError::MissingFrame("body"),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(
+                ClientRequest::parse(input.clone()),
+                Err(expected),
+                "{input:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_rejects_a_request_shaped_v02_reply() {
+        assert_eq!(
+            ClientReply::parse(frames(&[b"MDPC02", b"\x01", b"echo", b"x"])),
+            Err(ProtocolError::UnexpectedCommand { command: "REQUEST" })
+        );
+    }
+
+    #[test]
+    fn worker_header_is_not_a_client_message() {
+        assert!(matches!(
+            ClientRequest::parse(frames(&[b"", b"MDPW01", b"\x04"])),
+            Err(ProtocolError::WrongHeader { .. })
+        ));
+    }
+}

@@ -1,0 +1,187 @@
+//! 8/MMI names and reply formats: the service-discovery namespace a broker answers itself.
+//!
+//! ```text
+//! mmi.service   body: ... name   reply: the request body, last frame replaced by "200" | "404"
+//! mmi.services  body: anything   reply: one frame per known service name
+//! mmi.workers   body: anything   reply: one frame per service, "NAME idle=I busy=B queued=Q"
+//! mmi.*         (anything else)  reply: the request body, last frame replaced by "501"
+//! ```
+//!
+//! Only `mmi.service` is in 8/MMI; `mmi.services` and `mmi.workers` are zmqtool's (names
+//! seen in other brokers). An MDP reply carries at least one body frame, so an empty list is
+//! sent as a single empty frame; service names are never empty, so this is unambiguous.
+
+use super::Frame;
+
+/// Every name that starts with this is answered by the broker, never by a worker.
+pub const PREFIX: &[u8] = b"mmi.";
+/// 8/MMI's one mandatory service: is a service present?
+pub const SERVICE: &[u8] = b"mmi.service";
+/// The names of every service the broker knows.
+pub const SERVICES: &[u8] = b"mmi.services";
+/// Per service: idle and busy workers, queued requests.
+pub const WORKERS: &[u8] = b"mmi.workers";
+
+/// True when `service` is in the broker's own namespace (a prefix, not a substring).
+pub fn is_mmi(service: &[u8]) -> bool {
+    service.starts_with(PREFIX)
+}
+
+/// The status codes 8/MMI replies with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    /// 200: the service has at least one worker.
+    Present,
+    /// 404: no worker serves it.
+    Absent,
+    /// 501: the `mmi.` service asked for is not implemented.
+    NotImplemented,
+}
+
+impl Code {
+    pub fn as_bytes(self) -> &'static [u8] {
+        match self {
+            Code::Present => b"200",
+            Code::Absent => b"404",
+            Code::NotImplemented => b"501",
+        }
+    }
+
+    /// Reads a code frame: three digits, optionally followed by a space and text.
+    pub fn parse(frame: &[u8]) -> Option<Code> {
+        let digits = frame.get(..3)?;
+        if frame.len() > 3 && frame[3] != b' ' {
+            return None;
+        }
+        match digits {
+            b"200" => Some(Code::Present),
+            b"404" => Some(Code::Absent),
+            b"501" => Some(Code::NotImplemented),
+            _ => None,
+        }
+    }
+}
+
+/// What the broker knows of one service, as `mmi.workers` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ServiceStatus {
+    #[serde(serialize_with = "crate::output::serialize_lossy")]
+    pub name: Frame,
+    pub idle: usize,
+    pub busy: usize,
+    pub queued: usize,
+}
+
+impl ServiceStatus {
+    pub fn to_frame(&self) -> Frame {
+        let mut frame = self.name.clone();
+        frame.extend_from_slice(
+            format!(
+                " idle={} busy={} queued={}",
+                self.idle, self.busy, self.queued
+            )
+            .as_bytes(),
+        );
+        frame
+    }
+
+    /// Parses one `mmi.workers` frame. The counts are read from the right, so a name may
+    /// contain spaces.
+    pub fn parse(frame: &[u8]) -> Option<ServiceStatus> {
+        let mut fields = frame.rsplitn(4, |b| *b == b' ');
+        let queued = count(fields.next()?, b"queued=")?;
+        let busy = count(fields.next()?, b"busy=")?;
+        let idle = count(fields.next()?, b"idle=")?;
+        let name = fields.next()?.to_vec();
+        if name.is_empty() {
+            return None;
+        }
+        Some(ServiceStatus {
+            name,
+            idle,
+            busy,
+            queued,
+        })
+    }
+}
+
+fn count(field: &[u8], key: &[u8]) -> Option<usize> {
+    std::str::from_utf8(field.strip_prefix(key)?)
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// The body of a list reply: one frame per item, or a single empty frame for none.
+pub fn list_body(items: Vec<Frame>) -> Vec<Frame> {
+    if items.is_empty() {
+        vec![Vec::new()]
+    } else {
+        items
+    }
+}
+
+/// The items of a list reply (the inverse of [`list_body`]).
+pub fn list_items(body: &[Frame]) -> &[Frame] {
+    match body {
+        [only] if only.is_empty() => &[],
+        all => all,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_not_substring() {
+        assert!(is_mmi(b"mmi.service"));
+        assert!(is_mmi(b"mmi.anything"));
+        assert!(!is_mmi(b"echo.mmi.x"));
+        assert!(!is_mmi(b"mmi"));
+    }
+
+    #[test]
+    fn codes_allow_trailing_text() {
+        assert_eq!(Code::parse(b"200"), Some(Code::Present));
+        assert_eq!(Code::parse(b"404 no such service"), Some(Code::Absent));
+        assert_eq!(Code::parse(b"501"), Some(Code::NotImplemented));
+        assert_eq!(Code::parse(b"2000"), None);
+        assert_eq!(Code::parse(b"20"), None);
+        assert_eq!(Code::parse(b"300"), None);
+    }
+
+    #[test]
+    fn status_frames_round_trip_even_with_spaces_in_names() {
+        for name in [&b"echo"[..], b"my service", b"x=1"] {
+            let status = ServiceStatus {
+                name: name.to_vec(),
+                idle: 2,
+                busy: 1,
+                queued: 30,
+            };
+            let frame = status.to_frame();
+            assert_eq!(ServiceStatus::parse(&frame), Some(status));
+        }
+        assert_eq!(
+            ServiceStatus {
+                name: b"echo".to_vec(),
+                idle: 2,
+                busy: 0,
+                queued: 5
+            }
+            .to_frame(),
+            b"echo idle=2 busy=0 queued=5"
+        );
+        assert_eq!(ServiceStatus::parse(b"idle=1 busy=2 queued=3"), None);
+        assert_eq!(ServiceStatus::parse(b"x idle=a busy=2 queued=3"), None);
+    }
+
+    #[test]
+    fn empty_lists_are_one_empty_frame() {
+        assert_eq!(list_body(vec![]), vec![Vec::<u8>::new()]);
+        assert!(list_items(&list_body(vec![])).is_empty());
+        let items = vec![b"a".to_vec(), b"b".to_vec()];
+        assert_eq!(list_items(&list_body(items.clone())), &items[..]);
+    }
+}

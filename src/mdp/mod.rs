@@ -1,0 +1,368 @@
+//! The Majordomo wire codec: frames in, typed messages out, and back.
+//!
+//! This module owns the byte layout of MDP/0.1 (7/MDP) and MDP/0.2 (18/MDP) and the MMI names
+//! (8/MMI). It knows nothing of sockets, clocks or brokers: every function is a pure
+//! conversion between `Vec<Frame>` and the message types, and every malformed shape is a
+//! distinct [`ProtocolError`], never a panic.
+//!
+//! The two versions differ in framing, not in meaning:
+//!
+//! ```text
+//!            MDP/0.1 (7/MDP)                      MDP/0.2 (18/MDP)
+//! C->B       "" "MDPC01" service body...          "MDPC02" 0x01 service body...
+//! B->C       "" "MDPC01" service body...          "MDPC02" 0x02|0x03 service body...
+//! W<->B      "" "MDPW01" cmd ...                  "MDPW02" cmd ...
+//! ```
+//!
+//! A broker tells the versions apart by the header frame (an empty first frame means 0.1),
+//! never by the command byte, whose values clash between the versions.
+
+pub mod client;
+pub mod mmi;
+pub mod worker;
+
+use std::fmt;
+
+pub use client::{ClientReply, ClientRequest, ReplyKind};
+pub use worker::WorkerMsg;
+
+/// One ZeroMQ message part.
+pub type Frame = Vec<u8>;
+
+/// `"MDPC01"`: MDP/Client 0.1.
+pub const CLIENT_V01: &[u8] = b"MDPC01";
+/// `"MDPW01"`: MDP/Worker 0.1.
+pub const WORKER_V01: &[u8] = b"MDPW01";
+/// `"MDPC02"`: MDP/Client 0.2.
+pub const CLIENT_V02: &[u8] = b"MDPC02";
+/// `"MDPW02"`: MDP/Worker 0.2.
+pub const WORKER_V02: &[u8] = b"MDPW02";
+
+/// The protocol version a peer speaks. A broker answers each peer in its own version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// MDP/0.1, 7/MDP: commands start with an empty frame; REPLY is a single message.
+    V01,
+    /// MDP/0.2, 18/MDP: no leading empty frame; replies are PARTIAL* then FINAL.
+    V02,
+}
+
+impl Version {
+    /// The client header frame of this version.
+    pub fn client_header(self) -> &'static [u8] {
+        match self {
+            Version::V01 => CLIENT_V01,
+            Version::V02 => CLIENT_V02,
+        }
+    }
+
+    /// The worker header frame of this version.
+    pub fn worker_header(self) -> &'static [u8] {
+        match self {
+            Version::V01 => WORKER_V01,
+            Version::V02 => WORKER_V02,
+        }
+    }
+
+    /// Starts a message in this version: the leading empty frame (0.1 only) and `header`.
+    fn start(self, header: &'static [u8], capacity: usize) -> Vec<Frame> {
+        let mut frames = Vec::with_capacity(capacity + 2);
+        if self == Version::V01 {
+            frames.push(Vec::new());
+        }
+        frames.push(header.to_vec());
+        frames
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Version::V01 => "MDP/0.1",
+            Version::V02 => "MDP/0.2",
+        })
+    }
+}
+
+impl std::str::FromStr for Version {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "0.1" | "1" | "MDP/0.1" => Ok(Version::V01),
+            "0.2" | "2" | "MDP/0.2" => Ok(Version::V02),
+            other => Err(format!(
+                "unknown MDP version {other:?} (expected 0.1 or 0.2)"
+            )),
+        }
+    }
+}
+
+/// Which sub-protocol a message belongs to, read from its header frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Client,
+    Worker,
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Role::Client => "client",
+            Role::Worker => "worker",
+        })
+    }
+}
+
+/// Everything that can be wrong with the shape of an MDP message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("empty message (no frames)")]
+    Empty,
+    #[error("unknown protocol header {0}")]
+    BadHeader(Printable),
+    #[error("{0} header must follow an empty frame")]
+    MissingDelimiter(&'static str),
+    #[error("{0} header must not follow an empty frame")]
+    UnexpectedDelimiter(&'static str),
+    #[error("expected {expected} header, got {got}")]
+    WrongHeader {
+        expected: &'static str,
+        got: Printable,
+    },
+    #[error("missing {0} frame")]
+    MissingFrame(&'static str),
+    #[error("command frame must be 1 byte, got {0} bytes")]
+    BadCommandFrame(usize),
+    #[error("unknown {version} {role} command 0x{byte:02x}")]
+    UnknownCommand {
+        version: Version,
+        role: Role,
+        byte: u8,
+    },
+    #[error("{command} is not expected here")]
+    UnexpectedCommand { command: &'static str },
+    #[error("empty service name")]
+    EmptyService,
+    #[error("frame after the client address must be empty")]
+    MissingEnvelopeDelimiter,
+    #[error("empty client address")]
+    EmptyAddress,
+    #[error("{command} takes no more frames, got {extra} extra")]
+    TrailingFrames { command: &'static str, extra: usize },
+    #[error("{command} does not exist in {version}")]
+    NotInVersion {
+        command: &'static str,
+        version: Version,
+    },
+}
+
+/// Bytes shown for humans: as text when printable, as hex otherwise, cut at 40 bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Printable(pub Vec<u8>);
+
+impl Printable {
+    pub fn of(bytes: &[u8]) -> Self {
+        Printable(bytes.iter().copied().take(40).collect())
+    }
+}
+
+impl fmt::Display for Printable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if is_text(&self.0) {
+            write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+        } else {
+            write!(f, "0x{}", hex(&self.0))
+        }
+    }
+}
+
+/// True when every byte is printable ASCII (space to tilde).
+pub fn is_text(bytes: &[u8]) -> bool {
+    bytes.iter().all(|b| (0x20..0x7f).contains(b))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use fmt::Write;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// A cursor over the frames of one message, consumed front to back.
+pub(crate) struct Reader {
+    frames: std::vec::IntoIter<Frame>,
+}
+
+impl Reader {
+    pub(crate) fn new(frames: Vec<Frame>) -> Self {
+        Reader {
+            frames: frames.into_iter(),
+        }
+    }
+
+    pub(crate) fn next(&mut self, what: &'static str) -> Result<Frame, ProtocolError> {
+        self.frames.next().ok_or(ProtocolError::MissingFrame(what))
+    }
+
+    pub(crate) fn command(&mut self) -> Result<u8, ProtocolError> {
+        let frame = self.next("command")?;
+        match frame.as_slice() {
+            [byte] => Ok(*byte),
+            other => Err(ProtocolError::BadCommandFrame(other.len())),
+        }
+    }
+
+    pub(crate) fn service(&mut self) -> Result<Frame, ProtocolError> {
+        let service = self.next("service")?;
+        if service.is_empty() {
+            return Err(ProtocolError::EmptyService);
+        }
+        Ok(service)
+    }
+
+    /// The rest of the message as a body of at least one frame.
+    pub(crate) fn body(self) -> Result<Vec<Frame>, ProtocolError> {
+        let body: Vec<Frame> = self.frames.collect();
+        if body.is_empty() {
+            return Err(ProtocolError::MissingFrame("body"));
+        }
+        Ok(body)
+    }
+
+    /// Reads the client address and the empty frame that must follow it.
+    pub(crate) fn address(&mut self) -> Result<Frame, ProtocolError> {
+        let client = self.next("client address")?;
+        if client.is_empty() {
+            return Err(ProtocolError::EmptyAddress);
+        }
+        let delimiter = self.next("empty delimiter")?;
+        if !delimiter.is_empty() {
+            return Err(ProtocolError::MissingEnvelopeDelimiter);
+        }
+        Ok(client)
+    }
+
+    pub(crate) fn end(mut self, command: &'static str) -> Result<(), ProtocolError> {
+        let extra = self.frames.by_ref().count();
+        if extra > 0 {
+            return Err(ProtocolError::TrailingFrames { command, extra });
+        }
+        Ok(())
+    }
+}
+
+/// Reads the leading frames of a message and returns its role and version, leaving the
+/// reader at the first frame after the header.
+pub(crate) fn read_header(frames: Vec<Frame>) -> Result<(Role, Version, Reader), ProtocolError> {
+    if frames.is_empty() {
+        return Err(ProtocolError::Empty);
+    }
+    let mut reader = Reader::new(frames);
+    let first = reader.next("header")?;
+    let (header, delimited) = if first.is_empty() {
+        (reader.next("header")?, true)
+    } else {
+        (first, false)
+    };
+    let (role, version, name) = match header.as_slice() {
+        CLIENT_V01 => (Role::Client, Version::V01, "MDPC01"),
+        WORKER_V01 => (Role::Worker, Version::V01, "MDPW01"),
+        CLIENT_V02 => (Role::Client, Version::V02, "MDPC02"),
+        WORKER_V02 => (Role::Worker, Version::V02, "MDPW02"),
+        other => return Err(ProtocolError::BadHeader(Printable::of(other))),
+    };
+    match (version, delimited) {
+        (Version::V01, false) => Err(ProtocolError::MissingDelimiter(name)),
+        (Version::V02, true) => Err(ProtocolError::UnexpectedDelimiter(name)),
+        _ => Ok((role, version, reader)),
+    }
+}
+
+/// A message as the broker receives it, after the ROUTER identity frame is taken off.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    Client(Version, ClientRequest),
+    Worker(Version, WorkerMsg),
+}
+
+impl Inbound {
+    /// Parses what a client or worker sent, telling the two apart by the header frame.
+    pub fn parse(frames: Vec<Frame>) -> Result<Inbound, ProtocolError> {
+        let (role, version, reader) = read_header(frames)?;
+        match role {
+            Role::Client => Ok(Inbound::Client(
+                version,
+                ClientRequest::parse_after_header(version, reader)?,
+            )),
+            Role::Worker => Ok(Inbound::Worker(
+                version,
+                WorkerMsg::parse_after_header(version, reader)?,
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) fn frames(parts: &[&[u8]]) -> Vec<Frame> {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_decides_role_and_version() {
+        let parsed = Inbound::parse(frames(&[b"", b"MDPC01", b"echo", b"hi"])).unwrap();
+        assert!(matches!(parsed, Inbound::Client(Version::V01, _)));
+        let parsed = Inbound::parse(frames(&[b"MDPC02", b"\x01", b"echo", b"hi"])).unwrap();
+        assert!(matches!(parsed, Inbound::Client(Version::V02, _)));
+        let parsed = Inbound::parse(frames(&[b"", b"MDPW01", b"\x04"])).unwrap();
+        assert!(matches!(
+            parsed,
+            Inbound::Worker(Version::V01, WorkerMsg::Heartbeat)
+        ));
+        let parsed = Inbound::parse(frames(&[b"MDPW02", b"\x05"])).unwrap();
+        assert!(matches!(
+            parsed,
+            Inbound::Worker(Version::V02, WorkerMsg::Heartbeat)
+        ));
+    }
+
+    #[test]
+    fn malformed_headers_are_distinct_errors() {
+        assert_eq!(Inbound::parse(vec![]), Err(ProtocolError::Empty));
+        assert_eq!(
+            Inbound::parse(frames(&[b""])),
+            Err(ProtocolError::MissingFrame("header"))
+        );
+        assert_eq!(
+            Inbound::parse(frames(&[b"", b"MDPX01"])),
+            Err(ProtocolError::BadHeader(Printable(b"MDPX01".to_vec())))
+        );
+        assert_eq!(
+            Inbound::parse(frames(&[b"MDPC01", b"echo", b"x"])),
+            Err(ProtocolError::MissingDelimiter("MDPC01"))
+        );
+        assert_eq!(
+            Inbound::parse(frames(&[b"", b"MDPW02", b"\x05"])),
+            Err(ProtocolError::UnexpectedDelimiter("MDPW02"))
+        );
+    }
+
+    #[test]
+    fn printable_shows_text_or_hex() {
+        assert_eq!(Printable::of(b"echo").to_string(), "\"echo\"");
+        assert_eq!(Printable::of(&[0, 0x80, 0xff]).to_string(), "0x0080ff");
+    }
+
+    #[test]
+    fn version_parses_from_flag_values() {
+        assert_eq!("0.1".parse::<Version>(), Ok(Version::V01));
+        assert_eq!("0.2".parse::<Version>(), Ok(Version::V02));
+        assert!("0.3".parse::<Version>().is_err());
+    }
+}

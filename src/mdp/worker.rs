@@ -1,0 +1,339 @@
+//! MDP/Worker: the commands between a worker and the broker (7/MDP, 18/MDP).
+//!
+//! ```text
+//!              MDP/0.1 (7/MDP)                     MDP/0.2 (18/MDP)
+//! READY        "" "MDPW01" 0x01 service            "MDPW02" 0x01 service
+//! REQUEST      "" "MDPW01" 0x02 client "" body...  "MDPW02" 0x02 client "" body...
+//! REPLY/FINAL  "" "MDPW01" 0x03 client "" body...  "MDPW02" 0x04 client "" body...
+//! PARTIAL      (none)                              "MDPW02" 0x03 client "" body...
+//! HEARTBEAT    "" "MDPW01" 0x04                    "MDPW02" 0x05
+//! DISCONNECT   "" "MDPW01" 0x05                    "MDPW02" 0x06
+//! ```
+//!
+//! Command bytes are unique within a version, so one enum covers both directions; whoever
+//! receives a command that is valid but not meant for it (a broker receiving REQUEST) treats
+//! it as "valid but unexpected", which 7/MDP answers with DISCONNECT.
+
+use super::{Frame, ProtocolError, Reader, Role, Version, read_header};
+
+/// A worker-protocol command. 0.1 REPLY and 0.2 FINAL are the same command, [`WorkerMsg::Final`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WorkerMsg {
+    Ready { service: Frame },
+    Request { client: Frame, body: Vec<Frame> },
+    Partial { client: Frame, body: Vec<Frame> },
+    Final { client: Frame, body: Vec<Frame> },
+    Heartbeat,
+    Disconnect,
+}
+
+/// The command bytes of one version.
+struct Bytes {
+    ready: u8,
+    request: u8,
+    partial: Option<u8>,
+    final_: u8,
+    heartbeat: u8,
+    disconnect: u8,
+}
+
+const V01: Bytes = Bytes {
+    ready: 0x01,
+    request: 0x02,
+    partial: None,
+    final_: 0x03,
+    heartbeat: 0x04,
+    disconnect: 0x05,
+};
+
+const V02: Bytes = Bytes {
+    ready: 0x01,
+    request: 0x02,
+    partial: Some(0x03),
+    final_: 0x04,
+    heartbeat: 0x05,
+    disconnect: 0x06,
+};
+
+fn bytes(version: Version) -> &'static Bytes {
+    match version {
+        Version::V01 => &V01,
+        Version::V02 => &V02,
+    }
+}
+
+impl WorkerMsg {
+    /// The spec's name of this command.
+    pub fn name(&self) -> &'static str {
+        match self {
+            WorkerMsg::Ready { .. } => "READY",
+            WorkerMsg::Request { .. } => "REQUEST",
+            WorkerMsg::Partial { .. } => "PARTIAL",
+            WorkerMsg::Final { .. } => "FINAL",
+            WorkerMsg::Heartbeat => "HEARTBEAT",
+            WorkerMsg::Disconnect => "DISCONNECT",
+        }
+    }
+
+    /// Parses a worker command, as the broker (without ROUTER identity) or a DEALER worker
+    /// receives it.
+    pub fn parse(frames: Vec<Frame>) -> Result<(Version, WorkerMsg), ProtocolError> {
+        let (role, version, reader) = read_header(frames)?;
+        if role != Role::Worker {
+            return Err(ProtocolError::WrongHeader {
+                expected: "worker",
+                got: super::Printable::of(version.client_header()),
+            });
+        }
+        Ok((version, Self::parse_after_header(version, reader)?))
+    }
+
+    pub(crate) fn parse_after_header(
+        version: Version,
+        mut reader: Reader,
+    ) -> Result<WorkerMsg, ProtocolError> {
+        let b = bytes(version);
+        let byte = reader.command()?;
+        let msg = if byte == b.ready {
+            let service = reader.service()?;
+            reader.end("READY")?;
+            WorkerMsg::Ready { service }
+        } else if byte == b.request {
+            let client = reader.address()?;
+            WorkerMsg::Request {
+                client,
+                body: reader.body()?,
+            }
+        } else if Some(byte) == b.partial {
+            let client = reader.address()?;
+            WorkerMsg::Partial {
+                client,
+                body: reader.body()?,
+            }
+        } else if byte == b.final_ {
+            let client = reader.address()?;
+            WorkerMsg::Final {
+                client,
+                body: reader.body()?,
+            }
+        } else if byte == b.heartbeat {
+            reader.end("HEARTBEAT")?;
+            WorkerMsg::Heartbeat
+        } else if byte == b.disconnect {
+            reader.end("DISCONNECT")?;
+            WorkerMsg::Disconnect
+        } else {
+            return Err(ProtocolError::UnknownCommand {
+                version,
+                role: Role::Worker,
+                byte,
+            });
+        };
+        Ok(msg)
+    }
+
+    /// The frames on the wire (without any ROUTER identity). PARTIAL has no 0.1 form.
+    pub fn to_frames(self, version: Version) -> Result<Vec<Frame>, ProtocolError> {
+        let b = bytes(version);
+        let header = version.worker_header();
+        let with_address = |byte: u8, client: Frame, body: Vec<Frame>| {
+            let mut frames = version.start(header, 3 + body.len());
+            frames.push(vec![byte]);
+            frames.push(client);
+            frames.push(Vec::new());
+            frames.extend(body);
+            frames
+        };
+        let bare = |byte: u8, rest: Option<Frame>| {
+            let mut frames = version.start(header, 2);
+            frames.push(vec![byte]);
+            frames.extend(rest);
+            frames
+        };
+        Ok(match self {
+            WorkerMsg::Ready { service } => bare(b.ready, Some(service)),
+            WorkerMsg::Request { client, body } => with_address(b.request, client, body),
+            WorkerMsg::Partial { client, body } => match b.partial {
+                Some(byte) => with_address(byte, client, body),
+                None => {
+                    return Err(ProtocolError::NotInVersion {
+                        command: "PARTIAL",
+                        version,
+                    });
+                }
+            },
+            WorkerMsg::Final { client, body } => with_address(b.final_, client, body),
+            WorkerMsg::Heartbeat => bare(b.heartbeat, None),
+            WorkerMsg::Disconnect => bare(b.disconnect, None),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mdp::frames;
+
+    fn all_commands() -> Vec<WorkerMsg> {
+        vec![
+            WorkerMsg::Ready {
+                service: b"echo".to_vec(),
+            },
+            WorkerMsg::Request {
+                client: b"\x00\x80\x00\x00\x29".to_vec(),
+                body: frames(&[b"hello"]),
+            },
+            WorkerMsg::Partial {
+                client: b"C".to_vec(),
+                body: frames(&[b"part", b""]),
+            },
+            WorkerMsg::Final {
+                client: b"C".to_vec(),
+                body: frames(&[b"done"]),
+            },
+            WorkerMsg::Heartbeat,
+            WorkerMsg::Disconnect,
+        ]
+    }
+
+    #[test]
+    fn v01_commands_are_byte_exact() {
+        let expected: Vec<Option<Vec<Frame>>> = vec![
+            Some(frames(&[b"", b"MDPW01", b"\x01", b"echo"])),
+            Some(frames(&[
+                b"",
+                b"MDPW01",
+                b"\x02",
+                b"\x00\x80\x00\x00\x29",
+                b"",
+                b"hello",
+            ])),
+            None,
+            Some(frames(&[b"", b"MDPW01", b"\x03", b"C", b"", b"done"])),
+            Some(frames(&[b"", b"MDPW01", b"\x04"])),
+            Some(frames(&[b"", b"MDPW01", b"\x05"])),
+        ];
+        for (msg, want) in all_commands().into_iter().zip(expected) {
+            assert_eq!(msg.clone().to_frames(Version::V01).ok(), want, "{msg:?}");
+        }
+    }
+
+    #[test]
+    fn v02_commands_are_byte_exact() {
+        let expected: Vec<Vec<Frame>> = vec![
+            frames(&[b"MDPW02", b"\x01", b"echo"]),
+            frames(&[b"MDPW02", b"\x02", b"\x00\x80\x00\x00\x29", b"", b"hello"]),
+            frames(&[b"MDPW02", b"\x03", b"C", b"", b"part", b""]),
+            frames(&[b"MDPW02", b"\x04", b"C", b"", b"done"]),
+            frames(&[b"MDPW02", b"\x05"]),
+            frames(&[b"MDPW02", b"\x06"]),
+        ];
+        for (msg, want) in all_commands().into_iter().zip(expected) {
+            assert_eq!(msg.to_frames(Version::V02).unwrap(), want);
+        }
+    }
+
+    #[test]
+    fn every_command_round_trips_in_each_version() {
+        for version in [Version::V01, Version::V02] {
+            for msg in all_commands() {
+                let Ok(wire) = msg.clone().to_frames(version) else {
+                    continue; // PARTIAL in 0.1
+                };
+                assert_eq!(WorkerMsg::parse(wire), Ok((version, msg)));
+            }
+        }
+    }
+
+    #[test]
+    fn clashing_bytes_mean_different_commands_per_version() {
+        // 0x03 is REPLY in 0.1 and PARTIAL in 0.2; 0x04 HEARTBEAT vs FINAL; 0x05 DISCONNECT vs HEARTBEAT.
+        let v01 = WorkerMsg::parse(frames(&[b"", b"MDPW01", b"\x05"])).unwrap();
+        let v02 = WorkerMsg::parse(frames(&[b"MDPW02", b"\x05"])).unwrap();
+        assert_eq!(v01.1, WorkerMsg::Disconnect);
+        assert_eq!(v02.1, WorkerMsg::Heartbeat);
+    }
+
+    #[test]
+    fn malformed_worker_messages_are_refused() {
+        let v02 = Version::V02;
+        let cases: Vec<(Vec<Frame>, ProtocolError)> = vec![
+            (
+                frames(&[b"", b"MDPW01"]),
+                ProtocolError::MissingFrame("command"),
+            ),
+            (
+                frames(&[b"", b"MDPW01", b""]),
+                ProtocolError::BadCommandFrame(0),
+            ),
+            (
+                frames(&[b"MDPW02", b"\x07"]),
+                ProtocolError::UnknownCommand {
+                    version: v02,
+                    role: Role::Worker,
+                    byte: 7,
+                },
+            ),
+            (
+                frames(&[b"", b"MDPW01", b"\x06"]),
+                ProtocolError::UnknownCommand {
+                    version: Version::V01,
+                    role: Role::Worker,
+                    byte: 6,
+                },
+            ),
+            (
+                frames(&[b"MDPW02", b"\x01"]),
+                ProtocolError::MissingFrame("service"),
+            ),
+            (
+                frames(&[b"MDPW02", b"\x01", b""]),
+                ProtocolError::EmptyService,
+            ),
+            (
+                frames(&[b"MDPW02", b"\x01", b"echo", b"extra"]),
+                ProtocolError::TrailingFrames {
+                    command: "READY",
+                    extra: 1,
+                },
+            ),
+            (
+                frames(&[b"MDPW02", b"\x05", b"x", b"y"]),
+                ProtocolError::TrailingFrames {
+                    command: "HEARTBEAT",
+                    extra: 2,
+                },
+            ),
+            (
+                frames(&[b"", b"MDPW01", b"\x05", b""]),
+                ProtocolError::TrailingFrames {
+                    command: "DISCONNECT",
+                    extra: 1,
+                },
+            ),
+            (
+                frames(&[b"MDPW02", b"\x04"]),
+                ProtocolError::MissingFrame("client address"),
+            ),
+            (
+                frames(&[b"MDPW02", b"\x04", b"C"]),
+                ProtocolError::MissingFrame("empty delimiter"),
+            ),
+            (
+                frames(&[b"MDPW02", b"\x04", b"C", b"x", b"body"]),
+                ProtocolError::MissingEnvelopeDelimiter,
+            ),
+            (
+                frames(&[b"MDPW02", b"\x04", b"", b"", b"body"]),
+                ProtocolError::EmptyAddress,
+            ),
+            (
+                frames(&[b"", b"MDPW01", b"\x03", b"C", b""]),
+                ProtocolError::MissingFrame("body"),
+            ),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(WorkerMsg::parse(input.clone()), Err(expected), "{input:?}");
+        }
+    }
+}

@@ -1,0 +1,553 @@
+//! The worker side of MDP/Worker as a pure state machine (7/MDP, 18/MDP).
+//!
+//! It decides when to connect (and to which broker of the failover list), what to send
+//! (READY, HEARTBEAT, replies, DISCONNECT), when the broker is dead, and which requests to hand
+//! to the handler. The driver owns the socket and the handler; it reports messages and the
+//! clock and carries out [`Action`]s.
+//!
+//! Unlike the reference worker (zguide `mdwrkapi.c`), this session keeps heartbeating while a
+//! request is being handled (the handler runs beside it), so a long job is not mistaken for a
+//! dead worker, and a hung broker is noticed even mid-job. A reply for a request received on
+//! an earlier connection is dropped: the broker that gave it is gone and has requeued it.
+
+use std::time::{Duration, Instant};
+
+use crate::heartbeat::RateCheck;
+use crate::mdp::{Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
+
+/// Settings of one worker session (the `zmqtool worker` flags).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub service: Frame,
+    pub version: Version,
+    pub heartbeat: Duration,
+    /// Heartbeats the broker may miss before the worker reconnects.
+    pub liveness: u32,
+    /// Pause before reconnecting to a silent broker.
+    pub reconnect: Duration,
+}
+
+/// A request handed to the handler. The token ties its reply to the connection it came on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub token: u64,
+    pub client: Frame,
+    pub body: Vec<Frame>,
+}
+
+/// What the driver must do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Close any socket and open a new one to `endpoint` (index into the failover list).
+    Connect { endpoint: usize },
+    /// Close the socket; a `Connect` follows at the deadline.
+    Close,
+    /// Send this message on the current socket.
+    Send(WorkerMsg),
+    /// Start handling a request.
+    Handle(Job),
+    /// Stop handling the job in hand (the broker that gave it is gone).
+    Abandon { token: u64 },
+}
+
+/// What happened, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Connecting {
+        endpoint: usize,
+    },
+    BrokerSilent {
+        endpoint: usize,
+        silent: Duration,
+    },
+    Disconnected {
+        endpoint: usize,
+    },
+    Malformed(ProtocolError),
+    Unexpected(&'static str),
+    HeartbeatMismatch {
+        observed: Duration,
+        expected: Duration,
+    },
+    StaleReply {
+        token: u64,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct Output {
+    pub actions: Vec<Action>,
+    pub events: Vec<Event>,
+}
+
+#[derive(Debug)]
+enum State {
+    Connected {
+        endpoint: usize,
+        last_seen: Instant,
+        heartbeat_at: Instant,
+        rate: RateCheck,
+    },
+    Waiting {
+        endpoint: usize,
+        until: Instant,
+    },
+    Stopped,
+}
+
+/// One worker's conversation with its broker(s).
+#[derive(Debug)]
+pub struct Session {
+    cfg: Config,
+    endpoints: usize,
+    state: State,
+    /// The request in hand: its token and client address.
+    job: Option<(u64, Frame)>,
+    next_token: u64,
+}
+
+impl Session {
+    /// Starts connected to the first endpoint of a list of `endpoints` brokers.
+    pub fn start(cfg: Config, endpoints: usize, now: Instant, out: &mut Output) -> Session {
+        let mut session = Session {
+            cfg,
+            endpoints: endpoints.max(1),
+            state: State::Stopped,
+            job: None,
+            next_token: 1,
+        };
+        session.connect(0, now, out);
+        session
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// True while a request is in hand.
+    pub fn is_busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// The endpoint in use or about to be.
+    pub fn endpoint(&self) -> Option<usize> {
+        match self.state {
+            State::Connected { endpoint, .. } | State::Waiting { endpoint, .. } => Some(endpoint),
+            State::Stopped => None,
+        }
+    }
+
+    /// When [`Session::tick`] next has work to do.
+    pub fn next_deadline(&self) -> Instant {
+        match &self.state {
+            State::Connected {
+                last_seen,
+                heartbeat_at,
+                ..
+            } => (*heartbeat_at).min(*last_seen + self.expiry()),
+            State::Waiting { until, .. } => *until,
+            State::Stopped => Instant::now() + Duration::from_secs(3600),
+        }
+    }
+
+    fn expiry(&self) -> Duration {
+        self.cfg.heartbeat * self.cfg.liveness
+    }
+
+    fn connect(&mut self, endpoint: usize, now: Instant, out: &mut Output) {
+        out.events.push(Event::Connecting { endpoint });
+        out.actions.push(Action::Connect { endpoint });
+        out.actions.push(Action::Send(WorkerMsg::Ready {
+            service: self.cfg.service.clone(),
+        }));
+        self.state = State::Connected {
+            endpoint,
+            last_seen: now,
+            heartbeat_at: now + self.cfg.heartbeat,
+            rate: RateCheck::default(),
+        };
+    }
+
+    fn abandon_job(&mut self, out: &mut Output) {
+        if let Some((token, _)) = self.job.take() {
+            out.actions.push(Action::Abandon { token });
+        }
+    }
+
+    /// Takes one message from the broker.
+    pub fn on_message(&mut self, now: Instant, frames: Vec<Frame>, out: &mut Output) {
+        let State::Connected {
+            endpoint,
+            last_seen,
+            rate,
+            ..
+        } = &mut self.state
+        else {
+            return;
+        };
+        let endpoint = *endpoint;
+        let msg = match WorkerMsg::parse(frames) {
+            Ok((version, msg)) if version == self.cfg.version => msg,
+            Ok(_) => {
+                out.events
+                    .push(Event::Unexpected("a message in another MDP version"));
+                return;
+            }
+            Err(e) => {
+                out.events.push(Event::Malformed(e));
+                return;
+            }
+        };
+        *last_seen = now;
+        if !matches!(msg, WorkerMsg::Heartbeat) {
+            rate.traffic();
+        }
+        match msg {
+            WorkerMsg::Heartbeat => {
+                if let Some(observed) = rate.heartbeat(now, self.cfg.heartbeat) {
+                    out.events.push(Event::HeartbeatMismatch {
+                        observed,
+                        expected: self.cfg.heartbeat,
+                    });
+                }
+            }
+            WorkerMsg::Request { client, body } => {
+                if self.job.is_some() {
+                    out.events.push(Event::Unexpected("REQUEST while busy"));
+                    return;
+                }
+                let token = self.next_token;
+                self.next_token += 1;
+                self.job = Some((token, client.clone()));
+                out.actions.push(Action::Handle(Job {
+                    token,
+                    client,
+                    body,
+                }));
+            }
+            WorkerMsg::Disconnect => {
+                // 7/MDP: close the socket and reconnect on a new one.
+                out.events.push(Event::Disconnected { endpoint });
+                self.abandon_job(out);
+                let next = (endpoint + 1) % self.endpoints;
+                self.connect(next, now, out);
+            }
+            WorkerMsg::Ready { .. } | WorkerMsg::Partial { .. } | WorkerMsg::Final { .. } => {
+                out.events.push(Event::Unexpected(msg.name()));
+            }
+        }
+    }
+
+    /// Heartbeats the broker, and reconnects when it has been silent too long.
+    pub fn tick(&mut self, now: Instant, out: &mut Output) {
+        let expiry = self.expiry();
+        match &mut self.state {
+            State::Connected {
+                endpoint,
+                last_seen,
+                heartbeat_at,
+                ..
+            } => {
+                let silent = now.saturating_duration_since(*last_seen);
+                if silent >= expiry {
+                    let endpoint = *endpoint;
+                    out.events.push(Event::BrokerSilent { endpoint, silent });
+                    out.actions.push(Action::Close);
+                    self.state = State::Waiting {
+                        endpoint: (endpoint + 1) % self.endpoints,
+                        until: now + self.cfg.reconnect,
+                    };
+                    self.abandon_job(out);
+                } else if now >= *heartbeat_at {
+                    *heartbeat_at = now + self.cfg.heartbeat;
+                    out.actions.push(Action::Send(WorkerMsg::Heartbeat));
+                }
+            }
+            State::Waiting { endpoint, until } => {
+                if now >= *until {
+                    let endpoint = *endpoint;
+                    self.connect(endpoint, now, out);
+                }
+            }
+            State::Stopped => {}
+        }
+    }
+
+    /// Sends a reply for the job with `token`: PARTIAL (0.2 only) or FINAL / REPLY.
+    pub fn reply(
+        &mut self,
+        now: Instant,
+        token: u64,
+        kind: ReplyKind,
+        body: Vec<Frame>,
+        out: &mut Output,
+    ) {
+        let client = match &self.job {
+            Some((current, client)) if *current == token => client.clone(),
+            _ => {
+                out.events.push(Event::StaleReply { token });
+                return;
+            }
+        };
+        let State::Connected { heartbeat_at, .. } = &mut self.state else {
+            out.events.push(Event::StaleReply { token });
+            return;
+        };
+        // A command replaces the heartbeat that was due (18/MDP: not both).
+        *heartbeat_at = now + self.cfg.heartbeat;
+        // MDP replies carry at least one body frame.
+        let body = if body.is_empty() {
+            vec![Vec::new()]
+        } else {
+            body
+        };
+        let msg = match (kind, self.cfg.version) {
+            (ReplyKind::Partial, Version::V02) => WorkerMsg::Partial { client, body },
+            (ReplyKind::Partial, Version::V01) => return, // no PARTIAL in 0.1: the FINAL carries all
+            (ReplyKind::Final, _) => {
+                self.job = None;
+                WorkerMsg::Final { client, body }
+            }
+        };
+        out.actions.push(Action::Send(msg));
+    }
+
+    /// Says goodbye: DISCONNECT to the broker, then nothing more.
+    pub fn stop(&mut self, out: &mut Output) {
+        if matches!(self.state, State::Connected { .. }) {
+            out.actions.push(Action::Send(WorkerMsg::Disconnect));
+        }
+        out.actions.push(Action::Close);
+        self.job = None;
+        self.state = State::Stopped;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HB: Duration = Duration::from_millis(1000);
+
+    fn cfg(version: Version) -> Config {
+        Config {
+            service: b"echo".to_vec(),
+            version,
+            heartbeat: HB,
+            liveness: 3,
+            reconnect: Duration::from_millis(500),
+        }
+    }
+
+    fn start(endpoints: usize) -> (Session, Instant, Output) {
+        let now = Instant::now();
+        let mut out = Output::default();
+        let s = Session::start(cfg(Version::V01), endpoints, now, &mut out);
+        (s, now, out)
+    }
+
+    fn wire(msg: WorkerMsg) -> Vec<Frame> {
+        msg.to_frames(Version::V01).unwrap()
+    }
+
+    fn request(client: &[u8]) -> Vec<Frame> {
+        wire(WorkerMsg::Request {
+            client: client.to_vec(),
+            body: vec![b"hi".to_vec()],
+        })
+    }
+
+    #[test]
+    fn starts_by_connecting_and_sending_ready() {
+        let (_, _, out) = start(1);
+        assert_eq!(
+            out.actions,
+            vec![
+                Action::Connect { endpoint: 0 },
+                Action::Send(WorkerMsg::Ready {
+                    service: b"echo".to_vec()
+                })
+            ]
+        );
+    }
+
+    #[test]
+    fn heartbeats_at_the_interval_and_a_reply_postpones_it() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.tick(t + HB / 2, &mut out);
+        assert!(out.actions.is_empty());
+        s.tick(t + HB, &mut out);
+        assert_eq!(out.actions, vec![Action::Send(WorkerMsg::Heartbeat)]);
+        // A request and its reply: the reply counts as the heartbeat.
+        let mut out = Output::default();
+        s.on_message(t + HB + HB / 2, request(b"C"), &mut out);
+        let Some(Action::Handle(job)) = out.actions.pop() else {
+            panic!("request not handed over")
+        };
+        s.reply(
+            t + HB + HB / 2,
+            job.token,
+            ReplyKind::Final,
+            job.body,
+            &mut out,
+        );
+        let mut out = Output::default();
+        s.tick(t + HB * 2, &mut out);
+        assert!(out.actions.is_empty(), "{:?}", out.actions);
+        s.tick(t + HB * 2 + HB / 2, &mut out);
+        assert_eq!(out.actions, vec![Action::Send(WorkerMsg::Heartbeat)]);
+    }
+
+    #[test]
+    fn keeps_heartbeating_while_busy() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.on_message(t, request(b"C"), &mut out);
+        assert!(s.is_busy());
+        let mut beats = 0;
+        for i in 1..=2 {
+            let mut out = Output::default();
+            s.on_message(t + HB * i - HB / 10, wire(WorkerMsg::Heartbeat), &mut out);
+            s.tick(t + HB * i, &mut out);
+            beats += out
+                .actions
+                .iter()
+                .filter(|a| **a == Action::Send(WorkerMsg::Heartbeat))
+                .count();
+        }
+        assert_eq!(beats, 2);
+    }
+
+    #[test]
+    fn silent_broker_means_reconnect_to_the_next_endpoint_after_a_pause() {
+        let (mut s, t, _) = start(2);
+        let mut out = Output::default();
+        s.on_message(t, request(b"C"), &mut out);
+        let mut out = Output::default();
+        s.tick(t + HB * 3, &mut out);
+        assert!(out.actions.contains(&Action::Close));
+        assert!(out.actions.contains(&Action::Abandon { token: 1 }));
+        assert!(matches!(
+            out.events[0],
+            Event::BrokerSilent { endpoint: 0, .. }
+        ));
+        assert!(!s.is_busy());
+        let mut out = Output::default();
+        s.tick(t + HB * 3 + Duration::from_millis(499), &mut out);
+        assert!(out.actions.is_empty());
+        s.tick(t + HB * 3 + Duration::from_millis(500), &mut out);
+        assert_eq!(out.actions[0], Action::Connect { endpoint: 1 });
+        // And back to the first after the second goes silent too.
+        let mut out = Output::default();
+        let later = t + HB * 7;
+        s.tick(later, &mut out);
+        s.tick(later + Duration::from_millis(500), &mut out);
+        assert!(out.actions.contains(&Action::Connect { endpoint: 0 }));
+    }
+
+    #[test]
+    fn any_message_keeps_the_broker_alive() {
+        let (mut s, t, _) = start(1);
+        for i in 1..10 {
+            let mut out = Output::default();
+            s.on_message(t + HB * i, wire(WorkerMsg::Heartbeat), &mut out);
+            s.tick(t + HB * i, &mut out);
+            assert!(!out.actions.contains(&Action::Close));
+        }
+    }
+
+    #[test]
+    fn disconnect_from_broker_reconnects_at_once() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+        assert_eq!(out.actions[0], Action::Connect { endpoint: 0 });
+        assert!(matches!(
+            out.actions[1],
+            Action::Send(WorkerMsg::Ready { .. })
+        ));
+    }
+
+    #[test]
+    fn a_reply_from_an_abandoned_job_is_dropped() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.on_message(t, request(b"C"), &mut out);
+        s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+        let mut out = Output::default();
+        s.reply(t, 1, ReplyKind::Final, vec![b"late".to_vec()], &mut out);
+        assert!(out.actions.is_empty());
+        assert_eq!(out.events, vec![Event::StaleReply { token: 1 }]);
+    }
+
+    #[test]
+    fn final_reply_is_addressed_to_the_client() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.on_message(t, request(b"\x00\x01"), &mut out);
+        let mut out = Output::default();
+        s.reply(t, 1, ReplyKind::Final, vec![], &mut out);
+        assert_eq!(
+            out.actions,
+            vec![Action::Send(WorkerMsg::Final {
+                client: b"\x00\x01".to_vec(),
+                body: vec![vec![]]
+            })]
+        );
+        assert!(!s.is_busy());
+    }
+
+    #[test]
+    fn v02_sessions_send_partials() {
+        let now = Instant::now();
+        let mut out = Output::default();
+        let mut s = Session::start(cfg(Version::V02), 1, now, &mut out);
+        let req = WorkerMsg::Request {
+            client: b"C".to_vec(),
+            body: vec![b"q".to_vec()],
+        };
+        s.on_message(now, req.to_frames(Version::V02).unwrap(), &mut out);
+        let mut out = Output::default();
+        s.reply(now, 1, ReplyKind::Partial, vec![b"1".to_vec()], &mut out);
+        assert!(s.is_busy());
+        s.reply(now, 1, ReplyKind::Final, vec![b"2".to_vec()], &mut out);
+        assert!(matches!(
+            out.actions[0],
+            Action::Send(WorkerMsg::Partial { .. })
+        ));
+        assert!(matches!(
+            out.actions[1],
+            Action::Send(WorkerMsg::Final { .. })
+        ));
+    }
+
+    #[test]
+    fn malformed_and_foreign_messages_are_ignored() {
+        let (mut s, t, _) = start(1);
+        let mut out = Output::default();
+        s.on_message(t, vec![b"junk".to_vec()], &mut out);
+        s.on_message(
+            t,
+            WorkerMsg::Heartbeat.to_frames(Version::V02).unwrap(),
+            &mut out,
+        );
+        assert!(out.actions.is_empty());
+        assert_eq!(out.events.len(), 2);
+        // Neither counted as broker liveness.
+        let mut out = Output::default();
+        s.tick(t + HB * 3, &mut out);
+        assert!(out.actions.contains(&Action::Close));
+    }
+
+    #[test]
+    fn stop_sends_disconnect() {
+        let (mut s, _, _) = start(1);
+        let mut out = Output::default();
+        s.stop(&mut out);
+        assert_eq!(
+            out.actions,
+            vec![Action::Send(WorkerMsg::Disconnect), Action::Close]
+        );
+    }
+}

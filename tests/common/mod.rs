@@ -1,0 +1,293 @@
+//! Test helpers: start the real binary, find its port, wait for it with bounded polls, and
+//! kill whatever was started even when a test fails.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_zmqtool");
+
+/// Fast heartbeats so that expiry-driven tests finish in a second or two.
+pub const HB: &str = "100ms";
+
+/// A running zmqtool process; killed on drop. Its stderr is collected as it is written.
+pub struct Proc {
+    pub child: Child,
+    stderr: Arc<Mutex<String>>,
+    stdout: Option<Arc<Mutex<String>>>,
+}
+
+impl Proc {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything written to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Everything written to stdout so far (when captured).
+    pub fn stdout(&self) -> String {
+        self.stdout
+            .as_ref()
+            .map(|s| s.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// Waits until stderr contains `needle`.
+    pub fn wait_stderr(&self, needle: &str, timeout: Duration) -> String {
+        let found = wait_until(timeout, || self.stderr().contains(needle));
+        assert!(
+            found,
+            "stderr never showed {needle:?}; it has:\n{}",
+            self.stderr()
+        );
+        self.stderr()
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{sig}"), &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{sig} failed");
+    }
+
+    /// Waits for the process to exit; returns its exit code.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status.code();
+            }
+            if Instant::now() > deadline {
+                panic!("process did not exit; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn collect(reader: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let sink = buf.clone();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(reader);
+        let mut line = String::new();
+        while let Ok(n) = lines.read_line(&mut line) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().push_str(&line);
+            line.clear();
+        }
+    });
+    buf
+}
+
+/// Starts zmqtool with `args`; stdout is captured.
+pub fn spawn(args: &[&str]) -> Proc {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zmqtool starts");
+    let stderr = collect(child.stderr.take().unwrap());
+    let stdout = Some(collect(child.stdout.take().unwrap()));
+    Proc {
+        child,
+        stderr,
+        stdout,
+    }
+}
+
+/// Runs zmqtool to completion with a deadline.
+pub fn run(args: &[&str]) -> Output {
+    run_with_timeout(args, Duration::from_secs(30))
+}
+
+pub fn run_with_timeout(args: &[&str], timeout: Duration) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("zmqtool starts");
+    let deadline = Instant::now() + timeout;
+    loop {
+        if child.try_wait().expect("try_wait").is_some() {
+            return child.wait_with_output().expect("output");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("output");
+            panic!(
+                "zmqtool {args:?} did not finish within {timeout:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Polls `cond` every 20 ms until it holds or `timeout` passes.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A broker on a free loopback port, with fast heartbeats unless `extra` sets them.
+pub struct Broker {
+    pub proc: Proc,
+    pub endpoint: String,
+}
+
+pub fn broker(extra: &[&str]) -> Broker {
+    broker_at("tcp://127.0.0.1:*", extra)
+}
+
+pub fn broker_at(bind: &str, extra: &[&str]) -> Broker {
+    let mut args = vec!["broker", "--bind", bind];
+    if !extra.contains(&"--heartbeat") {
+        args.extend(["--heartbeat", HB]);
+    }
+    args.extend(extra);
+    let proc = spawn(&args);
+    let log = proc.wait_stderr("listening on ", Duration::from_secs(10));
+    let endpoint = log
+        .lines()
+        .find_map(|l| l.split("listening on ").nth(1))
+        .expect("endpoint in log")
+        .trim()
+        .to_string();
+    Broker { proc, endpoint }
+}
+
+/// A free TCP port on loopback (for tests that must restart a server on the same port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts an echo (or other) worker for `service` with fast heartbeats.
+pub fn worker(endpoint: &str, service: &str, extra: &[&str]) -> Proc {
+    let mut args = vec!["worker", service, "--broker", endpoint];
+    if !extra.contains(&"--heartbeat") {
+        args.extend(["--heartbeat", HB]);
+    }
+    if !extra.contains(&"--reconnect") {
+        args.extend(["--reconnect", HB]);
+    }
+    args.extend(extra);
+    spawn(&args)
+}
+
+/// Runs `zmqtool client` against `endpoint`.
+pub fn client(endpoint: &str, args: &[&str]) -> Output {
+    let mut all = vec!["client", "--broker", endpoint];
+    all.extend(args);
+    run(&all)
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asks the broker `mmi.service` over a raw socket; returns the code frame.
+pub fn mmi_code(endpoint: &str, service: &str) -> Option<String> {
+    let reply = raw_call(endpoint, "mmi.service", &[service.as_bytes()], 1000)?;
+    reply
+        .last()
+        .map(|f| String::from_utf8_lossy(f).into_owned())
+}
+
+/// Waits until `service` has a worker (MMI 200).
+pub fn wait_for_service(endpoint: &str, service: &str) {
+    let up = wait_until(Duration::from_secs(10), || {
+        mmi_code(endpoint, service).as_deref() == Some("200")
+    });
+    assert!(up, "service {service} never came up at {endpoint}");
+}
+
+/// One MDP/0.1 request from a raw DEALER; returns the reply body.
+pub fn raw_call(
+    endpoint: &str,
+    service: &str,
+    body: &[&[u8]],
+    timeout_ms: i32,
+) -> Option<Vec<Vec<u8>>> {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::DEALER).unwrap();
+    s.set_linger(0).unwrap();
+    s.set_rcvtimeo(timeout_ms).unwrap();
+    s.connect(endpoint).unwrap();
+    let mut frames: Vec<Vec<u8>> = vec![vec![], b"MDPC01".to_vec(), service.as_bytes().to_vec()];
+    frames.extend(body.iter().map(|b| b.to_vec()));
+    s.send_multipart(frames, 0).unwrap();
+    let reply = s.recv_multipart(0).ok()?;
+    Some(reply[3..].to_vec())
+}
+
+/// A hand-driven worker socket, for tests that need a worker to misbehave or go silent.
+pub struct RawWorker {
+    pub socket: zmq::Socket,
+    _ctx: zmq::Context,
+}
+
+impl RawWorker {
+    pub fn connect(endpoint: &str, service: &str) -> RawWorker {
+        let ctx = zmq::Context::new();
+        let socket = ctx.socket(zmq::DEALER).unwrap();
+        socket.set_linger(0).unwrap();
+        socket.set_rcvtimeo(5000).unwrap();
+        socket.connect(endpoint).unwrap();
+        socket
+            .send_multipart([&b""[..], b"MDPW01", b"\x01", service.as_bytes()], 0)
+            .unwrap();
+        RawWorker { socket, _ctx: ctx }
+    }
+
+    /// Receives until a message with command byte `cmd` arrives (skipping heartbeats).
+    pub fn recv_command(&self, cmd: u8) -> Option<Vec<Vec<u8>>> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            let frames = self.socket.recv_multipart(0).ok()?;
+            if frames.get(2).map(|f| f.as_slice()) == Some(&[cmd][..]) {
+                return Some(frames);
+            }
+        }
+        None
+    }
+}
