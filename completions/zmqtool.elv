@@ -28,8 +28,9 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand broker 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
-            cand worker 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
-            cand client 'Send one request to SERVICE and print the reply, one frame per line'
+            cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
+            cand client 'Call SERVICE through a broker and print the reply, one frame per line'
+            cand mmi 'Ask the broker about services (8/MMI)'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -53,9 +54,16 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;worker'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --exec 'Run `sh -c CMD` for each request instead of echoing it'
+            cand --timeout 'With --exec: kill the command after this long and answer with an error reply'
+            cand --concurrency 'Worker sessions to run, each with its own connection: N requests handled at once'
             cand --heartbeat 'Heartbeat interval; must match the broker''s'
+            cand --liveness 'Heartbeats the broker may miss before the worker reconnects'
             cand --reconnect 'Pause before reconnecting to a broker that went silent'
             cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)'
+            cand -0 'With --exec: separate frames with NUL instead of newline, on stdin and stdout'
+            cand --null 'With --exec: separate frames with NUL instead of newline, on stdin and stdout'
+            cand --stream 'With --exec and --protocol 0.2: send each line of stdout as a PARTIAL as it appears; the last line is the FINAL'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -68,9 +76,26 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;client'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --timeout 'How long each attempt waits for a reply (each PARTIAL restarts the wait)'
+            cand --retries 'Attempts in all before giving up'
+            cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)'
+            cand --pipeline 'With --lines: requests in flight at once'
+            cand --raw 'Write the reply frames to stdout as they are, with nothing between them'
+            cand --lines 'One request per line of stdin; one reply per line of stdout, in order'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;mmi'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --timeout 'How long each attempt waits for a reply'
             cand --retries 'Attempts in all before giving up'
-            cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -106,8 +131,9 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;help'= {
             cand broker 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
-            cand worker 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
-            cand client 'Send one request to SERVICE and print the reply, one frame per line'
+            cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
+            cand client 'Call SERVICE through a broker and print the reply, one frame per line'
+            cand mmi 'Ask the broker about services (8/MMI)'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -117,6 +143,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;worker'= {
         }
         &'zmqtool;help;client'= {
+        }
+        &'zmqtool;help;mmi'= {
         }
         &'zmqtool;help;completions'= {
         }

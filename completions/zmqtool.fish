@@ -30,8 +30,9 @@ complete -c zmqtool -n "__fish_zmqtool_needs_command" -l json -d 'Print results 
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -s h -l help -d 'Print help'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
-complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
-complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "client" -d 'Send one request to SERVICE and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "client" -d 'Call SERVICE through a broker and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "mmi" -d 'Ask the broker about services (8/MMI)'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -47,23 +48,40 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l json -d 'Prin
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec -d 'Run `sh -c CMD` for each request instead of echoing it' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l timeout -d 'With --exec: kill the command after this long and answer with an error reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l concurrency -d 'Worker sessions to run, each with its own connection: N requests handled at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l heartbeat -d 'Heartbeat interval; must match the broker\'s' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l liveness -d 'Heartbeats the broker may miss before the worker reconnects' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l reconnect -d 'Pause before reconnecting to a broker that went silent' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s 0 -l null -d 'With --exec: separate frames with NUL instead of newline, on stdin and stdout'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l stream -d 'With --exec and --protocol 0.2: send each line of stdout as a PARTIAL as it appears; the last line is the FINAL'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l timeout -d 'How long each attempt waits for a reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l timeout -d 'How long each attempt waits for a reply (each PARTIAL restarts the wait)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l retries -d 'Attempts in all before giving up' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l pipeline -d 'With --lines: requests in flight at once' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l raw -d 'Write the reply frames to stdout as they are, with nothing between them'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l lines -d 'One request per line of stdin; one reply per line of stdout, in order'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l timeout -d 'How long each attempt waits for a reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l retries -d 'Attempts in all before giving up' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead (what fills completions/)' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s q -l quiet -d 'Log nothing but errors'
@@ -75,9 +93,10 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s q -l quiet -d 'L
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker (by default: echo each request)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "client" -d 'Send one request to SERVICE and print the reply, one frame per line'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "client" -d 'Call SERVICE through a broker and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "mmi" -d 'Ask the broker about services (8/MMI)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

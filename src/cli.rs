@@ -50,6 +50,7 @@ pub enum Command {
     Broker(BrokerArgs),
     Worker(WorkerArgs),
     Client(ClientArgs),
+    Mmi(MmiArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -61,6 +62,7 @@ impl Command {
             Command::Broker(_) => "broker",
             Command::Worker(_) => "worker",
             Command::Client(_) => "client",
+            Command::Mmi(_) => "mmi",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -128,20 +130,48 @@ pub struct BrokerList {
     pub brokers: Vec<String>,
 }
 
-/// Run a worker that serves SERVICE through a broker (by default: echo each request).
+/// Run a worker that serves SERVICE through a broker: echo each request, or run a shell
+/// command per request with --exec.
 ///
 /// The worker sends READY, heartbeats the broker (also while busy), and reconnects when the
 /// broker is silent for 3 heartbeats, moving to the next --broker of the list. On SIGINT or
-/// SIGTERM it finishes the request in hand, sends DISCONNECT and exits.
+/// SIGTERM it finishes the request in hand, sends its reply and DISCONNECT, and exits.
+///
+/// With --exec CMD each request runs `sh -c CMD`: the request frames on stdin, each followed
+/// by a newline (a NUL with -0); ZMQTOOL_SERVICE and ZMQTOOL_FRAMES in the environment. Its
+/// stdout is the reply: one frame without the trailing newline (with -0: one frame per
+/// NUL-terminated piece). A command that exits non-zero, is killed, cannot start or runs past
+/// --timeout is answered with three frames: "zmqtool-error", the reason ("exit status 3",
+/// "killed by signal 9", "timed out after 1m") and the last 4 KiB of its stderr; the worker
+/// keeps serving. Anything the command leaves running is killed when it ends.
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// Service name to register.
     pub service: String,
     #[command(flatten)]
     pub brokers: BrokerList,
+    /// Run `sh -c CMD` for each request instead of echoing it.
+    #[arg(long, value_name = "CMD")]
+    pub exec: Option<String>,
+    /// With --exec: separate frames with NUL instead of newline, on stdin and stdout.
+    #[arg(short = '0', long = "null", requires = "exec")]
+    pub null: bool,
+    /// With --exec and --protocol 0.2: send each line of stdout as a PARTIAL as it appears;
+    /// the last line is the FINAL.
+    #[arg(long, requires = "exec")]
+    pub stream: bool,
+    /// With --exec: kill the command after this long and answer with an error reply.
+    #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// Worker sessions to run, each with its own connection: N requests handled at once.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: u32,
     /// Heartbeat interval; must match the broker's.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
     pub heartbeat: Duration,
+    /// Heartbeats the broker may miss before the worker reconnects.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub liveness: u32,
     /// Pause before reconnecting to a broker that went silent.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
     pub reconnect: Duration,
@@ -150,18 +180,60 @@ pub struct WorkerArgs {
     pub protocol: Version,
 }
 
-/// Send one request to SERVICE and print the reply, one frame per line.
+/// Call SERVICE through a broker and print the reply, one frame per line.
 ///
 /// Lazy Pirate reliability: each attempt opens a new connection (to the next --broker of the
 /// list), sends the request and waits --timeout; after --retries attempts it gives up with
-/// exit code 3. Retried requests may run twice: services must be idempotent.
+/// exit code 3. A retried request may run twice: services must be idempotent. A reply from a
+/// failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
+///
+/// With --lines, each line of stdin is one request (one frame) and each reply is printed on
+/// one line, in input order; frames of a multi-frame reply are joined by a tab, and
+/// backslash, tab, CR and newline inside a frame are escaped as \\, \t, \r, \n. A request
+/// that times out prints an empty line. --pipeline N keeps up to N requests in flight.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// Service to call.
     pub service: String,
-    /// Request body: each argument is one frame (at least one frame is sent: an empty one if
-    /// none is given).
+    /// Request body: each argument is one frame; "-" is one frame read from stdin (binary
+    /// safe). With no BODY, one empty frame is sent.
+    #[arg(conflicts_with = "lines")]
     pub body: Vec<String>,
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// How long each attempt waits for a reply (each PARTIAL restarts the wait).
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// Attempts in all before giving up.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retries: u32,
+    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come).
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
+    pub protocol: Version,
+    /// Write the reply frames to stdout as they are, with nothing between them.
+    #[arg(long, conflicts_with_all = ["lines", "json"])]
+    pub raw: bool,
+    /// One request per line of stdin; one reply per line of stdout, in order.
+    #[arg(long)]
+    pub lines: bool,
+    /// With --lines: requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "lines",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub pipeline: u32,
+}
+
+/// Ask the broker about services (8/MMI).
+///
+/// With SERVICE: prints the mmi.service code, 200 (it has workers) or 404, and exits 0 or 4;
+/// for an mmi. name the broker does not implement, 501 and exit 5; no answer, exit 3. Made for
+/// health checks: `until zmqtool mmi echo; do sleep 1; done`.
+///
+/// Without SERVICE: a table of every service the broker knows with its idle and busy
+/// workers and queued requests (from mmi.workers).
+#[derive(Debug, Args)]
+pub struct MmiArgs {
+    /// Service to ask about.
+    pub service: Option<String>,
     #[command(flatten)]
     pub brokers: BrokerList,
     /// How long each attempt waits for a reply.
@@ -170,9 +242,28 @@ pub struct ClientArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
-    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP).
-    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
-    pub protocol: Version,
+}
+
+impl ClientArgs {
+    pub fn options(&self) -> crate::client::Options {
+        crate::client::Options {
+            endpoints: self.brokers.brokers.clone(),
+            timeout: self.timeout,
+            retries: self.retries,
+            version: self.protocol,
+        }
+    }
+}
+
+impl MmiArgs {
+    pub fn options(&self) -> crate::client::Options {
+        crate::client::Options {
+            endpoints: self.brokers.brokers.clone(),
+            timeout: self.timeout,
+            retries: self.retries,
+            version: Version::V01,
+        }
+    }
 }
 
 /// Print a shell completion script, or write all of them to a directory.

@@ -153,3 +153,236 @@ pub fn check_reply(frames: Vec<Frame>, service: &[u8]) -> Result<ClientReply, St
     }
     Ok(reply)
 }
+
+/// How one request of a pipeline ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The reply body (PARTIAL bodies first, then the FINAL's).
+    Reply(Vec<Frame>),
+    /// No reply after every attempt.
+    Timeout,
+}
+
+/// A request in flight on one slot.
+struct InFlight {
+    index: u64,
+    body: Vec<Frame>,
+    attempt: u32,
+    deadline: Instant,
+    partials: Vec<Frame>,
+}
+
+/// One DEALER with at most one request in flight, so its reply needs no request id.
+struct Slot {
+    socket: zmq::Socket,
+    endpoint: usize,
+    job: Option<InFlight>,
+}
+
+/// Runs many requests with up to `window` in flight, each with the retries of [`call`], and
+/// reports each outcome in request order through `done`.
+///
+/// MDP replies carry no request id, so replies on one DEALER from several workers could not
+/// be matched to their requests. Each in-flight request has a DEALER of its own instead.
+/// `requests` is polled without blocking (`Ok(None)` = nothing yet, `Err(())` = no more), so
+/// replies are reported while the next request is still being typed.
+pub fn pipeline(
+    ctx: &zmq::Context,
+    opts: &Options,
+    service: &[u8],
+    window: usize,
+    mut requests: impl FnMut(Duration) -> Result<Option<Vec<Frame>>, ()>,
+    shutdown: &Shutdown,
+    mut done: impl FnMut(u64, Outcome) -> std::io::Result<()>,
+) -> Result<(), CallError> {
+    let window = window.max(1);
+    let endpoints = opts.endpoints.len().max(1);
+    let mut slots: Vec<Slot> = Vec::with_capacity(window);
+    let mut finished: std::collections::BTreeMap<u64, Outcome> = Default::default();
+    let (mut next_index, mut next_done, mut input_open) = (0u64, 0u64, true);
+    // Completed replies wait here for the ones before them; bounded so a stuck request
+    // cannot make the buffer grow without limit.
+    let reorder_limit = (window as u64) * 4;
+    loop {
+        if shutdown.requested() {
+            return Err(CallError::Interrupted);
+        }
+        // Start new requests on free slots.
+        while input_open && busy_count(&slots) < window && next_index < next_done + reorder_limit {
+            let wait = if busy_count(&slots) == 0 {
+                runtime::MAX_POLL
+            } else {
+                Duration::ZERO
+            };
+            match requests(wait) {
+                Ok(Some(body)) => {
+                    let slot = free_slot(ctx, opts, &mut slots, window)?;
+                    let job = InFlight {
+                        index: next_index,
+                        body,
+                        attempt: 0,
+                        deadline: Instant::now() + opts.timeout,
+                        partials: Vec::new(),
+                    };
+                    next_index += 1;
+                    send_request(slot, opts, service, job)?;
+                }
+                Ok(None) => break,
+                Err(()) => input_open = false,
+            }
+        }
+        if !input_open && busy_count(&slots) == 0 {
+            return Ok(());
+        }
+        if busy_count(&slots) > 0 {
+            poll_slots(&mut slots, opts, service, &mut finished)?;
+        }
+        retry_expired(ctx, opts, service, endpoints, &mut slots, &mut finished)?;
+        while let Some(outcome) = finished.remove(&next_done) {
+            done(next_done, outcome).map_err(|e| CallError::Other(e.into()))?;
+            next_done += 1;
+        }
+    }
+}
+
+fn busy_count(slots: &[Slot]) -> usize {
+    slots.iter().filter(|s| s.job.is_some()).count()
+}
+
+fn free_slot<'a>(
+    ctx: &zmq::Context,
+    opts: &Options,
+    slots: &'a mut Vec<Slot>,
+    window: usize,
+) -> Result<&'a mut Slot, CallError> {
+    if let Some(i) = slots.iter().position(|s| s.job.is_none()) {
+        return Ok(&mut slots[i]);
+    }
+    debug_assert!(slots.len() < window);
+    let endpoint = slots.len() % opts.endpoints.len().max(1);
+    slots.push(Slot {
+        socket: connect(ctx, &opts.endpoints[endpoint])?,
+        endpoint,
+        job: None,
+    });
+    let last = slots.len() - 1;
+    Ok(&mut slots[last])
+}
+
+fn send_request(
+    slot: &mut Slot,
+    opts: &Options,
+    service: &[u8],
+    job: InFlight,
+) -> Result<(), CallError> {
+    let frames = ClientRequest {
+        service: service.to_vec(),
+        body: job.body.clone(),
+    }
+    .to_frames(opts.version);
+    output::dump("->", &frames);
+    match slot.socket.send_multipart(frames, zmq::DONTWAIT) {
+        Ok(()) | Err(zmq::Error::EAGAIN) => {}
+        Err(e) => return Err(anyhow::anyhow!("send failed: {e}").into()),
+    }
+    slot.job = Some(job);
+    Ok(())
+}
+
+/// Waits for replies on the busy slots until the earliest deadline.
+fn poll_slots(
+    slots: &mut [Slot],
+    opts: &Options,
+    service: &[u8],
+    finished: &mut std::collections::BTreeMap<u64, Outcome>,
+) -> Result<(), CallError> {
+    let now = Instant::now();
+    let deadline = slots
+        .iter()
+        .filter_map(|s| s.job.as_ref().map(|j| j.deadline))
+        .min()
+        .unwrap_or(now + runtime::MAX_POLL);
+    let busy: Vec<usize> = (0..slots.len())
+        .filter(|&i| slots[i].job.is_some())
+        .collect();
+    let mut items: Vec<zmq::PollItem> = busy
+        .iter()
+        .map(|&i| slots[i].socket.as_poll_item(zmq::POLLIN))
+        .collect();
+    match zmq::poll(&mut items, runtime::poll_timeout(now, deadline)) {
+        Ok(_) | Err(zmq::Error::EINTR) => {}
+        Err(e) => return Err(anyhow::anyhow!("poll failed: {e}").into()),
+    }
+    let readable: Vec<usize> = busy
+        .iter()
+        .zip(&items)
+        .filter(|(_, item)| item.is_readable())
+        .map(|(&i, _)| i)
+        .collect();
+    drop(items);
+    for i in readable {
+        let slot = &mut slots[i];
+        while let Ok(frames) = slot.socket.recv_multipart(zmq::DONTWAIT) {
+            output::dump("<-", &frames);
+            let Some(job) = slot.job.as_mut() else {
+                break; // a late reply to a request that already timed out
+            };
+            match check_reply(frames, service) {
+                Ok(ClientReply {
+                    kind: ReplyKind::Partial,
+                    body,
+                    ..
+                }) => {
+                    job.partials.extend(body);
+                    job.deadline = Instant::now() + opts.timeout;
+                }
+                Ok(ClientReply { body, .. }) => {
+                    let mut job = slot.job.take().expect("checked above");
+                    job.partials.extend(body);
+                    finished.insert(job.index, Outcome::Reply(job.partials));
+                }
+                Err(why) => crate::info!("ignored a reply: {why}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Resends timed-out requests on a new socket to the next broker, or gives them up.
+fn retry_expired(
+    ctx: &zmq::Context,
+    opts: &Options,
+    service: &[u8],
+    endpoints: usize,
+    slots: &mut [Slot],
+    finished: &mut std::collections::BTreeMap<u64, Outcome>,
+) -> Result<(), CallError> {
+    let now = Instant::now();
+    for slot in slots.iter_mut() {
+        let expired = slot.job.as_ref().is_some_and(|j| j.deadline <= now);
+        if !expired {
+            continue;
+        }
+        let mut job = slot.job.take().expect("checked above");
+        // Lazy Pirate: a new socket, so a late reply to the old attempt cannot be mistaken
+        // for the answer to the next request on this slot.
+        slot.endpoint = (slot.endpoint + 1) % endpoints;
+        slot.socket = connect(ctx, &opts.endpoints[slot.endpoint])?;
+        job.attempt += 1;
+        if job.attempt >= opts.retries.max(1) {
+            finished.insert(job.index, Outcome::Timeout);
+            continue;
+        }
+        crate::info!(
+            "request #{} timed out; retrying on {} (attempt {} of {})",
+            job.index + 1,
+            opts.endpoints[slot.endpoint],
+            job.attempt + 1,
+            opts.retries
+        );
+        job.deadline = now + opts.timeout;
+        job.partials.clear();
+        send_request(slot, opts, service, job)?;
+    }
+    Ok(())
+}

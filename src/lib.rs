@@ -6,7 +6,13 @@
 //! | --- | --- |
 //! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
-//! | [`output`] | logging to stderr, frame dumps, JSON rendering of frames |
+//! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
+//! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
+//! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
+//! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code |
+//! | [`runtime`] | exit codes, shutdown signals, socket and error helpers |
+//! | [`output`] | logging to stderr, frame dumps, JSON and line rendering of frames |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch sockets, threads and clocks.

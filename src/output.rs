@@ -102,6 +102,32 @@ pub fn frame_json(frame: &[u8]) -> serde_json::Value {
     }
 }
 
+/// Frames as a JSON array (see [`frame_json`]).
+pub fn frames_json(frames: &[Frame]) -> serde_json::Value {
+    frames.iter().map(|f| frame_json(f)).collect()
+}
+
+/// A reply on one line: frames joined by a tab, with backslash, tab, CR and newline inside
+/// a frame escaped (`\\`, `\t`, `\r`, `\n`) so that a reply is always exactly one line.
+pub fn escape_line(frames: &[Frame]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            line.push(b'\t');
+        }
+        for &b in frame {
+            match b {
+                b'\\' => line.extend_from_slice(b"\\\\"),
+                b'\t' => line.extend_from_slice(b"\\t"),
+                b'\r' => line.extend_from_slice(b"\\r"),
+                b'\n' => line.extend_from_slice(b"\\n"),
+                _ => line.push(b),
+            }
+        }
+    }
+    line
+}
+
 /// serde helper: serialises bytes the way [`frame_json`] renders them.
 pub fn serialize_lossy<S: serde::Serializer>(frame: &[u8], s: S) -> Result<S::Ok, S::Error> {
     serde::Serialize::serialize(&frame_json(frame), s)
@@ -156,6 +182,12 @@ mod tests {
             frame_json(&[0xff, 0x00]),
             serde_json::json!({"base64": "/wA="})
         );
+    }
+
+    #[test]
+    fn lines_escape_what_would_break_them() {
+        let frames = vec![b"a\tb".to_vec(), b"c\nd\\".to_vec(), b"plain".to_vec()];
+        assert_eq!(escape_line(&frames), b"a\\tb\tc\\nd\\\\\tplain".to_vec());
     }
 
     #[test]

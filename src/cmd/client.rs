@@ -1,68 +1,107 @@
-use std::io::Write;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::ClientArgs;
-use crate::client::{self, CallError, Options};
+use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
-use crate::output::frame_json;
+use crate::output::{escape_line, frame_json, frames_json};
 use crate::runtime::{Exit, Fatal, Shutdown};
+use crate::worker::exec::error_reason;
 
 pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
+    if args.lines {
+        return lines(args, json);
+    }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
-    let opts = Options {
-        endpoints: args.brokers.brokers,
-        timeout: args.timeout,
-        retries: args.retries,
-        version: args.protocol,
+    let opts = args.options();
+    let body = request_body(&args.body)?;
+    let service = args.service.as_bytes();
+    let mut out = std::io::stdout().lock();
+    let mut printed: std::io::Result<()> = Ok(());
+    let reply = client::call(&ctx, &opts, service, body, &shutdown, &mut |frames| {
+        if printed.is_ok() {
+            printed = print_reply(&mut out, service, &frames, false, json, args.raw);
+        }
+    });
+    printed.context("cannot write to stdout")?;
+    let frames = match reply {
+        Ok(frames) => frames,
+        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
+        Err(e @ CallError::Timeout { .. }) => {
+            return Err(Fatal::error(Exit::Timeout, e.to_string()));
+        }
+        Err(CallError::Other(e)) => return Err(e),
     };
-    let mut body: Vec<Frame> = args.body.into_iter().map(String::into_bytes).collect();
+    if let Some(reason) = error_reason(&frames) {
+        if json {
+            print_reply(&mut out, service, &frames, true, json, false)?;
+        }
+        let stderr = frames
+            .get(2)
+            .map(|f| String::from_utf8_lossy(f).into_owned());
+        let detail = stderr
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| format!("; its stderr:\n{}", s.trim_end()))
+            .unwrap_or_default();
+        return Err(Fatal::error(
+            Exit::Failure,
+            format!("the worker's command failed: {reason}{detail}"),
+        ));
+    }
+    print_reply(&mut out, service, &frames, true, json, args.raw)
+        .context("cannot write to stdout")?;
+    Ok(Exit::Success)
+}
+
+/// The request frames from the BODY arguments; "-" is all of stdin as one frame.
+fn request_body(args: &[String]) -> Result<Vec<Frame>> {
+    if args.iter().filter(|a| *a == "-").count() > 1 {
+        super::usage_error("\"-\" (a frame from stdin) may be given only once");
+    }
+    let mut body = Vec::with_capacity(args.len().max(1));
+    for arg in args {
+        if arg == "-" {
+            let mut frame = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut frame)
+                .context("cannot read the request from stdin")?;
+            body.push(frame);
+        } else {
+            body.push(arg.clone().into_bytes());
+        }
+    }
     if body.is_empty() {
         body.push(Vec::new());
     }
-    let service = args.service.into_bytes();
-    let stdout = std::io::stdout();
-    let mut print_error = None;
-    let mut print = |frames: Vec<Frame>, last: bool| {
-        let mut out = stdout.lock();
-        let result = print_reply(&mut out, &service, &frames, last, json);
-        if let Err(e) = result {
-            print_error.get_or_insert(e);
-        }
-    };
-    let reply = client::call(&ctx, &opts, &service, body, &shutdown, &mut |frames| {
-        print(frames, false)
-    });
-    match reply {
-        Ok(frames) => {
-            print(frames, true);
-            match print_error {
-                Some(e) => Err(e.into()),
-                None => Ok(Exit::Success),
-            }
-        }
-        Err(CallError::Interrupted) => Ok(Exit::Interrupted),
-        Err(e @ CallError::Timeout { .. }) => Err(Fatal::error(Exit::Timeout, e.to_string())),
-        Err(CallError::Other(e)) => Err(e),
-    }
+    Ok(body)
 }
 
-/// Prints one reply: each frame on its own line, or one JSON object.
+/// Prints one reply: each frame on its own line, raw, or as one JSON object.
 fn print_reply(
     out: &mut impl Write,
     service: &[u8],
     frames: &[Frame],
     last: bool,
     json: bool,
+    raw: bool,
 ) -> std::io::Result<()> {
     if json {
-        let value = serde_json::json!({
+        let mut value = serde_json::json!({
             "service": frame_json(service),
             "final": last,
-            "frames": frames.iter().map(|f| frame_json(f)).collect::<Vec<_>>(),
+            "frames": frames_json(frames),
         });
+        if let Some(reason) = error_reason(frames) {
+            value["error"] = reason.into();
+        }
         writeln!(out, "{value}")?;
+    } else if raw {
+        for frame in frames {
+            out.write_all(frame)?;
+        }
     } else {
         for frame in frames {
             out.write_all(frame)?;
@@ -70,4 +109,172 @@ fn print_reply(
         }
     }
     out.flush()
+}
+
+/// What a --lines run did.
+#[derive(Default)]
+struct Tally {
+    requests: u64,
+    replies: u64,
+    errors: u64,
+    timeouts: u64,
+}
+
+/// `--lines`: one request per stdin line, replies in order, up to --pipeline in flight.
+fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let opts = args.options();
+    let service = args.service.as_bytes();
+    let input = spawn_line_reader();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut tally = Tally::default();
+    let started = Instant::now();
+    let requests = |wait: Duration| {
+        let line = if wait.is_zero() {
+            input
+                .try_recv()
+                .map_err(|e| matches!(e, std::sync::mpsc::TryRecvError::Disconnected))
+        } else {
+            input
+                .recv_timeout(wait)
+                .map_err(|e| matches!(e, std::sync::mpsc::RecvTimeoutError::Disconnected))
+        };
+        match line {
+            Ok(line) => Ok(Some(vec![line])),
+            Err(true) => Err(()),
+            Err(false) => Ok(None),
+        }
+    };
+    let window = args.pipeline as usize;
+    let result = client::pipeline(
+        &ctx,
+        &opts,
+        service,
+        window,
+        requests,
+        &shutdown,
+        |index, outcome| {
+            tally.requests += 1;
+            print_line(&mut out, index, &outcome, json, &mut tally)?;
+            // Interactive use: show each reply as soon as it is in order.
+            if window == 1 {
+                out.flush()?;
+            }
+            Ok(())
+        },
+    );
+    out.flush().context("cannot write to stdout")?;
+    let elapsed = started.elapsed();
+    let summary = summary_json(&tally, elapsed);
+    if json {
+        writeln!(out, "{summary}")?;
+        out.flush()?;
+    } else {
+        crate::info!("{summary}");
+    }
+    match result {
+        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
+        Err(CallError::Other(e)) => return Err(e),
+        Err(CallError::Timeout { .. }) | Ok(()) => {}
+    }
+    if tally.timeouts > 0 {
+        return Err(Fatal::error(
+            Exit::Timeout,
+            format!(
+                "{} of {} requests got no reply",
+                tally.timeouts, tally.requests
+            ),
+        ));
+    }
+    if tally.errors > 0 {
+        return Err(Fatal::error(
+            Exit::Failure,
+            format!(
+                "{} of {} requests failed on the worker",
+                tally.errors, tally.requests
+            ),
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+fn print_line(
+    out: &mut impl Write,
+    index: u64,
+    outcome: &Outcome,
+    json: bool,
+    tally: &mut Tally,
+) -> std::io::Result<()> {
+    let line = index + 1;
+    match outcome {
+        Outcome::Reply(frames) => {
+            tally.replies += 1;
+            let failed = error_reason(frames);
+            if let Some(reason) = &failed {
+                tally.errors += 1;
+                crate::warn!("line {line}: the worker's command failed: {reason}");
+            }
+            if json {
+                let mut value = serde_json::json!({"line": line, "frames": frames_json(frames)});
+                if let Some(reason) = failed {
+                    value["error"] = reason.into();
+                }
+                writeln!(out, "{value}")
+            } else {
+                out.write_all(&escape_line(frames))?;
+                out.write_all(b"\n")
+            }
+        }
+        Outcome::Timeout => {
+            tally.timeouts += 1;
+            crate::warn!("line {line}: no reply after all attempts");
+            if json {
+                writeln!(
+                    out,
+                    "{}",
+                    serde_json::json!({"line": line, "error": "timeout"})
+                )
+            } else {
+                out.write_all(b"\n")
+            }
+        }
+    }
+}
+
+fn summary_json(tally: &Tally, elapsed: Duration) -> serde_json::Value {
+    let secs = elapsed.as_secs_f64();
+    serde_json::json!({
+        "summary": true,
+        "requests": tally.requests,
+        "replies": tally.replies,
+        "errors": tally.errors,
+        "timeouts": tally.timeouts,
+        "elapsed_s": (secs * 1000.0).round() / 1000.0,
+        "throughput_rps": if secs > 0.0 { (tally.requests as f64 / secs).round() } else { 0.0 },
+    })
+}
+
+/// Reads stdin lines on a thread of its own, so replies keep printing while it waits.
+fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
+    std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        loop {
+            let mut line = Vec::new();
+            match stdin.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {
+                    if line.last() == Some(&b'\n') {
+                        line.pop();
+                    }
+                    if tx.send(line).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    rx
 }

@@ -3,6 +3,7 @@
 mod broker;
 mod client;
 mod docs;
+mod mmi;
 mod worker;
 
 use anyhow::Result;
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Broker(args) => broker::run(args),
         Command::Worker(args) => worker::run(args),
         Command::Client(args) => client::run(args, json),
+        Command::Mmi(args) => mmi::run(args, json),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }
@@ -27,4 +29,12 @@ pub fn run(cli: Cli) -> Result<Exit> {
 /// A zmq context for a command.
 pub(crate) fn context() -> zmq::Context {
     zmq::Context::new()
+}
+
+/// Ends the process with a usage error (exit 2), for rules clap cannot express.
+pub(crate) fn usage_error(message: &str) -> ! {
+    use clap::CommandFactory;
+    crate::cli::Cli::command()
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .exit()
 }

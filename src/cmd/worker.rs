@@ -1,21 +1,60 @@
 use std::sync::Arc;
 
-use anyhow::Result;
+use anyhow::{Result, anyhow};
 
 use crate::cli::WorkerArgs;
+use crate::mdp::Version;
 use crate::runtime::{Exit, Shutdown};
-use crate::worker::{self, Echo, session};
+use crate::worker::{self, Echo, Handler, exec::Exec, session};
 
 pub fn run(args: WorkerArgs) -> Result<Exit> {
+    if args.stream && args.protocol != Version::V02 {
+        super::usage_error("--stream needs --protocol 0.2 (MDP/0.1 has no PARTIAL replies)");
+    }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {
-        service: args.service.into_bytes(),
+        service: args.service.clone().into_bytes(),
         version: args.protocol,
         heartbeat: args.heartbeat,
-        liveness: 3,
+        liveness: args.liveness,
         reconnect: args.reconnect,
     };
-    worker::run(&ctx, &args.brokers.brokers, cfg, Arc::new(Echo), &shutdown)?;
-    Ok(shutdown.exit())
+    let handler: Arc<dyn Handler> = match &args.exec {
+        Some(command) => Arc::new(Exec {
+            command: command.clone(),
+            service: args.service.clone(),
+            nul: args.null,
+            stream: args.stream,
+            timeout: args.timeout,
+        }),
+        None => Arc::new(Echo),
+    };
+    let sessions: Vec<_> = (0..args.concurrency)
+        .map(|_| {
+            let (ctx, brokers, cfg) = (ctx.clone(), args.brokers.brokers.clone(), cfg.clone());
+            let (handler, shutdown) = (handler.clone(), shutdown.clone());
+            std::thread::spawn(move || {
+                let result = worker::run(&ctx, &brokers, cfg, handler, &shutdown);
+                if result.is_err() {
+                    // One session failing (a bad endpoint, say) stops the others.
+                    shutdown.stop();
+                }
+                result
+            })
+        })
+        .collect();
+    let mut first_error = None;
+    for session in sessions {
+        let result = session
+            .join()
+            .unwrap_or_else(|_| Err(anyhow!("a worker session panicked")));
+        if let Err(e) = result {
+            first_error.get_or_insert(e);
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None => Ok(shutdown.exit()),
+    }
 }

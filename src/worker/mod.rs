@@ -5,6 +5,7 @@
 //! inproc PUSH/PULL pair, so the session keeps heartbeating while it works and can abandon
 //! the job if the broker goes away.
 
+pub mod exec;
 pub mod session;
 
 use std::sync::Arc;

@@ -1,0 +1,134 @@
+use std::io::Write;
+
+use anyhow::{Context as _, Result};
+
+use crate::cli::MmiArgs;
+use crate::client::{self, CallError};
+use crate::mdp::{Frame, mmi};
+use crate::output::frames_json;
+use crate::runtime::{Exit, Fatal, Shutdown};
+
+pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let opts = args.options();
+    let ask = |service: &[u8], body: Vec<Frame>| match client::call(
+        &ctx,
+        &opts,
+        service,
+        body,
+        &shutdown,
+        &mut |_| {},
+    ) {
+        Ok(frames) => Ok(frames),
+        Err(CallError::Interrupted) => Err(Fatal::error(Exit::Interrupted, "interrupted")),
+        Err(e @ CallError::Timeout { .. }) => Err(Fatal::error(Exit::Timeout, e.to_string())),
+        Err(CallError::Other(e)) => Err(e),
+    };
+    let mut out = std::io::stdout().lock();
+    match args.service {
+        // An mmi. name is asked directly (no worker can serve one, so asking mmi.service
+        // about it would always say 404).
+        Some(name) if mmi::is_mmi(name.as_bytes()) => {
+            let frames = ask(name.as_bytes(), vec![Vec::new()])?;
+            print_frames(&mut out, &name, &frames, json)?;
+            Ok(frames
+                .last()
+                .and_then(|f| mmi::Code::parse(f))
+                .map_or(Exit::Success, exit_for))
+        }
+        Some(name) => {
+            let frames = ask(mmi::SERVICE, vec![name.clone().into_bytes()])?;
+            let last = frames.last().cloned().unwrap_or_default();
+            let Some(code) = mmi::Code::parse(&last) else {
+                return Err(anyhow::anyhow!(
+                    "the broker answered mmi.service with {:?}, not a status code",
+                    String::from_utf8_lossy(&last)
+                ));
+            };
+            let code_text = String::from_utf8_lossy(&code.as_bytes()[..3]).into_owned();
+            if json {
+                let value = serde_json::json!({"service": name, "code": code_text.parse::<u16>().unwrap_or(0)});
+                writeln!(out, "{value}")?;
+            } else {
+                writeln!(out, "{code_text}")?;
+            }
+            Ok(exit_for(code))
+        }
+        None => {
+            let frames = ask(mmi::WORKERS, vec![Vec::new()])?;
+            if frames.last().and_then(|f| mmi::Code::parse(f)) == Some(mmi::Code::NotImplemented) {
+                return Err(Fatal::error(
+                    Exit::NotImplemented,
+                    "the broker does not implement mmi.workers (try: zmqtool mmi SERVICE)",
+                ));
+            }
+            let statuses: Vec<mmi::ServiceStatus> = mmi::list_items(&frames)
+                .iter()
+                .filter_map(|f| mmi::ServiceStatus::parse(f))
+                .collect();
+            print_table(&mut out, &statuses, json).context("cannot write to stdout")?;
+            Ok(Exit::Success)
+        }
+    }
+}
+
+fn exit_for(code: mmi::Code) -> Exit {
+    match code {
+        mmi::Code::Present => Exit::Success,
+        mmi::Code::Absent => Exit::NotFound,
+        mmi::Code::NotImplemented => Exit::NotImplemented,
+    }
+}
+
+fn print_frames(out: &mut impl Write, service: &str, frames: &[Frame], json: bool) -> Result<()> {
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"service": service, "frames": frames_json(frames)})
+        )?;
+    } else {
+        for frame in frames {
+            out.write_all(frame)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+fn print_table(
+    out: &mut impl Write,
+    statuses: &[mmi::ServiceStatus],
+    json: bool,
+) -> std::io::Result<()> {
+    if json {
+        for s in statuses {
+            writeln!(out, "{}", serde_json::to_string(s).unwrap_or_default())?;
+        }
+        return Ok(());
+    }
+    let names: Vec<String> = statuses
+        .iter()
+        .map(|s| String::from_utf8_lossy(&s.name).into_owned())
+        .collect();
+    let width = names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(7);
+    writeln!(
+        out,
+        "{:<width$}  {:>6}  {:>6}  {:>8}",
+        "SERVICE", "IDLE", "BUSY", "QUEUED"
+    )?;
+    for (name, s) in names.iter().zip(statuses) {
+        writeln!(
+            out,
+            "{name:<width$}  {:>6}  {:>6}  {:>8}",
+            s.idle, s.busy, s.queued
+        )?;
+    }
+    Ok(())
+}

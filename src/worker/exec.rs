@@ -1,0 +1,410 @@
+//! `zmqtool worker --exec CMD`: each request runs `sh -c CMD`.
+//!
+//! The request frames go to the command's stdin, each followed by a newline (or a NUL with
+//! `-0`); `ZMQTOOL_SERVICE` and `ZMQTOOL_FRAMES` are set. What it prints on stdout is the
+//! reply: one frame without its trailing newline, or with `-0` one frame per NUL-terminated
+//! piece. With `--stream` (MDP/0.2) each line goes out as a PARTIAL as soon as the next one
+//! appears, and the last line is the FINAL.
+//!
+//! A command that exits non-zero, is killed, runs past the timeout or cannot start is
+//! answered with [`ERROR_MARKER`], the reason and the tail of its stderr, so the client can
+//! tell; the worker keeps serving. The command runs in its own process group, and anything
+//! left of that group when the command ends (or is killed) is killed with it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::Handler;
+use crate::mdp::{Frame, ReplyKind};
+
+/// The first frame of a reply that reports a failed command.
+pub const ERROR_MARKER: &[u8] = b"zmqtool-error";
+
+/// How much of a failed command's stderr is sent back.
+const STDERR_TAIL: usize = 4096;
+
+/// The most output taken from one command; more is a failure.
+const MAX_OUTPUT: usize = 16 << 20;
+
+/// Runs a shell command per request.
+#[derive(Debug, Clone)]
+pub struct Exec {
+    pub command: String,
+    pub service: String,
+    /// Frames are separated by NUL instead of newline (`-0`).
+    pub nul: bool,
+    /// Each stdout line is a PARTIAL (MDP/0.2 `--stream`).
+    pub stream: bool,
+    pub timeout: Duration,
+}
+
+/// The reply frames for a failed command.
+pub fn error_reply(reason: &str, stderr: &[u8]) -> Vec<Frame> {
+    vec![
+        ERROR_MARKER.to_vec(),
+        reason.as_bytes().to_vec(),
+        stderr.to_vec(),
+    ]
+}
+
+/// If `frames` is an error reply, its reason.
+pub fn error_reason(frames: &[Frame]) -> Option<String> {
+    match frames {
+        [marker, reason, ..] if marker == ERROR_MARKER => {
+            Some(String::from_utf8_lossy(reason).into_owned())
+        }
+        _ => None,
+    }
+}
+
+impl Handler for Exec {
+    fn handle(
+        &self,
+        body: Vec<Frame>,
+        cancel: &AtomicBool,
+        reply: &mut dyn FnMut(ReplyKind, Vec<Frame>),
+    ) {
+        let mut child = match self.spawn(body.len()) {
+            Ok(child) => child,
+            Err(e) => {
+                crate::warn!("cannot start sh -c {:?}: {e}", self.command);
+                return reply(
+                    ReplyKind::Final,
+                    error_reply(&format!("cannot start sh: {e}"), b""),
+                );
+            }
+        };
+        let input = self.stdin_bytes(body);
+        let mut stdin = child.stdin.take();
+        let writer = std::thread::spawn(move || {
+            if let Some(stdin) = stdin.as_mut() {
+                // A command that does not read its input closes the pipe: not an error.
+                let _ = stdin.write_all(&input);
+            }
+        });
+        let stderr = child
+            .stderr
+            .take()
+            .map(|e| std::thread::spawn(move || tail(e)));
+        let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>();
+        let stdout = child.stdout.take();
+        let stream = self.stream;
+        let reader = std::thread::spawn(move || match stdout {
+            Some(out) if stream => read_lines(out, lines_tx),
+            Some(out) => read_all(out),
+            None => Ok(Vec::new()),
+        });
+
+        let mut held: Option<Vec<u8>> = None;
+        let mut send_line = |line: Vec<u8>, reply: &mut dyn FnMut(ReplyKind, Vec<Frame>)| {
+            if let Some(previous) = held.replace(line) {
+                reply(ReplyKind::Partial, vec![previous]);
+            }
+        };
+        let outcome = self.wait(&mut child, cancel, || {
+            while let Ok(line) = lines_rx.try_recv() {
+                send_line(line, reply);
+            }
+        });
+        kill_group(&child);
+        let _ = writer.join();
+        let output = reader
+            .join()
+            .unwrap_or_else(|_| Err("output reader failed".into()));
+        while let Ok(line) = lines_rx.try_recv() {
+            send_line(line, reply);
+        }
+        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+
+        let failure = match (outcome, output) {
+            (Outcome::Exited(status), Ok(out)) if status.success() => {
+                let frames = if self.stream {
+                    vec![held.take().unwrap_or_default()]
+                } else {
+                    self.reply_frames(out)
+                };
+                return reply(ReplyKind::Final, frames);
+            }
+            (Outcome::Exited(status), Ok(_)) => describe(status),
+            (Outcome::Exited(_), Err(e)) => e,
+            (Outcome::TimedOut, _) => {
+                format!(
+                    "timed out after {}",
+                    humantime::format_duration(self.timeout)
+                )
+            }
+            (Outcome::Abandoned, _) => return, // nobody is waiting for this reply
+        };
+        crate::warn!("sh -c {:?} failed: {failure}", self.command);
+        if let Some(line) = held.take() {
+            reply(ReplyKind::Partial, vec![line]);
+        }
+        reply(ReplyKind::Final, error_reply(&failure, &stderr));
+    }
+}
+
+enum Outcome {
+    Exited(ExitStatus),
+    TimedOut,
+    Abandoned,
+}
+
+impl Exec {
+    fn spawn(&self, frames: usize) -> std::io::Result<Child> {
+        Command::new("sh")
+            .arg("-c")
+            .arg(&self.command)
+            .env("ZMQTOOL_SERVICE", &self.service)
+            .env("ZMQTOOL_FRAMES", frames.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            // Its own process group: a terminal's Ctrl-C does not reach it (the worker drains
+            // instead), and a timeout kills the whole pipeline.
+            .process_group(0)
+            .spawn()
+    }
+
+    fn stdin_bytes(&self, body: Vec<Frame>) -> Vec<u8> {
+        let separator = if self.nul { 0 } else { b'\n' };
+        let mut input = Vec::with_capacity(body.iter().map(|f| f.len() + 1).sum());
+        for frame in body {
+            input.extend_from_slice(&frame);
+            input.push(separator);
+        }
+        input
+    }
+
+    /// Waits for the command to end, calling `pump` meanwhile; kills it on timeout or cancel.
+    fn wait(&self, child: &mut Child, cancel: &AtomicBool, mut pump: impl FnMut()) -> Outcome {
+        let deadline = Instant::now() + self.timeout;
+        let mut nap = Duration::from_micros(200);
+        loop {
+            pump();
+            match child.try_wait() {
+                Ok(Some(status)) => return Outcome::Exited(status),
+                Ok(None) => {}
+                Err(_) => return Outcome::Exited(ExitStatus::from_raw(1 << 8)),
+            }
+            if cancel.load(Ordering::SeqCst) {
+                kill_group(child);
+                let _ = child.wait();
+                return Outcome::Abandoned;
+            }
+            if Instant::now() >= deadline {
+                kill_group(child);
+                let _ = child.wait();
+                return Outcome::TimedOut;
+            }
+            std::thread::sleep(nap);
+            nap = (nap * 2).min(Duration::from_millis(10));
+        }
+    }
+
+    /// The reply frames from a successful command's stdout.
+    fn reply_frames(&self, mut out: Vec<u8>) -> Vec<Frame> {
+        if self.nul {
+            if out.last() == Some(&0) {
+                out.pop();
+            }
+            if out.is_empty() {
+                return vec![Vec::new()];
+            }
+            return out.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
+        }
+        if out.last() == Some(&b'\n') {
+            out.pop();
+        }
+        vec![out]
+    }
+}
+
+fn describe(status: ExitStatus) -> String {
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit status {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        _ => "failed".into(),
+    }
+}
+
+/// Kills what is left of the command's process group.
+fn kill_group(child: &Child) {
+    // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
+    // The group id is the child's pid (process_group(0)), so only its own group is hit.
+    unsafe {
+        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+    }
+}
+
+fn read_all(mut out: impl Read) -> Result<Vec<u8>, String> {
+    let mut buf = Vec::new();
+    let n = out
+        .by_ref()
+        .take(MAX_OUTPUT as u64 + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| format!("cannot read its output: {e}"))?;
+    if n > MAX_OUTPUT {
+        // Drain the rest so the command is not blocked writing, then refuse.
+        let _ = std::io::copy(&mut out, &mut std::io::sink());
+        return Err(format!("output exceeds {MAX_OUTPUT} bytes"));
+    }
+    Ok(buf)
+}
+
+fn read_lines(out: impl Read, lines: mpsc::Sender<Vec<u8>>) -> Result<Vec<u8>, String> {
+    let mut reader = BufReader::new(out);
+    loop {
+        let mut line = Vec::new();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => return Ok(Vec::new()),
+            Ok(_) => {
+                if line.last() == Some(&b'\n') {
+                    line.pop();
+                }
+                if lines.send(line).is_err() {
+                    return Ok(Vec::new());
+                }
+            }
+            Err(e) => return Err(format!("cannot read its output: {e}")),
+        }
+    }
+}
+
+/// The last [`STDERR_TAIL`] bytes written to `err`.
+fn tail(mut err: impl Read) -> Vec<u8> {
+    let mut kept: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = err.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        kept.extend_from_slice(&buf[..n]);
+        if kept.len() > 2 * STDERR_TAIL {
+            kept.drain(..kept.len() - STDERR_TAIL);
+        }
+    }
+    if kept.len() > STDERR_TAIL {
+        kept.drain(..kept.len() - STDERR_TAIL);
+    }
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exec(command: &str) -> Exec {
+        Exec {
+            command: command.into(),
+            service: "svc".into(),
+            nul: false,
+            stream: false,
+            timeout: Duration::from_secs(5),
+        }
+    }
+
+    fn run(e: &Exec, body: &[&[u8]]) -> Vec<(ReplyKind, Vec<Frame>)> {
+        let mut replies = vec![];
+        let body = body.iter().map(|f| f.to_vec()).collect();
+        e.handle(body, &AtomicBool::new(false), &mut |kind, frames| {
+            replies.push((kind, frames))
+        });
+        replies
+    }
+
+    fn finals(frames: &[&[u8]]) -> Vec<(ReplyKind, Vec<Frame>)> {
+        vec![(
+            ReplyKind::Final,
+            frames.iter().map(|f| f.to_vec()).collect(),
+        )]
+    }
+
+    #[test]
+    fn stdout_is_the_reply_without_its_trailing_newline() {
+        assert_eq!(run(&exec("tr a-z A-Z"), &[b"hello"]), finals(&[b"HELLO"]));
+    }
+
+    #[test]
+    fn frames_arrive_one_per_line_with_the_environment() {
+        let e = exec("echo \"$ZMQTOOL_SERVICE $ZMQTOOL_FRAMES\"; cat");
+        assert_eq!(run(&e, &[b"a", b"b"]), finals(&[b"svc 2\na\nb"]));
+    }
+
+    #[test]
+    fn nul_mode_splits_frames_both_ways() {
+        let e = Exec {
+            nul: true,
+            ..exec("cat")
+        };
+        assert_eq!(run(&e, &[b"a\nb", b"c"]), finals(&[b"a\nb", b"c"]));
+    }
+
+    #[test]
+    fn no_output_is_one_empty_frame() {
+        assert_eq!(run(&exec("true"), &[b"x"]), finals(&[b""]));
+    }
+
+    #[test]
+    fn failure_is_reported_with_reason_and_stderr() {
+        let replies = run(&exec("echo oops >&2; exit 3"), &[b"x"]);
+        assert_eq!(
+            replies,
+            finals(&[ERROR_MARKER, b"exit status 3", b"oops\n"])
+        );
+        assert_eq!(
+            error_reason(&replies[0].1).as_deref(),
+            Some("exit status 3")
+        );
+    }
+
+    #[test]
+    fn a_hanging_command_is_killed_at_the_timeout() {
+        let e = Exec {
+            timeout: Duration::from_millis(200),
+            ..exec("sleep 30 | cat")
+        };
+        let started = Instant::now();
+        let replies = run(&e, &[b"x"]);
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert_eq!(replies[0].1[1], b"timed out after 200ms");
+    }
+
+    #[test]
+    fn streaming_sends_each_line_and_the_last_as_final() {
+        let e = Exec {
+            stream: true,
+            ..exec("printf 'one\\ntwo\\nthree\\n'")
+        };
+        assert_eq!(
+            run(&e, &[b"x"]),
+            vec![
+                (ReplyKind::Partial, vec![b"one".to_vec()]),
+                (ReplyKind::Partial, vec![b"two".to_vec()]),
+                (ReplyKind::Final, vec![b"three".to_vec()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_cancelled_job_sends_nothing() {
+        let e = exec("sleep 30");
+        let cancel = AtomicBool::new(true);
+        let mut replies = 0;
+        e.handle(vec![b"x".to_vec()], &cancel, &mut |_, _| replies += 1);
+        assert_eq!(replies, 0);
+    }
+
+    #[test]
+    fn stderr_tail_keeps_the_end() {
+        let data = vec![b'x'; 10_000];
+        let mut with_end = data.clone();
+        with_end.extend_from_slice(b"END");
+        let kept = tail(&with_end[..]);
+        assert_eq!(kept.len(), STDERR_TAIL);
+        assert!(kept.ends_with(b"END"));
+    }
+}

@@ -1,0 +1,240 @@
+//! `zmqtool client` and `zmqtool mmi`: bodies, output forms, --lines, exit codes.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn with_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    out
+}
+
+fn echo_broker() -> (Broker, Proc) {
+    let b = broker(&[]);
+    let w = worker(&b.endpoint, "echo", &["--concurrency", "2"]);
+    wait_for_service(&b.endpoint, "echo");
+    (b, w)
+}
+
+#[test]
+fn dash_reads_one_binary_frame_from_stdin_and_raw_writes_it_back() {
+    let (b, _w) = echo_broker();
+    let data: Vec<u8> = (0..=255u8).cycle().take(5000).collect();
+    let out = with_stdin(
+        &["client", "--broker", &b.endpoint, "--raw", "echo", "-"],
+        &data,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(out.stdout, data);
+    let out = with_stdin(
+        &["client", "--broker", &b.endpoint, "--json", "echo", "-"],
+        &[0xff, 0],
+    );
+    let reply: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(reply["frames"], serde_json::json!([{"base64": "/wA="}]));
+}
+
+#[test]
+fn lines_pipeline_returns_every_reply_in_order() {
+    let (b, _w) = echo_broker();
+    let input: String = (1..=10_000).map(|i| format!("line {i}\n")).collect();
+    let out = with_stdin(
+        &[
+            "client",
+            "--broker",
+            &b.endpoint,
+            "echo",
+            "--lines",
+            "--pipeline",
+            "64",
+        ],
+        input.as_bytes(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), input);
+}
+
+#[test]
+fn lines_json_reports_each_line_and_a_summary() {
+    let (b, _w) = echo_broker();
+    let out = with_stdin(
+        &[
+            "client",
+            "--broker",
+            &b.endpoint,
+            "--json",
+            "echo",
+            "--lines",
+        ],
+        b"a\nb\n",
+    );
+    let objects: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objects[0], serde_json::json!({"line": 1, "frames": ["a"]}));
+    assert_eq!(objects[1], serde_json::json!({"line": 2, "frames": ["b"]}));
+    assert_eq!(objects[2]["summary"], true);
+    assert_eq!(objects[2]["requests"], 2);
+    assert_eq!(objects[2]["replies"], 2);
+    assert_eq!(objects[2]["timeouts"], 0);
+}
+
+#[test]
+fn lines_keep_one_line_per_reply_and_report_failures() {
+    let b = broker(&[]);
+    let cmd = r#"read x; [ "$x" = bad ] && exit 1; printf 'x\ty\nz'"#;
+    let _w = worker(&b.endpoint, "odd", &["--exec", cmd]);
+    wait_for_service(&b.endpoint, "odd");
+    let out = with_stdin(
+        &["client", "--broker", &b.endpoint, "odd", "--lines"],
+        b"good\nbad\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<&str> = std::str::from_utf8(&out.stdout).unwrap().lines().collect();
+    assert_eq!(lines[0], "x\\ty\\nz");
+    assert!(
+        lines[1].starts_with("zmqtool-error\texit status 1"),
+        "{lines:?}"
+    );
+    assert_eq!(lines.len(), 2);
+}
+
+#[test]
+fn lines_that_time_out_print_empty_lines_and_exit_3() {
+    let b = broker(&[]);
+    let out = with_stdin(
+        &[
+            "client",
+            "--broker",
+            &b.endpoint,
+            "nobody",
+            "--lines",
+            "--timeout",
+            "100ms",
+            "--retries",
+            "1",
+        ],
+        b"a\nb\n",
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stdout(&out), "\n\n");
+}
+
+#[test]
+fn client_exit_codes() {
+    let (b, _w) = echo_broker();
+    assert_eq!(client(&b.endpoint, &["echo", "x"]).status.code(), Some(0));
+    let out = client(
+        &b.endpoint,
+        &["absent", "x", "--timeout", "100ms", "--retries", "1"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn client_retries_rotate_over_the_broker_list() {
+    let (b, _w) = echo_broker();
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+    let out = run(&[
+        "client",
+        "--broker",
+        &dead,
+        "--broker",
+        &b.endpoint,
+        "echo",
+        "x",
+        "--timeout",
+        "200ms",
+    ]);
+    assert_eq!(stdout(&out), "x\n");
+    assert!(
+        stderr(&out).contains("retrying (attempt 2 of 3)"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn mmi_exit_codes_and_output() {
+    let (b, _w) = echo_broker();
+    let mmi = |args: &[&str]| {
+        let mut all = vec!["mmi", "--broker", &b.endpoint];
+        all.extend(args);
+        run(&all)
+    };
+    let out = mmi(&["echo"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "200\n".into()));
+    let out = mmi(&["absent"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(4), "404\n".into()));
+    let out = mmi(&["mmi.nonsense"]);
+    assert_eq!((out.status.code(), stdout(&out)), (Some(5), "501\n".into()));
+    let out = mmi(&["--json", "echo"]);
+    assert_eq!(stdout(&out).trim(), r#"{"code":200,"service":"echo"}"#);
+
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+    let out = run(&[
+        "mmi",
+        "--broker",
+        &dead,
+        "echo",
+        "--timeout",
+        "100ms",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn mmi_without_a_service_lists_a_table_or_json() {
+    let (b, _w) = echo_broker();
+    let _u = worker(&b.endpoint, "upper", &["--exec", "tr a-z A-Z"]);
+    wait_for_service(&b.endpoint, "upper");
+    let out = run(&["mmi", "--broker", &b.endpoint]);
+    assert_eq!(
+        stdout(&out),
+        "SERVICE    IDLE    BUSY    QUEUED\n\
+         echo          2       0         0\n\
+         upper         1       0         0\n"
+    );
+    let out = run(&["mmi", "--broker", &b.endpoint, "--json"]);
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        first,
+        serde_json::json!({"name": "echo", "idle": 2, "busy": 0, "queued": 0})
+    );
+}
+
+#[test]
+fn health_check_loop_waits_for_a_service() {
+    let b = broker(&[]);
+    let ep = b.endpoint.clone();
+    let starter = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        worker(&ep, "late", &[])
+    });
+    let script = format!(
+        "for i in $(seq 100); do {BIN} mmi --broker {} late >/dev/null && exit 0; sleep 0.1; done; exit 1",
+        b.endpoint
+    );
+    let status = Command::new("sh").arg("-c").arg(script).status().unwrap();
+    let _w = starter.join().unwrap();
+    assert!(status.success());
+}

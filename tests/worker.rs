@@ -1,0 +1,222 @@
+//! `zmqtool worker`: --exec, failures, concurrency, reconnection, failover, draining.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+#[test]
+fn exec_serves_and_uppercases() {
+    let b = broker(&[]);
+    let _w = worker(&b.endpoint, "upper", &["--exec", "tr a-z A-Z"]);
+    wait_for_service(&b.endpoint, "upper");
+    let out = client(&b.endpoint, &["upper", "hello world"]);
+    assert_eq!(stdout(&out), "HELLO WORLD\n", "{}", stderr(&out));
+}
+
+#[test]
+fn failing_hanging_and_silent_commands_get_recognisable_replies() {
+    let b = broker(&[]);
+    let cmd = r#"read x; case "$x" in fail) echo broken >&2; exit 3;; hang) sleep 30;; quiet) ;; *) echo "ok $x";; esac"#;
+    let _w = worker(&b.endpoint, "svc", &["--exec", cmd, "--timeout", "300ms"]);
+    wait_for_service(&b.endpoint, "svc");
+
+    let out = client(&b.endpoint, &["--json", "svc", "fail"]);
+    assert_eq!(out.status.code(), Some(1));
+    let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        reply["frames"],
+        serde_json::json!(["zmqtool-error", "exit status 3", "broken\n"])
+    );
+    assert!(stderr(&out).contains("exit status 3") && stderr(&out).contains("broken"));
+
+    let out = client(&b.endpoint, &["svc", "hang", "--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("timed out after 300ms"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = client(&b.endpoint, &["svc", "quiet"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(stdout(&out), "\n", "no output is one empty frame");
+
+    // The same worker still serves.
+    let out = client(&b.endpoint, &["svc", "fine"]);
+    assert_eq!(stdout(&out), "ok fine\n");
+}
+
+#[test]
+fn concurrency_runs_commands_at_once() {
+    let b = broker(&[]);
+    let _w = worker(
+        &b.endpoint,
+        "sleepy",
+        &["--exec", "sleep 1; cat", "--concurrency", "4"],
+    );
+    let all_up = wait_until(Duration::from_secs(10), || {
+        raw_call(&b.endpoint, "mmi.workers", &[b""], 1000)
+            .is_some_and(|f| f.first().is_some_and(|s| s.starts_with(b"sleepy idle=4")))
+    });
+    assert!(all_up, "four sessions register");
+    let started = Instant::now();
+    let calls: Vec<_> = (0..4)
+        .map(|i| {
+            let ep = b.endpoint.clone();
+            std::thread::spawn(move || client(&ep, &["sleepy", &i.to_string(), "--timeout", "10s"]))
+        })
+        .collect();
+    for (i, call) in calls.into_iter().enumerate() {
+        assert_eq!(stdout(&call.join().unwrap()), format!("{i}\n"));
+    }
+    // One after another would take 4 s.
+    assert!(
+        started.elapsed() < Duration::from_millis(3500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn nul_mode_passes_frames_with_newlines_intact() {
+    let b = broker(&[]);
+    let _w = worker(&b.endpoint, "cat0", &["--exec", "cat", "-0"]);
+    wait_for_service(&b.endpoint, "cat0");
+    let out = client(&b.endpoint, &["--json", "cat0", "a\nb", "c"]);
+    let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(reply["frames"], serde_json::json!(["a\nb", "c"]));
+}
+
+#[test]
+fn stream_sends_lines_as_partials_to_an_mdp02_client() {
+    let b = broker(&[]);
+    let cmd = "echo one; sleep 0.3; echo two; sleep 0.3; echo three";
+    let _w = worker(
+        &b.endpoint,
+        "lines",
+        &["--protocol", "0.2", "--exec", cmd, "--stream"],
+    );
+    wait_for_service(&b.endpoint, "lines");
+    let out = client(&b.endpoint, &["--json", "--protocol", "0.2", "lines"]);
+    let replies: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let shown: Vec<(bool, String)> = replies
+        .iter()
+        .map(|r| {
+            (
+                r["final"].as_bool().unwrap(),
+                r["frames"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            (false, "one".into()),
+            (false, "two".into()),
+            (true, "three".into())
+        ]
+    );
+    // An MDP/0.1 client gets the same lines gathered into one reply.
+    let out = client(&b.endpoint, &["lines"]);
+    assert_eq!(stdout(&out), "one\ntwo\nthree\n");
+}
+
+#[test]
+fn stream_needs_protocol_02() {
+    let out = run(&["worker", "x", "--exec", "cat", "--stream"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--protocol 0.2"));
+}
+
+#[test]
+fn a_worker_killed_while_holding_a_request_has_it_redone() {
+    let b = broker(&["-v"]);
+    let mut slow = worker(&b.endpoint, "job", &["--exec", "sleep 30"]);
+    wait_for_service(&b.endpoint, "job");
+    let ep = b.endpoint.clone();
+    let call = std::thread::spawn(move || {
+        client(
+            &ep,
+            &["job", "payload", "--timeout", "20s", "--retries", "1"],
+        )
+    });
+    // Wait until the slow worker holds it, then kill it outright.
+    assert!(wait_until(Duration::from_secs(10), || {
+        raw_call(&b.endpoint, "mmi.workers", &[b""], 1000).is_some_and(|f| {
+            f.first()
+                .is_some_and(|s| s.starts_with(b"job idle=0 busy=1"))
+        })
+    }));
+    slow.signal("KILL");
+    slow.wait_exit(Duration::from_secs(5));
+    let _good = worker(&b.endpoint, "job", &[]);
+    let out = call.join().unwrap();
+    assert_eq!(stdout(&out), "payload\n", "{}", stderr(&out));
+    assert!(b.proc.stderr().contains("requeued"));
+}
+
+#[test]
+fn worker_survives_a_broker_restart() {
+    let port = free_port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let mut b = broker_at(&ep, &[]);
+    let _w = worker(&ep, "echo", &["-v"]);
+    wait_for_service(&ep, "echo");
+    b.proc.signal("KILL");
+    b.proc.wait_exit(Duration::from_secs(5));
+    let b2 = broker_at(&ep, &[]);
+    wait_for_service(&b2.endpoint, "echo");
+    let out = client(&ep, &["echo", "again"]);
+    assert_eq!(stdout(&out), "again\n");
+}
+
+#[test]
+fn worker_fails_over_to_the_next_broker() {
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+    let b = broker(&[]);
+    let w = worker(&dead, "echo", &["--broker", &b.endpoint, "-v"]);
+    wait_for_service(&b.endpoint, "echo");
+    let log = w.stderr();
+    assert!(log.contains(&format!("broker at {dead} silent")), "{log}");
+}
+
+#[test]
+fn sigterm_drains_a_busy_worker_without_losing_its_reply() {
+    let b = broker(&[]);
+    let mut w = worker(&b.endpoint, "slow", &["--exec", "sleep 1; echo done"]);
+    wait_for_service(&b.endpoint, "slow");
+    let ep = b.endpoint.clone();
+    let call = std::thread::spawn(move || {
+        client(&ep, &["slow", "x", "--timeout", "10s", "--retries", "1"])
+    });
+    assert!(wait_until(Duration::from_secs(10), || {
+        raw_call(&b.endpoint, "mmi.workers", &[b""], 1000).is_some_and(|f| {
+            f.first()
+                .is_some_and(|s| s.starts_with(b"slow idle=0 busy=1"))
+        })
+    }));
+    w.signal("TERM");
+    let out = call.join().unwrap();
+    assert_eq!(stdout(&out), "done\n", "{}", stderr(&out));
+    assert_eq!(w.wait_exit(Duration::from_secs(5)), Some(0));
+    // It said goodbye: the broker has no worker left for the service.
+    assert!(wait_until(Duration::from_secs(2), || {
+        mmi_code(&b.endpoint, "slow").as_deref() == Some("404")
+    }));
+}
+
+#[test]
+fn a_bad_broker_endpoint_is_a_clear_error() {
+    let out = run(&["worker", "echo", "--broker", "nonsense"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot connect to nonsense"),
+        "{}",
+        stderr(&out)
+    );
+}
