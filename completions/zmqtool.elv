@@ -31,6 +31,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
+            cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
+            cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -106,6 +108,46 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zmqtool;bench'= {
+            cand --broker 'Broker to drive; without it, an embedded broker and echo workers are started'
+            cand --requests 'Stop after this many requests (after the warmup)'
+            cand --duration 'Measure for this long (after the warmup). Default: 5s'
+            cand --warmup 'Run the load this long first, without recording'
+            cand --concurrency 'Clients, each a thread with its own connection'
+            cand --pipeline 'Requests in flight per client (with --rate: the most in flight per client)'
+            cand --size 'Request body size in bytes (at least 8: each body starts with its request id; the rest is random). Suffixes: K, M'
+            cand --rate 'Open model: send this many requests per second in all, whatever the replies do'
+            cand --workers 'Echo workers of the embedded broker'
+            cand --timeout 'A request with no reply after this long counts as a timeout'
+            cand --threshold 'A rule the run must meet, e.g. ''p99<5ms'', ''errors==0'', ''throughput>=20000'' (metrics: p50 p90 p99 p99.9 max throughput errors timeouts); exit 7 if one is broken'
+            cand --protocol 'Protocol version of the clients: 0.1 or 0.2'
+            cand --proxy 'Drive the raw baseline instead of the broker: a ROUTER-DEALER zmq_proxy with REP echo workers behind it (MDP/0.1 requests come back unchanged, a valid reply)'
+            cand --compare 'Run the same load against the embedded broker and then the raw proxy, and report the broker''s throughput and latency as ratios of the proxy''s'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;perf'= {
+            cand --bind 'Run the receiving end (thr: prints the report) or the echo end (lat) on this endpoint'
+            cand --connect 'Run the sending end (lat: prints the report) against this endpoint'
+            cand --size 'Message size in bytes. Suffixes: K, M'
+            cand --count 'Messages (thr, default 1000000) or round trips (lat, default 10000)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'zmqtool;completions'= {
             cand --dir 'Write the scripts for every shell into DIR instead (what fills completions/)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -134,6 +176,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
+            cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
+            cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -145,6 +189,10 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;client'= {
         }
         &'zmqtool;help;mmi'= {
+        }
+        &'zmqtool;help;bench'= {
+        }
+        &'zmqtool;help;perf'= {
         }
         &'zmqtool;help;completions'= {
         }

@@ -33,6 +33,8 @@ complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "broker" -d 'Run a M
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "client" -d 'Call SERVICE through a broker and print the reply, one frame per line'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "mmi" -d 'Ask the broker about services (8/MMI)'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "bench" -d 'Load-test a Majordomo broker and service, with latency percentiles'
+complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "perf" -d 'Raw socket throughput and latency, as libzmq\'s perf tools measure them'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -82,6 +84,34 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s q -l quiet -d 'L
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l broker -d 'Broker to drive; without it, an embedded broker and echo workers are started' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l requests -d 'Stop after this many requests (after the warmup)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l duration -d 'Measure for this long (after the warmup). Default: 5s' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l warmup -d 'Run the load this long first, without recording' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l concurrency -d 'Clients, each a thread with its own connection' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l pipeline -d 'Requests in flight per client (with --rate: the most in flight per client)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l size -d 'Request body size in bytes (at least 8: each body starts with its request id; the rest is random). Suffixes: K, M' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l rate -d 'Open model: send this many requests per second in all, whatever the replies do' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l workers -d 'Echo workers of the embedded broker' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l timeout -d 'A request with no reply after this long counts as a timeout' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l threshold -d 'A rule the run must meet, e.g. \'p99<5ms\', \'errors==0\', \'throughput>=20000\' (metrics: p50 p90 p99 p99.9 max throughput errors timeouts); exit 7 if one is broken' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l protocol -d 'Protocol version of the clients: 0.1 or 0.2' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l proxy -d 'Drive the raw baseline instead of the broker: a ROUTER-DEALER zmq_proxy with REP echo workers behind it (MDP/0.1 requests come back unchanged, a valid reply)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l compare -d 'Run the same load against the embedded broker and then the raw proxy, and report the broker\'s throughput and latency as ratios of the proxy\'s'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -s V -l version -d 'Print version'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l bind -d 'Run the receiving end (thr: prints the report) or the echo end (lat) on this endpoint' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l connect -d 'Run the sending end (lat: prints the report) against this endpoint' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l size -d 'Message size in bytes. Suffixes: K, M' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l count -d 'Messages (thr, default 1000000) or round trips (lat, default 10000)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s q -l quiet -d 'Log nothing but errors'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -l dir -d 'Write the scripts for every shell into DIR instead (what fills completions/)' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand completions" -s q -l quiet -d 'Log nothing but errors'
@@ -93,10 +123,12 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s q -l quiet -d 'L
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s h -l help -d 'Print help'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand man" -s V -l version -d 'Print version'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "client" -d 'Call SERVICE through a broker and print the reply, one frame per line'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "mmi" -d 'Ask the broker about services (8/MMI)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "broker" -d 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "worker" -d 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "client" -d 'Call SERVICE through a broker and print the reply, one frame per line'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "mmi" -d 'Ask the broker about services (8/MMI)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "bench" -d 'Load-test a Majordomo broker and service, with latency percentiles'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "perf" -d 'Raw socket throughput and latency, as libzmq\'s perf tools measure them'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "completions" -d 'Print a shell completion script, or write all of them to a directory'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand help; and not __fish_seen_subcommand_from broker worker client mmi bench perf completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

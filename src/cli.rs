@@ -51,6 +51,8 @@ pub enum Command {
     Worker(WorkerArgs),
     Client(ClientArgs),
     Mmi(MmiArgs),
+    Bench(BenchArgs),
+    Perf(PerfArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -63,6 +65,8 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Client(_) => "client",
             Command::Mmi(_) => "mmi",
+            Command::Bench(_) => "bench",
+            Command::Perf(_) => "perf",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -264,6 +268,113 @@ impl MmiArgs {
             version: Version::V01,
         }
     }
+}
+
+/// Load-test a Majordomo broker and service, with latency percentiles.
+///
+/// Without --broker it starts a broker and --workers echo workers in this process, on
+/// loopback, so `zmqtool bench` alone measures this machine. With --broker it drives a real
+/// broker, whose SERVICE must echo (every reply is checked against its request, byte for
+/// byte; a wrong or missing reply is counted as an error or a timeout).
+///
+/// Closed model (default): --concurrency clients, each keeping --pipeline requests in flight.
+/// Open model (--rate): requests are sent at a fixed rate whatever the replies do, and latency
+/// is counted from each request's intended send time, so a stall is not hidden
+/// (coordinated-omission corrected).
+///
+/// The report: requests, errors, timeouts, elapsed, throughput, latency p50/p90/p99/p99.9/max
+/// (HdrHistogram) and a text histogram; with --json one object with the same fields.
+/// --threshold makes it a check: exit 7 when a rule is broken.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Service to call.
+    #[arg(default_value = "echo")]
+    pub service: String,
+    /// Broker to drive; without it, an embedded broker and echo workers are started.
+    #[arg(long, value_name = "EP")]
+    pub broker: Option<String>,
+    /// Stop after this many requests (after the warmup).
+    #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
+    pub requests: Option<u64>,
+    /// Measure for this long (after the warmup). Default: 5s.
+    #[arg(long, value_name = "DUR", value_parser = parse_interval)]
+    pub duration: Option<Duration>,
+    /// Run the load this long first, without recording.
+    #[arg(long, value_name = "DUR", default_value = "1s", value_parser = parse_duration)]
+    pub warmup: Duration,
+    /// Clients, each a thread with its own connection.
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    pub concurrency: u64,
+    /// Requests in flight per client (with --rate: the most in flight per client).
+    #[arg(long, value_name = "W", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub pipeline: u64,
+    /// Request body size in bytes (at least 8: each body starts with its request id; the rest
+    /// is random). Suffixes: K, M.
+    #[arg(long, value_name = "BYTES", default_value = "64", value_parser = parse_size)]
+    pub size: u64,
+    /// Open model: send this many requests per second in all, whatever the replies do.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+    /// Echo workers of the embedded broker.
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "broker",
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub workers: u64,
+    /// A request with no reply after this long counts as a timeout.
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// A rule the run must meet, e.g. 'p99<5ms', 'errors==0', 'throughput>=20000'
+    /// (metrics: p50 p90 p99 p99.9 max throughput errors timeouts); exit 7 if one is broken.
+    #[arg(long, value_name = "RULE", value_parser = parse_threshold)]
+    pub threshold: Vec<crate::bench::report::Threshold>,
+    /// Protocol version of the clients: 0.1 or 0.2.
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
+    pub protocol: Version,
+    /// Drive the raw baseline instead of the broker: a ROUTER-DEALER zmq_proxy with REP echo
+    /// workers behind it (MDP/0.1 requests come back unchanged, a valid reply).
+    #[arg(long, conflicts_with_all = ["broker", "compare"])]
+    pub proxy: bool,
+    /// Run the same load against the embedded broker and then the raw proxy, and report the
+    /// broker's throughput and latency as ratios of the proxy's.
+    #[arg(long, conflicts_with = "broker")]
+    pub compare: bool,
+}
+
+/// Raw socket throughput and latency, as libzmq's perf tools measure them.
+///
+/// thr: a PUSH socket sends --count messages of --size bytes to a PULL socket, which reports
+/// (local_thr / remote_thr). lat: a REQ socket sends --count round trips to a REP echo, and
+/// reports the average one-way latency (local_lat / remote_lat), plus percentiles.
+/// --bind runs the receiving/echoing end, --connect the sending end, as two processes; with
+/// neither, both ends run in this process over loopback TCP.
+#[derive(Debug, Args)]
+pub struct PerfArgs {
+    /// What to measure: thr (throughput) or lat (latency).
+    #[arg(value_enum)]
+    pub test: PerfTest,
+    /// Run the receiving end (thr: prints the report) or the echo end (lat) on this endpoint.
+    #[arg(long, value_name = "EP", conflicts_with = "connect")]
+    pub bind: Option<String>,
+    /// Run the sending end (lat: prints the report) against this endpoint.
+    #[arg(long, value_name = "EP")]
+    pub connect: Option<String>,
+    /// Message size in bytes. Suffixes: K, M.
+    #[arg(long, value_name = "BYTES", default_value = "100", value_parser = parse_size)]
+    pub size: u64,
+    /// Messages (thr, default 1000000) or round trips (lat, default 10000).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PerfTest {
+    /// Throughput: messages per second and megabits per second.
+    Thr,
+    /// Latency: microseconds one way.
+    Lat,
+}
+
+fn parse_threshold(s: &str) -> Result<crate::bench::report::Threshold, String> {
+    s.parse()
 }
 
 /// Print a shell completion script, or write all of them to a directory.

@@ -8,6 +8,7 @@
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code |
@@ -17,6 +18,7 @@
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch sockets, threads and clocks.
 
+pub mod bench;
 pub mod broker;
 pub mod cli;
 pub mod client;

@@ -154,3 +154,27 @@ fn lower_first(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// Receives one whole message, waiting at most `timeout_ms`; `None` on timeout or signal.
+///
+/// This is the cheap way to wait on one socket: libzmq's `zmq_poll` costs several system
+/// calls per call (ZMQ_EVENTS is read before and after), and a `recv` that finds nothing
+/// costs one more, while a timed `recv` waits in a single `poll(2)` and costs none at all
+/// when a message is already queued. `last` remembers the timeout set on the socket, so it
+/// is only changed when it differs.
+pub fn recv_within(
+    socket: &zmq::Socket,
+    timeout_ms: i64,
+    last: &mut i32,
+) -> Result<Option<Vec<Vec<u8>>>, zmq::Error> {
+    let timeout = timeout_ms.clamp(0, i32::MAX as i64) as i32;
+    if timeout != *last {
+        socket.set_rcvtimeo(timeout)?;
+        *last = timeout;
+    }
+    match socket.recv_multipart(0) {
+        Ok(frames) => Ok(Some(frames)),
+        Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => Ok(None),
+        Err(e) => Err(e),
+    }
+}

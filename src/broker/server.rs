@@ -1,7 +1,9 @@
 //! The broker's ROUTER socket loop: the only part of the broker that touches zmq.
 //!
-//! It receives whole messages, hands them to [`Broker`] with the time, sends what comes back,
-//! logs the events, and ticks the core at its deadline. On shutdown it sends DISCONNECT to
+//! It receives whole messages, hands them to [`Broker`] with the time, sends what comes back
+//! at once, logs the events, and ticks the core at its deadline. It waits in a timed `recv`
+//! rather than `zmq_poll` (see [`runtime::recv_within`]): under load it makes no system call
+//! of its own between messages. On shutdown it sends DISCONNECT to
 //! every worker and lingers briefly so they leave the socket.
 
 use std::time::Instant;
@@ -18,6 +20,8 @@ pub struct Server {
     broker: Broker,
     out: Output,
     endpoints: Vec<String>,
+    /// The receive timeout currently set on the socket.
+    rcvtimeo: i32,
 }
 
 impl Server {
@@ -40,6 +44,7 @@ impl Server {
             broker: Broker::new(cfg, Instant::now()),
             out: Output::default(),
             endpoints,
+            rcvtimeo: -1,
         })
     }
 
@@ -58,43 +63,33 @@ impl Server {
         Ok(())
     }
 
-    /// Waits for input or the next deadline, then does all the work that is due.
+    /// Waits for one message or the next deadline, handles it, and ticks the core when due.
     pub fn poll_once(&mut self) -> Result<()> {
+        let now = Instant::now();
+        if now >= self.broker.next_deadline() {
+            self.broker.tick(now, &mut self.out);
+            self.flush()?;
+        }
         let timeout = runtime::poll_timeout(Instant::now(), self.broker.next_deadline());
-        match self.socket.poll(zmq::POLLIN, timeout) {
-            Ok(_) | Err(zmq::Error::EINTR) => {}
-            Err(e) => return Err(e).context("poll failed on the broker socket"),
-        }
-        self.drain()?;
-        self.broker.tick(Instant::now(), &mut self.out);
+        let received = runtime::recv_within(&self.socket, timeout, &mut self.rcvtimeo)
+            .context("receive failed on the broker socket")?;
+        let Some(frames) = received else {
+            return Ok(());
+        };
+        output::dump("<-", &frames);
+        let mut frames = frames.into_iter();
+        let Some(identity) = frames.next() else {
+            return Ok(());
+        };
+        self.broker.handle(
+            Instant::now(),
+            Identity(identity),
+            frames.collect(),
+            &mut self.out,
+        );
+        // Send at once: a worker's next request must not wait behind other input, since a
+        // worker takes one request at a time.
         self.flush()
-    }
-
-    /// Handles every message already waiting, sending replies in batches.
-    fn drain(&mut self) -> Result<()> {
-        // Bounded so that ticks still happen under a flood.
-        for _ in 0..1024 {
-            let frames = match self.socket.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => frames,
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => break,
-                Err(e) => return Err(e).context("receive failed on the broker socket"),
-            };
-            output::dump("<-", &frames);
-            let mut frames = frames.into_iter();
-            let Some(identity) = frames.next() else {
-                continue;
-            };
-            self.broker.handle(
-                Instant::now(),
-                Identity(identity),
-                frames.collect(),
-                &mut self.out,
-            );
-            if self.out.sends.len() >= 256 {
-                self.flush()?;
-            }
-        }
-        Ok(())
     }
 
     /// Sends what the core produced and logs its events.

@@ -1,9 +1,11 @@
 //! One function per subcommand: turn parsed flags into library calls and an exit code.
 
+mod bench;
 mod broker;
 mod client;
 mod docs;
 mod mmi;
+mod perf;
 mod worker;
 
 use anyhow::Result;
@@ -21,6 +23,8 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Worker(args) => worker::run(args),
         Command::Client(args) => client::run(args, json),
         Command::Mmi(args) => mmi::run(args, json),
+        Command::Bench(args) => bench::run(args, json),
+        Command::Perf(args) => perf::run(args, json),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }

@@ -65,7 +65,8 @@ pub fn run(
     handler: Arc<dyn Handler>,
     shutdown: &Shutdown,
 ) -> Result<()> {
-    let mut driver = Driver::new(ctx, endpoints, handler)?;
+    let service = String::from_utf8_lossy(&cfg.service).into_owned();
+    let mut driver = Driver::new(ctx, endpoints, handler, service)?;
     let mut out = Output::default();
     let mut session = Session::start(cfg, endpoints.len(), Instant::now(), &mut out);
     loop {
@@ -89,10 +90,18 @@ struct Driver {
     results_endpoint: String,
     cancel: Option<(u64, Arc<AtomicBool>)>,
     service: String,
+    /// The token of the job running on a thread: its results socket must be polled too.
+    job_running: Option<u64>,
+    rcvtimeo: i32,
 }
 
 impl Driver {
-    fn new(ctx: &zmq::Context, endpoints: &[String], handler: Arc<dyn Handler>) -> Result<Driver> {
+    fn new(
+        ctx: &zmq::Context,
+        endpoints: &[String],
+        handler: Arc<dyn Handler>,
+        service: String,
+    ) -> Result<Driver> {
         let results = ctx.socket(zmq::PULL)?;
         let results_endpoint = format!(
             "inproc://zmqtool-worker-results-{}",
@@ -107,13 +116,14 @@ impl Driver {
             results,
             results_endpoint,
             cancel: None,
-            service: String::new(),
+            service,
+            job_running: None,
+            rcvtimeo: -1,
         })
     }
 
     /// Carries out the session's actions (and those they lead to) until none are left.
     fn apply(&mut self, session: &mut Session, out: &mut Output) -> Result<()> {
-        self.service = String::from_utf8_lossy(&session.config().service).into_owned();
         while !out.actions.is_empty() || !out.events.is_empty() {
             for event in out.events.drain(..) {
                 log_event(&event, &self.endpoints, &self.service, session.config());
@@ -171,6 +181,7 @@ impl Driver {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Some((job.token, cancel.clone()));
+        self.job_running = Some(job.token);
         let handler = self.handler.clone();
         let ctx = self.ctx.clone();
         let endpoint = self.results_endpoint.clone();
@@ -195,6 +206,20 @@ impl Driver {
     /// Waits for a message from the broker or a job result, until the session's deadline.
     fn poll(&mut self, session: &mut Session, out: &mut Output) -> Result<()> {
         let timeout = runtime::poll_timeout(Instant::now(), session.next_deadline());
+        if self.job_running.is_none() {
+            // The common case: one socket to wait on, with a timed recv (no zmq_poll).
+            let Some(socket) = &self.socket else {
+                std::thread::sleep(std::time::Duration::from_millis(timeout.max(1) as u64));
+                return Ok(());
+            };
+            if let Some(frames) = runtime::recv_within(socket, timeout, &mut self.rcvtimeo)
+                .context("receive failed on the worker socket")?
+            {
+                output::dump("<-", &frames);
+                session.on_message(Instant::now(), frames, out);
+            }
+            return Ok(());
+        }
         let mut items = vec![self.results.as_poll_item(zmq::POLLIN)];
         if let Some(socket) = &self.socket {
             items.push(socket.as_poll_item(zmq::POLLIN));
@@ -210,6 +235,9 @@ impl Driver {
             };
             let token = u64::from_be_bytes(token.try_into().unwrap_or([0; 8]));
             let kind = if kind == [1] {
+                if self.job_running == Some(token) {
+                    self.job_running = None;
+                }
                 ReplyKind::Final
             } else {
                 ReplyKind::Partial

@@ -1,0 +1,240 @@
+//! Load testing: [`load`] are the client threads, [`report`] the figures and thresholds,
+//! [`perf`] the raw socket throughput and latency tools (libzmq's `perf/` measurements).
+//!
+//! Without a broker endpoint, [`embedded`] starts a broker and echo workers in this process
+//! on loopback TCP, so `zmqtool bench` alone works; [`embedded`] can also start the raw
+//! baseline: a ROUTER-DEALER `zmq::proxy` with REP echo workers behind it. An MDP/0.1 request
+//! comes back from it unchanged, which is a valid MDP/0.1 reply, so the very same clients
+//! drive both and the broker's overhead is a ratio.
+
+pub mod embedded;
+pub mod load;
+pub mod perf;
+pub mod report;
+
+use std::io::IsTerminal;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+
+use crate::runtime::Shutdown;
+use load::{Load, Run, Stop, Tally};
+use report::{Report, new_histogram};
+
+/// Runs `load` and returns its report. A progress bar is drawn on stderr when `progress`.
+pub fn run(
+    ctx: &zmq::Context,
+    load: Load,
+    target: String,
+    progress: bool,
+    shutdown: &Shutdown,
+) -> Result<Report> {
+    let run = Run::new(load.clone());
+    let quotas = split_quota(&load);
+    let clients: Vec<_> = quotas
+        .into_iter()
+        .enumerate()
+        .map(|(index, quota)| {
+            let (ctx, run) = (ctx.clone(), run.clone());
+            std::thread::spawn(move || {
+                load::client(
+                    &ctx,
+                    &run.load,
+                    index,
+                    quota,
+                    &run.phase,
+                    &run.counters,
+                    &run.error_sample,
+                )
+            })
+        })
+        .collect();
+    let bar = progress.then(|| progress_bar(&load));
+    let started = Instant::now();
+    let mut recording_since = None;
+    let mut interrupted = false;
+    while clients.iter().any(|c| !c.is_finished()) {
+        std::thread::sleep(Duration::from_millis(20));
+        if shutdown.requested() {
+            run.phase.abort.store(true, Ordering::SeqCst);
+            interrupted = true;
+        }
+        let now = Instant::now();
+        if recording_since.is_none() && now.duration_since(started) >= load.warmup {
+            let _ = run.phase.recording_since.set(now);
+            recording_since = Some(now);
+        }
+        if let (Some(since), Stop::Duration(d)) = (recording_since, load.stop)
+            && now.duration_since(since) >= d
+        {
+            run.phase.stop_sending.store(true, Ordering::SeqCst);
+        }
+        if let Some(bar) = &bar {
+            update_bar(bar, &run, &load, recording_since, now);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let mut tallies = Vec::new();
+    for client in clients {
+        tallies.push(
+            client
+                .join()
+                .map_err(|_| anyhow!("a bench client panicked"))??,
+        );
+    }
+    if interrupted {
+        return Err(crate::runtime::Fatal::error(
+            crate::runtime::Exit::Interrupted,
+            "interrupted",
+        ));
+    }
+    let since = recording_since.unwrap_or(started);
+    if let Some(sample) = run.error_sample.lock().ok().and_then(|s| s.clone()) {
+        crate::warn!("replies were wrong, e.g. {sample}");
+    }
+    Ok(merge(&load, target, since, tallies))
+}
+
+/// Each client's share of `--requests`, or no quota for `--duration`.
+fn split_quota(load: &Load) -> Vec<Option<u64>> {
+    let clients = load.clients.max(1) as u64;
+    (0..clients)
+        .map(|i| match load.stop {
+            Stop::Requests(n) => Some(n / clients + u64::from(i < n % clients)),
+            Stop::Duration(_) => None,
+        })
+        .collect()
+}
+
+fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Report {
+    let mut latency = new_histogram();
+    let (mut ok, mut errors, mut timeouts) = (0, 0, 0);
+    let mut last = since;
+    for t in tallies {
+        let _ = latency.add(&t.latency);
+        ok += t.ok;
+        errors += t.errors;
+        timeouts += t.timeouts;
+        if let Some(done) = t.last_done {
+            last = last.max(done);
+        }
+    }
+    let model = match load.rate {
+        Some(rate) => format!(
+            "open: {rate} requests/s over {} client{} (at most {} in flight each)",
+            load.clients,
+            plural(load.clients),
+            load.pipeline
+        ),
+        None => format!(
+            "closed: {} client{} x {} in flight",
+            load.clients,
+            plural(load.clients),
+            load.pipeline
+        ),
+    };
+    Report {
+        target,
+        model,
+        size: load.size.max(8),
+        requests: ok,
+        errors,
+        timeouts,
+        elapsed: last.duration_since(since),
+        latency,
+        corrected: load.rate.is_some(),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// True when a progress bar may be drawn: stderr is a terminal and nothing asked for quiet.
+pub fn progress_wanted(json: bool) -> bool {
+    !json
+        && std::io::stderr().is_terminal()
+        && crate::output::enabled(crate::output::Verbosity::Normal)
+}
+
+fn progress_bar(load: &Load) -> indicatif::ProgressBar {
+    let len = match load.stop {
+        Stop::Requests(n) => n,
+        Stop::Duration(d) => d.as_millis() as u64,
+    };
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(len),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar
+}
+
+fn update_bar(
+    bar: &indicatif::ProgressBar,
+    run: &Run,
+    load: &Load,
+    since: Option<Instant>,
+    now: Instant,
+) {
+    let ok = run.counters.ok.load(Ordering::Relaxed);
+    let errors = run.counters.errors.load(Ordering::Relaxed);
+    let timeouts = run.counters.timeouts.load(Ordering::Relaxed);
+    let Some(since) = since else {
+        bar.set_message(format!("warming up: {ok} replies"));
+        return;
+    };
+    let secs = now.duration_since(since).as_secs_f64().max(1e-3);
+    let position = match load.stop {
+        Stop::Requests(_) => ok,
+        Stop::Duration(_) => now.duration_since(since).as_millis() as u64,
+    };
+    bar.set_position(position);
+    bar.set_message(format!(
+        "{ok} replies, {:.0}/s, {errors} errors, {timeouts} timeouts",
+        ok as f64 / secs
+    ));
+}
+
+/// Waits until `service` at `endpoint` has `workers` idle workers (from mmi.workers).
+pub fn wait_for_workers(
+    ctx: &zmq::Context,
+    endpoint: &str,
+    service: &[u8],
+    workers: usize,
+) -> Result<()> {
+    let opts = crate::client::Options {
+        endpoints: vec![endpoint.to_string()],
+        timeout: Duration::from_millis(500),
+        retries: 1,
+        version: crate::mdp::Version::V01,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let never = Shutdown::manual();
+    while Instant::now() < deadline {
+        if let Ok(frames) = crate::client::call(
+            ctx,
+            &opts,
+            crate::mdp::mmi::WORKERS,
+            vec![vec![]],
+            &never,
+            &mut |_| {},
+        ) {
+            let ready = crate::mdp::mmi::list_items(&frames)
+                .iter()
+                .filter_map(|f| crate::mdp::mmi::ServiceStatus::parse(f))
+                .any(|s| s.name == service && s.idle >= workers);
+            if ready {
+                return Ok(());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Err(anyhow!("the embedded workers did not register within 10 s"))
+}

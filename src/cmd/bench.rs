@@ -1,0 +1,152 @@
+use std::io::Write;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use crate::bench::{self, embedded, load::Load, load::Stop, report::Report};
+use crate::cli::BenchArgs;
+use crate::runtime::{Exit, Shutdown};
+
+pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let service = args.service.clone().into_bytes();
+    let progress = bench::progress_wanted(json);
+    let mut out = std::io::stdout().lock();
+    let mut reports: Vec<Report> = Vec::new();
+
+    let targets: Vec<Target> = match (&args.broker, args.proxy, args.compare) {
+        (Some(ep), _, _) => vec![Target::Remote(ep.clone())],
+        (None, true, _) => vec![Target::Proxy],
+        (None, false, true) => vec![Target::Broker, Target::Proxy],
+        (None, false, false) => vec![Target::Broker],
+    };
+    for target in targets {
+        let (_running, endpoint, name) = match target {
+            Target::Remote(ep) => (
+                None,
+                ep.clone(),
+                format!("broker at {ep}, service {}", args.service),
+            ),
+            Target::Broker => {
+                let e = embedded::broker(
+                    &service,
+                    args.workers as usize,
+                    crate::broker::Config::default(),
+                )?;
+                let ep = e.endpoint.clone();
+                let name = format!(
+                    "embedded broker, {} echo worker{}",
+                    args.workers,
+                    plural(args.workers)
+                );
+                (Some(e), ep, name)
+            }
+            Target::Proxy => {
+                let e = embedded::proxy(args.workers as usize)?;
+                let ep = e.endpoint.clone();
+                let name = format!(
+                    "raw zmq_proxy (ROUTER-DEALER), {} REP echo worker{}",
+                    args.workers,
+                    plural(args.workers)
+                );
+                (Some(e), ep, name)
+            }
+        };
+        let load = load_for(&args, endpoint, service.clone());
+        let report = bench::run(&ctx, load, name, progress, &shutdown)?;
+        if json {
+            writeln!(out, "{}", report.json())?;
+        } else {
+            writeln!(out, "{}", report.text())?;
+        }
+        reports.push(report);
+    }
+    if let [broker, proxy] = reports.as_slice() {
+        compare(&mut out, broker, proxy, json)?;
+    }
+    out.flush()?;
+    check_thresholds(&args, &reports[0])
+}
+
+enum Target {
+    Remote(String),
+    Broker,
+    Proxy,
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Load {
+    Load {
+        endpoint,
+        service,
+        version: args.protocol,
+        clients: args.concurrency as usize,
+        pipeline: args.pipeline as usize,
+        size: args.size as usize,
+        rate: args.rate,
+        stop: match (args.requests, args.duration) {
+            (Some(n), _) => Stop::Requests(n),
+            (None, Some(d)) => Stop::Duration(d),
+            (None, None) => Stop::Duration(Duration::from_secs(5)),
+        },
+        warmup: args.warmup,
+        timeout: args.timeout,
+    }
+}
+
+fn compare(
+    out: &mut impl Write,
+    broker: &Report,
+    proxy: &Report,
+    json: bool,
+) -> std::io::Result<()> {
+    let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
+    let throughput = ratio(broker.throughput(), proxy.throughput());
+    let p50 = ratio(
+        broker.percentiles().p50 as f64,
+        proxy.percentiles().p50 as f64,
+    );
+    if json {
+        let value = serde_json::json!({
+            "comparison": {
+                "broker_throughput_rps": broker.throughput().round(),
+                "proxy_throughput_rps": proxy.throughput().round(),
+                "throughput_ratio": (throughput * 1000.0).round() / 1000.0,
+                "p50_ratio": (p50 * 1000.0).round() / 1000.0,
+            }
+        });
+        writeln!(out, "{value}")
+    } else {
+        writeln!(
+            out,
+            "broker / raw proxy: throughput {:.0}%, p50 latency {:.2}x",
+            throughput * 100.0,
+            p50
+        )
+    }
+}
+
+/// Exit 7 when a --threshold rule is broken, saying which.
+fn check_thresholds(args: &BenchArgs, report: &Report) -> Result<Exit> {
+    let mut breached = false;
+    for rule in &args.threshold {
+        let (measured, ok) = rule.check(report);
+        if !ok {
+            breached = true;
+            eprintln!(
+                "zmqtool: threshold {} breached: measured {}",
+                rule.text,
+                rule.show(measured)
+            );
+        }
+    }
+    Ok(if breached {
+        Exit::Threshold
+    } else {
+        Exit::Success
+    })
+}

@@ -1,0 +1,58 @@
+use std::io::Write;
+
+use anyhow::Result;
+
+use crate::bench::perf;
+use crate::cli::{PerfArgs, PerfTest};
+use crate::runtime::Exit;
+
+pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
+    let size = args.size as usize;
+    let (bind, connect) = (args.bind.as_deref(), args.connect.as_deref());
+    match args.test {
+        PerfTest::Thr => {
+            let count = args.count.unwrap_or(1_000_000);
+            let report = match (bind, connect) {
+                (Some(ep), _) => {
+                    let ctx = super::context();
+                    let (pull, bound) = perf::bind(&ctx, zmq::PULL, ep)?;
+                    crate::warn!("receiving {count} messages of {size} B on {bound}");
+                    perf::thr_receive(&pull, size, count)?
+                }
+                // The sending end reports nothing, as remote_thr.
+                (None, Some(ep)) => {
+                    return perf::thr_send(&super::context(), ep, size, count)
+                        .map(|_| Exit::Success);
+                }
+                (None, None) => perf::thr_local(size, count)?,
+            };
+            print(&report, report.text(), json)
+        }
+        PerfTest::Lat => {
+            let count = args.count.unwrap_or(10_000);
+            let report = match (bind, connect) {
+                // The echoing end reports nothing, as local_lat.
+                (Some(ep), _) => {
+                    let ctx = super::context();
+                    let (rep, bound) = perf::bind(&ctx, zmq::REP, ep)?;
+                    crate::warn!("echoing {count} round trips of {size} B on {bound}");
+                    return perf::lat_echo(&rep, size, count).map(|_| Exit::Success);
+                }
+                (None, Some(ep)) => perf::lat_measure(&super::context(), ep, size, count)?,
+                (None, None) => perf::lat_local(size, count)?,
+            };
+            print(&report, report.text(), json)
+        }
+    }
+}
+
+/// Prints a report as JSON or as libzmq's text lines.
+fn print(report: &impl serde::Serialize, text: String, json: bool) -> Result<Exit> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", serde_json::to_string(report)?)?;
+    } else {
+        write!(out, "{text}")?;
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,296 @@
+//! `zmqtool bench` and `zmqtool perf` end to end.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+fn json_lines(out: &std::process::Output) -> Vec<serde_json::Value> {
+    stdout(out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn bench_alone_reports_every_contract_field() {
+    // The default run: embedded broker and worker, 1 s warmup, 5 s of load.
+    let out = run_with_timeout(&["--json", "bench"], Duration::from_secs(120));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = &json_lines(&out)[0];
+    for key in [
+        "requests",
+        "errors",
+        "timeouts",
+        "elapsed_s",
+        "throughput_rps",
+    ] {
+        assert!(report.get(key).is_some(), "missing {key}: {report}");
+    }
+    for key in ["p50", "p90", "p99", "p999", "max"] {
+        assert!(
+            report["latency_us"][key].as_u64().is_some(),
+            "missing latency_us.{key}"
+        );
+    }
+    assert!(report["requests"].as_u64().unwrap() > 0);
+    assert_eq!(report["errors"], 0);
+    assert_eq!(report["timeouts"], 0);
+}
+
+#[test]
+fn text_report_has_percentiles_and_a_histogram() {
+    let out = run(&[
+        "bench",
+        "--requests",
+        "2000",
+        "--warmup",
+        "0s",
+        "--workers",
+        "2",
+        "--concurrency",
+        "2",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("requests:    2000 ok, 0 errors, 0 timeouts"),
+        "{text}"
+    );
+    assert!(text.contains("p99.9"), "{text}");
+    assert!(text.contains("latency histogram"), "{text}");
+}
+
+#[test]
+fn corrupt_replies_are_counted_as_errors() {
+    let b = broker(&[]);
+    // A worker that mangles what it echoes.
+    let _w = worker(&b.endpoint, "echo", &["--exec", "head -c 5"]);
+    wait_for_service(&b.endpoint, "echo");
+    let out = run(&[
+        "--json",
+        "bench",
+        "--broker",
+        &b.endpoint,
+        "--requests",
+        "20",
+        "--pipeline",
+        "1",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = &json_lines(&out)[0];
+    assert_eq!(report["errors"], 20, "{report}");
+    assert_eq!(report["requests"], 0);
+    assert!(
+        stderr(&out).contains("replies were wrong"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_breached_threshold_exits_7_and_says_which() {
+    let out = run(&[
+        "bench",
+        "--duration",
+        "300ms",
+        "--warmup",
+        "0s",
+        "--threshold",
+        "p50<1us",
+        "--threshold",
+        "errors==0",
+    ]);
+    assert_eq!(out.status.code(), Some(7));
+    let err = stderr(&out);
+    assert!(
+        err.contains("threshold p50<1us breached: measured"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("errors==0"),
+        "a met rule is not reported: {err}"
+    );
+    let out = run(&[
+        "bench",
+        "--duration",
+        "300ms",
+        "--warmup",
+        "0s",
+        "--threshold",
+        "errors==0",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn missing_replies_are_timeouts() {
+    let b = broker(&[]);
+    let out = run(&[
+        "--json",
+        "bench",
+        "nobody",
+        "--broker",
+        &b.endpoint,
+        "--requests",
+        "5",
+        "--pipeline",
+        "5",
+        "--warmup",
+        "0s",
+        "--timeout",
+        "200ms",
+    ]);
+    let report = &json_lines(&out)[0];
+    assert_eq!(report["timeouts"], 5, "{report}");
+}
+
+#[test]
+fn open_model_paces_requests_and_says_it_is_corrected() {
+    let out = run(&[
+        "--json",
+        "bench",
+        "--rate",
+        "400",
+        "--duration",
+        "1s",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = &json_lines(&out)[0];
+    let requests = report["requests"].as_u64().unwrap();
+    assert!((300..=500).contains(&requests), "{report}");
+    assert_eq!(report["coordinated_omission_corrected"], true);
+    let out = run(&[
+        "bench",
+        "--rate",
+        "200",
+        "--duration",
+        "300ms",
+        "--warmup",
+        "0s",
+    ]);
+    assert!(stdout(&out).contains("coordinated-omission corrected"));
+}
+
+#[test]
+fn mdp02_clients_bench_too() {
+    let out = run(&[
+        "--json",
+        "bench",
+        "--protocol",
+        "0.2",
+        "--requests",
+        "500",
+        "--warmup",
+        "0s",
+    ]);
+    let report = &json_lines(&out)[0];
+    assert_eq!(
+        (report["requests"].as_u64(), report["errors"].as_u64()),
+        (Some(500), Some(0))
+    );
+}
+
+#[test]
+fn compare_reports_broker_proxy_and_ratios() {
+    let out = run(&[
+        "--json",
+        "bench",
+        "--compare",
+        "--duration",
+        "300ms",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let lines = json_lines(&out);
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0]["target"].as_str().unwrap().contains("broker"));
+    assert!(lines[1]["target"].as_str().unwrap().contains("proxy"));
+    assert_eq!(lines[1]["errors"], 0);
+    assert!(lines[2]["comparison"]["throughput_ratio"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn perf_thr_in_one_process_and_two() {
+    let out = run(&["perf", "thr", "--count", "100000", "--size", "100"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("message size: 100 [B]") && text.contains("message count: 100000"));
+    assert!(text.contains("[msg/s]") && text.contains("[Mb/s]"));
+
+    let port = free_port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let receiver = spawn(&[
+        "--json", "perf", "thr", "--bind", &ep, "--count", "50000", "--size", "10",
+    ]);
+    receiver.wait_stderr("receiving 50000 messages", Duration::from_secs(10));
+    let sender = run(&[
+        "perf",
+        "thr",
+        "--connect",
+        &ep,
+        "--count",
+        "50000",
+        "--size",
+        "10",
+    ]);
+    assert_eq!(sender.status.code(), Some(0));
+    let mut receiver = receiver;
+    assert_eq!(receiver.wait_exit(Duration::from_secs(30)), Some(0));
+    let report: serde_json::Value = serde_json::from_str(receiver.stdout().trim()).unwrap();
+    assert_eq!(
+        (report["size"].as_u64(), report["count"].as_u64()),
+        (Some(10), Some(50000))
+    );
+    assert!(report["msgs_per_sec"].as_f64().unwrap() > 0.0 && report["mbps"].as_f64().is_some());
+}
+
+#[test]
+fn perf_lat_in_one_process_and_two() {
+    let out = run(&["--json", "perf", "lat", "--count", "500", "--size", "64"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(report["roundtrips"], 500);
+    for key in ["avg", "p50", "p99", "max"] {
+        assert!(report["latency_us"][key].as_f64().unwrap() > 0.0, "{key}");
+    }
+
+    let port = free_port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let mut echo = spawn(&[
+        "perf", "lat", "--bind", &ep, "--count", "300", "--size", "8",
+    ]);
+    echo.wait_stderr("echoing 300 round trips", Duration::from_secs(10));
+    let out = run(&[
+        "perf",
+        "lat",
+        "--connect",
+        &ep,
+        "--count",
+        "300",
+        "--size",
+        "8",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("roundtrip count: 300") && stdout(&out).contains("average latency:")
+    );
+    assert_eq!(echo.wait_exit(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn bad_thresholds_are_usage_errors() {
+    let out = run(&["bench", "--threshold", "p99<soon"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("latencies look like"),
+        "{}",
+        stderr(&out)
+    );
+}
