@@ -40,6 +40,9 @@ _zmqtool() {
             zmqtool,perf)
                 cmd="zmqtool__subcmd__perf"
                 ;;
+            zmqtool,titanic)
+                cmd="zmqtool__subcmd__titanic"
+                ;;
             zmqtool,worker)
                 cmd="zmqtool__subcmd__worker"
                 ;;
@@ -67,8 +70,71 @@ _zmqtool() {
             zmqtool__subcmd__help,perf)
                 cmd="zmqtool__subcmd__help__subcmd__perf"
                 ;;
+            zmqtool__subcmd__help,titanic)
+                cmd="zmqtool__subcmd__help__subcmd__titanic"
+                ;;
             zmqtool__subcmd__help,worker)
                 cmd="zmqtool__subcmd__help__subcmd__worker"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,call)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__call"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,close)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__close"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,ls)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__ls"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,reply)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__reply"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,request)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__request"
+                ;;
+            zmqtool__subcmd__help__subcmd__titanic,serve)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__serve"
+                ;;
+            zmqtool__subcmd__titanic,call)
+                cmd="zmqtool__subcmd__titanic__subcmd__call"
+                ;;
+            zmqtool__subcmd__titanic,close)
+                cmd="zmqtool__subcmd__titanic__subcmd__close"
+                ;;
+            zmqtool__subcmd__titanic,help)
+                cmd="zmqtool__subcmd__titanic__subcmd__help"
+                ;;
+            zmqtool__subcmd__titanic,ls)
+                cmd="zmqtool__subcmd__titanic__subcmd__ls"
+                ;;
+            zmqtool__subcmd__titanic,reply)
+                cmd="zmqtool__subcmd__titanic__subcmd__reply"
+                ;;
+            zmqtool__subcmd__titanic,request)
+                cmd="zmqtool__subcmd__titanic__subcmd__request"
+                ;;
+            zmqtool__subcmd__titanic,serve)
+                cmd="zmqtool__subcmd__titanic__subcmd__serve"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,call)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__call"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,close)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__close"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,help)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__help"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,ls)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__ls"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,reply)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__reply"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,request)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__request"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,serve)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__serve"
                 ;;
             *)
                 ;;
@@ -77,7 +143,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi bench perf completions man help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bench perf completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -243,7 +309,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client mmi bench perf completions man help"
+            opts="broker worker client mmi titanic bench perf completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -368,6 +434,104 @@ _zmqtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zmqtool__subcmd__help__subcmd__titanic)
+            opts="serve request reply close call ls"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__reply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zmqtool__subcmd__help__subcmd__worker)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -442,6 +606,312 @@ _zmqtool() {
                     return 0
                     ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic)
+            opts="-v -q -h -V --verbose --quiet --json --help --version serve request reply close call ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__call)
+            opts="-v -q -h -V --broker --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__close)
+            opts="-v -q -h -V --broker --attempt-timeout --retries --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help)
+            opts="serve request reply close call ls help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__call)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__close)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__reply)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__request)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__serve)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__ls)
+            opts="-v -q -h -V --store --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__reply)
+            opts="-v -q -h -V --broker --attempt-timeout --retries --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__request)
+            opts="-v -q -h -V --broker --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --attempt-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__serve)
+            opts="-v -q -h -V --broker --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --inflight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --reconnect)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

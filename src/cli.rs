@@ -51,6 +51,7 @@ pub enum Command {
     Worker(WorkerArgs),
     Client(ClientArgs),
     Mmi(MmiArgs),
+    Titanic(TitanicArgs),
     Bench(BenchArgs),
     Perf(PerfArgs),
     Completions(CompletionsArgs),
@@ -65,6 +66,7 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Client(_) => "client",
             Command::Mmi(_) => "mmi",
+            Command::Titanic(_) => "titanic",
             Command::Bench(_) => "bench",
             Command::Perf(_) => "perf",
             Command::Completions(_) => "completions",
@@ -268,6 +270,157 @@ impl MmiArgs {
             version: Version::V01,
         }
     }
+}
+
+/// Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered
+/// whenever their service shows up.
+#[derive(Debug, Args)]
+pub struct TitanicArgs {
+    #[command(subcommand)]
+    pub command: TitanicCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TitanicCommand {
+    Serve(TitanicServeArgs),
+    Request(TitanicRequestArgs),
+    Reply(TitanicUuidArgs),
+    Close(TitanicUuidArgs),
+    Call(TitanicCallArgs),
+    Ls(TitanicLsArgs),
+}
+
+/// How a TSP client reaches the broker.
+#[derive(Debug, Args, Clone)]
+pub struct CallOpts {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// How long each attempt waits for the Titanic server's answer.
+    #[arg(long = "attempt-timeout", value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub attempt_timeout: Duration,
+    /// Attempts in all before giving up (exit 3).
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retries: u32,
+}
+
+impl CallOpts {
+    pub fn options(&self) -> crate::client::Options {
+        crate::client::Options {
+            endpoints: self.brokers.brokers.clone(),
+            timeout: self.attempt_timeout,
+            retries: self.retries,
+            version: Version::V01,
+        }
+    }
+}
+
+/// Run the Titanic server: the titanic.request, titanic.reply and titanic.close services,
+/// and the dispatcher that delivers stored requests.
+///
+/// A request is acknowledged (200 + UUID) only once it is committed to the store with an
+/// fsync; requests arriving together share one commit. The dispatcher asks mmi.service
+/// before sending, keeps up to --inflight calls going, and retries with backoff (1 s doubling
+/// to 30 s) while a service is absent or does not answer within --timeout: delivery is at
+/// least once. Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
+/// say DISCONNECT, the write in progress completes, and it exits.
+#[derive(Debug, Args)]
+pub struct TitanicServeArgs {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// The store: one SQLite file (created with mode 0600, WAL mode).
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "titanic.db",
+        env = "ZMQTOOL_TITANIC_STORE"
+    )]
+    pub store: PathBuf,
+    /// Calls to services in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub inflight: u32,
+    /// How long a stored request's service may take to reply before it is retried.
+    #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// Delete replies nobody closed after this long (default: keep them).
+    #[arg(long, value_name = "DUR", value_parser = parse_interval)]
+    pub retain: Option<Duration>,
+    /// titanic.request sessions: requests stored at once, sharing one commit.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+    /// Heartbeat interval with the broker; must match the broker's.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub heartbeat: Duration,
+    /// Pause before reconnecting to a broker that went silent.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
+    pub reconnect: Duration,
+}
+
+/// Store a request for SERVICE with Titanic and print its UUID.
+///
+/// With --lines, each line of stdin is one request body (one frame) and one UUID is printed
+/// per line, in order, with up to --pipeline requests in flight.
+#[derive(Debug, Args)]
+pub struct TitanicRequestArgs {
+    /// The service the request is for.
+    pub service: String,
+    /// Request body: each argument is one frame; "-" is one frame read from stdin.
+    #[arg(conflicts_with = "lines")]
+    pub body: Vec<String>,
+    #[command(flatten)]
+    pub call: CallOpts,
+    /// One request per line of stdin; one UUID per line of stdout.
+    #[arg(long)]
+    pub lines: bool,
+    /// With --lines: requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "lines",
+          value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub pipeline: u32,
+}
+
+/// reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300)
+/// and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for
+/// an unknown UUID).
+#[derive(Debug, Args)]
+pub struct TitanicUuidArgs {
+    /// The request's UUID, as `titanic request` printed it.
+    pub uuid: String,
+    #[command(flatten)]
+    pub call: CallOpts,
+}
+
+/// Store a request, wait for its reply, close it, and print the reply.
+///
+/// The reply is asked for every --poll until --timeout; then it gives up with exit 3 and
+/// prints the UUID on stderr, so that `zmqtool titanic reply UUID` can fetch it later.
+#[derive(Debug, Args)]
+pub struct TitanicCallArgs {
+    /// The service the request is for.
+    pub service: String,
+    /// Request body: each argument is one frame; "-" is one frame read from stdin.
+    pub body: Vec<String>,
+    #[command(flatten)]
+    pub call: CallOpts,
+    /// How often to ask for the reply.
+    #[arg(long, value_name = "DUR", default_value = "250ms", value_parser = parse_interval)]
+    pub poll: Duration,
+    /// How long to wait for the reply in all.
+    #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
+    pub timeout: Duration,
+}
+
+/// List the requests in a store: pending and replied, with their age.
+///
+/// Reads the store file directly (read-only; safe while the server runs).
+#[derive(Debug, Args)]
+pub struct TitanicLsArgs {
+    /// The store to read.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "titanic.db",
+        env = "ZMQTOOL_TITANIC_STORE"
+    )]
+    pub store: PathBuf,
 }
 
 /// Load-test a Majordomo broker and service, with latency percentiles.

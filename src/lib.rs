@@ -8,6 +8,7 @@
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
 //! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
@@ -27,4 +28,5 @@ pub mod heartbeat;
 pub mod mdp;
 pub mod output;
 pub mod runtime;
+pub mod titanic;
 pub mod worker;

@@ -57,7 +57,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
 }
 
 /// The request frames from the BODY arguments; "-" is all of stdin as one frame.
-fn request_body(args: &[String]) -> Result<Vec<Frame>> {
+pub(crate) fn request_body(args: &[String]) -> Result<Vec<Frame>> {
     if args.iter().filter(|a| *a == "-").count() > 1 {
         super::usage_error("\"-\" (a frame from stdin) may be given only once");
     }
@@ -130,22 +130,7 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let started = Instant::now();
-    let requests = |wait: Duration| {
-        let line = if wait.is_zero() {
-            input
-                .try_recv()
-                .map_err(|e| matches!(e, std::sync::mpsc::TryRecvError::Disconnected))
-        } else {
-            input
-                .recv_timeout(wait)
-                .map_err(|e| matches!(e, std::sync::mpsc::RecvTimeoutError::Disconnected))
-        };
-        match line {
-            Ok(line) => Ok(Some(vec![line])),
-            Err(true) => Err(()),
-            Err(false) => Ok(None),
-        }
-    };
+    let requests = line_source(&input, |line| vec![line]);
     let window = args.pipeline as usize;
     let result = client::pipeline(
         &ctx,
@@ -256,7 +241,7 @@ fn summary_json(tally: &Tally, elapsed: Duration) -> serde_json::Value {
 }
 
 /// Reads stdin lines on a thread of its own, so replies keep printing while it waits.
-fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
+pub(crate) fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
     use std::io::BufRead;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
     std::thread::spawn(move || {
@@ -277,4 +262,29 @@ fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
         }
     });
     rx
+}
+
+/// Turns the line reader into the request source `client::pipeline` polls: `Ok(None)` while
+/// no line is ready, `Err(())` at the end of input.
+pub(crate) fn line_source<'a>(
+    input: &'a std::sync::mpsc::Receiver<Vec<u8>>,
+    make: impl Fn(Vec<u8>) -> Vec<Frame> + 'a,
+) -> impl FnMut(Duration) -> Result<Option<Vec<Frame>>, ()> + 'a {
+    use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+    move |wait: Duration| {
+        let line = if wait.is_zero() {
+            input
+                .try_recv()
+                .map_err(|e| matches!(e, TryRecvError::Disconnected))
+        } else {
+            input
+                .recv_timeout(wait)
+                .map_err(|e| matches!(e, RecvTimeoutError::Disconnected))
+        };
+        match line {
+            Ok(line) => Ok(Some(make(line))),
+            Err(true) => Err(()),
+            Err(false) => Ok(None),
+        }
+    }
 }

@@ -6,6 +6,7 @@ mod client;
 mod docs;
 mod mmi;
 mod perf;
+mod titanic;
 mod worker;
 
 use anyhow::Result;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Worker(args) => worker::run(args),
         Command::Client(args) => client::run(args, json),
         Command::Mmi(args) => mmi::run(args, json),
+        Command::Titanic(args) => titanic::run(args.command, json),
         Command::Bench(args) => bench::run(args, json),
         Command::Perf(args) => perf::run(args, json),
         Command::Completions(args) => docs::completions(args),

@@ -1,0 +1,384 @@
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+
+use crate::cli::{
+    CallOpts, TitanicCallArgs, TitanicCommand, TitanicLsArgs, TitanicRequestArgs, TitanicServeArgs,
+    TitanicUuidArgs,
+};
+use crate::client::{self, CallError, Outcome};
+use crate::mdp::Frame;
+use crate::output::frames_json;
+use crate::runtime::{Exit, Fatal, Shutdown};
+use crate::titanic::tsp::{self, Status, Uuid};
+use crate::titanic::{dispatcher, server, store};
+
+pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
+    match command {
+        TitanicCommand::Serve(args) => serve(args),
+        TitanicCommand::Request(args) => request(args, json),
+        TitanicCommand::Reply(args) => reply(args, json),
+        TitanicCommand::Close(args) => close(args, json),
+        TitanicCommand::Call(args) => call(args, json),
+        TitanicCommand::Ls(args) => ls(args, json),
+    }
+}
+
+fn serve(args: TitanicServeArgs) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let opts = server::Options {
+        endpoints: args.brokers.brokers,
+        store: args.store,
+        dispatch: dispatcher::Config {
+            inflight: args.inflight as usize,
+            timeout: args.timeout,
+            ..dispatcher::Config::default()
+        },
+        request_sessions: args.concurrency as usize,
+        heartbeat: args.heartbeat,
+        reconnect: args.reconnect,
+        retain: args.retain,
+    };
+    server::serve(&super::context(), opts, &shutdown)?;
+    Ok(shutdown.exit())
+}
+
+/// One call to a TSP service: its status and the frames after it.
+fn tsp_call(
+    ctx: &zmq::Context,
+    call: &CallOpts,
+    service: &[u8],
+    body: Vec<Frame>,
+    shutdown: &Shutdown,
+) -> Result<(Status, Vec<Frame>)> {
+    let frames = match client::call(ctx, &call.options(), service, body, shutdown, &mut |_| {}) {
+        Ok(frames) => frames,
+        Err(CallError::Interrupted) => return Err(Fatal::error(Exit::Interrupted, "interrupted")),
+        Err(e @ CallError::Timeout { .. }) => {
+            return Err(Fatal::error(
+                Exit::Timeout,
+                format!("{e} (is `zmqtool titanic serve` running?)"),
+            ));
+        }
+        Err(CallError::Other(e)) => return Err(e),
+    };
+    let mut frames = frames.into_iter();
+    let first = frames.next().unwrap_or_default();
+    let status = Status::parse(&first).ok_or_else(|| {
+        anyhow!(
+            "Titanic answered with {:?}, not a TSP status",
+            String::from_utf8_lossy(&first)
+        )
+    })?;
+    Ok((status, frames.collect()))
+}
+
+fn store_request(
+    ctx: &zmq::Context,
+    call: &CallOpts,
+    service: &str,
+    body: Vec<Frame>,
+    shutdown: &Shutdown,
+) -> Result<Uuid> {
+    let mut frames = vec![service.as_bytes().to_vec()];
+    frames.extend(body);
+    let (status, rest) = tsp_call(ctx, call, tsp::REQUEST, frames, shutdown)?;
+    match status {
+        Status::Ok => rest
+            .first()
+            .and_then(|u| Uuid::parse(u))
+            .ok_or_else(|| anyhow!("Titanic answered 200 without a valid UUID")),
+        other => Err(status_error(other, "the request was not stored")),
+    }
+}
+
+fn status_error(status: Status, what: &str) -> anyhow::Error {
+    match status {
+        Status::Unknown => {
+            Fatal::error(Exit::NotFound, format!("{what}: 400 (unknown or invalid)"))
+        }
+        Status::Pending => Fatal::error(Exit::Pending, format!("{what}: 300 (pending)")),
+        Status::Error => Fatal::error(
+            Exit::Failure,
+            format!("{what}: 500 (Titanic internal error; retry later)"),
+        ),
+        Status::Ok => anyhow!("{what}"),
+    }
+}
+
+fn request(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
+    if args.lines {
+        return request_lines(args, json);
+    }
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let body = super::client::request_body(&args.body)?;
+    let uuid = store_request(&ctx, &args.call, &args.service, body, &shutdown)?;
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"uuid": uuid.as_str(), "service": args.service})
+        )?;
+    } else {
+        writeln!(out, "{uuid}")?;
+    }
+    Ok(Exit::Success)
+}
+
+/// `titanic request --lines`: one stored request per stdin line, one UUID per stdout line.
+fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let input = super::client::spawn_line_reader();
+    let service = args.service.clone().into_bytes();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let (mut stored, mut failed) = (0u64, 0u64);
+    let started = Instant::now();
+    let requests = super::client::line_source(&input, |line| vec![service.clone(), line]);
+    let result = client::pipeline(
+        &ctx,
+        &args.call.options(),
+        tsp::REQUEST,
+        args.pipeline as usize,
+        requests,
+        &shutdown,
+        |index, outcome| {
+            let uuid = match outcome {
+                Outcome::Reply(frames)
+                    if frames.first().and_then(|f| Status::parse(f)) == Some(Status::Ok) =>
+                {
+                    frames.get(1).and_then(|u| Uuid::parse(u))
+                }
+                _ => None,
+            };
+            match uuid {
+                Some(uuid) => {
+                    stored += 1;
+                    if json {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({"line": index + 1, "uuid": uuid.as_str()})
+                        )
+                    } else {
+                        writeln!(out, "{uuid}")
+                    }
+                }
+                None => {
+                    failed += 1;
+                    crate::warn!("line {}: not stored", index + 1);
+                    if json {
+                        writeln!(
+                            out,
+                            "{}",
+                            serde_json::json!({"line": index + 1, "error": "not stored"})
+                        )
+                    } else {
+                        writeln!(out)
+                    }
+                }
+            }
+        },
+    );
+    let secs = started.elapsed().as_secs_f64();
+    let summary = serde_json::json!({
+        "summary": true,
+        "requests": stored + failed,
+        "stored": stored,
+        "errors": failed,
+        "elapsed_s": (secs * 1000.0).round() / 1000.0,
+        "throughput_rps": if secs > 0.0 { ((stored + failed) as f64 / secs).round() } else { 0.0 },
+    });
+    if json {
+        writeln!(out, "{summary}")?;
+    } else {
+        crate::info!("{summary}");
+    }
+    out.flush()?;
+    match result {
+        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
+        Err(CallError::Other(e)) => return Err(e),
+        _ => {}
+    }
+    if failed > 0 {
+        return Err(Fatal::error(
+            Exit::Timeout,
+            format!("{failed} of {} requests were not stored", stored + failed),
+        ));
+    }
+    Ok(Exit::Success)
+}
+
+fn parse_uuid_arg(text: &str) -> Result<Uuid> {
+    Uuid::parse(text.trim().as_bytes()).ok_or_else(|| {
+        Fatal::error(
+            Exit::NotFound,
+            format!("{text:?} is not a Titanic UUID (32 hexadecimal characters)"),
+        )
+    })
+}
+
+fn print_reply(uuid: Uuid, frames: &[Frame], json: bool) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(
+            out,
+            "{}",
+            serde_json::json!({"uuid": uuid.as_str(), "status": 200, "frames": frames_json(frames)})
+        )?;
+    } else {
+        for frame in frames {
+            out.write_all(frame)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `reply` and `close`: one TSP call about the UUID given on the command line.
+fn uuid_call(args: &TitanicUuidArgs, service: &[u8]) -> Result<(Uuid, Status, Vec<Frame>)> {
+    let shutdown = Shutdown::install()?;
+    let uuid = parse_uuid_arg(&args.uuid)?;
+    let body = vec![uuid.as_bytes().to_vec()];
+    let (status, frames) = tsp_call(&super::context(), &args.call, service, body, &shutdown)?;
+    Ok((uuid, status, frames))
+}
+
+fn reply(args: TitanicUuidArgs, json: bool) -> Result<Exit> {
+    let (uuid, status, frames) = uuid_call(&args, tsp::REPLY)?;
+    match status {
+        Status::Ok => {
+            print_reply(uuid, &frames, json)?;
+            Ok(Exit::Success)
+        }
+        other => Err(status_error(other, &format!("no reply for {uuid}"))),
+    }
+}
+
+fn close(args: TitanicUuidArgs, json: bool) -> Result<Exit> {
+    let (uuid, status, _) = uuid_call(&args, tsp::CLOSE)?;
+    if status != Status::Ok {
+        return Err(status_error(status, &format!("{uuid} was not closed")));
+    }
+    if json {
+        writeln!(
+            std::io::stdout(),
+            "{}",
+            serde_json::json!({"uuid": uuid.as_str(), "status": 200})
+        )?;
+    }
+    Ok(Exit::Success)
+}
+
+fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
+    let shutdown = Shutdown::install()?;
+    let ctx = super::context();
+    let body = super::client::request_body(&args.body)?;
+    let deadline = Instant::now() + args.timeout;
+    let uuid = store_request(&ctx, &args.call, &args.service, body, &shutdown)?;
+    crate::info!("stored as {uuid}");
+    loop {
+        let (status, frames) = tsp_call(
+            &ctx,
+            &args.call,
+            tsp::REPLY,
+            vec![uuid.as_bytes().to_vec()],
+            &shutdown,
+        )?;
+        match status {
+            Status::Ok => {
+                print_reply(uuid, &frames, json)?;
+                let (closed, _) = tsp_call(
+                    &ctx,
+                    &args.call,
+                    tsp::CLOSE,
+                    vec![uuid.as_bytes().to_vec()],
+                    &shutdown,
+                )?;
+                if closed != Status::Ok {
+                    crate::warn!("could not close {uuid}: {}", closed.code());
+                }
+                return Ok(Exit::Success);
+            }
+            Status::Unknown => {
+                return Err(status_error(status, &format!("request {uuid} is gone")));
+            }
+            Status::Pending | Status::Error => {}
+        }
+        if Instant::now() + args.poll > deadline {
+            return Err(Fatal::error(
+                Exit::Timeout,
+                format!(
+                    "no reply within {}; the request is stored as {uuid} (zmqtool titanic reply {uuid})",
+                    humantime::format_duration(args.timeout)
+                ),
+            ));
+        }
+        sleep_unless(&shutdown, args.poll)?;
+    }
+}
+
+fn sleep_unless(shutdown: &Shutdown, d: Duration) -> Result<()> {
+    let until = Instant::now() + d;
+    while Instant::now() < until {
+        if shutdown.requested() {
+            return Err(Fatal::error(Exit::Interrupted, "interrupted"));
+        }
+        std::thread::sleep(
+            until
+                .saturating_duration_since(Instant::now())
+                .min(Duration::from_millis(50)),
+        );
+    }
+    Ok(())
+}
+
+fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
+    let conn = store::open_read_only(&args.store)?;
+    let entries = store::list(&conn)?;
+    let now = store::now_ms();
+    let mut out = std::io::stdout().lock();
+    if !json {
+        writeln!(
+            out,
+            "{:<32}  {:<20}  {:<8}  {:>10}",
+            "UUID", "SERVICE", "STATE", "AGE"
+        )?;
+    }
+    for e in entries {
+        let service = String::from_utf8_lossy(&e.request.service).into_owned();
+        let state = if e.replied_ms.is_some() {
+            "replied"
+        } else {
+            "pending"
+        };
+        let age = Duration::from_millis((now - e.created_ms).max(0) as u64);
+        if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({
+                    "uuid": e.uuid.as_str(),
+                    "service": service,
+                    "state": state,
+                    "age_s": (age.as_secs_f64() * 10.0).round() / 10.0,
+                })
+            )?;
+        } else {
+            let age = humantime::format_duration(Duration::from_secs(age.as_secs()));
+            writeln!(
+                out,
+                "{:<32}  {:<20}  {:<8}  {:>10}",
+                e.uuid,
+                service,
+                state,
+                age.to_string()
+            )?;
+        }
+    }
+    Ok(Exit::Success)
+}

@@ -1,0 +1,404 @@
+//! `zmqtool titanic serve`: the TSP services, the store thread and the dispatcher loop.
+//!
+//! - titanic.request / titanic.reply / titanic.close are ordinary MDP workers (the worker
+//!   driver, so they heartbeat, reconnect and fail over like any other); titanic.request runs
+//!   several sessions so that concurrent requests share one commit.
+//! - The store thread commits and then tells the dispatcher, over an inproc socket, what was
+//!   added or closed.
+//! - The dispatcher loop drives [`Dispatcher`]: each call it asks for goes out on a DEALER of
+//!   its own (one call per socket, so replies need no id), with a timeout.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, anyhow};
+
+use super::dispatcher::{self, Action, Dispatcher};
+use super::store::{self, Notice, State, Store};
+use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
+use crate::client;
+use crate::mdp::{ClientRequest, Frame, ReplyKind, Version, mmi};
+use crate::runtime::{self, Shutdown};
+use crate::worker::{self, Handler, session};
+
+/// `titanic serve` settings.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub endpoints: Vec<String>,
+    pub store: PathBuf,
+    pub dispatch: dispatcher::Config,
+    /// Sessions for titanic.request.
+    pub request_sessions: usize,
+    pub heartbeat: Duration,
+    pub reconnect: Duration,
+    /// Replies nobody closed are deleted after this long.
+    pub retain: Option<Duration>,
+}
+
+/// The TSP services' handlers.
+struct Services {
+    store: Store,
+}
+
+impl Services {
+    fn request(&self, body: Vec<Frame>) -> Vec<Frame> {
+        let request = match StoreRequest::parse(body) {
+            Ok(r) => r,
+            Err(why) => return vec![Status::Unknown.frame(why)],
+        };
+        let uuid = Uuid::new();
+        match self.store.insert(uuid, request) {
+            Ok(()) => vec![Status::Ok.frame(""), uuid.as_bytes().to_vec()],
+            Err(e) => vec![Status::Error.frame(&e)],
+        }
+    }
+
+    fn reply(&self, body: Vec<Frame>) -> Vec<Frame> {
+        let Some(uuid) = parse_uuid_body(&body) else {
+            return vec![Status::Unknown.frame("malformed UUID")];
+        };
+        match self.store.status(uuid) {
+            Ok(State::Replied(frames)) => {
+                let mut reply = vec![Status::Ok.frame("")];
+                reply.extend(frames);
+                reply
+            }
+            Ok(State::Pending) => vec![Status::Pending.frame("")],
+            Ok(State::Unknown) => vec![Status::Unknown.frame("")],
+            Err(e) => vec![Status::Error.frame(&e)],
+        }
+    }
+
+    fn close(&self, body: Vec<Frame>) -> Vec<Frame> {
+        let Some(uuid) = parse_uuid_body(&body) else {
+            return vec![Status::Unknown.frame("malformed UUID")];
+        };
+        match self.store.close(uuid) {
+            Ok(()) => vec![Status::Ok.frame("")],
+            Err(e) => vec![Status::Error.frame(&e)],
+        }
+    }
+}
+
+/// One of the three services, as a worker handler.
+struct Service {
+    services: Arc<Services>,
+    which: &'static [u8],
+}
+
+impl Handler for Service {
+    fn handle(
+        &self,
+        body: Vec<Frame>,
+        _: &AtomicBool,
+        reply: &mut dyn FnMut(ReplyKind, Vec<Frame>),
+    ) {
+        let frames = match self.which {
+            tsp::REQUEST => self.services.request(body),
+            tsp::REPLY => self.services.reply(body),
+            _ => self.services.close(body),
+        };
+        reply(ReplyKind::Final, frames);
+    }
+
+    /// A TSP call waits for one commit at most (a fraction of a millisecond; a burst shares
+    /// it), far inside a heartbeat, so it runs on the session thread rather than a job thread.
+    fn inline(&self) -> bool {
+        true
+    }
+}
+
+static NOTICES_ID: AtomicU64 = AtomicU64::new(0);
+
+/// Runs the Titanic server until `shutdown`.
+pub fn serve(ctx: &zmq::Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
+    let conn = store::open(&opts.store)?;
+    // The store thread tells the dispatcher what changed, over inproc.
+    let notices_ep = format!(
+        "inproc://zmqtool-titanic-notices-{}",
+        NOTICES_ID.fetch_add(1, Ordering::Relaxed)
+    );
+    let notices = ctx.socket(zmq::PULL)?;
+    notices.bind(&notices_ep)?;
+    let push = ctx.socket(zmq::PUSH)?;
+    push.set_linger(0)?;
+    push.set_sndhwm(0)?;
+    push.connect(&notices_ep)?;
+    let push = std::sync::Mutex::new(push);
+    let store = Store::spawn(conn, move |changes| {
+        let Ok(push) = push.lock() else { return };
+        for change in changes {
+            let frames = match change {
+                Notice::Added(e) => {
+                    let mut f = vec![b"+".to_vec(), e.uuid.as_bytes().to_vec()];
+                    f.extend(e.request.to_frames());
+                    f
+                }
+                Notice::Closed(uuid) => vec![b"-".to_vec(), uuid.as_bytes().to_vec()],
+            };
+            let _ = push.send_multipart(frames, 0);
+        }
+    });
+    let pending = store.pending().map_err(|e| anyhow!(e))?;
+    crate::warn!(
+        "titanic serving with store {} ({} requests waiting for delivery)",
+        opts.store.display(),
+        pending.len()
+    );
+
+    let services = Arc::new(Services {
+        store: store.clone(),
+    });
+    let mut threads = Vec::new();
+    for (name, sessions) in [
+        (tsp::REQUEST, opts.request_sessions.max(1)),
+        (tsp::REPLY, 1),
+        (tsp::CLOSE, 1),
+    ] {
+        for _ in 0..sessions {
+            let cfg = session::Config {
+                service: name.to_vec(),
+                version: Version::V01,
+                heartbeat: opts.heartbeat,
+                liveness: 3,
+                reconnect: opts.reconnect,
+            };
+            let handler: Arc<dyn Handler> = Arc::new(Service {
+                services: services.clone(),
+                which: name,
+            });
+            let (ctx, endpoints, stop) = (ctx.clone(), opts.endpoints.clone(), shutdown.clone());
+            threads.push(std::thread::spawn(move || {
+                let result = worker::run(&ctx, &endpoints, cfg, handler, &stop);
+                if result.is_err() {
+                    stop.stop();
+                }
+                result
+            }));
+        }
+    }
+
+    let mut dispatch = Dispatch::new(ctx, &opts, store.clone());
+    for entry in pending {
+        dispatch.core.add(entry);
+    }
+    let result = dispatch.run(&notices, opts.retain, shutdown);
+    shutdown.stop();
+    for t in threads {
+        t.join()
+            .map_err(|_| anyhow!("a Titanic service thread panicked"))??;
+    }
+    result
+}
+
+/// One call in flight on its own socket.
+struct Call {
+    socket: zmq::Socket,
+    uuid: Uuid,
+    /// Asking mmi.service (else: the real request).
+    asking: bool,
+    deadline: Instant,
+}
+
+struct Dispatch {
+    ctx: zmq::Context,
+    endpoints: Vec<String>,
+    next_endpoint: usize,
+    core: Dispatcher,
+    store: Store,
+    calls: Vec<Call>,
+    timeout: Duration,
+}
+
+impl Dispatch {
+    fn new(ctx: &zmq::Context, opts: &Options, store: Store) -> Dispatch {
+        Dispatch {
+            ctx: ctx.clone(),
+            endpoints: opts.endpoints.clone(),
+            next_endpoint: 0,
+            core: Dispatcher::new(opts.dispatch.clone()),
+            store,
+            calls: Vec::new(),
+            timeout: opts.dispatch.timeout,
+        }
+    }
+
+    fn run(
+        &mut self,
+        notices: &zmq::Socket,
+        retain: Option<Duration>,
+        shutdown: &Shutdown,
+    ) -> Result<()> {
+        let mut next_expiry = Instant::now();
+        while !shutdown.requested() {
+            let now = Instant::now();
+            if let Some(retain) = retain
+                && now >= next_expiry
+            {
+                next_expiry = now + Duration::from_secs(60).min(retain);
+                let before = store::now_ms() - retain.as_millis() as i64;
+                match self.store.expire(before) {
+                    Ok(0) => {}
+                    Ok(n) => crate::info!("deleted {n} replies older than --retain"),
+                    Err(e) => crate::warn!("cannot expire old replies: {e}"),
+                }
+            }
+            let mut actions = Vec::new();
+            self.core.poll(now, &mut actions);
+            self.carry_out(actions)?;
+            self.wait(notices, now)?;
+        }
+        Ok(())
+    }
+
+    fn carry_out(&mut self, actions: Vec<Action>) -> Result<()> {
+        for action in actions {
+            match action {
+                Action::Ask { uuid, service } => {
+                    self.call(uuid, true, mmi::SERVICE, vec![service])?
+                }
+                Action::Send {
+                    uuid,
+                    service,
+                    body,
+                } => self.call(uuid, false, &service, body)?,
+                Action::Store { uuid, reply } => match self.store.reply(uuid, reply) {
+                    Ok(true) => crate::info!("request {uuid} answered"),
+                    Ok(false) => {}
+                    // The reply is lost, but the request stays pending: it is sent again after
+                    // a restart. At least once.
+                    Err(e) => crate::warn!("cannot store the reply to {uuid}: {e}"),
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, uuid: Uuid, asking: bool, service: &[u8], body: Vec<Frame>) -> Result<()> {
+        // Spread calls over the broker list; a timed-out call moves on to the next one.
+        let endpoint = &self.endpoints[self.next_endpoint % self.endpoints.len()];
+        let socket = client::connect(&self.ctx, endpoint).map_err(|e| anyhow!("{e}"))?;
+        let frames = ClientRequest {
+            service: service.to_vec(),
+            body,
+        }
+        .to_frames(Version::V01);
+        match socket.send_multipart(frames, zmq::DONTWAIT) {
+            Ok(()) | Err(zmq::Error::EAGAIN) => {}
+            Err(e) => return Err(e).context("cannot send to the broker"),
+        }
+        self.calls.push(Call {
+            socket,
+            uuid,
+            asking,
+            deadline: Instant::now() + self.timeout,
+        });
+        Ok(())
+    }
+
+    /// Waits for answers, notices from the store, or the next deadline.
+    fn wait(&mut self, notices: &zmq::Socket, now: Instant) -> Result<()> {
+        let deadline = self
+            .calls
+            .iter()
+            .map(|c| c.deadline)
+            .min()
+            .unwrap_or(now + runtime::MAX_POLL)
+            .min(self.core.next_deadline(now));
+        let mut items = vec![notices.as_poll_item(zmq::POLLIN)];
+        items.extend(
+            self.calls
+                .iter()
+                .map(|c| c.socket.as_poll_item(zmq::POLLIN)),
+        );
+        match zmq::poll(&mut items, runtime::poll_timeout(now, deadline)) {
+            Ok(_) | Err(zmq::Error::EINTR) => {}
+            Err(e) => return Err(e).context("poll failed in the dispatcher"),
+        }
+        let readable: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
+        drop(items);
+        if readable[0] {
+            while let Ok(frames) = notices.recv_multipart(zmq::DONTWAIT) {
+                self.on_notice(frames);
+            }
+        }
+        let now = Instant::now();
+        let mut actions = Vec::new();
+        let mut finished = Vec::new();
+        for (i, call) in self.calls.iter().enumerate() {
+            let answer = if readable[i + 1] {
+                call.socket.recv_multipart(zmq::DONTWAIT).ok()
+            } else {
+                None
+            };
+            match answer.map(|frames| parse_answer(frames, call.asking)) {
+                Some(Some(Answer::Presence(present))) => {
+                    self.core.on_presence(now, call.uuid, present, &mut actions);
+                    finished.push(i);
+                }
+                Some(Some(Answer::Reply(frames))) => {
+                    self.core.on_reply(now, call.uuid, frames, &mut actions);
+                    finished.push(i);
+                }
+                Some(None) => crate::info!("ignored a malformed answer for {}", call.uuid),
+                None if now >= call.deadline => {
+                    crate::info!(
+                        "no answer for {} within {}; will retry",
+                        call.uuid,
+                        humantime::format_duration(self.timeout)
+                    );
+                    self.core.on_timeout(now, call.uuid);
+                    self.next_endpoint += 1;
+                    finished.push(i);
+                }
+                None => {}
+            }
+        }
+        for i in finished.into_iter().rev() {
+            self.calls.swap_remove(i);
+        }
+        self.carry_out(actions)
+    }
+
+    fn on_notice(&mut self, frames: Vec<Frame>) {
+        let mut frames = frames.into_iter();
+        let (Some(kind), Some(uuid)) = (frames.next(), frames.next().and_then(|u| Uuid::parse(&u)))
+        else {
+            return;
+        };
+        match kind.as_slice() {
+            b"+" => {
+                let Ok(request) = StoreRequest::parse(frames.collect()) else {
+                    return;
+                };
+                self.core.add(store::Entry {
+                    uuid,
+                    request,
+                    created_ms: store::now_ms(),
+                    replied_ms: None,
+                });
+            }
+            _ => self.core.closed(uuid),
+        }
+    }
+}
+
+enum Answer {
+    Presence(bool),
+    Reply(Vec<Frame>),
+}
+
+/// Reads a broker reply: an MMI code, or the real service's reply body.
+fn parse_answer(frames: Vec<Frame>, asking: bool) -> Option<Answer> {
+    let (_, reply) = crate::mdp::ClientReply::parse(frames).ok()?;
+    if asking {
+        if reply.service != mmi::SERVICE {
+            return None;
+        }
+        let code = reply.body.last().and_then(|f| mmi::Code::parse(f));
+        return Some(Answer::Presence(code == Some(mmi::Code::Present)));
+    }
+    Some(Answer::Reply(reply.body))
+}

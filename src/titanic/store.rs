@@ -1,0 +1,435 @@
+//! The durable store: one SQLite file in WAL mode, owned by one thread.
+//!
+//! Every command goes through [`Store::spawn`]'s thread. It takes whatever commands are
+//! waiting, runs them all in one transaction and commits once, so a burst of requests shares
+//! one fsync (group commit); only then does it answer them. With `synchronous=FULL` a commit
+//! in WAL mode is on disk when it returns, so a 200 + UUID is only sent for a request that
+//! would survive a crash.
+//!
+//! Client input never becomes a path: the store is addressed by validated UUIDs only.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context as _, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::tsp::{StoreRequest, Uuid, decode_frames, encode_frames};
+use crate::mdp::Frame;
+
+/// The most commands one transaction takes.
+const MAX_BATCH: usize = 4096;
+
+/// Where a request stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum State {
+    Pending,
+    Replied(Vec<Frame>),
+    Unknown,
+}
+
+/// A stored request, for the dispatcher and `titanic ls`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub uuid: Uuid,
+    pub request: StoreRequest,
+    /// Unix time in milliseconds when it was stored.
+    pub created_ms: i64,
+    /// Unix time in milliseconds of its reply, if any.
+    pub replied_ms: Option<i64>,
+}
+
+type Done<T> = mpsc::SyncSender<Result<T, String>>;
+
+/// Sends one command's result once the batch's commit is known: `Some(error)` if it failed.
+type Answer = Box<dyn FnOnce(Option<&str>)>;
+
+enum Command {
+    Insert(Uuid, StoreRequest, Done<()>),
+    Status(Uuid, Done<State>),
+    Reply(Uuid, Vec<Frame>, Done<bool>),
+    Close(Uuid, Done<()>),
+    Expire(i64, Done<usize>),
+    Pending(Done<Vec<Entry>>),
+}
+
+/// What the store thread tells the dispatcher after a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    Added(Entry),
+    Closed(Uuid),
+}
+
+/// A handle on the store thread; cheap to clone and share between threads.
+#[derive(Clone)]
+pub struct Store {
+    tx: mpsc::Sender<Command>,
+}
+
+/// Unix time now, in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Opens (creating, mode 0600) the database at `path` and prepares its schema.
+pub fn open(path: &Path) -> Result<Connection> {
+    create_private(path)?;
+    let conn =
+        Connection::open(path).with_context(|| format!("cannot open store {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
+        .with_context(|| format!("{} is not a usable SQLite database", path.display()))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        anyhow::bail!("cannot put {} in WAL mode (got {mode})", path.display());
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous=FULL;
+         CREATE TABLE IF NOT EXISTS requests (
+             seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+             uuid     TEXT NOT NULL UNIQUE,
+             service  BLOB NOT NULL,
+             body     BLOB NOT NULL,
+             created  INTEGER NOT NULL,
+             reply    BLOB,
+             replied  INTEGER
+         );
+         CREATE INDEX IF NOT EXISTS requests_pending ON requests(seq) WHERE reply IS NULL;",
+    )
+    .with_context(|| format!("{} is not a Titanic store", path.display()))?;
+    Ok(conn)
+}
+
+/// Creates the file readable by its owner only, before SQLite opens it (SQLite gives its
+/// -wal and -shm files the same permissions).
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create store {}", path.display()))?;
+    Ok(())
+}
+
+/// Opens an existing store read-only (for `titanic ls`).
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    if !path.exists() {
+        anyhow::bail!("no store at {} (see --store)", path.display());
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .with_context(|| format!("cannot open store {}", path.display()))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// Every request in the store, oldest first.
+pub fn list(conn: &Connection) -> Result<Vec<Entry>> {
+    Ok(select_entries(conn, false)?)
+}
+
+/// Requests oldest first: all of them, or only those still waiting for a reply.
+fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec<Entry>> {
+    let sql = if pending_only {
+        "SELECT uuid, service, body, created, replied FROM requests WHERE reply IS NULL ORDER BY seq"
+    } else {
+        "SELECT uuid, service, body, created, replied FROM requests ORDER BY seq"
+    };
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map([], row_entry)?;
+    let mut entries = Vec::new();
+    for row in rows {
+        // A row that does not decode (damaged by hand) is skipped, not fatal.
+        if let Some(entry) = row? {
+            entries.push(entry);
+        }
+    }
+    Ok(entries)
+}
+
+fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Entry>> {
+    let uuid: String = r.get(0)?;
+    let service: Vec<u8> = r.get(1)?;
+    let body: Vec<u8> = r.get(2)?;
+    let created_ms: i64 = r.get(3)?;
+    let replied_ms: Option<i64> = r.get(4)?;
+    Ok(Uuid::parse(uuid.as_bytes())
+        .zip(decode_frames(&body))
+        .map(|(uuid, body)| Entry {
+            uuid,
+            request: StoreRequest { service, body },
+            created_ms,
+            replied_ms,
+        }))
+}
+
+impl Store {
+    /// Starts the store thread on `conn`. After each commit that adds or closes requests,
+    /// `notify` is called with what changed (to wake the dispatcher).
+    pub fn spawn(conn: Connection, notify: impl FnMut(Vec<Notice>) + Send + 'static) -> Store {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || serve(conn, rx, notify));
+        Store { tx }
+    }
+
+    fn ask<T>(&self, make: impl FnOnce(Done<T>) -> Command) -> Result<T, String> {
+        let (done, wait) = mpsc::sync_channel(1);
+        self.tx
+            .send(make(done))
+            .map_err(|_| "the store has stopped".to_string())?;
+        wait.recv()
+            .map_err(|_| "the store has stopped".to_string())?
+    }
+
+    /// Stores a request durably; returns once it is committed.
+    pub fn insert(&self, uuid: Uuid, request: StoreRequest) -> Result<(), String> {
+        self.ask(|done| Command::Insert(uuid, request, done))
+    }
+
+    pub fn status(&self, uuid: Uuid) -> Result<State, String> {
+        self.ask(|done| Command::Status(uuid, done))
+    }
+
+    /// Stores a reply; false if the request is gone (closed meanwhile).
+    pub fn reply(&self, uuid: Uuid, frames: Vec<Frame>) -> Result<bool, String> {
+        self.ask(|done| Command::Reply(uuid, frames, done))
+    }
+
+    pub fn close(&self, uuid: Uuid) -> Result<(), String> {
+        self.ask(|done| Command::Close(uuid, done))
+    }
+
+    /// Deletes replies stored before `before_ms` (unix ms); returns how many.
+    pub fn expire(&self, before_ms: i64) -> Result<usize, String> {
+        self.ask(|done| Command::Expire(before_ms, done))
+    }
+
+    /// Every request still waiting for its reply, oldest first.
+    pub fn pending(&self) -> Result<Vec<Entry>, String> {
+        self.ask(Command::Pending)
+    }
+}
+
+/// The store thread: batches of commands, one transaction (one fsync) per batch.
+fn serve(mut conn: Connection, rx: mpsc::Receiver<Command>, mut notify: impl FnMut(Vec<Notice>)) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(cmd) => batch.push(cmd),
+                Err(_) => break,
+            }
+        }
+        let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
+        let mut notices = Vec::new();
+        let result = run_batch(&mut conn, batch, &mut answers, &mut notices);
+        let failure = result.err().map(|e| format!("store error: {e}"));
+        if let Some(f) = &failure {
+            crate::warn!("{f}");
+        }
+        for answer in answers {
+            answer(failure.as_deref());
+        }
+        if failure.is_none() && !notices.is_empty() {
+            notify(notices);
+        }
+    }
+}
+
+fn run_batch(
+    conn: &mut Connection,
+    batch: Vec<Command>,
+    answers: &mut Vec<Answer>,
+    notices: &mut Vec<Notice>,
+) -> rusqlite::Result<()> {
+    // Answers are queued and sent only after the commit: nothing is acknowledged before it
+    // is on disk. A failed commit turns every answer of the batch into an error.
+    fn answer<T: 'static>(done: Done<T>, value: rusqlite::Result<T>) -> Answer {
+        Box::new(move |failure: Option<&str>| {
+            let result = match (failure, value) {
+                (Some(f), _) => Err(f.to_string()),
+                (None, Ok(v)) => Ok(v),
+                (None, Err(e)) => Err(format!("store error: {e}")),
+            };
+            let _ = done.send(result);
+        })
+    }
+    let tx = conn.transaction()?;
+    for cmd in batch {
+        match cmd {
+            Command::Insert(uuid, request, done) => {
+                let created = now_ms();
+                let result = tx
+                    .prepare_cached("INSERT INTO requests (uuid, service, body, created) VALUES (?1, ?2, ?3, ?4)")
+                    .and_then(|mut s| {
+                        s.execute(params![uuid.as_str(), request.service, encode_frames(&request.body), created])
+                    })
+                    .map(|_| ());
+                if result.is_ok() {
+                    notices.push(Notice::Added(Entry {
+                        uuid,
+                        request,
+                        created_ms: created,
+                        replied_ms: None,
+                    }));
+                }
+                answers.push(answer(done, result));
+            }
+            Command::Status(uuid, done) => {
+                let row: rusqlite::Result<Option<Option<Vec<u8>>>> = tx
+                    .prepare_cached("SELECT reply FROM requests WHERE uuid = ?1")
+                    .and_then(|mut s| s.query_row(params![uuid.as_str()], |r| r.get(0)).optional());
+                let state = row.map(|row| match row {
+                    None => State::Unknown,
+                    Some(None) => State::Pending,
+                    Some(Some(blob)) => State::Replied(decode_frames(&blob).unwrap_or_default()),
+                });
+                answers.push(answer(done, state));
+            }
+            Command::Reply(uuid, frames, done) => {
+                let result = tx
+                    .prepare_cached("UPDATE requests SET reply = ?2, replied = ?3 WHERE uuid = ?1 AND reply IS NULL")
+                    .and_then(|mut s| s.execute(params![uuid.as_str(), encode_frames(&frames), now_ms()]))
+                    .map(|n| n > 0);
+                answers.push(answer(done, result));
+            }
+            Command::Close(uuid, done) => {
+                let result = tx
+                    .prepare_cached("DELETE FROM requests WHERE uuid = ?1")
+                    .and_then(|mut s| s.execute(params![uuid.as_str()]))
+                    .map(|_| ());
+                notices.push(Notice::Closed(uuid));
+                answers.push(answer(done, result));
+            }
+            Command::Expire(before, done) => {
+                let result = tx
+                    .prepare_cached("DELETE FROM requests WHERE reply IS NOT NULL AND replied < ?1")
+                    .and_then(|mut s| s.execute(params![before]));
+                answers.push(answer(done, result));
+            }
+            Command::Pending(done) => {
+                let result = select_entries(&tx, true);
+                answers.push(answer(done, result));
+            }
+        }
+    }
+    tx.commit()
+}
+
+/// The default store file.
+pub fn default_path() -> PathBuf {
+    PathBuf::from("titanic.db")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(service: &str, body: &str) -> StoreRequest {
+        StoreRequest {
+            service: service.as_bytes().to_vec(),
+            body: vec![body.as_bytes().to_vec()],
+        }
+    }
+
+    #[test]
+    fn a_request_goes_pending_replied_closed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ntx, nrx) = mpsc::channel();
+        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), move |n| {
+            let _ = ntx.send(n);
+        });
+        let u = Uuid::new();
+        store.insert(u, request("echo", "hi")).unwrap();
+        assert!(matches!(&nrx.recv().unwrap()[0], Notice::Added(e) if e.uuid == u));
+        assert_eq!(store.status(u), Ok(State::Pending));
+        assert_eq!(store.pending().unwrap().len(), 1);
+        assert_eq!(store.reply(u, vec![b"HI".to_vec()]), Ok(true));
+        assert_eq!(
+            store.reply(u, vec![b"again".to_vec()]),
+            Ok(false),
+            "first reply wins"
+        );
+        assert_eq!(store.status(u), Ok(State::Replied(vec![b"HI".to_vec()])));
+        assert_eq!(
+            store.status(u),
+            Ok(State::Replied(vec![b"HI".to_vec()])),
+            "reply is not consumed"
+        );
+        assert!(store.pending().unwrap().is_empty());
+        store.close(u).unwrap();
+        assert_eq!(store.status(u), Ok(State::Unknown));
+        store.close(u).unwrap();
+    }
+
+    #[test]
+    fn requests_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let u = Uuid::new();
+        {
+            let store = Store::spawn(open(&path).unwrap(), |_| {});
+            store.insert(u, request("echo", "kept")).unwrap();
+        }
+        let store = Store::spawn(open(&path).unwrap(), |_| {});
+        let pending = store.pending().unwrap();
+        assert_eq!(pending[0].uuid, u);
+        assert_eq!(pending[0].request, request("echo", "kept"));
+    }
+
+    #[test]
+    fn the_file_is_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let _conn = open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn expiry_removes_old_replies_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), |_| {});
+        let (a, b) = (Uuid::new(), Uuid::new());
+        store.insert(a, request("s", "a")).unwrap();
+        store.insert(b, request("s", "b")).unwrap();
+        store.reply(a, vec![b"A".to_vec()]).unwrap();
+        assert_eq!(store.expire(now_ms() + 1000), Ok(1));
+        assert_eq!(store.status(a), Ok(State::Unknown));
+        assert_eq!(store.status(b), Ok(State::Pending));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("junk.db");
+        std::fs::write(&path, vec![7u8; 4096]).unwrap();
+        assert!(open(&path).is_err());
+    }
+
+    #[test]
+    fn concurrent_inserts_share_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), |_| {});
+        let threads: Vec<_> = (0..16)
+            .map(|i| {
+                let store = store.clone();
+                std::thread::spawn(move || store.insert(Uuid::new(), request("s", &i.to_string())))
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap().unwrap();
+        }
+        assert_eq!(store.pending().unwrap().len(), 16);
+    }
+}
