@@ -220,3 +220,42 @@ fn a_bad_broker_endpoint_is_a_clear_error() {
         stderr(&out)
     );
 }
+
+/// Regression: after a DISCONNECT moved a worker on to a dead broker of its list, it blocked
+/// for ever in recv: the new socket had libzmq's infinite receive timeout while the driver
+/// believed it had set a finite one on the old socket.
+#[test]
+fn a_worker_disconnected_onto_a_dead_broker_comes_back() {
+    let port = free_port();
+    let ep = format!("tcp://127.0.0.1:{port}");
+    let dead = format!("tcp://127.0.0.1:{}", free_port());
+    // A 1 s heartbeat makes nearly every wait the 100 ms maximum, so the timeout the driver
+    // remembered equals the next one and the bug cannot hide.
+    let mut b = broker_at(&ep, &["--heartbeat", "1s"]);
+    let w = worker(
+        &ep,
+        "echo",
+        &[
+            "--broker",
+            &dead,
+            "-v",
+            "--heartbeat",
+            "1s",
+            "--reconnect",
+            "100ms",
+        ],
+    );
+    wait_for_service(&ep, "echo");
+    // A restarted broker answers the worker's next heartbeat with DISCONNECT; the worker then
+    // tries the dead broker, finds it silent, and must come back.
+    b.proc.signal("KILL");
+    b.proc.wait_exit(Duration::from_secs(5));
+    let _b2 = broker_at(&ep, &["--heartbeat", "1s"]);
+    assert!(
+        wait_until(Duration::from_secs(15), || mmi_code(&ep, "echo").as_deref()
+            == Some("200")),
+        "the worker never came back: {}",
+        w.stderr()
+    );
+    assert!(w.stderr().contains("sent DISCONNECT"), "{}", w.stderr());
+}

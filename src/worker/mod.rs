@@ -146,6 +146,9 @@ impl Driver {
                     .connect(ep)
                     .map_err(|e| runtime::connect_error(ep, e))?;
                 self.socket = Some(socket);
+                // A new socket has libzmq's default receive timeout (infinite), whatever the
+                // old one had: forget the cached value so the next wait sets it.
+                self.rcvtimeo = -1;
             }
             Action::Close => self.socket = None,
             Action::Send(msg) => {
