@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
             [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
+            [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
@@ -264,6 +265,57 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;help;help' {
             break
         }
+        'zmqtool;bstar' {
+            [CompletionResult]::new('--frontend', '--frontend', [CompletionResultType]::ParameterName, 'Endpoint clients and workers connect to')
+            [CompletionResult]::new('--state-bind', '--state-bind', [CompletionResultType]::ParameterName, 'Endpoint this server publishes its state on')
+            [CompletionResult]::new('--state-connect', '--state-connect', [CompletionResultType]::ParameterName, 'The peer''s state endpoint')
+            [CompletionResult]::new('--peer-heartbeat', '--peer-heartbeat', [CompletionResultType]::ParameterName, 'Interval of the state exchange; the peer is dead after two silent intervals')
+            [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set')
+            [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval, both ways; workers must use the same')
+            [CompletionResult]::new('--liveness', '--liveness', [CompletionResultType]::ParameterName, 'Heartbeats a worker may miss before it is purged')
+            [CompletionResult]::new('--service-ttl', '--service-ttl', [CompletionResultType]::ParameterName, 'How long a service with no workers (and its queued requests) is kept')
+            [CompletionResult]::new('--max-queue', '--max-queue', [CompletionResultType]::ParameterName, 'Requests queued per service; further requests are dropped and logged')
+            [CompletionResult]::new('--max-msg-size', '--max-msg-size', [CompletionResultType]::ParameterName, 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)')
+            [CompletionResult]::new('--primary', '--primary', [CompletionResultType]::ParameterName, 'Be the primary server of the pair')
+            [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'Be the backup server of the pair')
+            [CompletionResult]::new('--echo', '--echo', [CompletionResultType]::ParameterName, 'Answer every request with itself (the reference example server), instead of hosting the Majordomo broker')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the state a Binary Star server publishes: primary, backup, active or passive')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;bstar;status' {
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to listen')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;bstar;help' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the state a Binary Star server publishes: primary, backup, active or passive')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;bstar;help;status' {
+            break
+        }
+        'zmqtool;bstar;help;help' {
+            break
+        }
         'zmqtool;bench' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker to drive; without it, an embedded broker and echo workers are started')
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Stop after this many requests (after the warmup)')
@@ -337,6 +389,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
             [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
+            [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
@@ -381,6 +434,13 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;titanic;ls' {
+            break
+        }
+        'zmqtool;help;bstar' {
+            [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Print the state a Binary Star server publishes: primary, backup, active or passive')
+            break
+        }
+        'zmqtool;help;bstar;status' {
             break
         }
         'zmqtool;help;bench' {

@@ -22,6 +22,9 @@ _zmqtool() {
             zmqtool,broker)
                 cmd="zmqtool__subcmd__broker"
                 ;;
+            zmqtool,bstar)
+                cmd="zmqtool__subcmd__bstar"
+                ;;
             zmqtool,client)
                 cmd="zmqtool__subcmd__client"
                 ;;
@@ -46,11 +49,26 @@ _zmqtool() {
             zmqtool,worker)
                 cmd="zmqtool__subcmd__worker"
                 ;;
+            zmqtool__subcmd__bstar,help)
+                cmd="zmqtool__subcmd__bstar__subcmd__help"
+                ;;
+            zmqtool__subcmd__bstar,status)
+                cmd="zmqtool__subcmd__bstar__subcmd__status"
+                ;;
+            zmqtool__subcmd__bstar__subcmd__help,help)
+                cmd="zmqtool__subcmd__bstar__subcmd__help__subcmd__help"
+                ;;
+            zmqtool__subcmd__bstar__subcmd__help,status)
+                cmd="zmqtool__subcmd__bstar__subcmd__help__subcmd__status"
+                ;;
             zmqtool__subcmd__help,bench)
                 cmd="zmqtool__subcmd__help__subcmd__bench"
                 ;;
             zmqtool__subcmd__help,broker)
                 cmd="zmqtool__subcmd__help__subcmd__broker"
+                ;;
+            zmqtool__subcmd__help,bstar)
+                cmd="zmqtool__subcmd__help__subcmd__bstar"
                 ;;
             zmqtool__subcmd__help,client)
                 cmd="zmqtool__subcmd__help__subcmd__client"
@@ -75,6 +93,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__help,worker)
                 cmd="zmqtool__subcmd__help__subcmd__worker"
+                ;;
+            zmqtool__subcmd__help__subcmd__bstar,status)
+                cmd="zmqtool__subcmd__help__subcmd__bstar__subcmd__status"
                 ;;
             zmqtool__subcmd__help__subcmd__titanic,call)
                 cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__call"
@@ -143,7 +164,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bench perf completions man help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bstar bench perf completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -256,6 +277,120 @@ _zmqtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zmqtool__subcmd__bstar)
+            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --heartbeat --liveness --service-ttl --max-queue --max-msg-size --verbose --quiet --json --help --version status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --frontend)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --state-connect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --peer-heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-change)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --heartbeat)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --liveness)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service-ttl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queue)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-msg-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__bstar__subcmd__help)
+            opts="status help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__bstar__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__bstar__subcmd__help__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__bstar__subcmd__status)
+            opts="-v -q -h -V --timeout --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zmqtool__subcmd__client)
             opts="-v -q -h -V --broker --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -309,7 +444,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client mmi titanic bench perf completions man help"
+            opts="broker worker client mmi titanic bstar bench perf completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -339,6 +474,34 @@ _zmqtool() {
         zmqtool__subcmd__help__subcmd__broker)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__bstar)
+            opts="status"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__bstar__subcmd__status)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
             cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
+            cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand completions 'Print a shell completion script, or write all of them to a directory'
@@ -241,6 +242,52 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;help;help'= {
         }
+        &'zmqtool;bstar'= {
+            cand --frontend 'Endpoint clients and workers connect to'
+            cand --state-bind 'Endpoint this server publishes its state on'
+            cand --state-connect 'The peer''s state endpoint'
+            cand --peer-heartbeat 'Interval of the state exchange; the peer is dead after two silent intervals'
+            cand --on-change 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set'
+            cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
+            cand --liveness 'Heartbeats a worker may miss before it is purged'
+            cand --service-ttl 'How long a service with no workers (and its queued requests) is kept'
+            cand --max-queue 'Requests queued per service; further requests are dropped and logged'
+            cand --max-msg-size 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)'
+            cand --primary 'Be the primary server of the pair'
+            cand --backup 'Be the backup server of the pair'
+            cand --echo 'Answer every request with itself (the reference example server), instead of hosting the Majordomo broker'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand status 'Print the state a Binary Star server publishes: primary, backup, active or passive'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;bstar;status'= {
+            cand --timeout 'How long to listen'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;bstar;help'= {
+            cand status 'Print the state a Binary Star server publishes: primary, backup, active or passive'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;bstar;help;status'= {
+        }
+        &'zmqtool;bstar;help;help'= {
+        }
         &'zmqtool;bench'= {
             cand --broker 'Broker to drive; without it, an embedded broker and echo workers are started'
             cand --requests 'Stop after this many requests (after the warmup)'
@@ -310,6 +357,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
             cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
+            cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand completions 'Print a shell completion script, or write all of them to a directory'
@@ -343,6 +391,11 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;titanic;call'= {
         }
         &'zmqtool;help;titanic;ls'= {
+        }
+        &'zmqtool;help;bstar'= {
+            cand status 'Print the state a Binary Star server publishes: primary, backup, active or passive'
+        }
+        &'zmqtool;help;bstar;status'= {
         }
         &'zmqtool;help;bench'= {
         }

@@ -52,6 +52,7 @@ pub enum Command {
     Client(ClientArgs),
     Mmi(MmiArgs),
     Titanic(TitanicArgs),
+    Bstar(BstarArgs),
     Bench(BenchArgs),
     Perf(PerfArgs),
     Completions(CompletionsArgs),
@@ -67,6 +68,7 @@ impl Command {
             Command::Client(_) => "client",
             Command::Mmi(_) => "mmi",
             Command::Titanic(_) => "titanic",
+            Command::Bstar(_) => "bstar",
             Command::Bench(_) => "bench",
             Command::Perf(_) => "perf",
             Command::Completions(_) => "completions",
@@ -421,6 +423,74 @@ pub struct TitanicLsArgs {
         env = "ZMQTOOL_TITANIC_STORE"
     )]
     pub store: PathBuf,
+}
+
+/// Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo).
+///
+/// Start one with --primary and the other with --backup; each publishes its state on
+/// --state-bind every --peer-heartbeat and listens to the other's on --state-connect. The
+/// primary goes active when it hears the backup (or, alone, when a client asks after two
+/// silent peer heartbeats); the backup goes passive. The passive server drops all client and
+/// worker traffic, so clients and workers given both frontends (--broker A --broker B) talk to
+/// the active one. When the active one dies, the passive one takes over as soon as a client
+/// or worker asks and the peer has been silent for two heartbeats. There is no automatic
+/// fail-back: a restarted server finds its peer active and becomes passive. Two actives or two
+/// passives (split brain) stop the server with exit code 1.
+///
+/// Defaults: primary frontend tcp://127.0.0.1:5001, state tcp://127.0.0.1:5003, peer state
+/// tcp://127.0.0.1:5004; backup 5002, 5004, 5003.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(group(clap::ArgGroup::new("role").required(true).args(["primary", "backup"])))]
+pub struct BstarArgs {
+    #[command(subcommand)]
+    pub command: Option<BstarCommand>,
+    /// Be the primary server of the pair.
+    #[arg(long)]
+    pub primary: bool,
+    /// Be the backup server of the pair.
+    #[arg(long)]
+    pub backup: bool,
+    /// Endpoint clients and workers connect to.
+    #[arg(long, value_name = "EP")]
+    pub frontend: Option<String>,
+    /// Endpoint this server publishes its state on.
+    #[arg(long, value_name = "EP")]
+    pub state_bind: Option<String>,
+    /// The peer's state endpoint.
+    #[arg(long, value_name = "EP")]
+    pub state_connect: Option<String>,
+    /// Interval of the state exchange; the peer is dead after two silent intervals.
+    #[arg(long, value_name = "DUR", default_value = "1s", value_parser = parse_interval)]
+    pub peer_heartbeat: Duration,
+    /// Answer every request with itself (the reference example server), instead of hosting
+    /// the Majordomo broker.
+    #[arg(long)]
+    pub echo: bool,
+    /// Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup,
+    /// active, passive) and ZMQTOOL_BSTAR_PREVIOUS set.
+    #[arg(long, value_name = "CMD")]
+    pub on_change: Option<String>,
+    #[command(flatten)]
+    pub broker: BrokerOpts,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BstarCommand {
+    Status(BstarStatusArgs),
+}
+
+/// Print the state a Binary Star server publishes: primary, backup, active or passive.
+///
+/// EP is the server's state endpoint (its --state-bind). Exit 0 with the state, or 3 when
+/// nothing is heard within --timeout.
+#[derive(Debug, Args)]
+pub struct BstarStatusArgs {
+    /// The server's state endpoint.
+    pub endpoint: String,
+    /// How long to listen.
+    #[arg(long, value_name = "DUR", default_value = "3s", value_parser = parse_interval)]
+    pub timeout: Duration,
 }
 
 /// Load-test a Majordomo broker and service, with latency percentiles.

@@ -9,6 +9,7 @@
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
+//! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
@@ -21,6 +22,7 @@
 
 pub mod bench;
 pub mod broker;
+pub mod bstar;
 pub mod cli;
 pub mod client;
 pub mod cmd;

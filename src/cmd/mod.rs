@@ -2,6 +2,7 @@
 
 mod bench;
 mod broker;
+mod bstar;
 mod client;
 mod docs;
 mod mmi;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Client(args) => client::run(args, json),
         Command::Mmi(args) => mmi::run(args, json),
         Command::Titanic(args) => titanic::run(args.command, json),
+        Command::Bstar(args) => bstar::run(args, json),
         Command::Bench(args) => bench::run(args, json),
         Command::Perf(args) => perf::run(args, json),
         Command::Completions(args) => docs::completions(args),

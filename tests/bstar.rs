@@ -1,0 +1,377 @@
+//! Binary Star with two real servers: failover for clients and workers, no fail-back, no
+//! dual actives, split brain reported, the echo server with a plain REQ client.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+const PEER_HB: &str = "200ms";
+
+struct Pair {
+    primary_front: String,
+    backup_front: String,
+    primary_state: String,
+    backup_state: String,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        let ep = |p: u16| format!("tcp://127.0.0.1:{p}");
+        Pair {
+            primary_front: ep(free_port()),
+            backup_front: ep(free_port()),
+            primary_state: ep(free_port()),
+            backup_state: ep(free_port()),
+        }
+    }
+
+    fn start(&self, primary: bool, extra: &[&str]) -> Proc {
+        let (role, front, bind, connect) = if primary {
+            (
+                "--primary",
+                &self.primary_front,
+                &self.primary_state,
+                &self.backup_state,
+            )
+        } else {
+            (
+                "--backup",
+                &self.backup_front,
+                &self.backup_state,
+                &self.primary_state,
+            )
+        };
+        let mut args = vec![
+            "bstar",
+            role,
+            "--frontend",
+            front,
+            "--state-bind",
+            bind,
+            "--state-connect",
+            connect,
+            "--peer-heartbeat",
+            PEER_HB,
+            "--heartbeat",
+            HB,
+        ];
+        args.extend(extra);
+        let p = spawn(&args);
+        p.wait_stderr("serving", Duration::from_secs(10));
+        p
+    }
+
+    fn status(&self, primary: bool) -> Option<String> {
+        let ep = if primary {
+            &self.primary_state
+        } else {
+            &self.backup_state
+        };
+        let out = run(&["bstar", "status", ep, "--timeout", "1s"]);
+        (out.status.code() == Some(0)).then(|| stdout(&out).trim().to_string())
+    }
+
+    fn wait_status(&self, primary: bool, want: &str) {
+        let ok = wait_until(Duration::from_secs(10), || {
+            self.status(primary).as_deref() == Some(want)
+        });
+        assert!(
+            ok,
+            "{} never became {want}",
+            if primary { "primary" } else { "backup" }
+        );
+    }
+
+    fn client(&self, args: &[&str]) -> std::process::Output {
+        let mut all = vec![
+            "client",
+            "--broker",
+            &self.primary_front,
+            "--broker",
+            &self.backup_front,
+            "--timeout",
+            "500ms",
+            "--retries",
+            "12",
+        ];
+        all.extend(args);
+        run(&all)
+    }
+
+    fn worker(&self) -> Proc {
+        spawn(&[
+            "worker",
+            "echo",
+            "-v",
+            "--broker",
+            &self.primary_front,
+            "--broker",
+            &self.backup_front,
+            "--heartbeat",
+            HB,
+            "--reconnect",
+            HB,
+        ])
+    }
+}
+
+#[test]
+fn clients_and_workers_fail_over_when_the_active_server_is_killed() {
+    let pair = Pair::new();
+    let mut primary = pair.start(true, &[]);
+    let _backup = pair.start(false, &[]);
+    pair.wait_status(true, "active");
+    pair.wait_status(false, "passive");
+    let _w = pair.worker();
+    let out = pair.client(&["echo", "before"]);
+    assert_eq!(stdout(&out), "before\n", "{}", stderr(&out));
+
+    primary.signal("KILL");
+    primary.wait_exit(Duration::from_secs(5));
+    let out = pair.client(&["echo", "after"]);
+    assert_eq!(stdout(&out), "after\n", "{}", stderr(&out));
+    assert_eq!(pair.status(false).as_deref(), Some("active"));
+}
+
+#[test]
+fn the_backup_takes_over_only_when_asked_after_the_primary_is_silent() {
+    let pair = Pair::new();
+    let mut primary = pair.start(true, &[]);
+    let backup = pair.start(false, &["-v"]);
+    pair.wait_status(false, "passive");
+    // While the primary lives, a request to the backup is dropped and changes nothing.
+    let direct = run(&[
+        "client",
+        "--broker",
+        &pair.backup_front,
+        "x",
+        "--timeout",
+        "300ms",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(direct.status.code(), Some(3));
+    assert_eq!(pair.status(false).as_deref(), Some("passive"));
+
+    primary.signal("KILL");
+    primary.wait_exit(Duration::from_secs(5));
+    // Silence alone is not enough: no client has asked.
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(pair.status(false).as_deref(), Some("passive"));
+    let _ = run(&[
+        "client",
+        "--broker",
+        &pair.backup_front,
+        "x",
+        "--timeout",
+        "300ms",
+        "--retries",
+        "1",
+    ]);
+    pair.wait_status(false, "active");
+    assert!(
+        backup
+            .stderr()
+            .contains("peer has been silent for two heartbeats")
+    );
+}
+
+#[test]
+fn a_restarted_primary_becomes_passive() {
+    let pair = Pair::new();
+    let mut primary = pair.start(true, &[]);
+    let _backup = pair.start(false, &[]);
+    pair.wait_status(true, "active");
+    primary.signal("KILL");
+    primary.wait_exit(Duration::from_secs(5));
+    let _w = pair.worker();
+    assert_eq!(stdout(&pair.client(&["echo", "x"])), "x\n");
+    pair.wait_status(false, "active");
+    // The primary comes back: no automatic fail-back.
+    let _primary = pair.start(true, &[]);
+    pair.wait_status(true, "passive");
+    assert_eq!(pair.status(false).as_deref(), Some("active"));
+    assert_eq!(stdout(&pair.client(&["echo", "still"])), "still\n");
+}
+
+#[test]
+fn killing_both_in_turn_and_restarting_never_yields_two_actives() {
+    let pair = Pair::new();
+    let never_both = |pair: &Pair| {
+        let (p, b) = (pair.status(true), pair.status(false));
+        assert!(
+            !(p.as_deref() == Some("active") && b.as_deref() == Some("active")),
+            "two actives: primary {p:?}, backup {b:?}"
+        );
+    };
+    let mut primary = pair.start(true, &[]);
+    let mut backup = pair.start(false, &[]);
+    let w = pair.worker();
+    pair.wait_status(true, "active");
+    for round in 0..2 {
+        // Kill the active primary; clients move the backup to active.
+        primary.signal("KILL");
+        primary.wait_exit(Duration::from_secs(5));
+        assert_eq!(stdout(&pair.client(&["echo", "a"])), "a\n", "round {round}");
+        pair.wait_status(false, "active");
+        primary = pair.start(true, &["-v"]);
+        pair.wait_status(true, "passive");
+        never_both(&pair);
+        // Kill the active backup; clients move the primary to active.
+        backup.signal("KILL");
+        backup.wait_exit(Duration::from_secs(5));
+        let out = pair.client(&["echo", "b"]);
+        assert_eq!(
+            stdout(&out),
+            "b\n",
+            "round {round}: {}\n--- primary:\n{}\n--- worker:\n{}",
+            stderr(&out),
+            primary.stderr(),
+            w.stderr()
+        );
+        pair.wait_status(true, "active");
+        backup = pair.start(false, &[]);
+        pair.wait_status(false, "passive");
+        never_both(&pair);
+    }
+    assert!(
+        primary.child.try_wait().unwrap().is_none(),
+        "{}",
+        primary.stderr()
+    );
+    assert!(
+        backup.child.try_wait().unwrap().is_none(),
+        "{}",
+        backup.stderr()
+    );
+}
+
+#[test]
+fn dual_actives_stop_the_server_with_exit_1() {
+    // A misconfigured pair: the second "primary" does not listen to the first.
+    let pair = Pair::new();
+    let mut first = pair.start(true, &["--echo"]);
+    let _ = run(&[
+        "client",
+        "--broker",
+        &pair.primary_front,
+        "x",
+        "--timeout",
+        "700ms",
+        "--retries",
+        "2",
+    ]);
+    pair.wait_status(true, "active");
+    let nowhere = format!("tcp://127.0.0.1:{}", free_port());
+    let _second = spawn(&[
+        "bstar",
+        "--primary",
+        "--echo",
+        "--frontend",
+        &pair.backup_front,
+        "--state-bind",
+        &pair.backup_state,
+        "--state-connect",
+        &nowhere,
+        "--peer-heartbeat",
+        PEER_HB,
+    ]);
+    let _ = run(&[
+        "client",
+        "--broker",
+        &pair.backup_front,
+        "x",
+        "--timeout",
+        "700ms",
+        "--retries",
+        "2",
+    ]);
+    assert_eq!(first.wait_exit(Duration::from_secs(10)), Some(1));
+    assert!(
+        first.stderr().contains("dual actives"),
+        "{}",
+        first.stderr()
+    );
+}
+
+#[test]
+fn the_echo_pair_serves_a_plain_req_client_that_alternates_endpoints() {
+    let pair = Pair::new();
+    let mut primary = pair.start(true, &["--echo"]);
+    let _backup = pair.start(false, &["--echo"]);
+    pair.wait_status(true, "active");
+    // bstarcli.c: a REQ socket, a sequence number per request; on a timeout close the socket,
+    // switch server, wait longer than the failover timeout, resend.
+    let ctx = zmq::Context::new();
+    let servers = [pair.primary_front.clone(), pair.backup_front.clone()];
+    let mut server = 0;
+    let connect = |i: usize| {
+        let s = ctx.socket(zmq::REQ).unwrap();
+        s.set_linger(0).unwrap();
+        s.set_rcvtimeo(500).unwrap();
+        s.connect(&servers[i]).unwrap();
+        s
+    };
+    let mut socket = connect(server);
+    let mut served = 0;
+    for sequence in 1..=10u32 {
+        if sequence == 5 {
+            primary.signal("KILL");
+            primary.wait_exit(Duration::from_secs(5));
+        }
+        let mut tries = 0;
+        loop {
+            socket.send(sequence.to_string().as_bytes(), 0).unwrap();
+            match socket.recv_bytes(0) {
+                Ok(reply) => {
+                    assert_eq!(reply, sequence.to_string().into_bytes(), "bad reply");
+                    served += 1;
+                    break;
+                }
+                Err(_) => {
+                    tries += 1;
+                    assert!(tries < 10, "no server answered request {sequence}");
+                    server = 1 - server;
+                    std::thread::sleep(Duration::from_millis(500));
+                    socket = connect(server);
+                }
+            }
+        }
+    }
+    assert_eq!(served, 10);
+    assert_eq!(pair.status(false).as_deref(), Some("active"));
+}
+
+#[test]
+fn on_change_runs_a_hook_with_the_new_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("states");
+    let hook = format!(
+        "echo \"$ZMQTOOL_BSTAR_PREVIOUS>$ZMQTOOL_BSTAR_STATE\" >> {}",
+        log.display()
+    );
+    let pair = Pair::new();
+    let _primary = pair.start(true, &["--on-change", &hook]);
+    let _backup = pair.start(false, &["--on-change", &hook]);
+    pair.wait_status(false, "passive");
+    let ok = wait_until(Duration::from_secs(5), || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        text.contains("primary>active") && text.contains("backup>passive")
+    });
+    assert!(ok, "{}", std::fs::read_to_string(&log).unwrap_or_default());
+}
+
+#[test]
+fn status_of_nothing_times_out_with_exit_3() {
+    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let out = run(&["bstar", "status", &ep, "--timeout", "300ms"]);
+    assert_eq!(out.status.code(), Some(3));
+}
+
+#[test]
+fn a_role_is_required() {
+    let out = run(&["bstar"]);
+    assert_eq!(out.status.code(), Some(2));
+}
