@@ -45,11 +45,18 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;broker' {
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read')
+            [CompletionResult]::new('--plain-users', '--plain-users', [CompletionResultType]::ParameterName, 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text')
             [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval, both ways; workers must use the same')
             [CompletionResult]::new('--liveness', '--liveness', [CompletionResultType]::ParameterName, 'Heartbeats a worker may miss before it is purged')
             [CompletionResult]::new('--service-ttl', '--service-ttl', [CompletionResultType]::ParameterName, 'How long a service with no workers (and its queued requests) is kept')
             [CompletionResult]::new('--max-queue', '--max-queue', [CompletionResultType]::ParameterName, 'Requests queued per service; further requests are dropped and logged')
             [CompletionResult]::new('--max-msg-size', '--max-msg-size', [CompletionResultType]::ParameterName, 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)')
+            [CompletionResult]::new('--max-frames', '--max-frames', [CompletionResultType]::ParameterName, 'Most frames in one message; longer messages are refused and logged')
+            [CompletionResult]::new('--max-service-len', '--max-service-len', [CompletionResultType]::ParameterName, 'Longest service name in bytes (in READY and in requests)')
+            [CompletionResult]::new('--max-queue-total', '--max-queue-total', [CompletionResultType]::ParameterName, 'Requests queued over all services; further requests are dropped and logged')
+            [CompletionResult]::new('--max-services', '--max-services', [CompletionResultType]::ParameterName, 'Services known at once (a request for a new service beyond it is refused)')
+            [CompletionResult]::new('--max-workers', '--max-workers', [CompletionResultType]::ParameterName, 'Workers registered at once (a READY beyond it gets DISCONNECT)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
@@ -63,6 +70,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;worker' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run `sh -c CMD` for each request instead of echoing it')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --exec: kill the command after this long and answer with an error reply')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Worker sessions to run, each with its own connection: N requests handled at once')
@@ -86,6 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;client' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for a reply (each PARTIAL restarts the wait)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up')
             [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)')
@@ -105,6 +114,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;mmi' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for a reply')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -139,6 +149,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;titanic;serve' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: one SQLite file (created with mode 0600, WAL mode)')
             [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'Calls to services in flight at once')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a stored request''s service may take to reply before it is retried')
@@ -159,6 +170,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;titanic;request' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'With --lines: requests in flight at once')
@@ -176,6 +188,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;titanic;reply' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -191,6 +204,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;titanic;close' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -206,6 +220,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;titanic;call' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often to ask for the reply')
@@ -271,11 +286,18 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--state-connect', '--state-connect', [CompletionResultType]::ParameterName, 'The peer''s state endpoint')
             [CompletionResult]::new('--peer-heartbeat', '--peer-heartbeat', [CompletionResultType]::ParameterName, 'Interval of the state exchange; the peer is dead after two silent intervals')
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set')
+            [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read')
+            [CompletionResult]::new('--plain-users', '--plain-users', [CompletionResultType]::ParameterName, 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text')
             [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval, both ways; workers must use the same')
             [CompletionResult]::new('--liveness', '--liveness', [CompletionResultType]::ParameterName, 'Heartbeats a worker may miss before it is purged')
             [CompletionResult]::new('--service-ttl', '--service-ttl', [CompletionResultType]::ParameterName, 'How long a service with no workers (and its queued requests) is kept')
             [CompletionResult]::new('--max-queue', '--max-queue', [CompletionResultType]::ParameterName, 'Requests queued per service; further requests are dropped and logged')
             [CompletionResult]::new('--max-msg-size', '--max-msg-size', [CompletionResultType]::ParameterName, 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)')
+            [CompletionResult]::new('--max-frames', '--max-frames', [CompletionResultType]::ParameterName, 'Most frames in one message; longer messages are refused and logged')
+            [CompletionResult]::new('--max-service-len', '--max-service-len', [CompletionResultType]::ParameterName, 'Longest service name in bytes (in READY and in requests)')
+            [CompletionResult]::new('--max-queue-total', '--max-queue-total', [CompletionResultType]::ParameterName, 'Requests queued over all services; further requests are dropped and logged')
+            [CompletionResult]::new('--max-services', '--max-services', [CompletionResultType]::ParameterName, 'Services known at once (a request for a new service beyond it is refused)')
+            [CompletionResult]::new('--max-workers', '--max-workers', [CompletionResultType]::ParameterName, 'Workers registered at once (a READY beyond it gets DISCONNECT)')
             [CompletionResult]::new('--primary', '--primary', [CompletionResultType]::ParameterName, 'Be the primary server of the pair')
             [CompletionResult]::new('--backup', '--backup', [CompletionResultType]::ParameterName, 'Be the backup server of the pair')
             [CompletionResult]::new('--echo', '--echo', [CompletionResultType]::ParameterName, 'Answer every request with itself (the reference example server), instead of hosting the Majordomo broker')
@@ -318,6 +340,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         }
         'zmqtool;bench' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker to drive; without it, an embedded broker and echo workers are started')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker)')
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Stop after this many requests (after the warmup)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Measure for this long (after the warmup). Default: 5s')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Run the load this long first, without recording')

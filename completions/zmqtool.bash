@@ -178,13 +178,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -240,13 +244,21 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__broker)
-            opts="-v -q -h -V --bind --heartbeat --liveness --service-ttl --max-queue --max-msg-size --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --bind --allow --plain-users --heartbeat --liveness --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain-users)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -270,6 +282,26 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-frames)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-service-len)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queue-total)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-services)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -278,7 +310,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar)
-            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --heartbeat --liveness --service-ttl --max-queue --max-msg-size --verbose --quiet --json --help --version status help"
+            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --heartbeat --liveness --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -304,6 +336,14 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain-users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -321,6 +361,26 @@ _zmqtool() {
                     return 0
                     ;;
                 --max-msg-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-frames)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-service-len)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-queue-total)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-services)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-workers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -392,13 +452,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__client)
-            opts="-v -q -h -V --broker --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -724,13 +788,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__mmi)
-            opts="-v -q -h -V --broker --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -794,13 +862,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__call)
-            opts="-v -q -h -V --broker --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -828,13 +900,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__close)
-            opts="-v -q -h -V --broker --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -984,13 +1060,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__reply)
-            opts="-v -q -h -V --broker --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1010,13 +1090,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__request)
-            opts="-v -q -h -V --broker --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1040,13 +1124,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__serve)
-            opts="-v -q -h -V --broker --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1086,13 +1174,17 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --exec --null --stream --timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --exec --null --stream --timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

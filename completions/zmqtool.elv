@@ -41,11 +41,18 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;broker'= {
             cand --bind 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)'
+            cand --allow 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read'
+            cand --plain-users 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text'
             cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
             cand --liveness 'Heartbeats a worker may miss before it is purged'
             cand --service-ttl 'How long a service with no workers (and its queued requests) is kept'
             cand --max-queue 'Requests queued per service; further requests are dropped and logged'
             cand --max-msg-size 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)'
+            cand --max-frames 'Most frames in one message; longer messages are refused and logged'
+            cand --max-service-len 'Longest service name in bytes (in READY and in requests)'
+            cand --max-queue-total 'Requests queued over all services; further requests are dropped and logged'
+            cand --max-services 'Services known at once (a request for a new service beyond it is refused)'
+            cand --max-workers 'Workers registered at once (a READY beyond it gets DISCONNECT)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -58,6 +65,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;worker'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --exec 'Run `sh -c CMD` for each request instead of echoing it'
             cand --timeout 'With --exec: kill the command after this long and answer with an error reply'
             cand --concurrency 'Worker sessions to run, each with its own connection: N requests handled at once'
@@ -80,6 +88,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;client'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --timeout 'How long each attempt waits for a reply (each PARTIAL restarts the wait)'
             cand --retries 'Attempts in all before giving up'
             cand --protocol 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)'
@@ -98,6 +107,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;mmi'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --timeout 'How long each attempt waits for a reply'
             cand --retries 'Attempts in all before giving up'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -130,6 +140,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;serve'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --store 'The store: one SQLite file (created with mode 0600, WAL mode)'
             cand --inflight 'Calls to services in flight at once'
             cand --timeout 'How long a stored request''s service may take to reply before it is retried'
@@ -149,6 +160,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;request'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand --pipeline 'With --lines: requests in flight at once'
@@ -165,6 +177,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;reply'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -179,6 +192,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;close'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -193,6 +207,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;titanic;call'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand --poll 'How often to ask for the reply'
@@ -248,11 +263,18 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --state-connect 'The peer''s state endpoint'
             cand --peer-heartbeat 'Interval of the state exchange; the peer is dead after two silent intervals'
             cand --on-change 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set'
+            cand --allow 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read'
+            cand --plain-users 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text'
             cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
             cand --liveness 'Heartbeats a worker may miss before it is purged'
             cand --service-ttl 'How long a service with no workers (and its queued requests) is kept'
             cand --max-queue 'Requests queued per service; further requests are dropped and logged'
             cand --max-msg-size 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)'
+            cand --max-frames 'Most frames in one message; longer messages are refused and logged'
+            cand --max-service-len 'Longest service name in bytes (in READY and in requests)'
+            cand --max-queue-total 'Requests queued over all services; further requests are dropped and logged'
+            cand --max-services 'Services known at once (a request for a new service beyond it is refused)'
+            cand --max-workers 'Workers registered at once (a READY beyond it gets DISCONNECT)'
             cand --primary 'Be the primary server of the pair'
             cand --backup 'Be the backup server of the pair'
             cand --echo 'Answer every request with itself (the reference example server), instead of hosting the Majordomo broker'
@@ -290,6 +312,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         }
         &'zmqtool;bench'= {
             cand --broker 'Broker to drive; without it, an embedded broker and echo workers are started'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker)'
             cand --requests 'Stop after this many requests (after the warmup)'
             cand --duration 'Measure for this long (after the warmup). Default: 5s'
             cand --warmup 'Run the load this long first, without recording'

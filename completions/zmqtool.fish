@@ -41,17 +41,25 @@ complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "completions" -d 'Pr
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "man" -d 'Write man pages, one per subcommand, into DIR (what fills man/)'
 complete -c zmqtool -n "__fish_zmqtool_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l bind -d 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l allow -d 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l plain-users -d 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l heartbeat -d 'Heartbeat interval, both ways; workers must use the same' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l liveness -d 'Heartbeats a worker may miss before it is purged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l service-ttl -d 'How long a service with no workers (and its queued requests) is kept' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue -d 'Requests queued per service; further requests are dropped and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-msg-size -d 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-frames -d 'Most frames in one message; longer messages are refused and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-service-len -d 'Longest service name in bytes (in READY and in requests)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue-total -d 'Requests queued over all services; further requests are dropped and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-services -d 'Services known at once (a request for a new service beyond it is refused)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-workers -d 'Workers registered at once (a READY beyond it gets DISCONNECT)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec -d 'Run `sh -c CMD` for each request instead of echoing it' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l timeout -d 'With --exec: kill the command after this long and answer with an error reply' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l concurrency -d 'Worker sessions to run, each with its own connection: N requests handled at once' -r
@@ -67,6 +75,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l json -d 'Prin
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l timeout -d 'How long each attempt waits for a reply (each PARTIAL restarts the wait)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l retries -d 'Attempts in all before giving up' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)' -r
@@ -79,6 +88,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l json -d 'Prin
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l timeout -d 'How long each attempt waits for a reply' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -l retries -d 'Attempts in all before giving up' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand mmi" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -99,6 +109,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and not __fish_
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and not __fish_seen_subcommand_from serve request reply close call ls help" -f -a "ls" -d 'List the requests in a store: pending and replied, with their age'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and not __fish_seen_subcommand_from serve request reply close call ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l store -d 'The store: one SQLite file (created with mode 0600, WAL mode)' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l inflight -d 'Calls to services in flight at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l timeout -d 'How long a stored request\'s service may take to reply before it is retried' -r
@@ -112,6 +123,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l pipeline -d 'With --lines: requests in flight at once' -r
@@ -122,6 +134,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -130,6 +143,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -s h -l help -d 'Print help'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -138,6 +152,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -s h -l help -d 'Print help'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l broker -d 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l poll -d 'How often to ask for the reply' -r
@@ -165,11 +180,18 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_se
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l state-connect -d 'The peer\'s state endpoint' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l peer-heartbeat -d 'Interval of the state exchange; the peer is dead after two silent intervals' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l on-change -d 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l allow -d 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l plain-users -d 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l heartbeat -d 'Heartbeat interval, both ways; workers must use the same' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l liveness -d 'Heartbeats a worker may miss before it is purged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l service-ttl -d 'How long a service with no workers (and its queued requests) is kept' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-queue -d 'Requests queued per service; further requests are dropped and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-msg-size -d 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-frames -d 'Most frames in one message; longer messages are refused and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-service-len -d 'Longest service name in bytes (in READY and in requests)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-queue-total -d 'Requests queued over all services; further requests are dropped and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-services -d 'Services known at once (a request for a new service beyond it is refused)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-workers -d 'Workers registered at once (a READY beyond it gets DISCONNECT)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l primary -d 'Be the primary server of the pair'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l backup -d 'Be the backup server of the pair'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l echo -d 'Answer every request with itself (the reference example server), instead of hosting the Majordomo broker'
@@ -189,6 +211,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_s
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the state a Binary Star server publishes: primary, backup, active or passive'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l broker -d 'Broker to drive; without it, an embedded broker and echo workers are started' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l requests -d 'Stop after this many requests (after the warmup)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l duration -d 'Measure for this long (after the warmup). Default: 5s' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l warmup -d 'Run the load this long first, without recording' -r

@@ -93,7 +93,34 @@ pub struct BrokerArgs {
     #[arg(long = "bind", value_name = "EP", default_value = DEFAULT_BROKER)]
     pub binds: Vec<String>,
     #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
     pub opts: BrokerOpts,
+}
+
+/// Who may connect to a server's socket.
+#[derive(Debug, Args, Clone)]
+pub struct AccessArgs {
+    /// Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1);
+    /// repeat for several. Others are refused before any message is read.
+    #[arg(long, value_name = "CIDR")]
+    pub allow: Vec<crate::auth::Cidr>,
+    /// Require the PLAIN mechanism with a user and password from FILE (user:password lines).
+    /// PLAIN does not encrypt: passwords cross the network in clear text.
+    #[arg(long, value_name = "FILE")]
+    pub plain_users: Option<PathBuf>,
+}
+
+impl AccessArgs {
+    pub fn policy(&self) -> anyhow::Result<crate::auth::Policy> {
+        Ok(crate::auth::Policy {
+            allow: self.allow.clone(),
+            users: match &self.plain_users {
+                Some(path) => Some(crate::auth::Policy::read_users(path)?),
+                None => None,
+            },
+        })
+    }
 }
 
 /// The broker's tuning flags (shared with the brokers other commands host).
@@ -115,6 +142,21 @@ pub struct BrokerOpts {
     /// gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024).
     #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size)]
     pub max_msg_size: u64,
+    /// Most frames in one message; longer messages are refused and logged.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(3..))]
+    pub max_frames: u64,
+    /// Longest service name in bytes (in READY and in requests).
+    #[arg(long, value_name = "BYTES", default_value_t = 255, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_service_len: u64,
+    /// Requests queued over all services; further requests are dropped and logged.
+    #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_queue_total: u64,
+    /// Services known at once (a request for a new service beyond it is refused).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_services: u64,
+    /// Workers registered at once (a READY beyond it gets DISCONNECT).
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_workers: u64,
 }
 
 impl BrokerOpts {
@@ -125,6 +167,11 @@ impl BrokerOpts {
             service_ttl: self.service_ttl,
             max_queue: self.max_queue as usize,
             max_msg_size: self.max_msg_size as usize,
+            max_frames: self.max_frames as usize,
+            max_service_len: self.max_service_len as usize,
+            max_queue_total: self.max_queue_total as usize,
+            max_services: self.max_services as usize,
+            max_workers: self.max_workers as usize,
         }
     }
 }
@@ -136,6 +183,25 @@ pub struct BrokerList {
     #[arg(long = "broker", value_name = "EP", env = "ZMQTOOL_BROKER",
           default_value = DEFAULT_BROKER, value_delimiter = ',')]
     pub brokers: Vec<String>,
+    /// Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with
+    /// --plain-users). Prefer the environment variable: a command line is visible to others.
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "ZMQTOOL_PLAIN",
+        hide_env_values = true
+    )]
+    pub plain: Option<String>,
+}
+
+impl BrokerList {
+    /// Makes every connection of this process use the --plain credentials, if given.
+    pub fn apply_credentials(&self) -> anyhow::Result<()> {
+        match &self.plain {
+            Some(user_pass) => crate::auth::set_credentials(user_pass),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Run a worker that serves SERVICE through a broker: echo each request, or run a shell
@@ -472,6 +538,8 @@ pub struct BstarArgs {
     #[arg(long, value_name = "CMD")]
     pub on_change: Option<String>,
     #[command(flatten)]
+    pub access: AccessArgs,
+    #[command(flatten)]
     pub broker: BrokerOpts,
 }
 
@@ -516,6 +584,15 @@ pub struct BenchArgs {
     /// Broker to drive; without it, an embedded broker and echo workers are started.
     #[arg(long, value_name = "EP")]
     pub broker: Option<String>,
+    /// Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker).
+    #[arg(
+        long,
+        value_name = "USER:PASS",
+        env = "ZMQTOOL_PLAIN",
+        hide_env_values = true,
+        requires = "broker"
+    )]
+    pub plain: Option<String>,
     /// Stop after this many requests (after the warmup).
     #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,

@@ -92,6 +92,8 @@ pub fn connect(ctx: &zmq::Context, endpoint: &str) -> Result<zmq::Socket, CallEr
     socket
         .set_linger(0)
         .map_err(|e| anyhow::anyhow!("cannot set linger: {e}"))?;
+    crate::auth::secure_client(&socket)
+        .map_err(|e| anyhow::anyhow!("cannot set credentials: {e}"))?;
     socket
         .connect(endpoint)
         .map_err(|e| runtime::connect_error(endpoint, e))?;

@@ -12,6 +12,7 @@
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
+//! | [`auth`] | who may connect: `--allow` ranges and PLAIN users, decided in `Policy`, enforced by a ZAP handler |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code |
 //! | [`runtime`] | exit codes, shutdown signals, socket and error helpers |
@@ -20,6 +21,7 @@
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch sockets, threads and clocks.
 
+pub mod auth;
 pub mod bench;
 pub mod broker;
 pub mod bstar;

@@ -43,7 +43,7 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
     let id = EMBEDDED_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let inproc = format!("inproc://zmqtool-bench-broker-{id}");
     let binds = ["tcp://127.0.0.1:*".to_string(), inproc.clone()];
-    let server = Server::bind(&broker_ctx, &binds, broker.clone())?;
+    let server = Server::bind(&broker_ctx, &binds, broker.clone(), &Default::default())?;
     let endpoint = server.endpoints()[0].clone();
     let mut threads = Vec::new();
     let stop = shutdown.clone();

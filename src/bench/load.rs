@@ -96,6 +96,7 @@ pub fn client(
     socket.set_linger(0)?;
     socket.set_sndhwm(0)?;
     socket.set_rcvhwm(0)?;
+    crate::auth::secure_client(&socket)?;
     socket
         .connect(&load.endpoint)
         .map_err(|e| crate::runtime::connect_error(&load.endpoint, e))?;

@@ -39,10 +39,22 @@ pub struct Config {
     pub liveness: u32,
     /// How long a service with no workers is kept (with its queue) before removal.
     pub service_ttl: Duration,
-    /// Requests queued per service; beyond it, new requests are dropped.
+    /// New requests queued per service; beyond it, new requests are dropped (a request
+    /// requeued after its worker died is never dropped for it).
     pub max_queue: usize,
-    /// Largest message accepted, and the bound on PARTIALs gathered for a 0.1 client.
+    /// Largest message accepted (all frames together), and the bound on PARTIALs gathered
+    /// for a 0.1 client.
     pub max_msg_size: usize,
+    /// Most frames in one message.
+    pub max_frames: usize,
+    /// Longest service name, in bytes.
+    pub max_service_len: usize,
+    /// Requests queued over all services.
+    pub max_queue_total: usize,
+    /// Services known at once.
+    pub max_services: usize,
+    /// Workers registered at once.
+    pub max_workers: usize,
 }
 
 impl Default for Config {
@@ -53,6 +65,11 @@ impl Default for Config {
             service_ttl: Duration::from_secs(30),
             max_queue: 100_000,
             max_msg_size: 16 << 20,
+            max_frames: 1024,
+            max_service_len: 255,
+            max_queue_total: 1_000_000,
+            max_services: 10_000,
+            max_workers: 10_000,
         }
     }
 }
@@ -121,6 +138,7 @@ pub enum EvictReason {
     ReplyWhileIdle,
     WrongClient,
     VersionChanged,
+    Limit(Limit),
 }
 
 impl fmt::Display for EvictReason {
@@ -135,6 +153,29 @@ impl fmt::Display for EvictReason {
                 f.write_str("replied to a client whose request it does not hold")
             }
             EvictReason::VersionChanged => f.write_str("changed protocol version"),
+            EvictReason::Limit(limit) => write!(f, "was refused: {limit}"),
+        }
+    }
+}
+
+/// A limit that made the broker refuse a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Limit {
+    Frames(usize),
+    Size(usize),
+    ServiceName(usize),
+    Services(usize),
+    Workers(usize),
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Limit::Frames(n) => write!(f, "more than {n} frames (--max-frames)"),
+            Limit::Size(n) => write!(f, "more than {n} bytes (--max-msg-size)"),
+            Limit::ServiceName(n) => write!(f, "a service name over {n} bytes (--max-service-len)"),
+            Limit::Services(n) => write!(f, "a new service beyond {n} (--max-services)"),
+            Limit::Workers(n) => write!(f, "a worker beyond {n} (--max-workers)"),
         }
     }
 }
@@ -143,6 +184,7 @@ impl fmt::Display for EvictReason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LossReason {
     QueueFull(usize),
+    TotalQueueFull(usize),
     SecondDeath,
     ServiceExpired,
     GatherOverflow(usize),
@@ -152,6 +194,9 @@ impl fmt::Display for LossReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             LossReason::QueueFull(max) => write!(f, "queue full ({max} requests, --max-queue)"),
+            LossReason::TotalQueueFull(max) => {
+                write!(f, "{max} requests queued in all (--max-queue-total)")
+            }
             LossReason::SecondDeath => f.write_str("a second worker died holding it"),
             LossReason::ServiceExpired => f.write_str("no worker came within --service-ttl"),
             LossReason::GatherOverflow(max) => write!(
@@ -187,6 +232,10 @@ pub enum Event {
         peer: Identity,
         error: ProtocolError,
     },
+    Refused {
+        peer: Identity,
+        limit: Limit,
+    },
     Requeued {
         service: Printable,
         client: Identity,
@@ -220,7 +269,9 @@ pub enum Level {
 impl Event {
     pub fn level(&self) -> Level {
         match self {
-            Event::RequestLost { .. } | Event::HeartbeatMismatch { .. } => Level::Warn,
+            Event::RequestLost { .. } | Event::HeartbeatMismatch { .. } | Event::Refused { .. } => {
+                Level::Warn
+            }
             _ => Level::Info,
         }
     }
@@ -252,6 +303,9 @@ impl fmt::Display for Event {
             }
             Event::Malformed { peer, error } => {
                 write!(f, "dropped a malformed message from {peer}: {error}")
+            }
+            Event::Refused { peer, limit } => {
+                write!(f, "refused a message from {peer}: {limit}")
             }
             Event::Requeued { service, client } => write!(
                 f,
@@ -360,6 +414,8 @@ pub struct Broker {
     cfg: Config,
     workers: HashMap<Identity, Worker>,
     services: HashMap<Frame, Service>,
+    /// Requests queued over all services.
+    queued: usize,
     tick_at: Instant,
 }
 
@@ -370,6 +426,7 @@ impl Broker {
             cfg,
             workers: HashMap::new(),
             services: HashMap::new(),
+            queued: 0,
         }
     }
 
@@ -384,6 +441,10 @@ impl Broker {
 
     /// Takes one message that arrived from `from` on the ROUTER socket.
     pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
+        if let Some(limit) = self.too_big(&frames) {
+            out.events.push(Event::Refused { peer: from, limit });
+            return;
+        }
         match Inbound::parse(frames) {
             Err(error) => out.events.push(Event::Malformed { peer: from, error }),
             Ok(Inbound::Client(version, request)) => {
@@ -391,6 +452,25 @@ impl Broker {
             }
             Ok(Inbound::Worker(version, msg)) => self.on_worker(now, from, version, msg, out),
         }
+    }
+
+    fn too_big(&self, frames: &[Frame]) -> Option<Limit> {
+        if frames.len() > self.cfg.max_frames {
+            return Some(Limit::Frames(self.cfg.max_frames));
+        }
+        let size: usize = frames.iter().map(Vec::len).sum();
+        (size > self.cfg.max_msg_size).then_some(Limit::Size(self.cfg.max_msg_size))
+    }
+
+    /// Whether a service of this name may be created (or exists).
+    fn service_allowed(&self, name: &[u8]) -> Result<(), Limit> {
+        if name.len() > self.cfg.max_service_len {
+            return Err(Limit::ServiceName(self.cfg.max_service_len));
+        }
+        if !self.services.contains_key(name) && self.services.len() >= self.cfg.max_services {
+            return Err(Limit::Services(self.cfg.max_services));
+        }
+        Ok(())
     }
 
     /// Purges dead workers, removes expired services and heartbeats every worker, once per
@@ -424,6 +504,7 @@ impl Broker {
             });
         }
         self.services.clear();
+        self.queued = 0;
     }
 
     /// Services sorted by name, with idle and busy workers and queue depth.
@@ -464,25 +545,42 @@ impl Broker {
             });
             return;
         }
-        let max_queue = self.cfg.max_queue;
+        if let Err(limit) = self.service_allowed(&request.service) {
+            out.events.push(Event::Refused {
+                peer: client,
+                limit,
+            });
+            return;
+        }
+        let (max_queue, max_total) = (self.cfg.max_queue, self.cfg.max_queue_total);
+        let full = if self.queued >= max_total {
+            Some(LossReason::TotalQueueFull(max_total))
+        } else {
+            let queued = self
+                .services
+                .get(&request.service)
+                .map_or(0, |s| s.requests.len());
+            (queued >= max_queue).then_some(LossReason::QueueFull(max_queue))
+        };
+        if let Some(reason) = full {
+            out.events.push(Event::RequestLost {
+                service: Printable::of(&request.service),
+                client,
+                reason,
+            });
+            return;
+        }
         let service = self
             .services
             .entry(request.service.clone())
             .or_insert_with(|| Service::new(now));
-        if service.requests.len() >= max_queue {
-            out.events.push(Event::RequestLost {
-                service: Printable::of(&request.service),
-                client,
-                reason: LossReason::QueueFull(max_queue),
-            });
-            return;
-        }
         service.requests.push_back(Pending {
             client,
             version,
             body: request.body,
             redelivered: false,
         });
+        self.queued += 1;
         self.dispatch(now, &request.service, out);
     }
 
@@ -561,6 +659,20 @@ impl Broker {
         };
         if mmi::is_mmi(&service) {
             return self.disconnect_stranger(id, version, EvictReason::ReservedName, out);
+        }
+        let limit = match self.service_allowed(&service) {
+            Err(limit) => Some(limit),
+            Ok(()) if self.workers.len() >= self.cfg.max_workers => {
+                Some(Limit::Workers(self.cfg.max_workers))
+            }
+            Ok(()) => None,
+        };
+        if let Some(limit) = limit {
+            out.events.push(Event::Refused {
+                peer: id.clone(),
+                limit: limit.clone(),
+            });
+            return self.disconnect_stranger(id, version, EvictReason::Limit(limit), out);
         }
         out.events.push(Event::WorkerReady {
             worker: id.clone(),
@@ -707,6 +819,7 @@ impl Broker {
             client: request.client.clone(),
         });
         service.requests.push_front(request);
+        self.queued += 1;
         self.dispatch(now, &worker.service, out);
     }
 
@@ -735,6 +848,7 @@ impl Broker {
             let Some(request) = service.requests.pop_front() else {
                 return;
             };
+            self.queued -= 1;
             out.sends.push(Outgoing::ToWorker {
                 to: id,
                 version: worker.version,
@@ -791,6 +905,7 @@ impl Broker {
         expired.sort();
         for name in expired {
             if let Some(service) = self.services.remove(&name) {
+                self.queued -= service.requests.len();
                 out.events.push(Event::ServiceRemoved {
                     service: Printable::of(&name),
                     dropped: service.requests.len(),
@@ -809,6 +924,84 @@ fn gather(gathered: &mut Gathered, body: Vec<Frame>, max: usize) {
         } else {
             frames.extend(body);
         }
+    }
+}
+
+impl Broker {
+    /// Checks the broker's internal bookkeeping; a description of the first inconsistency.
+    /// Used by the tests after every step, including the property tests on random input.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut queued = 0;
+        let mut redelivered = 0;
+        for (name, service) in &self.services {
+            queued += service.requests.len();
+            // The limits admit new requests; a request requeued after its worker died was
+            // admitted already and is never dropped for them (so memory stays within the
+            // limit plus one request per worker).
+            let again = service.requests.iter().filter(|r| r.redelivered).count();
+            redelivered += again;
+            if service.requests.len() - again > self.cfg.max_queue {
+                return Err(format!(
+                    "{} new requests queued for one service",
+                    service.requests.len() - again
+                ));
+            }
+            let registered = self.workers.values().filter(|w| &w.service == name).count();
+            if registered != service.workers {
+                return Err(format!(
+                    "service counts {} workers, {registered} registered",
+                    service.workers
+                ));
+            }
+            for id in &service.idle {
+                match self.workers.get(id) {
+                    Some(w) if w.job.is_none() && &w.service == name => {}
+                    _ => {
+                        return Err(format!(
+                            "idle list holds {id}, which is not an idle worker of it"
+                        ));
+                    }
+                }
+            }
+            let idle = self
+                .workers
+                .values()
+                .filter(|w| &w.service == name && w.job.is_none())
+                .count();
+            if idle != service.idle.len() {
+                return Err(format!(
+                    "{idle} idle workers but {} in the idle list",
+                    service.idle.len()
+                ));
+            }
+            if service.workers > 0 && service.empty_since.is_some() {
+                return Err("a service with workers is marked empty".into());
+            }
+        }
+        if queued != self.queued {
+            return Err(format!(
+                "{queued} requests queued but the total says {}",
+                self.queued
+            ));
+        }
+        if self.queued - redelivered > self.cfg.max_queue_total {
+            return Err("total queue over its limit".into());
+        }
+        if self.workers.len() > self.cfg.max_workers || self.services.len() > self.cfg.max_services
+        {
+            return Err("workers or services over their limit".into());
+        }
+        for worker in self.workers.values() {
+            if !self.services.contains_key(&worker.service) {
+                return Err("a worker of an unknown service".into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Requests queued or held by workers (for the tests' conservation checks).
+    pub fn requests_in_hand(&self) -> usize {
+        self.queued + self.workers.values().filter(|w| w.job.is_some()).count()
     }
 }
 

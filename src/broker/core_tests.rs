@@ -36,6 +36,7 @@ impl Harness {
     fn send(&mut self, from: &str, parts: Vec<Frame>) -> Vec<Outgoing> {
         let mut out = Output::default();
         self.broker.handle(self.now, id(from), parts, &mut out);
+        self.broker.check_invariants().unwrap();
         self.events.extend(out.events);
         out.sends
     }
@@ -43,6 +44,7 @@ impl Harness {
     fn tick(&mut self) -> Vec<Outgoing> {
         let mut out = Output::default();
         self.broker.tick(self.now, &mut out);
+        self.broker.check_invariants().unwrap();
         self.events.extend(out.events);
         out.sends
     }
@@ -639,21 +641,22 @@ fn v02_partials_for_a_v01_client_are_gathered_into_one_reply() {
 
 #[test]
 fn gathered_partials_are_bounded_by_max_msg_size() {
+    // Each PARTIAL fits in a message of 20 bytes; gathered, they do not.
     let cfg = Config {
-        max_msg_size: 4,
+        max_msg_size: 20,
         ..Config::default()
     };
     let mut h = Harness::with(cfg);
     h.ready_v("w", "svc", Version::V02);
     h.request_v("c", "svc", "q", Version::V01);
-    h.reply_v("w", "c", "123", Version::V02, ReplyKind::Partial);
-    h.reply_v("w", "c", "456", Version::V02, ReplyKind::Partial);
-    let sends = h.reply_v("w", "c", "7", Version::V02, ReplyKind::Final);
+    h.reply_v("w", "c", "123456789", Version::V02, ReplyKind::Partial);
+    h.reply_v("w", "c", "123456789", Version::V02, ReplyKind::Partial);
+    let sends = h.reply_v("w", "c", "7890", Version::V02, ReplyKind::Final);
     assert!(!sends.iter().any(|o| matches!(o, Outgoing::ToClient { .. })));
     assert!(h.events.iter().any(|e| matches!(
         e,
         Event::RequestLost {
-            reason: LossReason::GatherOverflow(4),
+            reason: LossReason::GatherOverflow(20),
             ..
         }
     )));
@@ -733,4 +736,105 @@ fn matching_heartbeats_raise_no_warning() {
             .iter()
             .any(|e| matches!(e, Event::HeartbeatMismatch { .. }))
     );
+}
+
+fn refusals(h: &Harness) -> Vec<Limit> {
+    h.events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Refused { limit, .. } => Some(limit.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn messages_over_the_frame_and_size_limits_are_refused() {
+    let cfg = Config {
+        max_frames: 5,
+        max_msg_size: 32,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready("w", "echo");
+    let many = frames(&[b"", b"MDPC01", b"echo", b"1", b"2", b"3"]);
+    assert!(h.send("c", many).is_empty());
+    let big = frames(&[b"", b"MDPC01", b"echo", &[b'x'; 40]]);
+    assert!(h.send("c", big).is_empty());
+    assert_eq!(refusals(&h), vec![Limit::Frames(5), Limit::Size(32)]);
+    assert_eq!(requests(&h.request("c", "echo", "fits")).len(), 1);
+}
+
+#[test]
+fn long_service_names_are_refused_for_workers_and_clients() {
+    let cfg = Config {
+        max_service_len: 8,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    let long = "a-very-long-service";
+    assert_eq!(disconnects(&h.ready("w", long)), ["w"]);
+    assert!(h.request("c", long, "x").is_empty());
+    assert!(h.broker.services().is_empty());
+    assert_eq!(
+        refusals(&h),
+        vec![Limit::ServiceName(8), Limit::ServiceName(8)]
+    );
+}
+
+#[test]
+fn services_workers_and_the_total_queue_are_bounded() {
+    let cfg = Config {
+        max_services: 2,
+        max_workers: 2,
+        max_queue_total: 3,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.request("c", "a", "1");
+    h.request("c", "b", "2");
+    h.request("c", "c", "3");
+    assert_eq!(h.broker.services().len(), 2, "a third service is refused");
+    h.request("c", "a", "4");
+    h.request("c", "a", "5");
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost {
+            reason: LossReason::TotalQueueFull(3),
+            ..
+        }
+    )));
+    h.ready("w1", "a");
+    h.ready("w2", "a");
+    assert_eq!(
+        disconnects(&h.ready("w3", "a")),
+        ["w3"],
+        "a third worker is refused"
+    );
+    assert!(refusals(&h).contains(&Limit::Workers(2)));
+    assert!(refusals(&h).contains(&Limit::Services(2)));
+}
+
+/// Found by the long fuzz run: requeueing a dead worker's request into a full queue went past
+/// --max-queue. That is kept on purpose (an admitted request is never dropped for an
+/// admission limit) and now stated: the limits count new requests only.
+#[test]
+fn a_requeued_request_is_never_dropped_for_a_full_queue() {
+    let cfg = Config {
+        max_queue: 1,
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready("w1", "svc");
+    h.request("c1", "svc", "held");
+    h.request("c2", "svc", "queued");
+    h.worker("w1", Version::V01, WorkerMsg::Disconnect);
+    assert_eq!(h.broker.services()[0].queued, 2);
+    assert!(
+        !h.events
+            .iter()
+            .any(|e| matches!(e, Event::RequestLost { .. }))
+    );
+    let sends = h.ready("w2", "svc");
+    assert_eq!(requests(&sends), vec![req("w2", "c1", "held")]);
 }

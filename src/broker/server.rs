@@ -25,12 +25,19 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds every endpoint; fails on the first that cannot be bound.
-    pub fn bind(ctx: &zmq::Context, binds: &[String], cfg: Config) -> Result<Server> {
+    /// Binds every endpoint; fails on the first that cannot be bound. Connections are
+    /// checked against `policy` (its ZAP handler must be running: [`crate::auth::start`]).
+    pub fn bind(
+        ctx: &zmq::Context,
+        binds: &[String],
+        cfg: Config,
+        policy: &crate::auth::Policy,
+    ) -> Result<Server> {
         let socket = ctx
             .socket(zmq::ROUTER)
             .context("cannot create ROUTER socket")?;
         socket.set_linger(runtime::LINGER.as_millis() as i32)?;
+        crate::auth::secure_server(&socket, policy)?;
         socket.set_maxmsgsize(cfg.max_msg_size as i64)?;
         let mut endpoints = Vec::with_capacity(binds.len());
         for endpoint in binds {

@@ -33,6 +33,8 @@ pub struct Options {
     pub broker: broker::Config,
     /// Shell command run on each state change, with ZMQTOOL_BSTAR_STATE set.
     pub on_change: Option<String>,
+    /// Who may connect to the frontend.
+    pub policy: crate::auth::Policy,
 }
 
 /// Runs one server until `shutdown`; a split brain (dual actives or passives) is an error.
@@ -40,6 +42,10 @@ pub fn serve(ctx: &zmq::Context, opts: &Options, shutdown: &Shutdown) -> Result<
     let frontend = ctx.socket(zmq::ROUTER)?;
     frontend.set_linger(runtime::LINGER.as_millis() as i32)?;
     frontend.set_maxmsgsize(opts.broker.max_msg_size as i64)?;
+    if opts.policy.is_active() {
+        crate::auth::start(ctx, opts.policy.clone())?;
+    }
+    crate::auth::secure_server(&frontend, &opts.policy)?;
     frontend
         .bind(&opts.frontend)
         .map_err(|e| runtime::bind_error(&opts.frontend, e))?;

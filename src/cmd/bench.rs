@@ -8,6 +8,9 @@ use crate::cli::BenchArgs;
 use crate::runtime::{Exit, Shutdown};
 
 pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
+    if let Some(user_pass) = &args.plain {
+        crate::auth::set_credentials(user_pass)?;
+    }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let service = args.service.clone().into_bytes();

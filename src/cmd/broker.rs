@@ -7,7 +7,11 @@ use crate::runtime::{Exit, Shutdown};
 pub fn run(args: BrokerArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
-    let server = Server::bind(&ctx, &args.binds, args.opts.config())?;
+    let policy = args.access.policy()?;
+    if policy.is_active() {
+        crate::auth::start(&ctx, policy.clone())?;
+    }
+    let server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy)?;
     for endpoint in server.endpoints() {
         crate::warn!("listening on {endpoint}");
     }

@@ -47,6 +47,7 @@ pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
         echo: args.echo,
         broker: args.broker.config(),
         on_change: args.on_change,
+        policy: args.access.policy()?,
     };
     server::serve(&super::context(), &opts, &shutdown)?;
     Ok(shutdown.exit())

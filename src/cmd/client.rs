@@ -11,6 +11,7 @@ use crate::runtime::{Exit, Fatal, Shutdown};
 use crate::worker::exec::error_reason;
 
 pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
+    args.brokers.apply_credentials()?;
     if args.lines {
         return lines(args, json);
     }

@@ -9,6 +9,7 @@ use crate::output::frames_json;
 use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
+    args.brokers.apply_credentials()?;
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options();

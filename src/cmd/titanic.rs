@@ -15,6 +15,16 @@ use crate::titanic::tsp::{self, Status, Uuid};
 use crate::titanic::{dispatcher, server, store};
 
 pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
+    let brokers = match &command {
+        TitanicCommand::Serve(a) => Some(&a.brokers),
+        TitanicCommand::Request(a) => Some(&a.call.brokers),
+        TitanicCommand::Reply(a) | TitanicCommand::Close(a) => Some(&a.call.brokers),
+        TitanicCommand::Call(a) => Some(&a.call.brokers),
+        TitanicCommand::Ls(_) => None,
+    };
+    if let Some(brokers) = brokers {
+        brokers.apply_credentials()?;
+    }
     match command {
         TitanicCommand::Serve(args) => serve(args),
         TitanicCommand::Request(args) => request(args, json),

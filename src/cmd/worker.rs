@@ -11,6 +11,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     if args.stream && args.protocol != Version::V02 {
         super::usage_error("--stream needs --protocol 0.2 (MDP/0.1 has no PARTIAL replies)");
     }
+    args.brokers.apply_credentials()?;
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {

@@ -151,9 +151,13 @@ impl Dispatcher {
 
     /// The client closed the request: forget it (a call in flight is left to finish).
     pub fn closed(&mut self, uuid: Uuid) {
-        let Some(job) = self.jobs.remove(&uuid) else {
-            return;
-        };
+        self.forget(uuid);
+    }
+
+    /// Removes a request from wherever it stands: its queue, the retry set, the calls in
+    /// flight, its service's lookup.
+    fn forget(&mut self, uuid: Uuid) -> Option<Job> {
+        let job = self.jobs.remove(&uuid)?;
         match job.stage {
             Stage::Queued => {
                 if let Some(s) = self.services.get_mut(&job.entry.request.service) {
@@ -168,6 +172,7 @@ impl Dispatcher {
         {
             s.probing = None;
         }
+        Some(job)
     }
 
     fn service(&mut self, name: &[u8]) -> &mut Service {
@@ -186,7 +191,9 @@ impl Dispatcher {
                 break;
             }
             self.delayed.pop_first();
-            if let Some(job) = self.jobs.get_mut(&uuid) {
+            if let Some(job) = self.jobs.get_mut(&uuid)
+                && job.stage == Stage::Delayed
+            {
                 job.stage = Stage::Queued;
                 let service = job.entry.request.service.clone();
                 self.service(&service).queue.push_front(uuid);
@@ -283,12 +290,10 @@ impl Dispatcher {
 
     /// The real service replied: store the reply.
     pub fn on_reply(&mut self, now: Instant, uuid: Uuid, reply: Vec<Frame>, out: &mut Vec<Action>) {
-        let Some(job) = self.jobs.remove(&uuid) else {
-            return; // closed meanwhile, or a late duplicate
+        // None: closed meanwhile, or a late duplicate.
+        let Some(job) = self.forget(uuid) else {
+            return;
         };
-        if matches!(job.stage, Stage::Asking | Stage::Sending) {
-            self.inflight -= 1;
-        }
         let ttl = self.cfg.presence_ttl;
         let service = self.service(&job.entry.request.service);
         service.present_until = Some(now + ttl);
@@ -533,6 +538,24 @@ mod tests {
         d.poll(later, &mut sent);
         assert_eq!(sent.len(), 8);
         assert!(sent.iter().all(|a| matches!(a, Action::Send { .. })));
+    }
+
+    /// Found by the fuzz test: a reply for a request waiting to retry left its retry entry
+    /// behind; once the request was added again, it sat in its queue twice and went out twice.
+    #[test]
+    fn a_reply_while_waiting_to_retry_leaves_nothing_behind() {
+        let mut d = Dispatcher::new(cfg(3));
+        let e = entry("a", "x");
+        let u = e.uuid;
+        d.add(e.clone());
+        let t = Instant::now();
+        polled(&mut d, t);
+        d.on_timeout(t, u);
+        d.on_reply(t, u, vec![b"r".to_vec()], &mut vec![]);
+        d.add(e);
+        let out = polled(&mut d, t + Duration::from_secs(1));
+        assert_eq!(out.len(), 1);
+        assert_eq!((d.inflight(), d.pending()), (1, 1));
     }
 
     #[test]

@@ -142,6 +142,7 @@ impl Driver {
                 let ep = &self.endpoints[endpoint];
                 let socket = self.ctx.socket(zmq::DEALER)?;
                 socket.set_linger(runtime::LINGER.as_millis() as i32)?;
+                crate::auth::secure_client(&socket)?;
                 socket
                     .connect(ep)
                     .map_err(|e| runtime::connect_error(ep, e))?;

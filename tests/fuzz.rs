@@ -1,0 +1,286 @@
+//! Property tests on hostile input, run by `cargo test` (set PROPTEST_CASES to run longer).
+//!
+//! - every parser, fed arbitrary bytes and frames, returns an error or a value: never a panic,
+//!   and whatever parses re-encodes to something that parses back to the same value;
+//! - the broker core, fed arbitrary frame sequences from arbitrary identities with the clock
+//!   jumping about, keeps its bookkeeping consistent and within every bound after each step,
+//!   and never leaks a request: every request it accepts is later in its hands, replied to,
+//!   or reported lost, one of the three, exactly;
+//! - the Titanic dispatcher, fed arbitrary events, keeps its in-flight count within its limit.
+//!
+//! The seed corpus is `seeds()`: a valid message of every MDP command in both versions, which
+//! the generator mutates (drop, duplicate, flip, truncate frames) as well as generating noise.
+
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use zmqtool::broker::core::{Event, LossReason};
+use zmqtool::broker::{Broker, Config, Identity, Outgoing, Output};
+use zmqtool::mdp::{
+    ClientReply, ClientRequest, Frame, Inbound, ReplyKind, Version, WorkerMsg, mmi,
+};
+
+const IDS: [&[u8]; 6] = [b"c1", b"c2", b"w1", b"w2", b"w3", b"\x00\x80\x00\x00\x01"];
+const SERVICES: [&[u8]; 5] = [
+    b"echo",
+    b"upper",
+    b"mmi.service",
+    b"mmi.workers",
+    b"mmi.nope",
+];
+
+/// Valid messages of every kind, both versions: what the mutator starts from.
+fn seeds() -> Vec<Vec<Frame>> {
+    let mut seeds = Vec::new();
+    for version in [Version::V01, Version::V02] {
+        for service in SERVICES {
+            seeds.push(
+                ClientRequest {
+                    service: service.to_vec(),
+                    body: vec![b"echo".to_vec()],
+                }
+                .to_frames(version),
+            );
+            seeds.push(
+                WorkerMsg::Ready {
+                    service: service.to_vec(),
+                }
+                .to_frames(version)
+                .unwrap(),
+            );
+        }
+        for client in IDS {
+            for msg in [
+                WorkerMsg::Final {
+                    client: client.to_vec(),
+                    body: vec![b"r".to_vec()],
+                },
+                WorkerMsg::Partial {
+                    client: client.to_vec(),
+                    body: vec![b"p".to_vec()],
+                },
+                WorkerMsg::Request {
+                    client: client.to_vec(),
+                    body: vec![b"q".to_vec()],
+                },
+            ] {
+                if let Ok(frames) = msg.to_frames(version) {
+                    seeds.push(frames);
+                }
+            }
+        }
+        seeds.push(WorkerMsg::Heartbeat.to_frames(version).unwrap());
+        seeds.push(WorkerMsg::Disconnect.to_frames(version).unwrap());
+    }
+    seeds
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    None,
+    Drop(usize),
+    Duplicate(usize),
+    Flip(usize, usize, u8),
+    Truncate(usize),
+    Append(Vec<u8>),
+}
+
+fn mutate(mut frames: Vec<Frame>, m: &Mutation) -> Vec<Frame> {
+    let n = frames.len();
+    match m {
+        Mutation::None => {}
+        Mutation::Drop(i) if n > 0 => {
+            frames.remove(i % n);
+        }
+        Mutation::Duplicate(i) if n > 0 => {
+            let f = frames[i % n].clone();
+            frames.insert(i % n, f);
+        }
+        Mutation::Flip(i, j, bit) if n > 0 => {
+            let f = &mut frames[i % n];
+            if !f.is_empty() {
+                let k = j % f.len();
+                f[k] ^= 1 << (bit % 8);
+            }
+        }
+        Mutation::Truncate(i) => frames.truncate(i % (n + 1)),
+        Mutation::Append(extra) => frames.push(extra.clone()),
+        _ => {}
+    }
+    frames
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    prop_oneof![
+        4 => Just(Mutation::None),
+        1 => any::<usize>().prop_map(Mutation::Drop),
+        1 => any::<usize>().prop_map(Mutation::Duplicate),
+        1 => (any::<usize>(), any::<usize>(), any::<u8>()).prop_map(|(i, j, b)| Mutation::Flip(i, j, b)),
+        1 => any::<usize>().prop_map(Mutation::Truncate),
+        1 => proptest::collection::vec(any::<u8>(), 0..8).prop_map(Mutation::Append),
+    ]
+}
+
+fn noise() -> impl Strategy<Value = Vec<Frame>> {
+    proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..10), 0..7)
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    Message(usize, Vec<Frame>),
+    Advance(u64),
+    Tick,
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let seeds = seeds();
+    let n = seeds.len();
+    prop_oneof![
+        6 => (0..IDS.len(), 0..n, mutation()).prop_map(move |(id, s, m)| Step::Message(id, mutate(seeds[s].clone(), &m))),
+        2 => (0..IDS.len(), noise()).prop_map(|(id, f)| Step::Message(id, f)),
+        2 => (0u64..4000).prop_map(Step::Advance),
+        1 => Just(Step::Tick),
+    ]
+}
+
+/// What one step did to the count of requests, from the outside.
+fn accounting(out: &Output) -> (usize, usize, bool) {
+    let completed = out
+        .sends
+        .iter()
+        .filter(|o| {
+            matches!(o, Outgoing::ToClient { reply, .. }
+                if reply.kind == ReplyKind::Final && !mmi::is_mmi(&reply.service))
+        })
+        .count();
+    let mut lost = 0;
+    let mut refused = false;
+    for e in &out.events {
+        match e {
+            Event::RequestLost { reason, .. } => match reason {
+                LossReason::QueueFull(_) | LossReason::TotalQueueFull(_) => refused = true,
+                _ => lost += 1,
+            },
+            Event::ServiceRemoved { dropped, .. } => lost += dropped,
+            Event::Refused { .. } => refused = true,
+            _ => {}
+        }
+    }
+    (completed, lost, refused)
+}
+
+fn small_limits() -> Config {
+    Config {
+        heartbeat: Duration::from_millis(1000),
+        liveness: 3,
+        service_ttl: Duration::from_secs(5),
+        max_queue: 4,
+        max_msg_size: 64,
+        max_frames: 8,
+        max_service_len: 12,
+        max_queue_total: 6,
+        max_services: 3,
+        max_workers: 3,
+    }
+}
+
+proptest! {
+    // 256 cases per property in the normal suite; PROPTEST_CASES=N for a longer run.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
+    ))]
+
+    #[test]
+    fn the_broker_survives_anything_and_loses_no_request(steps in proptest::collection::vec(step(), 1..120)) {
+        let mut now = Instant::now();
+        let mut broker = Broker::new(small_limits(), now);
+        for step in steps {
+            let before = broker.requests_in_hand();
+            let mut out = Output::default();
+            let mut accepted = 0;
+            match step {
+                Step::Message(id, frames) => {
+                    if let Ok(Inbound::Client(_, req)) = Inbound::parse(frames.clone())
+                        && !mmi::is_mmi(&req.service)
+                    {
+                        accepted = 1;
+                    }
+                    broker.handle(now, Identity(IDS[id].to_vec()), frames, &mut out);
+                }
+                Step::Advance(ms) => now += Duration::from_millis(ms),
+                Step::Tick => broker.tick(now, &mut out),
+            }
+            if let Err(e) = broker.check_invariants() {
+                prop_assert!(false, "invariant broken: {e}");
+            }
+            let (completed, lost, refused) = accounting(&out);
+            if refused {
+                accepted = 0;
+            }
+            let after = broker.requests_in_hand();
+            prop_assert_eq!(before + accepted, after + completed + lost, "a request was leaked or invented");
+            for o in out.sends {
+                prop_assert!(o.into_frames().is_ok(), "the broker made a message it cannot encode");
+            }
+        }
+    }
+
+    #[test]
+    fn parsers_never_panic_and_round_trip(frames in noise(), s in 0..64usize, m in mutation()) {
+        let seeds = seeds();
+        for input in [frames.clone(), mutate(seeds[s % seeds.len()].clone(), &m)] {
+            if let Ok(inbound) = Inbound::parse(input.clone()) {
+                let again = match inbound.clone() {
+                    Inbound::Client(v, r) => Inbound::parse(r.to_frames(v)),
+                    Inbound::Worker(v, w) => Inbound::parse(w.to_frames(v).unwrap()),
+                };
+                prop_assert_eq!(again, Ok(inbound));
+            }
+            if let Ok((v, reply)) = ClientReply::parse(input.clone()) {
+                prop_assert_eq!(ClientReply::parse(reply.clone().to_frames(v).unwrap()), Ok((v, reply)));
+            }
+            let _ = WorkerMsg::parse(input.clone());
+            let _ = zmqtool::titanic::tsp::StoreRequest::parse(input.clone());
+            let _ = zmqtool::titanic::tsp::parse_uuid_body(&input);
+            for frame in &input {
+                let _ = zmqtool::titanic::tsp::Uuid::parse(frame);
+                let _ = zmqtool::titanic::tsp::Status::parse(frame);
+                let _ = zmqtool::titanic::tsp::decode_frames(frame);
+                let _ = mmi::ServiceStatus::parse(frame);
+                let _ = mmi::Code::parse(frame);
+                let _ = zmqtool::bstar::fsm::State::parse(frame);
+            }
+        }
+    }
+
+    #[test]
+    fn the_dispatcher_keeps_its_bounds(events in proptest::collection::vec((0u8..6, 0usize..8, 0u64..3000), 1..200)) {
+        use zmqtool::titanic::dispatcher::{Action, Config as DConfig, Dispatcher};
+        use zmqtool::titanic::store::Entry;
+        use zmqtool::titanic::tsp::{StoreRequest, Uuid};
+        let cfg = DConfig { inflight: 3, ..DConfig::default() };
+        let mut d = Dispatcher::new(cfg);
+        let uuids: Vec<Uuid> = (0..8).map(|_| Uuid::new()).collect();
+        let mut now = Instant::now();
+        for (kind, i, ms) in events {
+            let uuid = uuids[i];
+            let mut out: Vec<Action> = Vec::new();
+            match kind {
+                0 => d.add(Entry {
+                    uuid,
+                    request: StoreRequest { service: vec![b'a' + (i % 3) as u8], body: vec![vec![]] },
+                    created_ms: 0,
+                    replied_ms: None,
+                }),
+                1 => d.on_presence(now, uuid, i % 2 == 0, &mut out),
+                2 => d.on_reply(now, uuid, vec![b"r".to_vec()], &mut out),
+                3 => d.on_timeout(now, uuid),
+                4 => d.closed(uuid),
+                _ => now += Duration::from_millis(ms),
+            }
+            d.poll(now, &mut out);
+            prop_assert!(d.inflight() <= 3, "{} in flight", d.inflight());
+            prop_assert!(d.inflight() <= d.pending());
+        }
+    }
+}
