@@ -20,6 +20,18 @@
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch sockets, threads and clocks.
+//!
+//! # Example: the codec, byte for byte
+//!
+//! ```
+//! use zmqtool::mdp::{ClientRequest, Inbound, Version};
+//!
+//! let request = ClientRequest { service: b"echo".to_vec(), body: vec![b"hi".to_vec()] };
+//! let frames = request.clone().to_frames(Version::V02);
+//! assert_eq!(frames, [&b"MDPC02"[..], b"\x01", b"echo", b"hi"]);
+//! // A broker tells the versions apart by the header frame.
+//! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Version::V02, request)));
+//! ```
 
 pub mod auth;
 pub mod bench;

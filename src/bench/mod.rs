@@ -53,6 +53,8 @@ pub fn run(
     let bar = progress.then(|| progress_bar(&load));
     let started = Instant::now();
     let mut recording_since = None;
+    // Replies counted before recording started (the warmup), kept out of the live figures.
+    let mut warmup_replies = 0;
     let mut interrupted = false;
     while clients.iter().any(|c| !c.is_finished()) {
         std::thread::sleep(Duration::from_millis(20));
@@ -64,6 +66,7 @@ pub fn run(
         if recording_since.is_none() && now.duration_since(started) >= load.warmup {
             let _ = run.phase.recording_since.set(now);
             recording_since = Some(now);
+            warmup_replies = run.counters.ok.load(Ordering::Relaxed);
         }
         if let (Some(since), Stop::Duration(d)) = (recording_since, load.stop)
             && now.duration_since(since) >= d
@@ -71,7 +74,7 @@ pub fn run(
             run.phase.stop_sending.store(true, Ordering::SeqCst);
         }
         if let Some(bar) = &bar {
-            update_bar(bar, &run, &load, recording_since, now);
+            update_bar(bar, &run, &load, recording_since, warmup_replies, now);
         }
     }
     if let Some(bar) = bar {
@@ -181,6 +184,7 @@ fn update_bar(
     run: &Run,
     load: &Load,
     since: Option<Instant>,
+    warmup_replies: u64,
     now: Instant,
 ) {
     let ok = run.counters.ok.load(Ordering::Relaxed);
@@ -190,6 +194,7 @@ fn update_bar(
         bar.set_message(format!("warming up: {ok} replies"));
         return;
     };
+    let ok = ok.saturating_sub(warmup_replies);
     let secs = now.duration_since(since).as_secs_f64().max(1e-3);
     let position = match load.stop {
         Stop::Requests(_) => ok,

@@ -8,7 +8,7 @@
 //!
 //! Client input never becomes a path: the store is addressed by validated UUIDs only.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -323,11 +323,6 @@ fn run_batch(
         }
     }
     tx.commit()
-}
-
-/// The default store file.
-pub fn default_path() -> PathBuf {
-    PathBuf::from("titanic.db")
 }
 
 #[cfg(test)]

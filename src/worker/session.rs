@@ -129,14 +129,6 @@ impl Session {
         self.job.is_some()
     }
 
-    /// The endpoint in use or about to be.
-    pub fn endpoint(&self) -> Option<usize> {
-        match self.state {
-            State::Connected { endpoint, .. } | State::Waiting { endpoint, .. } => Some(endpoint),
-            State::Stopped => None,
-        }
-    }
-
     /// When [`Session::tick`] next has work to do.
     pub fn next_deadline(&self) -> Instant {
         match &self.state {
