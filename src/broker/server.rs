@@ -101,27 +101,33 @@ impl Server {
 
     /// Sends what the core produced and logs its events.
     fn flush(&mut self) -> Result<()> {
-        for event in self.out.events.drain(..) {
-            log_event(&event);
-        }
-        for outgoing in self.out.sends.drain(..) {
-            let frames = match outgoing.into_frames() {
-                Ok(frames) => frames,
-                Err(e) => {
-                    crate::warn!("internal error, message not sent: {e}");
-                    continue;
-                }
-            };
-            output::dump("->", &frames);
-            match self.socket.send_multipart(frames, zmq::DONTWAIT) {
-                // A peer that is gone or not reading loses the message, as ROUTER does.
-                Ok(()) | Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) => {}
-                Err(zmq::Error::EINTR) => {}
-                Err(e) => return Err(e).context("send failed on the broker socket"),
-            }
-        }
-        Ok(())
+        deliver(&self.socket, &mut self.out).context("send failed on the broker socket")
     }
+}
+
+/// Logs the events of `out` and sends its messages on `socket` (a ROUTER), emptying both.
+/// Shared by every driver of the broker core: this server and the Binary Star frontend.
+pub fn deliver(socket: &zmq::Socket, out: &mut Output) -> Result<(), zmq::Error> {
+    for event in out.events.drain(..) {
+        log_event(&event);
+    }
+    for outgoing in out.sends.drain(..) {
+        let frames = match outgoing.into_frames() {
+            Ok(frames) => frames,
+            Err(e) => {
+                crate::warn!("internal error, message not sent: {e}");
+                continue;
+            }
+        };
+        output::dump("->", &frames);
+        match socket.send_multipart(frames, zmq::DONTWAIT) {
+            // A peer that is gone or not reading loses the message, as ROUTER does.
+            Ok(()) | Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) => {}
+            Err(zmq::Error::EINTR) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 fn log_event(event: &Event) {

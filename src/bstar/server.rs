@@ -202,25 +202,8 @@ impl Server {
     }
 
     fn flush(&mut self) -> Result<()> {
-        for event in self.out.events.drain(..) {
-            let level = match event.level() {
-                broker::core::Level::Warn => output::Verbosity::Normal,
-                broker::core::Level::Info => output::Verbosity::Events,
-            };
-            output::log(level, format_args!("{event}"));
-        }
-        for outgoing in self.out.sends.drain(..) {
-            let Ok(frames) = outgoing.into_frames() else {
-                continue;
-            };
-            output::dump("->", &frames);
-            match self.frontend.send_multipart(frames, zmq::DONTWAIT) {
-                Ok(()) | Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) => {}
-                Err(zmq::Error::EINTR) => {}
-                Err(e) => return Err(e).context("send failed on the frontend"),
-            }
-        }
-        Ok(())
+        broker::server::deliver(&self.frontend, &mut self.out)
+            .context("send failed on the frontend")
     }
 }
 

@@ -20,6 +20,39 @@ const REQUEST: u8 = 0x01;
 const PARTIAL: u8 = 0x02;
 const FINAL: u8 = 0x03;
 
+/// The MDP/0.2 client commands, by their command byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Request,
+    Partial,
+    Final,
+}
+
+impl Command {
+    fn read(version: Version, reader: &mut Reader) -> Result<Command, ProtocolError> {
+        match reader.command()? {
+            REQUEST => Ok(Command::Request),
+            PARTIAL => Ok(Command::Partial),
+            FINAL => Ok(Command::Final),
+            byte => Err(ProtocolError::UnknownCommand {
+                version,
+                role: Role::Client,
+                byte,
+            }),
+        }
+    }
+
+    /// The error for a valid command that does not belong in this direction.
+    fn unexpected(self) -> ProtocolError {
+        let command = match self {
+            Command::Request => "REQUEST",
+            Command::Partial => "PARTIAL",
+            Command::Final => "FINAL",
+        };
+        ProtocolError::UnexpectedCommand { command }
+    }
+}
+
 /// A client's REQUEST for a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRequest {
@@ -45,17 +78,9 @@ impl ClientRequest {
         mut reader: Reader,
     ) -> Result<ClientRequest, ProtocolError> {
         if version == Version::V02 {
-            match reader.command()? {
-                REQUEST => {}
-                PARTIAL => return Err(ProtocolError::UnexpectedCommand { command: "PARTIAL" }),
-                FINAL => return Err(ProtocolError::UnexpectedCommand { command: "FINAL" }),
-                byte => {
-                    return Err(ProtocolError::UnknownCommand {
-                        version,
-                        role: Role::Client,
-                        byte,
-                    });
-                }
+            let command = Command::read(version, &mut reader)?;
+            if command != Command::Request {
+                return Err(command.unexpected());
             }
         }
         let service = reader.service()?;
@@ -113,17 +138,10 @@ impl ClientReply {
         }
         let kind = match version {
             Version::V01 => ReplyKind::Final,
-            Version::V02 => match reader.command()? {
-                PARTIAL => ReplyKind::Partial,
-                FINAL => ReplyKind::Final,
-                REQUEST => return Err(ProtocolError::UnexpectedCommand { command: "REQUEST" }),
-                byte => {
-                    return Err(ProtocolError::UnknownCommand {
-                        version,
-                        role: Role::Client,
-                        byte,
-                    });
-                }
+            Version::V02 => match Command::read(version, &mut reader)? {
+                Command::Partial => ReplyKind::Partial,
+                Command::Final => ReplyKind::Final,
+                other => return Err(other.unexpected()),
             },
         };
         let service = reader.service()?;
