@@ -257,7 +257,7 @@ proptest! {
     fn the_dispatcher_keeps_its_bounds(events in proptest::collection::vec((0u8..6, 0usize..8, 0u64..3000), 1..200)) {
         use zmqtool::titanic::dispatcher::{Action, Config as DConfig, Dispatcher};
         use zmqtool::titanic::store::Entry;
-        use zmqtool::titanic::tsp::{StoreRequest, Uuid};
+        use zmqtool::titanic::tsp::Uuid;
         let cfg = DConfig { inflight: 3, ..DConfig::default() };
         let mut d = Dispatcher::new(cfg);
         let uuids: Vec<Uuid> = (0..8).map(|_| Uuid::new()).collect();
@@ -268,7 +268,7 @@ proptest! {
             match kind {
                 0 => d.add(Entry {
                     uuid,
-                    request: StoreRequest { service: vec![b'a' + (i % 3) as u8], body: vec![vec![]] },
+                    service: vec![b'a' + (i % 3) as u8],
                     created_ms: 0,
                     replied_ms: None,
                 }),

@@ -360,7 +360,7 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
         )?;
     }
     for e in entries {
-        let service = String::from_utf8_lossy(&e.request.service).into_owned();
+        let service = String::from_utf8_lossy(&e.service).into_owned();
         let state = if e.replied_ms.is_some() {
             "replied"
         } else {

@@ -10,6 +10,9 @@
 //!   no answer within the timeout: this request backs off (1s, 2s, 4s ... 30s), then retries
 //! ```
 //!
+//! The dispatcher holds each pending request's id and service name, never its body: a body
+//! is read from the store when the request is sent, so a large backlog costs little memory.
+//!
 //! Nothing is dropped: a request leaves only when its reply is stored or it is closed, so
 //! delivery is at least once (a retried request may run twice, as in every Majordomo retry).
 //! Unlike the reference `titanic.c`, nothing here reads the disk: the queue is rebuilt from
@@ -53,12 +56,8 @@ impl Default for Config {
 pub enum Action {
     /// Ask `mmi.service` whether `service` has workers.
     Ask { uuid: Uuid, service: Frame },
-    /// Send the stored request to its service.
-    Send {
-        uuid: Uuid,
-        service: Frame,
-        body: Vec<Frame>,
-    },
+    /// Send the stored request to its service (its body is loaded from the store then).
+    Send { uuid: Uuid, service: Frame },
     /// Store this reply: the request is done.
     Store { uuid: Uuid, reply: Vec<Frame> },
 }
@@ -137,7 +136,7 @@ impl Dispatcher {
         if self.jobs.contains_key(&uuid) {
             return;
         }
-        let service = entry.request.service.clone();
+        let service = entry.service.clone();
         self.jobs.insert(
             uuid,
             Job {
@@ -160,14 +159,14 @@ impl Dispatcher {
         let job = self.jobs.remove(&uuid)?;
         match job.stage {
             Stage::Queued => {
-                if let Some(s) = self.services.get_mut(&job.entry.request.service) {
+                if let Some(s) = self.services.get_mut(&job.entry.service) {
                     s.queue.retain(|u| *u != uuid);
                 }
             }
             Stage::Delayed => self.delayed.retain(|(_, u)| *u != uuid),
             Stage::Asking | Stage::Sending => self.inflight -= 1,
         }
-        if let Some(s) = self.services.get_mut(&job.entry.request.service)
+        if let Some(s) = self.services.get_mut(&job.entry.service)
             && s.probing == Some(uuid)
         {
             s.probing = None;
@@ -195,7 +194,7 @@ impl Dispatcher {
                 && job.stage == Stage::Delayed
             {
                 job.stage = Stage::Queued;
-                let service = job.entry.request.service.clone();
+                let service = job.entry.service.clone();
                 self.service(&service).queue.push_front(uuid);
             }
         }
@@ -244,7 +243,7 @@ impl Dispatcher {
             .services
             .iter()
             .filter(|(name, s)| {
-                s.queue.is_empty() && !jobs.values().any(|j| &j.entry.request.service == *name)
+                s.queue.is_empty() && !jobs.values().any(|j| &j.entry.service == *name)
             })
             .map(|(name, _)| name.clone())
             .collect();
@@ -264,7 +263,7 @@ impl Dispatcher {
         if job.stage != Stage::Asking {
             return;
         }
-        let name = job.entry.request.service.clone();
+        let name = job.entry.service.clone();
         if let Some(service) = self.services.get_mut(&name) {
             service.probing = None;
         }
@@ -295,7 +294,7 @@ impl Dispatcher {
             return;
         };
         let ttl = self.cfg.presence_ttl;
-        let service = self.service(&job.entry.request.service);
+        let service = self.service(&job.entry.service);
         service.present_until = Some(now + ttl);
         out.push(Action::Store { uuid, reply });
     }
@@ -314,7 +313,7 @@ impl Dispatcher {
         let delay = job.backoff;
         job.backoff = next_backoff(job.backoff, min, max);
         self.delayed.insert((now + delay, uuid));
-        let name = job.entry.request.service.clone();
+        let name = job.entry.service.clone();
         let service = self.service(&name);
         // Whatever we believed about the service may be stale.
         service.present_until = None;
@@ -344,8 +343,7 @@ impl Dispatcher {
 fn send(entry: &Entry) -> Action {
     Action::Send {
         uuid: entry.uuid,
-        service: entry.request.service.clone(),
-        body: entry.request.body.clone(),
+        service: entry.service.clone(),
     }
 }
 
@@ -360,15 +358,13 @@ fn next_backoff(current: Duration, min: Duration, max: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::titanic::tsp::StoreRequest;
 
-    fn entry(service: &str, body: &str) -> Entry {
+    /// A stored request for `service` (the second argument only tells requests apart when
+    /// reading a test).
+    fn entry(service: &str, _body: &str) -> Entry {
         Entry {
             uuid: Uuid::new(),
-            request: StoreRequest {
-                service: service.as_bytes().to_vec(),
-                body: vec![body.as_bytes().to_vec()],
-            },
+            service: service.as_bytes().to_vec(),
             created_ms: 0,
             replied_ms: None,
         }

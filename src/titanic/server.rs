@@ -131,11 +131,7 @@ pub fn serve(ctx: &zmq::Context, opts: Options, shutdown: &Shutdown) -> Result<(
         let Ok(push) = push.lock() else { return };
         for change in changes {
             let frames = match change {
-                Notice::Added(e) => {
-                    let mut f = vec![b"+".to_vec(), e.uuid.as_bytes().to_vec()];
-                    f.extend(e.request.to_frames());
-                    f
-                }
+                Notice::Added(e) => vec![b"+".to_vec(), e.uuid.as_bytes().to_vec(), e.service],
                 Notice::Closed(uuid) => vec![b"-".to_vec(), uuid.as_bytes().to_vec()],
             };
             let _ = push.send_multipart(frames, 0);
@@ -259,11 +255,15 @@ impl Dispatch {
                 Action::Ask { uuid, service } => {
                     self.call(uuid, true, mmi::SERVICE, vec![service])?
                 }
-                Action::Send {
-                    uuid,
-                    service,
-                    body,
-                } => self.call(uuid, false, &service, body)?,
+                Action::Send { uuid, service } => match self.store.load(uuid) {
+                    Ok(Some(request)) => self.call(uuid, false, &service, request.body)?,
+                    // Replied or closed since it was queued: nothing to send.
+                    Ok(None) => self.core.closed(uuid),
+                    Err(e) => {
+                        crate::warn!("cannot load request {uuid}: {e}; will retry");
+                        self.core.on_timeout(Instant::now(), uuid);
+                    }
+                },
                 Action::Store { uuid, reply } => match self.store.reply(uuid, reply) {
                     Ok(true) => crate::info!("request {uuid} answered"),
                     Ok(false) => {}
@@ -368,18 +368,13 @@ impl Dispatch {
         else {
             return;
         };
-        match kind.as_slice() {
-            b"+" => {
-                let Ok(request) = StoreRequest::parse(frames.collect()) else {
-                    return;
-                };
-                self.core.add(store::Entry {
-                    uuid,
-                    request,
-                    created_ms: store::now_ms(),
-                    replied_ms: None,
-                });
-            }
+        match (kind.as_slice(), frames.next()) {
+            (b"+", Some(service)) => self.core.add(store::Entry {
+                uuid,
+                service,
+                created_ms: store::now_ms(),
+                replied_ms: None,
+            }),
             _ => self.core.closed(uuid),
         }
     }

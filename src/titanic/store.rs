@@ -29,11 +29,12 @@ pub enum State {
     Unknown,
 }
 
-/// A stored request, for the dispatcher and `titanic ls`.
+/// A stored request as the dispatcher and `titanic ls` see it: without its body, which
+/// stays on disk until the request is sent (so a backlog costs no memory but its ids).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub uuid: Uuid,
-    pub request: StoreRequest,
+    pub service: Frame,
     /// Unix time in milliseconds when it was stored.
     pub created_ms: i64,
     /// Unix time in milliseconds of its reply, if any.
@@ -52,6 +53,7 @@ enum Command {
     Close(Uuid, Done<()>),
     Expire(i64, Done<usize>),
     Pending(Done<Vec<Entry>>),
+    Load(Uuid, Done<Option<StoreRequest>>),
 }
 
 /// What the store thread tells the dispatcher after a commit.
@@ -140,9 +142,9 @@ pub fn list(conn: &Connection) -> Result<Vec<Entry>> {
 /// Requests oldest first: all of them, or only those still waiting for a reply.
 fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec<Entry>> {
     let sql = if pending_only {
-        "SELECT uuid, service, body, created, replied FROM requests WHERE reply IS NULL ORDER BY seq"
+        "SELECT uuid, service, created, replied FROM requests WHERE reply IS NULL ORDER BY seq"
     } else {
-        "SELECT uuid, service, body, created, replied FROM requests ORDER BY seq"
+        "SELECT uuid, service, created, replied FROM requests ORDER BY seq"
     };
     let mut stmt = conn.prepare_cached(sql)?;
     let rows = stmt.query_map([], row_entry)?;
@@ -159,17 +161,14 @@ fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec
 fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Entry>> {
     let uuid: String = r.get(0)?;
     let service: Vec<u8> = r.get(1)?;
-    let body: Vec<u8> = r.get(2)?;
-    let created_ms: i64 = r.get(3)?;
-    let replied_ms: Option<i64> = r.get(4)?;
-    Ok(Uuid::parse(uuid.as_bytes())
-        .zip(decode_frames(&body))
-        .map(|(uuid, body)| Entry {
-            uuid,
-            request: StoreRequest { service, body },
-            created_ms,
-            replied_ms,
-        }))
+    let created_ms: i64 = r.get(2)?;
+    let replied_ms: Option<i64> = r.get(3)?;
+    Ok(Uuid::parse(uuid.as_bytes()).map(|uuid| Entry {
+        uuid,
+        service,
+        created_ms,
+        replied_ms,
+    }))
 }
 
 impl Store {
@@ -216,6 +215,11 @@ impl Store {
     /// Every request still waiting for its reply, oldest first.
     pub fn pending(&self) -> Result<Vec<Entry>, String> {
         self.ask(Command::Pending)
+    }
+
+    /// A request still waiting for its reply, with its body; `None` once replied or closed.
+    pub fn load(&self, uuid: Uuid) -> Result<Option<StoreRequest>, String> {
+        self.ask(|done| Command::Load(uuid, done))
     }
 }
 
@@ -277,7 +281,7 @@ fn run_batch(
                 if result.is_ok() {
                     notices.push(Notice::Added(Entry {
                         uuid,
-                        request,
+                        service: request.service,
                         created_ms: created,
                         replied_ms: None,
                     }));
@@ -320,6 +324,22 @@ fn run_batch(
                 let result = select_entries(&tx, true);
                 answers.push(answer(done, result));
             }
+            Command::Load(uuid, done) => {
+                let row: rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> = tx
+                    .prepare_cached(
+                        "SELECT service, body FROM requests WHERE uuid = ?1 AND reply IS NULL",
+                    )
+                    .and_then(|mut s| {
+                        s.query_row(params![uuid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    });
+                let request = row.map(|row| {
+                    row.and_then(|(service, body)| {
+                        decode_frames(&body).map(|body| StoreRequest { service, body })
+                    })
+                });
+                answers.push(answer(done, request));
+            }
         }
     }
     tx.commit()
@@ -348,7 +368,13 @@ mod tests {
         assert!(matches!(&nrx.recv().unwrap()[0], Notice::Added(e) if e.uuid == u));
         assert_eq!(store.status(u), Ok(State::Pending));
         assert_eq!(store.pending().unwrap().len(), 1);
+        assert_eq!(store.load(u), Ok(Some(request("echo", "hi"))));
         assert_eq!(store.reply(u, vec![b"HI".to_vec()]), Ok(true));
+        assert_eq!(
+            store.load(u),
+            Ok(None),
+            "a replied request is not sent again"
+        );
         assert_eq!(
             store.reply(u, vec![b"again".to_vec()]),
             Ok(false),
@@ -377,8 +403,11 @@ mod tests {
         }
         let store = Store::spawn(open(&path).unwrap(), |_| {});
         let pending = store.pending().unwrap();
-        assert_eq!(pending[0].uuid, u);
-        assert_eq!(pending[0].request, request("echo", "kept"));
+        assert_eq!(
+            (pending[0].uuid, pending[0].service.as_slice()),
+            (u, &b"echo"[..])
+        );
+        assert_eq!(store.load(u), Ok(Some(request("echo", "kept"))));
     }
 
     #[test]
