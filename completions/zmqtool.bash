@@ -178,7 +178,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --plain --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -234,6 +234,10 @@ _zmqtool() {
                     ;;
                 --protocol)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --check)
+                    COMPREPLY=($(compgen -W "echo none" -- "${cur}"))
                     return 0
                     ;;
                 *)

@@ -324,6 +324,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --timeout 'A request with no reply after this long counts as a timeout'
             cand --threshold 'A rule the run must meet, e.g. ''p99<5ms'', ''errors==0'', ''throughput>=20000'' (metrics: p50 p90 p99 p99.9 max throughput errors timeouts); exit 7 if one is broken'
             cand --protocol 'Protocol version of the clients: 0.1 or 0.2'
+            cand --check 'How replies are checked. echo: each must be exactly its request (an echo service). none: any well-formed reply from SERVICE counts, for services that do not echo; replies are then matched to requests in sending order, so with several workers answering out of order the latency figures are approximate (exact with --pipeline 1)'
             cand --proxy 'Drive the raw baseline instead of the broker: a ROUTER-DEALER zmq_proxy with REP echo workers behind it (MDP/0.1 requests come back unchanged, a valid reply)'
             cand --compare 'Run the same load against the embedded broker and then the raw proxy, and report the broker''s throughput and latency as ratios of the proxy''s'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'

@@ -637,6 +637,20 @@ pub struct BenchArgs {
     /// broker's throughput and latency as ratios of the proxy's.
     #[arg(long, conflicts_with = "broker")]
     pub compare: bool,
+    /// How replies are checked. echo: each must be exactly its request (an echo service).
+    /// none: any well-formed reply from SERVICE counts, for services that do not echo;
+    /// replies are then matched to requests in sending order, so with several workers
+    /// answering out of order the latency figures are approximate (exact with --pipeline 1).
+    #[arg(long, value_enum, default_value = "echo")]
+    pub check: BenchCheck,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchCheck {
+    /// Every reply must be exactly its request.
+    Echo,
+    /// Only the shape of the reply is checked.
+    None,
 }
 
 /// Raw socket throughput and latency, as libzmq's perf tools measure them.

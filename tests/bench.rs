@@ -294,3 +294,43 @@ fn bad_thresholds_are_usage_errors() {
         stderr(&out)
     );
 }
+
+#[test]
+fn check_none_benchmarks_a_service_that_does_not_echo() {
+    let b = broker(&[]);
+    let _w = worker(&b.endpoint, "time", &["--exec", "echo 42"]);
+    wait_for_service(&b.endpoint, "time");
+    let args = |check: &'static str| {
+        run(&[
+            "--json",
+            "bench",
+            "time",
+            "--broker",
+            &b.endpoint,
+            "--requests",
+            "30",
+            "--pipeline",
+            "1",
+            "--warmup",
+            "0s",
+            "--check",
+            check,
+        ])
+    };
+    let out = args("none");
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (report["requests"].as_u64(), report["errors"].as_u64()),
+        (Some(30), Some(0)),
+        "{report}"
+    );
+    assert!(report["model"].as_str().unwrap().contains("shape only"));
+    let out = args("echo");
+    let report: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(
+        report["errors"], 30,
+        "by default every reply must echo: {report}"
+    );
+}

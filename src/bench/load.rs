@@ -44,6 +44,9 @@ pub struct Load {
     pub warmup: Duration,
     /// A request with no reply after this long counts as a timeout.
     pub timeout: Duration,
+    /// Check each reply against its request (an echo service); otherwise check only its
+    /// shape, and match replies to requests in the order they were sent.
+    pub check_echo: bool,
 }
 
 /// Counters shared with the progress display.
@@ -189,7 +192,22 @@ pub fn client(
                 None => break,
             };
             let done = Instant::now();
-            match check(&parts[..n], load.version, header, &load.service, &body[8..]) {
+            let verdict = if load.check_echo {
+                check(&parts[..n], load.version, header, &load.service, &body[8..])
+            } else {
+                match check_shape(&parts[..n], load.version, header, &load.service) {
+                    // A PARTIAL: its FINAL follows.
+                    Ok(false) => continue,
+                    // Without an echoed id, a reply answers the oldest request in flight; none
+                    // in flight: a late reply to one already counted as a timeout.
+                    Ok(true) => match oldest(&pending) {
+                        Some(id) => Ok(id),
+                        None => continue,
+                    },
+                    Err(why) => Err((None, why)),
+                }
+            };
+            match verdict {
                 Ok(id) => {
                     // No entry: a late reply to a request already counted as a timeout.
                     if let Some(p) = pending.remove(&id) {
@@ -329,6 +347,26 @@ fn recv_parts(
     }
 }
 
+/// Checks only that a reply is a well-formed reply from `service`: `Ok(true)` for the final
+/// one, `Ok(false)` for an MDP/0.2 PARTIAL.
+fn check_shape(
+    parts: &[zmq::Message],
+    version: Version,
+    header: &[u8],
+    service: &[u8],
+) -> Result<bool, String> {
+    let wrong = || format!("a reply of the wrong shape ({} frames)", parts.len());
+    if parts.len() < 4 || &parts[2][..] != service {
+        return Err(wrong());
+    }
+    match version {
+        Version::V01 if parts[0].is_empty() && &parts[1][..] == header => Ok(true),
+        Version::V02 if &parts[0][..] == header && parts[1][..] == [3u8] => Ok(true),
+        Version::V02 if &parts[0][..] == header && parts[1][..] == [2u8] => Ok(false),
+        _ => Err(wrong()),
+    }
+}
+
 /// Checks a reply is exactly the echo of one of this client's requests; returns its id.
 fn check(
     parts: &[zmq::Message],
@@ -424,6 +462,31 @@ mod tests {
         );
         let partial = msgs(&[b"MDPC02", b"\x02", b"echo", &body]);
         assert!(check(&partial, Version::V02, CLIENT_V02, b"echo", payload).is_err());
+    }
+
+    #[test]
+    fn shape_checks_accept_any_body_and_spot_partials() {
+        let any = msgs(&[b"", b"MDPC01", b"svc", b"whatever", b"frames"]);
+        assert_eq!(
+            check_shape(&any, Version::V01, CLIENT_V01, b"svc"),
+            Ok(true)
+        );
+        let partial = msgs(&[b"MDPC02", b"\x02", b"svc", b"p"]);
+        assert_eq!(
+            check_shape(&partial, Version::V02, CLIENT_V02, b"svc"),
+            Ok(false)
+        );
+        let other = msgs(&[b"", b"MDPC01", b"other", b"x"]);
+        assert!(check_shape(&other, Version::V01, CLIENT_V01, b"svc").is_err());
+        assert!(
+            check_shape(
+                &msgs(&[b"", b"MDPC01", b"svc"]),
+                Version::V01,
+                CLIENT_V01,
+                b"svc"
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -139,6 +139,11 @@ fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Re
             load.pipeline
         ),
     };
+    let model = if load.check_echo {
+        model
+    } else {
+        format!("{model}, replies checked for shape only")
+    };
     Report {
         target,
         model,

@@ -98,6 +98,7 @@ fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Load {
         },
         warmup: args.warmup,
         timeout: args.timeout,
+        check_echo: args.check == crate::cli::BenchCheck::Echo,
     }
 }
 
