@@ -361,3 +361,45 @@ fn every_acknowledged_request_is_answered_through_crashes_of_every_role() {
     }
     drop(w);
 }
+
+#[test]
+fn retain_deletes_replies_nobody_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_b, ep) = fixed_broker();
+    let _w = worker(&ep, "echo", &[]);
+    let _t = {
+        let p = spawn(&[
+            "titanic",
+            "serve",
+            "--broker",
+            &ep,
+            "--store",
+            dir.path().join("t.db").to_str().unwrap(),
+            "--heartbeat",
+            HB,
+            "--reconnect",
+            HB,
+            "--retain",
+            "1s",
+        ]);
+        p.wait_stderr("titanic serving", Duration::from_secs(10));
+        p
+    };
+    wait_for_service(&ep, "titanic.request");
+    let uuid = stdout(&tsp(&ep, &["request", "echo", "short-lived"]))
+        .trim()
+        .to_string();
+    assert!(wait_until(Duration::from_secs(15), || tsp(
+        &ep,
+        &["reply", &uuid]
+    )
+    .status
+    .code()
+        == Some(0)));
+    assert_eq!(stdout(&tsp(&ep, &["reply", &uuid])), "short-lived\n");
+    // Never closed: gone once --retain has passed.
+    assert!(wait_until(Duration::from_secs(10), || {
+        let out = tsp(&ep, &["reply", &uuid]);
+        out.status.code() == Some(4) && stderr(&out).contains("400")
+    }));
+}
