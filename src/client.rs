@@ -26,9 +26,10 @@ pub struct Options {
 /// Why a call produced no reply.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
-    #[error("no reply from {service} after {attempts} attempt{s} of {timeout} ({endpoints})",
+    #[error("no reply from {service} after {attempts} attempt{s} of {timeout} ({endpoints}); {hint}",
         s = if *attempts == 1 { "" } else { "s" },
-        timeout = humantime::format_duration(*timeout))]
+        timeout = humantime::format_duration(*timeout),
+        hint = timeout_hint(&service.0))]
     Timeout {
         service: Printable,
         attempts: u32,
@@ -39,6 +40,18 @@ pub enum CallError {
     Interrupted,
     #[error(transparent)]
     Other(#[from] anyhow::Error),
+}
+
+/// What to check when a call gets no reply.
+fn timeout_hint(service: &[u8]) -> String {
+    if crate::mdp::mmi::is_mmi(service) {
+        "is a broker running there?".into()
+    } else {
+        format!(
+            "is a broker running there, with a worker for it? (zmqtool mmi {} tells)",
+            String::from_utf8_lossy(service)
+        )
+    }
 }
 
 /// Sends one request and waits for its final reply, retrying on a new socket (and the next
