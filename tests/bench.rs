@@ -317,18 +317,14 @@ fn check_none_benchmarks_a_service_that_does_not_echo() {
             check,
         ])
     };
-    let out = args("none");
-    let report: serde_json::Value =
-        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    let report = &json_lines(&args("none"))[0];
     assert_eq!(
         (report["requests"].as_u64(), report["errors"].as_u64()),
         (Some(30), Some(0)),
         "{report}"
     );
     assert!(report["model"].as_str().unwrap().contains("shape only"));
-    let out = args("echo");
-    let report: serde_json::Value =
-        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    let report = &json_lines(&args("echo"))[0];
     assert_eq!(
         report["errors"], 30,
         "by default every reply must echo: {report}"

@@ -13,7 +13,11 @@ fn titanic(endpoint: &str, store: &std::path::Path) -> Proc {
 }
 
 fn titanic_hb(endpoint: &str, store: &std::path::Path, hb: &str) -> Proc {
-    let p = spawn(&[
+    titanic_with(endpoint, store, hb, &[])
+}
+
+fn titanic_with(endpoint: &str, store: &std::path::Path, hb: &str, extra: &[&str]) -> Proc {
+    let mut args = vec![
         "titanic",
         "serve",
         "--broker",
@@ -27,7 +31,9 @@ fn titanic_hb(endpoint: &str, store: &std::path::Path, hb: &str) -> Proc {
         "--timeout",
         "2s",
         "-v",
-    ]);
+    ];
+    args.extend(extra);
+    let p = spawn(&args);
     p.wait_stderr("titanic serving", Duration::from_secs(10));
     p
 }
@@ -367,24 +373,7 @@ fn retain_deletes_replies_nobody_closed() {
     let dir = tempfile::tempdir().unwrap();
     let (_b, ep) = fixed_broker();
     let _w = worker(&ep, "echo", &[]);
-    let _t = {
-        let p = spawn(&[
-            "titanic",
-            "serve",
-            "--broker",
-            &ep,
-            "--store",
-            dir.path().join("t.db").to_str().unwrap(),
-            "--heartbeat",
-            HB,
-            "--reconnect",
-            HB,
-            "--retain",
-            "1s",
-        ]);
-        p.wait_stderr("titanic serving", Duration::from_secs(10));
-        p
-    };
+    let _t = titanic_with(&ep, &dir.path().join("t.db"), HB, &["--retain", "1s"]);
     wait_for_service(&ep, "titanic.request");
     let uuid = stdout(&tsp(&ep, &["request", "echo", "short-lived"]))
         .trim()
