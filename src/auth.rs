@@ -1,74 +1,72 @@
 //! Who may connect: address filtering (`--allow CIDR`) and PLAIN user/password checks
-//! (`--plain-users FILE`), enforced through ZAP (23/ZAP, libzmq's authentication hook).
+//! (`--plain-users FILE`).
 //!
-//! [`Policy::decide`] is the whole decision, with no I/O. [`start`] runs it on a ZAP handler
-//! thread: libzmq asks it about every new connection before any message from it is read, so
-//! a refused peer never reaches the broker. PLAIN sends passwords in clear text; CURVE, which
-//! would encrypt, is not in the bundled libzmq build.
+//! [`Policy::decide`] is the whole decision, with no I/O; the ZAP handler in
+//! [`crate::transport::zap`] runs it for every new connection. PLAIN sends passwords in clear
+//! text; CURVE, which would encrypt, is not in the bundled libzmq build.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::Path;
-use std::sync::OnceLock;
 
 use anyhow::{Context as _, Result, bail};
+use ipnet::IpNet;
+use subtle::ConstantTimeEq;
 
 /// An address range: `10.0.0.0/8`, `::1/128`, or a bare address (one host).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cidr {
-    network: IpAddr,
-    prefix: u8,
-}
+pub struct Cidr(IpNet);
 
 impl std::str::FromStr for Cidr {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (addr, prefix) = match s.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (s, None),
-        };
-        let network: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("{s:?} is not an address range (like 10.0.0.0/8 or 127.0.0.1)"))?;
-        let max = if network.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => max,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|p| *p <= max)
-                .ok_or_else(|| format!("{s:?}: the prefix length must be 0 to {max}"))?,
-        };
-        Ok(Cidr { network, prefix })
+        if let Ok(net) = s.parse::<IpNet>() {
+            return Ok(Cidr(net));
+        }
+        match s.parse::<IpAddr>() {
+            Ok(addr) => Ok(Cidr(IpNet::from(addr))),
+            Err(_) if s.contains('/') => Err(format!(
+                "{s:?} is not an address range (like 10.0.0.0/8; the prefix length is 0 to 32 \
+                 for IPv4, 0 to 128 for IPv6)"
+            )),
+            Err(_) => Err(format!(
+                "{s:?} is not an address range (like 10.0.0.0/8 or 127.0.0.1)"
+            )),
+        }
     }
 }
 
 impl Cidr {
+    /// True when `addr` is in the range; an IPv4 range also holds the IPv4-mapped IPv6 form
+    /// of its addresses (what a dual-stack socket reports).
     pub fn contains(&self, addr: IpAddr) -> bool {
-        let addr = match (self.network, addr) {
-            (IpAddr::V4(_), IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+        let addr = match (self.0, addr) {
+            (IpNet::V4(_), IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
                 None => return false,
             },
             _ => addr,
         };
-        match (self.network, addr) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = u32::MAX
-                    .checked_shl(32 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = u128::MAX
-                    .checked_shl(128 - u32::from(self.prefix))
-                    .unwrap_or(0);
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
+        self.0.contains(&addr)
     }
+}
+
+/// Why a connection was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("address {0:?} is not an IP address (--allow)")]
+    NotAnAddress(String),
+    #[error("{0} is not in --allow")]
+    NotAllowed(IpAddr),
+    #[error("unexpected mechanism {0}")]
+    UnexpectedMechanism(String),
+    #[error("malformed PLAIN credentials")]
+    MalformedCredentials,
+    #[error("bad user name or password for {0:?}")]
+    BadCredentials(String),
+    #[error("a user name and password are required (--plain)")]
+    CredentialsRequired,
 }
 
 /// Who may connect to a server socket.
@@ -94,7 +92,7 @@ impl Policy {
         if let Ok(meta) = std::fs::metadata(path)
             && meta.permissions().mode() & 0o077 != 0
         {
-            crate::warn!(
+            log::warn!(
                 "{} is readable by others; it holds passwords (chmod 600 it)",
                 path.display()
             );
@@ -125,135 +123,45 @@ impl Policy {
         address: &str,
         mechanism: &[u8],
         credentials: &[Vec<u8>],
-    ) -> Result<String, String> {
+    ) -> Result<String, Refusal> {
         if !self.allow.is_empty() {
             let ip: IpAddr = address
                 .parse()
-                .map_err(|_| format!("address {address:?} is not an IP address (--allow)"))?;
+                .map_err(|_| Refusal::NotAnAddress(address.to_string()))?;
             if !self.allow.iter().any(|c| c.contains(ip)) {
-                return Err(format!("{address} is not in --allow"));
+                return Err(Refusal::NotAllowed(ip));
             }
         }
         match (&self.users, mechanism) {
             (None, b"NULL") => Ok(String::new()),
-            (None, other) => Err(format!(
-                "unexpected mechanism {}",
-                String::from_utf8_lossy(other)
+            (None, other) => Err(Refusal::UnexpectedMechanism(
+                String::from_utf8_lossy(other).into_owned(),
             )),
             (Some(users), b"PLAIN") => {
                 let [user, password] = credentials else {
-                    return Err("malformed PLAIN credentials".into());
+                    return Err(Refusal::MalformedCredentials);
                 };
                 let user = String::from_utf8_lossy(user);
                 match users.get(user.as_ref()) {
-                    Some(expected) if constant_time_eq(expected.as_bytes(), password) => {
+                    Some(expected) if same_secret(expected.as_bytes(), password) => {
                         Ok(user.into_owned())
                     }
-                    _ => Err(format!("bad user name or password for {user:?}")),
+                    _ => Err(Refusal::BadCredentials(user.into_owned())),
                 }
             }
-            (Some(_), _) => Err("a user name and password are required (--plain)".into()),
+            (Some(_), _) => Err(Refusal::CredentialsRequired),
         }
     }
 }
 
-/// Compares without stopping at the first difference, so timing says nothing of the password.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// Compares a password in time that depends on the expected one's length only: never on
+/// where the first difference is, nor on the length the peer sent.
+fn same_secret(expected: &[u8], given: &[u8]) -> bool {
+    let mut same = (expected.len() as u64).ct_eq(&(given.len() as u64));
+    for (i, e) in expected.iter().enumerate() {
+        same &= e.ct_eq(&given.get(i).copied().unwrap_or(0));
     }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The ZAP domain zmqtool's server sockets use (setting one makes libzmq consult ZAP even for
-/// the NULL mechanism).
-pub const DOMAIN: &str = "zmqtool";
-
-/// Starts the ZAP handler for `ctx` (one per context) and returns once it is bound.
-pub fn start(ctx: &zmq::Context, policy: Policy) -> Result<()> {
-    let socket = ctx.socket(zmq::REP)?;
-    socket.set_linger(0)?;
-    socket
-        .bind("inproc://zeromq.zap.01")
-        .context("cannot start the ZAP handler")?;
-    std::thread::spawn(move || serve(socket, policy));
-    Ok(())
-}
-
-fn serve(socket: zmq::Socket, policy: Policy) {
-    while let Ok(request) = socket.recv_multipart(0) {
-        // 23/ZAP: version, request id, domain, address, identity, mechanism, credentials...
-        let reply: Vec<Vec<u8>> = match request.as_slice() {
-            [
-                version,
-                id,
-                _domain,
-                address,
-                _identity,
-                mechanism,
-                credentials @ ..,
-            ] if version == b"1.0" => {
-                let address = String::from_utf8_lossy(address);
-                match policy.decide(&address, mechanism, credentials) {
-                    Ok(user) => {
-                        crate::info!("accepted a connection from {address}");
-                        zap_reply(id, b"200", b"OK", user.as_bytes())
-                    }
-                    Err(why) => {
-                        crate::warn!("refused a connection from {address}: {why}");
-                        zap_reply(id, b"400", why.as_bytes(), b"")
-                    }
-                }
-            }
-            [_, id, ..] => zap_reply(id, b"500", b"malformed ZAP request", b""),
-            _ => zap_reply(b"", b"500", b"malformed ZAP request", b""),
-        };
-        if socket.send_multipart(reply, 0).is_err() {
-            return;
-        }
-    }
-}
-
-fn zap_reply(id: &[u8], status: &[u8], text: &[u8], user: &[u8]) -> Vec<Vec<u8>> {
-    vec![
-        b"1.0".to_vec(),
-        id.to_vec(),
-        status.to_vec(),
-        text.to_vec(),
-        user.to_vec(),
-        Vec::new(),
-    ]
-}
-
-/// Makes `socket` a server under `policy` (call before bind).
-pub fn secure_server(socket: &zmq::Socket, policy: &Policy) -> Result<()> {
-    if policy.is_active() {
-        socket.set_zap_domain(DOMAIN)?;
-    }
-    if policy.users.is_some() {
-        socket.set_plain_server(true)?;
-    }
-    Ok(())
-}
-
-static CREDENTIALS: OnceLock<(String, String)> = OnceLock::new();
-
-/// Sets the PLAIN credentials every client socket of this process uses (`--plain`).
-pub fn set_credentials(user_pass: &str) -> Result<()> {
-    let Some((user, pass)) = user_pass.split_once(':') else {
-        bail!("--plain expects USER:PASSWORD");
-    };
-    let _ = CREDENTIALS.set((user.to_string(), pass.to_string()));
-    Ok(())
-}
-
-/// Applies the process's PLAIN credentials, if any, to a socket about to connect.
-pub fn secure_client(socket: &zmq::Socket) -> Result<(), zmq::Error> {
-    if let Some((user, pass)) = CREDENTIALS.get() {
-        socket.set_plain_username(Some(user))?;
-        socket.set_plain_password(Some(pass))?;
-    }
-    Ok(())
+    same.into()
 }
 
 #[cfg(test)]
@@ -292,6 +200,7 @@ mod tests {
             allow
                 .decide("10.0.0.1", b"NULL", &[])
                 .unwrap_err()
+                .to_string()
                 .contains("not in --allow")
         );
         assert!(allow.decide("garbage", b"NULL", &[]).is_err());
@@ -316,6 +225,16 @@ mod tests {
         );
         assert!(users.decide("1.2.3.4", b"NULL", &[]).is_err());
         assert!(users.decide("1.2.3.4", b"PLAIN", &[]).is_err());
+    }
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"s3cret", b"s3cret"));
+        assert!(!same_secret(b"s3cret", b"s3cre"));
+        assert!(!same_secret(b"s3cret", b"s3cret!"));
+        assert!(!same_secret(b"s3cret", b"x3cret"));
+        assert!(!same_secret(b"", b"x"));
+        assert!(same_secret(b"", b""));
     }
 
     #[test]

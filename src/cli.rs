@@ -6,6 +6,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand};
 
 use crate::mdp::Version;
+use crate::transport::{Credentials, Security};
 
 const DEFAULT_BROKER: &str = "tcp://127.0.0.1:5555";
 
@@ -191,16 +192,45 @@ pub struct BrokerList {
         env = "ZMQTOOL_PLAIN",
         hide_env_values = true
     )]
-    pub plain: Option<String>,
+    pub plain: Option<Credentials>,
 }
 
 impl BrokerList {
-    /// Makes every connection of this process use the --plain credentials, if given.
-    pub fn apply_credentials(&self) -> anyhow::Result<()> {
-        match &self.plain {
-            Some(user_pass) => crate::auth::set_credentials(user_pass),
-            None => Ok(()),
+    /// How this command's connections prove who they are.
+    pub fn security(&self) -> Security {
+        security(&self.plain)
+    }
+
+    /// The brokers and credentials, as a worker takes them.
+    pub fn worker_brokers(&self) -> crate::worker::Brokers {
+        crate::worker::Brokers {
+            endpoints: self.brokers.clone(),
+            security: self.security(),
         }
+    }
+
+    /// Client options with the given timeout, retries and version.
+    pub fn client_options(
+        &self,
+        timeout: Duration,
+        retries: u32,
+        version: Version,
+    ) -> crate::client::Options {
+        crate::client::Options {
+            endpoints: self.brokers.clone(),
+            timeout,
+            retries,
+            version,
+            security: self.security(),
+        }
+    }
+}
+
+/// The security of `--plain` (given or not).
+pub fn security(plain: &Option<Credentials>) -> Security {
+    match plain {
+        Some(c) => Security::Plain(c.clone()),
+        None => Security::Null,
     }
 }
 
@@ -320,23 +350,15 @@ pub struct MmiArgs {
 
 impl ClientArgs {
     pub fn options(&self) -> crate::client::Options {
-        crate::client::Options {
-            endpoints: self.brokers.brokers.clone(),
-            timeout: self.timeout,
-            retries: self.retries,
-            version: self.protocol,
-        }
+        self.brokers
+            .client_options(self.timeout, self.retries, self.protocol)
     }
 }
 
 impl MmiArgs {
     pub fn options(&self) -> crate::client::Options {
-        crate::client::Options {
-            endpoints: self.brokers.brokers.clone(),
-            timeout: self.timeout,
-            retries: self.retries,
-            version: Version::V01,
-        }
+        self.brokers
+            .client_options(self.timeout, self.retries, Version::V01)
     }
 }
 
@@ -373,12 +395,8 @@ pub struct CallOpts {
 
 impl CallOpts {
     pub fn options(&self) -> crate::client::Options {
-        crate::client::Options {
-            endpoints: self.brokers.brokers.clone(),
-            timeout: self.attempt_timeout,
-            retries: self.retries,
-            version: Version::V01,
-        }
+        self.brokers
+            .client_options(self.attempt_timeout, self.retries, Version::V01)
     }
 }
 
@@ -592,7 +610,7 @@ pub struct BenchArgs {
         hide_env_values = true,
         requires = "broker"
     )]
-    pub plain: Option<String>,
+    pub plain: Option<Credentials>,
     /// Stop after this many requests (after the warmup).
     #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,

@@ -8,8 +8,8 @@
 use std::time::{Duration, Instant};
 
 use crate::mdp::{ClientReply, ClientRequest, Frame, Printable, ReplyKind, Version};
-use crate::output;
-use crate::runtime::{self, Shutdown};
+use crate::runtime::Shutdown;
+use crate::transport::{self, Context, Kind, Linger, Security, Socket, Tuning};
 
 /// How to reach the broker.
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Options {
     /// Attempts in all (at least 1).
     pub retries: u32,
     pub version: Version,
+    /// How each connection proves who it is.
+    pub security: Security,
 }
 
 /// Why a call produced no reply.
@@ -38,6 +40,8 @@ pub enum CallError {
     },
     #[error("interrupted")]
     Interrupted,
+    #[error(transparent)]
+    Transport(#[from] transport::TransportError),
     #[error(transparent)]
     Other(#[from] anyhow::Error),
 }
@@ -57,7 +61,7 @@ fn timeout_hint(service: &[u8]) -> String {
 /// Sends one request and waits for its final reply, retrying on a new socket (and the next
 /// broker) after each timeout. PARTIAL replies are passed to `on_partial` as they arrive.
 pub fn call(
-    ctx: &zmq::Context,
+    ctx: &Context,
     opts: &Options,
     service: &[u8],
     body: Vec<Frame>,
@@ -68,21 +72,19 @@ pub fn call(
     let endpoints = opts.endpoints.len().max(1);
     for attempt in 0..attempts {
         let endpoint = &opts.endpoints[attempt as usize % endpoints];
-        let socket = connect(ctx, endpoint)?;
+        let mut socket = connect(ctx, &opts.security, endpoint)?;
         let request = ClientRequest {
             service: service.to_vec(),
             body: body.clone(),
         };
-        let frames = request.to_frames(opts.version);
-        output::dump("->", &frames);
-        socket
-            .send_multipart(frames, 0)
-            .map_err(|e| anyhow::anyhow!("cannot send to {endpoint}: {e}"))?;
-        if let Some(reply) = wait(&socket, opts, service, shutdown, on_partial)? {
+        // Not connected yet, the request waits in the socket's queue; a full queue (a broker
+        // that does not read) loses it, and the attempt times out.
+        socket.send(request.to_frames(opts.version))?;
+        if let Some(reply) = wait(&mut socket, opts, service, shutdown, on_partial)? {
             return Ok(reply);
         }
         if attempt + 1 < attempts {
-            crate::warn!(
+            log::warn!(
                 "no reply from {endpoint} within {}; retrying (attempt {} of {attempts})",
                 humantime::format_duration(opts.timeout),
                 attempt + 2
@@ -97,25 +99,21 @@ pub fn call(
     })
 }
 
-/// A DEALER connected to `endpoint`, with bounded linger.
-pub fn connect(ctx: &zmq::Context, endpoint: &str) -> Result<zmq::Socket, CallError> {
-    let socket = ctx
-        .socket(zmq::DEALER)
-        .map_err(|e| anyhow::anyhow!("cannot create socket: {e}"))?;
-    socket
-        .set_linger(0)
-        .map_err(|e| anyhow::anyhow!("cannot set linger: {e}"))?;
-    crate::auth::secure_client(&socket)
-        .map_err(|e| anyhow::anyhow!("cannot set credentials: {e}"))?;
-    socket
-        .connect(endpoint)
-        .map_err(|e| runtime::connect_error(endpoint, e))?;
-    Ok(socket)
+/// A DEALER connected to `endpoint`. Its linger is nil: when an attempt is given up, its
+/// request must not be delivered later behind the retry's back.
+pub fn connect(ctx: &Context, security: &Security, endpoint: &str) -> Result<Socket, CallError> {
+    Ok(ctx.connect(
+        Kind::Dealer,
+        Linger::Discard,
+        security,
+        Tuning::default(),
+        endpoint,
+    )?)
 }
 
 /// Waits for the final reply to the request just sent; `None` on timeout.
 fn wait(
-    socket: &zmq::Socket,
+    socket: &mut Socket,
     opts: &Options,
     service: &[u8],
     shutdown: &Shutdown,
@@ -130,17 +128,9 @@ fn wait(
         if now >= deadline {
             return Ok(None);
         }
-        match socket.poll(zmq::POLLIN, runtime::poll_timeout(now, deadline)) {
-            Ok(0) | Err(zmq::Error::EINTR) => continue,
-            Ok(_) => {}
-            Err(e) => return Err(anyhow::anyhow!("poll failed: {e}").into()),
-        }
-        let frames = match socket.recv_multipart(zmq::DONTWAIT) {
-            Ok(frames) => frames,
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => continue,
-            Err(e) => return Err(anyhow::anyhow!("receive failed: {e}").into()),
+        let Some(frames) = socket.recv(transport::wait_until(now, deadline))? else {
+            continue;
         };
-        output::dump("<-", &frames);
         match check_reply(frames, service) {
             Ok(ClientReply {
                 kind: ReplyKind::Final,
@@ -151,7 +141,7 @@ fn wait(
                 deadline = Instant::now() + opts.timeout;
                 on_partial(body);
             }
-            Err(why) => crate::info!("ignored a reply: {why}"),
+            Err(why) => log::info!("ignored a reply: {why}"),
         }
     }
 }
@@ -189,7 +179,7 @@ struct InFlight {
 
 /// One DEALER with at most one request in flight, so its reply needs no request id.
 struct Slot {
-    socket: zmq::Socket,
+    socket: Socket,
     endpoint: usize,
     job: Option<InFlight>,
 }
@@ -202,7 +192,7 @@ struct Slot {
 /// `requests` is polled without blocking (`Ok(None)` = nothing yet, `Err(())` = no more), so
 /// replies are reported while the next request is still being typed.
 pub fn pipeline(
-    ctx: &zmq::Context,
+    ctx: &Context,
     opts: &Options,
     service: &[u8],
     window: usize,
@@ -225,7 +215,7 @@ pub fn pipeline(
         // Start new requests on free slots.
         while input_open && busy_count(&slots) < window && next_index < next_done + reorder_limit {
             let wait = if busy_count(&slots) == 0 {
-                runtime::MAX_POLL
+                transport::MAX_WAIT
             } else {
                 Duration::ZERO
             };
@@ -265,7 +255,7 @@ fn busy_count(slots: &[Slot]) -> usize {
 }
 
 fn free_slot<'a>(
-    ctx: &zmq::Context,
+    ctx: &Context,
     opts: &Options,
     slots: &'a mut Vec<Slot>,
     window: usize,
@@ -276,7 +266,7 @@ fn free_slot<'a>(
     debug_assert!(slots.len() < window);
     let endpoint = slots.len() % opts.endpoints.len().max(1);
     slots.push(Slot {
-        socket: connect(ctx, &opts.endpoints[endpoint])?,
+        socket: connect(ctx, &opts.security, &opts.endpoints[endpoint])?,
         endpoint,
         job: None,
     });
@@ -295,11 +285,7 @@ fn send_request(
         body: job.body.clone(),
     }
     .to_frames(opts.version);
-    output::dump("->", &frames);
-    match slot.socket.send_multipart(frames, zmq::DONTWAIT) {
-        Ok(()) | Err(zmq::Error::EAGAIN) => {}
-        Err(e) => return Err(anyhow::anyhow!("send failed: {e}").into()),
-    }
+    slot.socket.send(frames)?;
     slot.job = Some(job);
     Ok(())
 }
@@ -316,29 +302,21 @@ fn poll_slots(
         .iter()
         .filter_map(|s| s.job.as_ref().map(|j| j.deadline))
         .min()
-        .unwrap_or(now + runtime::MAX_POLL);
+        .unwrap_or(now + transport::MAX_WAIT);
     let busy: Vec<usize> = (0..slots.len())
         .filter(|&i| slots[i].job.is_some())
         .collect();
-    let mut items: Vec<zmq::PollItem> = busy
-        .iter()
-        .map(|&i| slots[i].socket.as_poll_item(zmq::POLLIN))
-        .collect();
-    match zmq::poll(&mut items, runtime::poll_timeout(now, deadline)) {
-        Ok(_) | Err(zmq::Error::EINTR) => {}
-        Err(e) => return Err(anyhow::anyhow!("poll failed: {e}").into()),
-    }
+    let sockets: Vec<&Socket> = busy.iter().map(|&i| &slots[i].socket).collect();
+    let readable = transport::poll(&sockets, transport::wait_until(now, deadline))?;
     let readable: Vec<usize> = busy
         .iter()
-        .zip(&items)
-        .filter(|(_, item)| item.is_readable())
+        .zip(readable)
+        .filter(|(_, readable)| *readable)
         .map(|(&i, _)| i)
         .collect();
-    drop(items);
     for i in readable {
         let slot = &mut slots[i];
-        while let Ok(frames) = slot.socket.recv_multipart(zmq::DONTWAIT) {
-            output::dump("<-", &frames);
+        while let Some(frames) = slot.socket.try_recv()? {
             let Some(job) = slot.job.as_mut() else {
                 break; // a late reply to a request that already timed out
             };
@@ -352,11 +330,12 @@ fn poll_slots(
                     job.deadline = Instant::now() + opts.timeout;
                 }
                 Ok(ClientReply { body, .. }) => {
-                    let mut job = slot.job.take().expect("checked above");
-                    job.partials.extend(body);
-                    finished.insert(job.index, Outcome::Reply(job.partials));
+                    let mut partials = std::mem::take(&mut job.partials);
+                    partials.extend(body);
+                    finished.insert(job.index, Outcome::Reply(partials));
+                    slot.job = None;
                 }
-                Err(why) => crate::info!("ignored a reply: {why}"),
+                Err(why) => log::info!("ignored a reply: {why}"),
             }
         }
     }
@@ -365,7 +344,7 @@ fn poll_slots(
 
 /// Resends timed-out requests on a new socket to the next broker, or gives them up.
 fn retry_expired(
-    ctx: &zmq::Context,
+    ctx: &Context,
     opts: &Options,
     service: &[u8],
     endpoints: usize,
@@ -378,17 +357,19 @@ fn retry_expired(
         if !expired {
             continue;
         }
-        let mut job = slot.job.take().expect("checked above");
+        let Some(mut job) = slot.job.take() else {
+            continue;
+        };
         // Lazy Pirate: a new socket, so a late reply to the old attempt cannot be mistaken
         // for the answer to the next request on this slot.
         slot.endpoint = (slot.endpoint + 1) % endpoints;
-        slot.socket = connect(ctx, &opts.endpoints[slot.endpoint])?;
+        slot.socket = connect(ctx, &opts.security, &opts.endpoints[slot.endpoint])?;
         job.attempt += 1;
         if job.attempt >= opts.retries.max(1) {
             finished.insert(job.index, Outcome::Timeout);
             continue;
         }
-        crate::info!(
+        log::info!(
             "request #{} timed out; retrying on {} (attempt {} of {})",
             job.index + 1,
             opts.endpoints[slot.endpoint],

@@ -2,24 +2,30 @@
 //!
 //! # Layout
 //!
+//! Top to bottom: each layer uses only the layers below it.
+//!
 //! | module | owns |
 //! | --- | --- |
-//! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
+//! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`) |
+//! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
+//! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
+//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
+//! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
-//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
-//! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
-//! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
-//! | [`auth`] | who may connect: `--allow` ranges and PLAIN users, decided in `Policy`, enforced by a ZAP handler |
-//! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
-//! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code |
-//! | [`runtime`] | exit codes, shutdown signals, socket and error helpers |
-//! | [`output`] | logging to stderr, frame dumps, JSON and line rendering of frames |
+//! | [`runtime`] | exit codes and shutdown signals |
+//! | [`auth`] | who may connect: `--allow` ranges and PLAIN users, decided in `Policy` (pure) |
+//! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
+//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN) and the ZAP handler that runs `auth::Policy`, timed receive, send, poll, frame dumps, typed channels between threads |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
-//! frames, events and the next deadline; only the drivers touch sockets, threads and clocks.
+//! frames, events and the next deadline; only the drivers touch threads and clocks, and
+//! only through [`transport`] do they touch sockets.
+//!
+//! Nothing below [`cli`] imports it or [`cmd`]. Library code logs through the `log` facade;
+//! the binary's backend (`cmd::logger`) decides how it looks.
 //!
 //! # Example: the codec, byte for byte
 //!
@@ -42,7 +48,7 @@ pub mod client;
 pub mod cmd;
 pub mod heartbeat;
 pub mod mdp;
-pub mod output;
 pub mod runtime;
 pub mod titanic;
+pub mod transport;
 pub mod worker;

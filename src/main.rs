@@ -5,17 +5,22 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zmqtool::cli::Cli;
-use zmqtool::runtime::{Exit, exit_code_of};
+use zmqtool::cmd::exit_code_of;
+use zmqtool::runtime::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    zmqtool::output::init(cli.command.name(), cli.global.quiet, cli.global.verbose);
+    zmqtool::cmd::logger::init(cli.command.name(), cli.global.quiet, cli.global.verbose);
     match zmqtool::cmd::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) if is_broken_pipe(&err) => Exit::Success.into(),
         Err(err) => {
-            eprintln!("zmqtool: {err:#}");
-            exit_code_of(&err).into()
+            let exit = exit_code_of(&err);
+            // Ctrl-C needs no explanation.
+            if exit != Exit::Interrupted {
+                eprintln!("zmqtool: {err:#}");
+            }
+            exit.into()
         }
     }
 }

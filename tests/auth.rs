@@ -2,17 +2,14 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
 use common::*;
 
 fn with_env(args: &[&str], key: &str, value: &str) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env(key, value)
-        .output()
-        .unwrap()
+    let mut c = command();
+    c.args(args).env(key, value);
+    finish(c, None, Duration::from_secs(30))
 }
 
 #[test]
@@ -37,7 +34,7 @@ fn plain_users_must_authenticate() {
     let users = dir.path().join("users");
     std::fs::write(&users, "ann:s3cret\n").unwrap();
     let b = broker(&["--plain-users", users.to_str().unwrap()]);
-    let w = Command::new(BIN)
+    let w = command()
         .args(["worker", "echo", "--broker", &b.endpoint, "--heartbeat", HB])
         .env("ZMQTOOL_PLAIN", "ann:s3cret")
         .stderr(std::process::Stdio::null())
@@ -58,11 +55,7 @@ fn plain_users_must_authenticate() {
         ];
         match creds {
             Some(c) => with_env(&args, "ZMQTOOL_PLAIN", c),
-            None => Command::new(BIN)
-                .args(args)
-                .env_remove("ZMQTOOL_PLAIN")
-                .output()
-                .unwrap(),
+            None => run(&args),
         }
     };
     assert!(wait_until(Duration::from_secs(10), || call(Some(

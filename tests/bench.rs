@@ -150,20 +150,26 @@ fn missing_replies_are_timeouts() {
 
 #[test]
 fn open_model_paces_requests_and_says_it_is_corrected() {
+    // A count, not a window: however loaded the machine, a paced sender cannot send 200
+    // requests at 400/s in less than about half a second (the schedule's 199 intervals, less
+    // a few for where recording starts in it); an unpaced one takes milliseconds.
     let out = run(&[
         "--json",
         "bench",
         "--rate",
         "400",
-        "--duration",
-        "1s",
+        "--requests",
+        "200",
         "--warmup",
         "0s",
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report = &json_lines(&out)[0];
-    let requests = report["requests"].as_u64().unwrap();
-    assert!((300..=500).contains(&requests), "{report}");
+    assert_eq!(report["requests"], 200, "{report}");
+    assert!(
+        report["elapsed_s"].as_f64().unwrap() >= 190.0 / 400.0,
+        "{report}"
+    );
     assert_eq!(report["coordinated_omission_corrected"], true);
     let out = run(&[
         "bench",
@@ -224,12 +230,18 @@ fn perf_thr_in_one_process_and_two() {
     assert!(text.contains("message size: 100 [B]") && text.contains("message count: 100000"));
     assert!(text.contains("[msg/s]") && text.contains("[Mb/s]"));
 
-    let port = free_port();
-    let ep = format!("tcp://127.0.0.1:{port}");
     let receiver = spawn(&[
-        "--json", "perf", "thr", "--bind", &ep, "--count", "50000", "--size", "10",
+        "--json",
+        "perf",
+        "thr",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--count",
+        "50000",
+        "--size",
+        "10",
     ]);
-    receiver.wait_stderr("receiving 50000 messages", Duration::from_secs(10));
+    let ep = bound_endpoint(&receiver, "receiving 50000 messages of 10 B on ");
     let sender = run(&[
         "perf",
         "thr",
@@ -261,12 +273,17 @@ fn perf_lat_in_one_process_and_two() {
         assert!(report["latency_us"][key].as_f64().unwrap() > 0.0, "{key}");
     }
 
-    let port = free_port();
-    let ep = format!("tcp://127.0.0.1:{port}");
     let mut echo = spawn(&[
-        "perf", "lat", "--bind", &ep, "--count", "300", "--size", "8",
+        "perf",
+        "lat",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--count",
+        "300",
+        "--size",
+        "8",
     ]);
-    echo.wait_stderr("echoing 300 round trips", Duration::from_secs(10));
+    let ep = bound_endpoint(&echo, "echoing 300 round trips of 8 B on ");
     let out = run(&[
         "perf",
         "lat",

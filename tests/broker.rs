@@ -145,6 +145,24 @@ fn garbage_of_every_shape_leaves_the_broker_serving() {
     for frames in garbage {
         s.send_multipart(frames, 0).unwrap();
     }
+    // A request on the same connection is read after all the garbage: its answer proves the
+    // broker parsed every piece and is still serving.
+    s.set_rcvtimeo(10_000).unwrap();
+    s.send_multipart([&b""[..], b"MDPC01", b"echo", b"still here"], 0)
+        .unwrap();
+    // The garbage that looked like a worker got DISCONNECTs; skip them.
+    let reply = loop {
+        let msg = s.recv_multipart(0).expect("the broker still answers");
+        if msg.get(1).map(Vec::as_slice) != Some(b"MDPW01") {
+            break msg;
+        }
+    };
+    assert_eq!(
+        reply,
+        [&b""[..], b"MDPC01", b"echo", b"still here"],
+        "{}",
+        b.proc.stderr()
+    );
     let out = client(&b.endpoint, &["echo", "still here"]);
     assert_eq!(stdout(&out), "still here\n", "{}", b.proc.stderr());
     assert_eq!(mmi_code(&b.endpoint, "mmi.evil").as_deref(), Some("404"));
@@ -193,12 +211,20 @@ fn a_bad_endpoint_is_a_clear_error() {
 
 #[test]
 fn several_binds_serve_the_same_broker() {
-    let a = free_port();
-    let c = free_port();
-    let ea = format!("tcp://127.0.0.1:{a}");
-    let ec = format!("tcp://127.0.0.1:{c}");
-    let b = spawn(&["broker", "--bind", &ea, "--bind", &ec, "--heartbeat", HB]);
+    let ipc = ipc();
+    let b = spawn(&[
+        "broker",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--bind",
+        &ipc.ep,
+        "--heartbeat",
+        HB,
+    ]);
+    let ec = ipc.ep.clone();
     b.wait_stderr(&format!("listening on {ec}"), Duration::from_secs(10));
+    let ea = bound_endpoint(&b, "listening on tcp://");
+    let ea = format!("tcp://{ea}");
     let _w = worker(&ea, "echo", &[]);
     wait_for_service(&ec, "echo");
     let out = client(&ec, &["echo", "via the other endpoint"]);
@@ -222,11 +248,11 @@ fn client_times_out_with_exit_3() {
 
 #[test]
 fn unreachable_broker_is_a_timeout() {
-    let port = free_port();
+    let dead = ipc();
     let out = run(&[
         "client",
         "--broker",
-        &format!("tcp://127.0.0.1:{port}"),
+        &dead.ep,
         "echo",
         "x",
         "--timeout",

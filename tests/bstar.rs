@@ -7,23 +7,30 @@ use std::time::Duration;
 
 use common::*;
 
-const PEER_HB: &str = "200ms";
+/// Two missed beats (800 ms) make a peer dead: slow enough that a loaded machine does not
+/// fail over by accident.
+const PEER_HB: &str = "400ms";
 
+/// The four endpoints of a pair, each of its own (ipc:// in a temporary directory, so a
+/// server can be restarted on its endpoint and nobody else can take it).
 struct Pair {
     primary_front: String,
     backup_front: String,
     primary_state: String,
     backup_state: String,
+    _dir: tempfile::TempDir,
 }
 
 impl Pair {
     fn new() -> Pair {
-        let ep = |p: u16| format!("tcp://127.0.0.1:{p}");
+        let dir = tempfile::tempdir().unwrap();
+        let ep = |name: &str| format!("ipc://{}/{name}", dir.path().display());
         Pair {
-            primary_front: ep(free_port()),
-            backup_front: ep(free_port()),
-            primary_state: ep(free_port()),
-            backup_state: ep(free_port()),
+            primary_front: ep("primary"),
+            backup_front: ep("backup"),
+            primary_state: ep("primary-state"),
+            backup_state: ep("backup-state"),
+            _dir: dir,
         }
     }
 
@@ -71,6 +78,25 @@ impl Pair {
         };
         let out = run(&["bstar", "status", ep, "--timeout", "1s"]);
         (out.status.code() == Some(0)).then(|| stdout(&out).trim().to_string())
+    }
+
+    /// Sends requests to `front` until `done` holds. A server becomes active only when a
+    /// request arrives after its peer has been silent for two heartbeats, so one request
+    /// sent at a guessed moment would make the test depend on timing.
+    fn ask_until(front: &str, mut done: impl FnMut() -> bool) -> bool {
+        wait_until(Duration::from_secs(20), || {
+            let _ = run(&[
+                "client",
+                "--broker",
+                front,
+                "x",
+                "--timeout",
+                "300ms",
+                "--retries",
+                "1",
+            ]);
+            done()
+        })
     }
 
     fn wait_status(&self, primary: bool, want: &str) {
@@ -160,17 +186,10 @@ fn the_backup_takes_over_only_when_asked_after_the_primary_is_silent() {
     // Silence alone is not enough: no client has asked.
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(pair.status(false).as_deref(), Some("passive"));
-    let _ = run(&[
-        "client",
-        "--broker",
-        &pair.backup_front,
-        "x",
-        "--timeout",
-        "300ms",
-        "--retries",
-        "1",
-    ]);
-    pair.wait_status(false, "active");
+    assert!(Pair::ask_until(&pair.backup_front, || pair
+        .status(false)
+        .as_deref()
+        == Some("active")));
     assert!(
         backup
             .stderr()
@@ -253,18 +272,12 @@ fn dual_actives_stop_the_server_with_exit_1() {
     // A misconfigured pair: the second "primary" does not listen to the first.
     let pair = Pair::new();
     let mut first = pair.start(true, &["--echo"]);
-    let _ = run(&[
-        "client",
-        "--broker",
-        &pair.primary_front,
-        "x",
-        "--timeout",
-        "700ms",
-        "--retries",
-        "2",
-    ]);
-    pair.wait_status(true, "active");
-    let nowhere = format!("tcp://127.0.0.1:{}", free_port());
+    assert!(Pair::ask_until(&pair.primary_front, || pair
+        .status(true)
+        .as_deref()
+        == Some("active")));
+    let nobody = ipc();
+    let nowhere = nobody.ep.clone();
     let _second = spawn(&[
         "bstar",
         "--primary",
@@ -278,16 +291,11 @@ fn dual_actives_stop_the_server_with_exit_1() {
         "--peer-heartbeat",
         PEER_HB,
     ]);
-    let _ = run(&[
-        "client",
-        "--broker",
-        &pair.backup_front,
-        "x",
-        "--timeout",
-        "700ms",
-        "--retries",
-        "2",
-    ]);
+    assert!(Pair::ask_until(&pair.backup_front, || first
+        .child
+        .try_wait()
+        .unwrap()
+        .is_some()));
     assert_eq!(first.wait_exit(Duration::from_secs(10)), Some(1));
     assert!(
         first.stderr().contains("dual actives"),
@@ -365,8 +373,8 @@ fn on_change_runs_a_hook_with_the_new_state() {
 
 #[test]
 fn status_of_nothing_times_out_with_exit_3() {
-    let ep = format!("tcp://127.0.0.1:{}", free_port());
-    let out = run(&["bstar", "status", &ep, "--timeout", "300ms"]);
+    let nobody = ipc();
+    let out = run(&["bstar", "status", &nobody.ep, "--timeout", "300ms"]);
     assert_eq!(out.status.code(), Some(3));
 }
 

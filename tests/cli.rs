@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::*;
 
 #[test]
@@ -71,10 +73,9 @@ fn broker_env_var_is_read() {
     let b = broker(&[]);
     let _w = worker(&b.endpoint, "echo", &[]);
     wait_for_service(&b.endpoint, "echo");
-    let out = std::process::Command::new(BIN)
-        .args(["client", "echo", "from env"])
-        .env("ZMQTOOL_BROKER", &b.endpoint)
-        .output()
-        .unwrap();
+    let mut c = command();
+    c.args(["client", "echo", "from env"])
+        .env("ZMQTOOL_BROKER", &b.endpoint);
+    let out = finish(c, None, Duration::from_secs(30));
     assert_eq!(stdout(&out), "from env\n");
 }

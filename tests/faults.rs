@@ -59,7 +59,8 @@ fn killing_workers_under_load_loses_no_request() {
 /// A broker restart is survived by the workers and by a client that retries.
 #[test]
 fn a_retrying_client_gets_its_reply_across_a_broker_restart() {
-    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let ipc = ipc();
+    let ep = ipc.ep.clone();
     let mut b = broker_at(&ep, &[]);
     let _w = worker(&ep, "echo", &[]);
     wait_for_service(&ep, "echo");

@@ -3,7 +3,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use common::*;
@@ -52,16 +52,16 @@ fn tsp(endpoint: &str, args: &[&str]) -> std::process::Output {
     run_with_timeout(&all, Duration::from_secs(60))
 }
 
-/// A broker on a fixed port (so it can be restarted in place).
-fn fixed_broker() -> (Broker, String) {
-    let ep = format!("tcp://127.0.0.1:{}", free_port());
-    (broker_at(&ep, &[]), ep)
+/// A broker on an endpoint of the test's own (so it can be restarted in place).
+fn fixed_broker() -> (Broker, String, Ipc) {
+    let ipc = ipc();
+    (broker_at(&ipc.ep, &[]), ipc.ep.clone(), ipc)
 }
 
 #[test]
 fn call_waits_for_a_worker_that_starts_later() {
     let dir = tempfile::tempdir().unwrap();
-    let (_b, ep) = fixed_broker();
+    let (_b, ep, _ipc) = fixed_broker();
     let _t = titanic(&ep, &dir.path().join("t.db"));
     wait_for_service(&ep, "titanic.request");
     let ep2 = ep.clone();
@@ -89,7 +89,7 @@ fn call_waits_for_a_worker_that_starts_later() {
 #[test]
 fn reply_and_close_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
-    let (_b, ep) = fixed_broker();
+    let (_b, ep, _ipc) = fixed_broker();
     let _t = titanic(&ep, &dir.path().join("t.db"));
     wait_for_service(&ep, "titanic.request");
     let out = tsp(&ep, &["request", "echo", "x"]);
@@ -129,7 +129,7 @@ fn reply_and_close_exit_codes() {
 fn a_reply_survives_a_titanic_restart() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("t.db");
-    let (_b, ep) = fixed_broker();
+    let (_b, ep, _ipc) = fixed_broker();
     let _w = worker(&ep, "echo", &[]);
     let mut t = titanic(&ep, &store);
     wait_for_service(&ep, "titanic.request");
@@ -170,7 +170,7 @@ fn a_reply_survives_a_titanic_restart() {
 #[test]
 fn hostile_uuids_and_requests_get_tsp_codes_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let (_b, ep) = fixed_broker();
+    let (_b, ep, _ipc) = fixed_broker();
     let _t = titanic(&ep, &dir.path().join("t.db"));
     let _w = worker(&ep, "echo", &[]);
     wait_for_service(&ep, "titanic.reply");
@@ -227,11 +227,8 @@ fn hostile_uuids_and_requests_get_tsp_codes_and_the_server_keeps_serving() {
 fn every_acknowledged_request_is_answered_through_crashes_of_every_role() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("t.db");
-    // Heartbeats slower than the other tests': on a loaded two-core machine a starved worker
-    // missing 3 x 100 ms would be purged, its replies dropped, and the dispatcher's backoff
-    // (correctly) stretch delivery beyond the waits below.
-    const HB: &str = "250ms";
-    let ep = format!("tcp://127.0.0.1:{}", free_port());
+    let ipc = ipc();
+    let ep = ipc.ep.clone();
     let mut b = broker_at(&ep, &["--heartbeat", HB]);
     let mut t = titanic_hb(&ep, &store, HB);
     wait_for_service(&ep, "titanic.request");
@@ -250,7 +247,7 @@ fn every_acknowledged_request_is_answered_through_crashes_of_every_role() {
 
     // Submit 200 requests, 16 in flight; kill Titanic part way through the submission.
     let input: String = (0..200).map(|i| format!("req-{i}\n")).collect();
-    let mut submit = Command::new(BIN)
+    let mut submit = command()
         .args([
             "titanic",
             "request",
@@ -371,7 +368,7 @@ fn every_acknowledged_request_is_answered_through_crashes_of_every_role() {
 #[test]
 fn retain_deletes_replies_nobody_closed() {
     let dir = tempfile::tempdir().unwrap();
-    let (_b, ep) = fixed_broker();
+    let (_b, ep, _ipc) = fixed_broker();
     let _w = worker(&ep, "echo", &[]);
     let _t = titanic_with(&ep, &dir.path().join("t.db"), HB, &["--retain", "1s"]);
     wait_for_service(&ep, "titanic.request");

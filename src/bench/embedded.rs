@@ -6,17 +6,20 @@
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use anyhow::{Context as _, Result, anyhow};
+use anyhow::{Context as _, Result};
 
-use crate::broker::server::{Server, last_endpoint};
-use crate::runtime::{self, Shutdown};
-use crate::worker::{self, Echo, session};
+use crate::broker::server::Server;
+use crate::runtime::Shutdown;
+use crate::transport::{
+    self, Context, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
+};
+use crate::worker::{self, Brokers, Echo, session};
 
 /// A running embedded target; stopped (threads joined) on drop.
 pub struct Embedded {
     pub endpoint: String,
     shutdown: Shutdown,
-    control: Option<zmq::Socket>,
+    control: Option<Socket>,
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -24,7 +27,7 @@ impl Drop for Embedded {
     fn drop(&mut self) {
         self.shutdown.stop();
         if let Some(control) = &self.control {
-            let _ = control.send("TERMINATE", 0);
+            let _ = control.send(vec![b"TERMINATE".to_vec()]);
         }
         for t in self.threads.drain(..) {
             let _ = t.join();
@@ -32,16 +35,13 @@ impl Drop for Embedded {
     }
 }
 
-static EMBEDDED_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-
 /// Starts the broker and `workers` echo workers for `service`. Clients reach the broker over
 /// loopback TCP; the workers, being threads of this process, over inproc, as the raw
 /// proxy's workers do, so that the comparison measures the broker and not the transport.
 pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> Result<Embedded> {
     let shutdown = Shutdown::manual();
-    let broker_ctx = zmq::Context::new();
-    let id = EMBEDDED_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let inproc = format!("inproc://zmqtool-bench-broker-{id}");
+    let broker_ctx = Context::new();
+    let inproc = transport::unique_inproc("bench-broker");
     let binds = ["tcp://127.0.0.1:*".to_string(), inproc.clone()];
     let server = Server::bind(&broker_ctx, &binds, broker.clone(), &Default::default())?;
     let endpoint = server.endpoints()[0].clone();
@@ -49,9 +49,13 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
     let stop = shutdown.clone();
     threads.push(std::thread::spawn(move || {
         if let Err(e) = server.run(&stop) {
-            crate::warn!("embedded broker failed: {e:#}");
+            log::warn!("embedded broker failed: {e:#}");
         }
     }));
+    let brokers = Brokers {
+        endpoints: vec![inproc],
+        security: Security::Null,
+    };
     for _ in 0..workers {
         let cfg = session::Config {
             service: service.to_vec(),
@@ -60,10 +64,10 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
             liveness: broker.liveness,
             reconnect: broker.heartbeat,
         };
-        let (ctx, ep, stop) = (broker_ctx.clone(), vec![inproc.clone()], shutdown.clone());
+        let (ctx, brokers, stop) = (broker_ctx.clone(), brokers.clone(), shutdown.clone());
         threads.push(std::thread::spawn(move || {
-            if let Err(e) = worker::run(&ctx, &ep, cfg, Arc::new(Echo), &stop) {
-                crate::warn!("embedded worker failed: {e:#}");
+            if let Err(e) = worker::run(&ctx, &brokers, cfg, Arc::new(Echo), &stop) {
+                log::warn!("embedded worker failed: {e:#}");
             }
         }));
     }
@@ -73,43 +77,41 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
         control: None,
         threads,
     };
-    super::wait_for_workers(&zmq::Context::new(), &embedded.endpoint, service, workers)?;
+    super::wait_for_workers(&Context::new(), &embedded.endpoint, service, workers)?;
     Ok(embedded)
 }
-
-static PROXY_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Starts a ROUTER (loopback) - DEALER proxy with `workers` REP echo workers behind it.
 pub fn proxy(workers: usize) -> Result<Embedded> {
     let shutdown = Shutdown::manual();
-    let ctx = zmq::Context::new();
-    let id = PROXY_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let backend_ep = format!("inproc://zmqtool-bench-proxy-{id}");
-    let control_ep = format!("inproc://zmqtool-bench-proxy-control-{id}");
-    let frontend = ctx.socket(zmq::ROUTER)?;
-    frontend.set_linger(0)?;
-    frontend
-        .bind("tcp://127.0.0.1:*")
-        .map_err(|e| runtime::bind_error("tcp://127.0.0.1:*", e))?;
-    let endpoint = last_endpoint(&frontend).ok_or_else(|| anyhow!("no endpoint for the proxy"))?;
-    let backend = ctx.socket(zmq::DEALER)?;
-    backend.set_linger(0)?;
-    backend.bind(&backend_ep)?;
-    let control_side = ctx.socket(zmq::PAIR)?;
-    control_side.bind(&control_ep)?;
-    let control = ctx.socket(zmq::PAIR)?;
+    let ctx = Context::new();
+    let backend_ep = transport::unique_inproc("bench-proxy");
+    let control_ep = transport::unique_inproc("bench-proxy-control");
+    let bind = |kind, endpoint: &str| {
+        ctx.bind(
+            kind,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning::default(),
+            &[endpoint.to_string()],
+        )
+    };
+    let (frontend, bound) = bind(Kind::Router, "tcp://127.0.0.1:*")?;
+    let endpoint = bound[0].clone();
+    let (backend, _) = bind(Kind::Dealer, &backend_ep)?;
+    let (control_side, _) = bind(Kind::Pair, &control_ep)?;
+    let control = ctx.socket(Kind::Pair, Linger::Discard)?;
     control.connect(&control_ep)?;
     let mut threads = Vec::new();
     threads.push(std::thread::spawn(move || {
-        let (mut f, mut b, mut c) = (frontend, backend, control_side);
-        let _ = zmq::proxy_steerable(&mut f, &mut b, &mut c);
+        let _ = transport::proxy(frontend, backend, control_side);
     }));
     // The REP workers talk to the proxy over inproc, so they share its context.
     for _ in 0..workers {
         let (ctx, ep, stop) = (ctx.clone(), backend_ep.clone(), shutdown.clone());
         threads.push(std::thread::spawn(move || {
             if let Err(e) = rep_echo(&ctx, &ep, &stop) {
-                crate::warn!("embedded REP echo failed: {e:#}");
+                log::warn!("embedded REP echo failed: {e:#}");
             }
         }));
     }
@@ -122,29 +124,15 @@ pub fn proxy(workers: usize) -> Result<Embedded> {
 }
 
 /// A REP socket that sends every message back, until stopped.
-fn rep_echo(ctx: &zmq::Context, endpoint: &str, stop: &Shutdown) -> Result<()> {
-    let socket = ctx.socket(zmq::REP)?;
-    socket.set_linger(0)?;
+fn rep_echo(ctx: &Context, endpoint: &str, stop: &Shutdown) -> Result<()> {
+    let mut socket = ctx.socket(Kind::Rep, Linger::Discard)?;
     socket
         .connect(endpoint)
         .context("REP echo cannot connect")?;
-    let mut parts: Vec<zmq::Message> = Vec::new();
+    let mut parts = Parts::new(8);
     while !stop.requested() {
-        if socket.poll(zmq::POLLIN, runtime::MAX_POLL.as_millis() as i64)? == 0 {
-            continue;
-        }
-        parts.clear();
-        loop {
-            let mut msg = zmq::Message::new();
-            socket.recv(&mut msg, 0)?;
-            parts.push(msg);
-            if !socket.get_rcvmore()? {
-                break;
-            }
-        }
-        let last = parts.len() - 1;
-        for (i, msg) in parts.drain(..).enumerate() {
-            socket.send(msg, if i < last { zmq::SNDMORE } else { 0 })?;
+        if let Some(n) = socket.recv_parts(&mut parts, Some(transport::MAX_WAIT))? {
+            socket.send_parts(&mut parts, n)?;
         }
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! A body is `id (8 bytes, big-endian) + payload`, and an echo service returns it unchanged,
 //! so every reply is checked byte for byte: a reply that is not exactly its request (wrong
 //! id, wrong payload, wrong header or service, extra frames) is an error. The hot path reuses
-//! its buffers: one body buffer per client, one `zmq::Message` per frame received.
+//! its buffers: one body buffer per client, one receive buffer per frame ([`Parts`]).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,11 +12,13 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use hdrhistogram::Histogram;
 
 use super::report::{MAX_LATENCY_US, new_histogram};
-use crate::mdp::{CLIENT_V01, CLIENT_V02, Version};
+use crate::mdp::client::{reply_prefix, request_prefix};
+use crate::mdp::{ReplyKind, Version};
+use crate::transport::{self, Context, Kind, Linger, Parts, Security, Socket, Tuning};
 
 /// When to stop sending.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +49,7 @@ pub struct Load {
     /// Check each reply against its request (an echo service); otherwise check only its
     /// shape, and match replies to requests in the order they were sent.
     pub check_echo: bool,
+    pub security: Security,
 }
 
 /// Counters shared with the progress display.
@@ -85,171 +88,273 @@ struct Pending {
     recorded: bool,
 }
 
+/// How often requests with no reply are swept for timeouts.
+const SWEEP: Duration = Duration::from_millis(50);
+
 /// Runs one client until the phase says stop and its requests are answered or timed out.
-pub fn client(
-    ctx: &zmq::Context,
-    load: &Load,
-    index: usize,
-    quota: Option<u64>,
-    phase: &Phase,
-    counters: &Counters,
-    error_sample: &Mutex<Option<String>>,
-) -> Result<Tally> {
-    let socket = ctx.socket(zmq::DEALER)?;
-    socket.set_linger(0)?;
-    socket.set_sndhwm(0)?;
-    socket.set_rcvhwm(0)?;
-    crate::auth::secure_client(&socket)?;
-    socket
-        .connect(&load.endpoint)
-        .map_err(|e| crate::runtime::connect_error(&load.endpoint, e))?;
-
-    let size = load.size.max(8);
-    let mut body = payload(size, index as u64);
-    let header: &[u8] = match load.version {
-        Version::V01 => CLIENT_V01,
-        Version::V02 => CLIENT_V02,
-    };
-    let mut tally = Tally {
-        latency: new_histogram(),
-        ok: 0,
-        errors: 0,
-        timeouts: 0,
-        last_done: None,
-    };
-    let mut pending: HashMap<u64, Pending> = HashMap::with_capacity(load.pipeline * 2);
-    let mut parts: Vec<zmq::Message> = (0..5).map(|_| zmq::Message::new()).collect();
-    let mut next_id: u64 = (index as u64) << 40;
-    let mut recorded_sent: u64 = 0;
-    let started = Instant::now();
-    let per_client_rate = load.rate.map(|r| r / load.clients as f64);
-    let mut sent_in_schedule: u64 = 0;
-    let mut next_sweep = Instant::now() + Duration::from_millis(50);
-    let mut rcvtimeo = -1;
-
+/// `quota` is its share of `--requests`.
+pub fn client(ctx: &Context, run: &Run, index: usize, quota: Option<u64>) -> Result<Tally> {
+    let mut client = Client::connect(ctx, run, index, quota)?;
     loop {
-        if phase.abort.load(Ordering::Relaxed) {
+        if run.phase.abort.load(Ordering::Relaxed) {
             break;
         }
+        let stopping = client.stopping();
+        let next_due = if stopping { None } else { client.send_due()? };
+        if stopping && client.pending.is_empty() {
+            break;
+        }
+        client.receive(next_due)?;
+        if Instant::now() >= client.next_sweep {
+            client.sweep_timeouts();
+        }
+    }
+    Ok(client.tally)
+}
+
+/// One load client: a DEALER, its requests in flight, and what it measured.
+struct Client<'a> {
+    run: &'a Run,
+    socket: Socket,
+    quota: Option<u64>,
+    /// The body sent: 8 bytes of id (rewritten per request) and this client's payload.
+    body: Vec<u8>,
+    prefix: &'static [&'static [u8]],
+    parts: Parts,
+    pending: HashMap<u64, Pending>,
+    next_id: u64,
+    recorded_sent: u64,
+    /// Open model: this client's share of the rate, and what its schedule has sent.
+    rate: Option<f64>,
+    started: Instant,
+    sent_in_schedule: u64,
+    next_sweep: Instant,
+    tally: Tally,
+}
+
+impl<'a> Client<'a> {
+    fn connect(ctx: &Context, run: &'a Run, index: usize, quota: Option<u64>) -> Result<Self> {
+        let load = &run.load;
+        let socket = ctx.connect(
+            Kind::Dealer,
+            Linger::Discard,
+            &load.security,
+            // The window bounds what is queued; a high-water mark would only drop.
+            Tuning {
+                unbounded: true,
+                ..Tuning::default()
+            },
+            &load.endpoint,
+        )?;
+        Ok(Client {
+            run,
+            socket,
+            quota,
+            body: payload(load.size.max(8), index as u64),
+            prefix: request_prefix(load.version),
+            parts: Parts::new(5),
+            pending: HashMap::with_capacity(load.pipeline * 2),
+            next_id: (index as u64) << 40,
+            recorded_sent: 0,
+            rate: load.rate.map(|r| r / load.clients as f64),
+            started: Instant::now(),
+            sent_in_schedule: 0,
+            next_sweep: Instant::now() + SWEEP,
+            tally: Tally {
+                latency: new_histogram(),
+                ok: 0,
+                errors: 0,
+                timeouts: 0,
+                last_done: None,
+            },
+        })
+    }
+
+    fn stopping(&self) -> bool {
+        self.run.phase.stop_sending.load(Ordering::Relaxed) || self.quota_met()
+    }
+
+    fn quota_met(&self) -> bool {
+        self.quota.is_some_and(|q| self.recorded_sent >= q)
+    }
+
+    /// Sends what is due and fits in the window; returns when the next send is due (open
+    /// model, when it is not yet).
+    fn send_due(&mut self) -> Result<Option<Instant>> {
         let now = Instant::now();
-        let stopping =
-            phase.stop_sending.load(Ordering::Relaxed) || quota.is_some_and(|q| recorded_sent >= q);
-        // Send what is due.
-        let mut next_due: Option<Instant> = None;
-        while !stopping && pending.len() < load.pipeline {
-            let intended = match per_client_rate {
+        while self.pending.len() < self.run.load.pipeline {
+            let intended = match self.rate {
                 Some(rate) => {
-                    let due = started + Duration::from_secs_f64(sent_in_schedule as f64 / rate);
+                    let due =
+                        self.started + Duration::from_secs_f64(self.sent_in_schedule as f64 / rate);
                     if due > now {
-                        next_due = Some(due);
-                        break;
+                        return Ok(Some(due));
                     }
                     due
                 }
                 None => now,
             };
-            let recording = phase.recording_since.get().is_some();
-            if recording && quota.is_some_and(|q| recorded_sent >= q) {
+            let recording = self.run.phase.recording_since.get().is_some();
+            if recording && self.quota_met() {
                 break;
             }
-            body[..8].copy_from_slice(&next_id.to_be_bytes());
-            send_request(&socket, load.version, header, &load.service, &body)?;
-            pending.insert(
-                next_id,
-                Pending {
-                    origin: if per_client_rate.is_some() {
-                        intended
-                    } else {
-                        Instant::now()
-                    },
-                    recorded: recording,
+            self.send(
+                if self.rate.is_some() {
+                    intended
+                } else {
+                    Instant::now()
                 },
-            );
-            if recording {
-                recorded_sent += 1;
-            }
-            next_id += 1;
-            sent_in_schedule += 1;
+                recording,
+            )?;
         }
-        if stopping && pending.is_empty() {
-            break;
+        Ok(None)
+    }
+
+    fn send(&mut self, origin: Instant, recording: bool) -> Result<()> {
+        let id = self.next_id;
+        self.body[..8].copy_from_slice(&id.to_be_bytes());
+        let load = &self.run.load;
+        let mut frames: Vec<&[u8]> = Vec::with_capacity(4);
+        frames.extend_from_slice(self.prefix);
+        frames.extend([load.service.as_slice(), self.body.as_slice()]);
+        self.socket.send_slices(&frames)?;
+        self.pending.insert(
+            id,
+            Pending {
+                origin,
+                recorded: recording,
+            },
+        );
+        if recording {
+            self.recorded_sent += 1;
         }
-        // Wait for a reply (or the next scheduled send, or the timeout sweep) in a timed
-        // recv: no system call at all when a reply is already queued.
-        let wake = next_due.unwrap_or(next_sweep).min(next_sweep);
-        let wait = wake.saturating_duration_since(Instant::now());
-        let wait_ms = if next_due.is_some() {
-            wait.as_millis() as i64
-        } else {
-            wait.as_micros().div_ceil(1000) as i64
-        };
-        let mut first = true;
+        self.next_id += 1;
+        self.sent_in_schedule += 1;
+        Ok(())
+    }
+
+    /// Waits for replies (or the next scheduled send, or the timeout sweep) in a timed
+    /// receive: no system call at all when a reply is already queued. Takes every reply
+    /// waiting, and returns early to refill the window (closed model).
+    fn receive(&mut self, next_due: Option<Instant>) -> Result<()> {
+        let wake = next_due.unwrap_or(self.next_sweep).min(self.next_sweep);
+        let mut wait = wake
+            .saturating_duration_since(Instant::now())
+            .min(transport::MAX_WAIT);
         loop {
-            let timeout = if first { wait_ms.min(100) } else { 0 };
-            first = false;
-            let n = match recv_parts(&socket, &mut parts, timeout, &mut rcvtimeo)? {
-                Some(n) => n,
-                None => break,
+            let Some(n) = self.socket.recv_parts(&mut self.parts, Some(wait))? else {
+                return Ok(());
             };
+            wait = Duration::ZERO;
             let done = Instant::now();
-            let verdict = if load.check_echo {
-                check(&parts[..n], load.version, header, &load.service, &body[8..])
-            } else {
-                match check_shape(&parts[..n], load.version, header, &load.service) {
-                    // A PARTIAL: its FINAL follows.
-                    Ok(false) => continue,
-                    // Without an echoed id, a reply answers the oldest request in flight; none
-                    // in flight: a late reply to one already counted as a timeout.
-                    Ok(true) => match oldest(&pending) {
-                        Some(id) => Ok(id),
-                        None => continue,
-                    },
-                    Err(why) => Err((None, why)),
-                }
-            };
-            match verdict {
-                Ok(id) => {
-                    // No entry: a late reply to a request already counted as a timeout.
-                    if let Some(p) = pending.remove(&id) {
-                        counters.ok.fetch_add(1, Ordering::Relaxed);
-                        if p.recorded {
-                            let us = done.saturating_duration_since(p.origin).as_micros() as u64;
-                            tally.latency.saturating_record(us.clamp(1, MAX_LATENCY_US));
-                            tally.ok += 1;
-                            tally.last_done = Some(done);
-                        }
-                    }
-                }
-                Err((id, why)) => {
-                    counters.errors.fetch_add(1, Ordering::Relaxed);
-                    // Every reply answers one request: by its id when that is readable,
-                    // else the oldest outstanding one (so it is not counted again as a
-                    // timeout later).
-                    let id = id
-                        .filter(|id| pending.contains_key(id))
-                        .or_else(|| oldest(&pending));
-                    let recorded = id
-                        .and_then(|id| pending.remove(&id))
-                        .is_none_or(|p| p.recorded);
-                    if recorded {
-                        tally.errors += 1;
-                        tally.last_done = Some(done);
-                    }
-                    let mut sample = error_sample.lock().unwrap_or_else(|e| e.into_inner());
-                    sample.get_or_insert(why);
-                }
+            match self.verdict(n) {
+                // A PARTIAL: its FINAL follows.
+                None => continue,
+                Some(Ok(id)) => self.record_reply(id, done),
+                Some(Err((id, why))) => self.record_error(id, why, done),
             }
-            // Refill the pipeline before waiting again (closed model).
-            if per_client_rate.is_none() && pending.len() < load.pipeline {
-                break;
+            if self.rate.is_none() && self.pending.len() < self.run.load.pipeline {
+                return Ok(());
             }
-        }
-        if Instant::now() >= next_sweep {
-            next_sweep = Instant::now() + Duration::from_millis(50);
-            sweep_timeouts(&mut pending, load.timeout, &mut tally, counters);
         }
     }
-    Ok(tally)
+
+    /// Which request a reply of `n` frames answers, or why it is wrong; `None` for a
+    /// PARTIAL (or a late reply when nothing is in flight).
+    fn verdict(&self, n: usize) -> Option<Result<u64, (Option<u64>, String)>> {
+        let load = &self.run.load;
+        let parts = Frames {
+            parts: &self.parts,
+            n,
+        };
+        if load.check_echo {
+            return Some(check(parts, load.version, &load.service, &self.body[8..]));
+        }
+        match check_shape(parts, load.version, &load.service) {
+            Ok(false) => None,
+            // Without an echoed id, a reply answers the oldest request in flight; none in
+            // flight: a late reply to one already counted as a timeout.
+            Ok(true) => oldest(&self.pending).map(Ok),
+            Err(why) => Some(Err((None, why))),
+        }
+    }
+
+    fn record_reply(&mut self, id: u64, done: Instant) {
+        // No entry: a late reply to a request already counted as a timeout.
+        if let Some(p) = self.pending.remove(&id) {
+            self.run.counters.ok.fetch_add(1, Ordering::Relaxed);
+            if p.recorded {
+                let us = done.saturating_duration_since(p.origin).as_micros() as u64;
+                self.tally
+                    .latency
+                    .saturating_record(us.clamp(1, MAX_LATENCY_US));
+                self.tally.ok += 1;
+                self.tally.last_done = Some(done);
+            }
+        }
+    }
+
+    fn record_error(&mut self, id: Option<u64>, why: String, done: Instant) {
+        self.run.counters.errors.fetch_add(1, Ordering::Relaxed);
+        // Every reply answers one request: by its id when that is readable, else the
+        // oldest outstanding one (so it is not counted again as a timeout later).
+        let id = id
+            .filter(|id| self.pending.contains_key(id))
+            .or_else(|| oldest(&self.pending));
+        let recorded = id
+            .and_then(|id| self.pending.remove(&id))
+            .is_none_or(|p| p.recorded);
+        if recorded {
+            self.tally.errors += 1;
+            self.tally.last_done = Some(done);
+        }
+        let mut sample = self
+            .run
+            .error_sample
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        sample.get_or_insert(why);
+    }
+
+    fn sweep_timeouts(&mut self) {
+        let now = Instant::now();
+        self.next_sweep = now + SWEEP;
+        let (timeout, counters, tally) =
+            (self.run.load.timeout, &self.run.counters, &mut self.tally);
+        self.pending.retain(|_, p| {
+            let expired = now.saturating_duration_since(p.origin) >= timeout;
+            if expired {
+                counters.timeouts.fetch_add(1, Ordering::Relaxed);
+                if p.recorded {
+                    tally.timeouts += 1;
+                    tally.last_done = Some(now);
+                }
+            }
+            !expired
+        });
+    }
+}
+
+/// The first `n` frames of a received message.
+#[derive(Clone, Copy)]
+struct Frames<'a> {
+    parts: &'a Parts,
+    n: usize,
+}
+
+impl Frames<'_> {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        self.parts.get(i)
+    }
+
+    /// True when the message starts with exactly `prefix`.
+    fn starts_with(&self, prefix: &[&[u8]]) -> bool {
+        self.n >= prefix.len() && prefix.iter().enumerate().all(|(i, p)| self.get(i) == *p)
+    }
 }
 
 fn oldest(pending: &HashMap<u64, Pending>) -> Option<u64> {
@@ -257,26 +362,6 @@ fn oldest(pending: &HashMap<u64, Pending>) -> Option<u64> {
         .iter()
         .min_by_key(|(_, p)| p.origin)
         .map(|(id, _)| *id)
-}
-
-fn sweep_timeouts(
-    pending: &mut HashMap<u64, Pending>,
-    timeout: Duration,
-    tally: &mut Tally,
-    counters: &Counters,
-) {
-    let now = Instant::now();
-    pending.retain(|_, p| {
-        let expired = now.saturating_duration_since(p.origin) >= timeout;
-        if expired {
-            counters.timeouts.fetch_add(1, Ordering::Relaxed);
-            if p.recorded {
-                tally.timeouts += 1;
-                tally.last_done = Some(now);
-            }
-        }
-        !expired
-    });
 }
 
 /// A body buffer: 8 bytes of id (filled per request) and a pseudo-random payload.
@@ -293,106 +378,45 @@ fn payload(size: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-fn send_request(
-    socket: &zmq::Socket,
-    version: Version,
-    header: &[u8],
-    service: &[u8],
-    body: &[u8],
-) -> Result<()> {
-    let more = zmq::SNDMORE;
-    if version == Version::V01 {
-        socket.send(&b""[..], more)?;
-        socket.send(header, more)?;
-    } else {
-        socket.send(header, more)?;
-        socket.send(&[1u8][..], more)?;
-    }
-    socket.send(service, more)?;
-    socket.send(body, 0)?;
-    Ok(())
-}
-
-/// Receives one whole message into `parts` (reused), waiting at most `timeout_ms` for it;
-/// `None` when nothing came. Parts beyond the buffer are counted but dropped, so an oversized
-/// reply is still seen as wrong.
-fn recv_parts(
-    socket: &zmq::Socket,
-    parts: &mut [zmq::Message],
-    timeout_ms: i64,
-    rcvtimeo: &mut i32,
-) -> Result<Option<usize>> {
-    let timeout = timeout_ms.clamp(0, i32::MAX as i64) as i32;
-    if timeout != *rcvtimeo {
-        socket.set_rcvtimeo(timeout)?;
-        *rcvtimeo = timeout;
-    }
-    let mut n = 0;
-    loop {
-        let mut spare = zmq::Message::new();
-        let target = if n < parts.len() {
-            &mut parts[n]
-        } else {
-            &mut spare
-        };
-        match socket.recv(target, 0) {
-            Ok(()) => {}
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if n == 0 => return Ok(None),
-            Err(e) => return Err(e).context("receive failed"),
-        }
-        n += 1;
-        if !socket.get_rcvmore()? {
-            return Ok(Some(n));
-        }
-    }
-}
-
 /// Checks only that a reply is a well-formed reply from `service`: `Ok(true)` for the final
 /// one, `Ok(false)` for an MDP/0.2 PARTIAL.
-fn check_shape(
-    parts: &[zmq::Message],
-    version: Version,
-    header: &[u8],
-    service: &[u8],
-) -> Result<bool, String> {
+fn check_shape(parts: Frames<'_>, version: Version, service: &[u8]) -> Result<bool, String> {
     let wrong = || format!("a reply of the wrong shape ({} frames)", parts.len());
-    if parts.len() < 4 || &parts[2][..] != service {
+    if parts.len() < 4 || parts.get(2) != service {
         return Err(wrong());
     }
-    match version {
-        Version::V01 if parts[0].is_empty() && &parts[1][..] == header => Ok(true),
-        Version::V02 if &parts[0][..] == header && parts[1][..] == [3u8] => Ok(true),
-        Version::V02 if &parts[0][..] == header && parts[1][..] == [2u8] => Ok(false),
-        _ => Err(wrong()),
+    let is = |kind| reply_prefix(version, kind).is_some_and(|p| parts.starts_with(p));
+    if is(ReplyKind::Final) {
+        Ok(true)
+    } else if is(ReplyKind::Partial) {
+        Ok(false)
+    } else {
+        Err(wrong())
     }
 }
 
 /// Checks a reply is exactly the echo of one of this client's requests; returns its id.
 fn check(
-    parts: &[zmq::Message],
+    parts: Frames<'_>,
     version: Version,
-    header: &[u8],
     service: &[u8],
     payload: &[u8],
 ) -> Result<u64, (Option<u64>, String)> {
-    let expected_parts = 4;
-    let shape_ok = parts.len() == expected_parts
-        && match version {
-            Version::V01 => parts[0].is_empty() && &parts[1][..] == header,
-            Version::V02 => &parts[0][..] == header && parts[1][..] == [3u8],
-        }
-        && &parts[2][..] == service;
+    let shape_ok = parts.len() == 4
+        && reply_prefix(version, ReplyKind::Final).is_some_and(|p| parts.starts_with(p))
+        && parts.get(2) == service;
     if !shape_ok {
         return Err((
             None,
             format!("a reply of the wrong shape ({} frames)", parts.len()),
         ));
     }
-    let body = &parts[3][..];
+    let body = parts.get(3);
     let id = body
         .get(..8)
-        .map(|b| u64::from_be_bytes(b.try_into().expect("8 bytes")));
-    if body.len() != payload.len() + 8 {
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes);
+    let Some(id) = id.filter(|_| body.len() == payload.len() + 8) else {
         return Err((
             id,
             format!(
@@ -401,8 +425,7 @@ fn check(
                 payload.len() + 8
             ),
         ));
-    }
-    let id = id.expect("the length was checked");
+    };
     if &body[8..] != payload {
         return Err((
             Some(id),
@@ -435,8 +458,34 @@ impl Run {
 mod tests {
     use super::*;
 
-    fn msgs(parts: &[&[u8]]) -> Vec<zmq::Message> {
-        parts.iter().map(|p| zmq::Message::from(*p)).collect()
+    fn check_of(
+        frames: &[&[u8]],
+        version: Version,
+        service: &[u8],
+        payload: &[u8],
+    ) -> Result<u64, (Option<u64>, String)> {
+        let parts = Parts::filled(frames);
+        check(
+            Frames {
+                parts: &parts,
+                n: frames.len(),
+            },
+            version,
+            service,
+            payload,
+        )
+    }
+
+    fn shape_of(frames: &[&[u8]], version: Version, service: &[u8]) -> Result<bool, String> {
+        let parts = Parts::filled(frames);
+        check_shape(
+            Frames {
+                parts: &parts,
+                n: frames.len(),
+            },
+            version,
+            service,
+        )
     }
 
     #[test]
@@ -444,49 +493,81 @@ mod tests {
         let payload = b"abcdef";
         let mut body = 7u64.to_be_bytes().to_vec();
         body.extend_from_slice(payload);
-        let ok = msgs(&[b"", b"MDPC01", b"echo", &body]);
         assert_eq!(
-            check(&ok, Version::V01, CLIENT_V01, b"echo", payload),
+            check_of(
+                &[b"", b"MDPC01", b"echo", &body],
+                Version::V01,
+                b"echo",
+                payload
+            ),
             Ok(7)
         );
         let mut bad = body.clone();
         bad[9] ^= 1;
-        let corrupt = msgs(&[b"", b"MDPC01", b"echo", &bad]);
-        assert!(check(&corrupt, Version::V01, CLIENT_V01, b"echo", payload).is_err());
-        let wrong_service = msgs(&[b"", b"MDPC01", b"other", &body]);
-        assert!(check(&wrong_service, Version::V01, CLIENT_V01, b"echo", payload).is_err());
-        let v02 = msgs(&[b"MDPC02", b"\x03", b"echo", &body]);
+        assert!(
+            check_of(
+                &[b"", b"MDPC01", b"echo", &bad],
+                Version::V01,
+                b"echo",
+                payload
+            )
+            .is_err()
+        );
+        assert!(
+            check_of(
+                &[b"", b"MDPC01", b"other", &body],
+                Version::V01,
+                b"echo",
+                payload
+            )
+            .is_err()
+        );
         assert_eq!(
-            check(&v02, Version::V02, CLIENT_V02, b"echo", payload),
+            check_of(
+                &[b"MDPC02", b"\x03", b"echo", &body],
+                Version::V02,
+                b"echo",
+                payload
+            ),
             Ok(7)
         );
-        let partial = msgs(&[b"MDPC02", b"\x02", b"echo", &body]);
-        assert!(check(&partial, Version::V02, CLIENT_V02, b"echo", payload).is_err());
+        assert!(
+            check_of(
+                &[b"MDPC02", b"\x02", b"echo", &body],
+                Version::V02,
+                b"echo",
+                payload
+            )
+            .is_err()
+        );
+        assert_eq!(
+            check_of(
+                &[b"", b"MDPC01", b"echo", &body[..5]],
+                Version::V01,
+                b"echo",
+                payload
+            ),
+            Err((None, "a reply of 5 bytes instead of 14".into())),
+            "a short body has no readable id"
+        );
     }
 
     #[test]
     fn shape_checks_accept_any_body_and_spot_partials() {
-        let any = msgs(&[b"", b"MDPC01", b"svc", b"whatever", b"frames"]);
         assert_eq!(
-            check_shape(&any, Version::V01, CLIENT_V01, b"svc"),
+            shape_of(
+                &[b"", b"MDPC01", b"svc", b"whatever", b"frames"],
+                Version::V01,
+                b"svc"
+            ),
             Ok(true)
         );
-        let partial = msgs(&[b"MDPC02", b"\x02", b"svc", b"p"]);
         assert_eq!(
-            check_shape(&partial, Version::V02, CLIENT_V02, b"svc"),
+            shape_of(&[b"MDPC02", b"\x02", b"svc", b"p"], Version::V02, b"svc"),
             Ok(false)
         );
-        let other = msgs(&[b"", b"MDPC01", b"other", b"x"]);
-        assert!(check_shape(&other, Version::V01, CLIENT_V01, b"svc").is_err());
-        assert!(
-            check_shape(
-                &msgs(&[b"", b"MDPC01", b"svc"]),
-                Version::V01,
-                CLIENT_V01,
-                b"svc"
-            )
-            .is_err()
-        );
+        assert!(shape_of(&[b"", b"MDPC01", b"other", b"x"], Version::V01, b"svc").is_err());
+        assert!(shape_of(&[b"", b"MDPC01", b"svc"], Version::V01, b"svc").is_err());
     }
 
     #[test]

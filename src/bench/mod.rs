@@ -3,7 +3,7 @@
 //!
 //! Without a broker endpoint, [`embedded`] starts a broker and echo workers in this process
 //! on loopback TCP, so `zmqtool bench` alone works; [`embedded`] can also start the raw
-//! baseline: a ROUTER-DEALER `zmq::proxy` with REP echo workers behind it. An MDP/0.1 request
+//! baseline: a ROUTER-DEALER proxy (libzmq's own) with REP echo workers behind it. An MDP/0.1 request
 //! comes back from it unchanged, which is a valid MDP/0.1 reply, so the very same clients
 //! drive both and the broker's overhead is a ratio.
 
@@ -19,12 +19,13 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 
 use crate::runtime::Shutdown;
+use crate::transport::Context;
 use load::{Load, Run, Stop, Tally};
 use report::{Report, new_histogram};
 
 /// Runs `load` and returns its report. A progress bar is drawn on stderr when `progress`.
 pub fn run(
-    ctx: &zmq::Context,
+    ctx: &Context,
     load: Load,
     target: String,
     progress: bool,
@@ -37,17 +38,7 @@ pub fn run(
         .enumerate()
         .map(|(index, quota)| {
             let (ctx, run) = (ctx.clone(), run.clone());
-            std::thread::spawn(move || {
-                load::client(
-                    &ctx,
-                    &run.load,
-                    index,
-                    quota,
-                    &run.phase,
-                    &run.counters,
-                    &run.error_sample,
-                )
-            })
+            std::thread::spawn(move || load::client(&ctx, &run, index, quota))
         })
         .collect();
     let bar = progress.then(|| progress_bar(&load));
@@ -89,14 +80,11 @@ pub fn run(
         );
     }
     if interrupted {
-        return Err(crate::runtime::Fatal::error(
-            crate::runtime::Exit::Interrupted,
-            "interrupted",
-        ));
+        return Err(crate::runtime::Interrupted.into());
     }
     let since = recording_since.unwrap_or(started);
     if let Some(sample) = run.error_sample.lock().ok().and_then(|s| s.clone()) {
-        crate::warn!("replies were wrong, e.g. {sample}");
+        log::warn!("replies were wrong, e.g. {sample}");
     }
     Ok(merge(&load, target, since, tallies))
 }
@@ -163,9 +151,7 @@ fn plural(n: usize) -> &'static str {
 
 /// True when a progress bar may be drawn: stderr is a terminal and nothing asked for quiet.
 pub fn progress_wanted(json: bool) -> bool {
-    !json
-        && std::io::stderr().is_terminal()
-        && crate::output::enabled(crate::output::Verbosity::Normal)
+    !json && std::io::stderr().is_terminal() && log::log_enabled!(log::Level::Warn)
 }
 
 fn progress_bar(load: &Load) -> indicatif::ProgressBar {
@@ -214,7 +200,7 @@ fn update_bar(
 
 /// Waits until `service` at `endpoint` has `workers` idle workers (from mmi.workers).
 pub fn wait_for_workers(
-    ctx: &zmq::Context,
+    ctx: &Context,
     endpoint: &str,
     service: &[u8],
     workers: usize,
@@ -224,6 +210,7 @@ pub fn wait_for_workers(
         timeout: Duration::from_millis(500),
         retries: 1,
         version: crate::mdp::Version::V01,
+        security: crate::transport::Security::Null,
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     let never = Shutdown::manual();

@@ -7,15 +7,15 @@
 //! - latency (local_lat / remote_lat): REQ -> REP echo; average latency = elapsed /
 //!   (roundtrips x 2), one-way, in microseconds. Percentiles are of each round trip / 2.
 //!
-//! The hot loops allocate nothing of their own: one buffer to send, one reused message to
-//! receive into.
+//! The hot loops allocate nothing of their own: one buffer to send, one reused buffer
+//! ([`Parts`]) to receive into.
 
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
 use hdrhistogram::Histogram;
 
-use crate::runtime;
+use crate::transport::{Context, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning};
 
 /// The throughput figures, as local_thr prints them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,37 +62,46 @@ impl Latency {
     }
 }
 
-fn socket(ctx: &zmq::Context, kind: zmq::SocketType) -> Result<zmq::Socket> {
-    let s = ctx.socket(kind)?;
-    s.set_linger(runtime::LINGER.as_millis() as i32)?;
-    Ok(s)
+/// Binds `endpoint`, returning the socket and the endpoint actually bound.
+pub fn bind(ctx: &Context, kind: Kind, endpoint: &str) -> Result<(Socket, String)> {
+    let (socket, mut bound) = ctx.bind(
+        kind,
+        Linger::Flush,
+        ServerSecurity::default(),
+        Tuning::default(),
+        &[endpoint.to_string()],
+    )?;
+    Ok((socket, bound.remove(0)))
 }
 
-/// Binds `endpoint`, returning the socket and the endpoint actually bound.
-pub fn bind(
-    ctx: &zmq::Context,
-    kind: zmq::SocketType,
-    endpoint: &str,
-) -> Result<(zmq::Socket, String)> {
-    let s = socket(ctx, kind)?;
-    s.bind(endpoint)
-        .map_err(|e| runtime::bind_error(endpoint, e))?;
-    let bound = crate::broker::server::last_endpoint(&s).unwrap_or_else(|| endpoint.to_string());
-    Ok((s, bound))
+fn connect(ctx: &Context, kind: Kind, endpoint: &str) -> Result<Socket> {
+    Ok(ctx.connect(
+        kind,
+        // Like remote_thr, rely on linger to flush what is queued at close; bounded, so a
+        // vanished receiver cannot hang us.
+        Linger::Flush,
+        &Security::Null,
+        Tuning::default(),
+        endpoint,
+    )?)
+}
+
+/// Receives one single-frame message of `size` bytes into `parts`.
+fn recv_sized(socket: &mut Socket, parts: &mut Parts, size: usize) -> Result<()> {
+    socket.recv_parts(parts, None).context("receive failed")?;
+    let got = parts.get(0).len();
+    if got != size {
+        bail!("message of incorrect size received: {got} bytes, expected {size}");
+    }
+    Ok(())
 }
 
 /// Receives `count` messages of `size` bytes on a bound PULL socket (local_thr).
-pub fn thr_receive(socket: &zmq::Socket, size: usize, count: u64) -> Result<Throughput> {
-    let mut msg = zmq::Message::new();
+pub fn thr_receive(socket: &mut Socket, size: usize, count: u64) -> Result<Throughput> {
+    let mut parts = Parts::new(1);
     let mut start = Instant::now();
     for i in 0..count {
-        socket.recv(&mut msg, 0).context("receive failed")?;
-        if msg.len() != size {
-            bail!(
-                "message of incorrect size received: {} bytes, expected {size}",
-                msg.len()
-            );
-        }
+        recv_sized(socket, &mut parts, size)?;
         if i == 0 {
             start = Instant::now();
         }
@@ -108,62 +117,38 @@ pub fn thr_receive(socket: &zmq::Socket, size: usize, count: u64) -> Result<Thro
 }
 
 /// Sends `count` messages of `size` bytes from a PUSH socket (remote_thr).
-pub fn thr_send(ctx: &zmq::Context, endpoint: &str, size: usize, count: u64) -> Result<()> {
-    let s = socket(ctx, zmq::PUSH)?;
-    // Like remote_thr, rely on linger to flush what is queued at close; bounded so a vanished
-    // receiver cannot hang us.
-    s.set_linger(10_000)?;
-    s.connect(endpoint)
-        .map_err(|e| runtime::connect_error(endpoint, e))?;
+pub fn thr_send(ctx: &Context, endpoint: &str, size: usize, count: u64) -> Result<()> {
+    let s = connect(ctx, Kind::Push, endpoint)?;
     let buf = vec![0u8; size];
     for _ in 0..count {
-        s.send(&buf[..], 0).context("send failed")?;
+        s.send_slices(&[&buf]).context("send failed")?;
     }
     Ok(())
 }
 
 /// Echoes `roundtrips` messages on a bound REP socket (local_lat).
-pub fn lat_echo(socket: &zmq::Socket, size: usize, roundtrips: u64) -> Result<()> {
+pub fn lat_echo(socket: &mut Socket, size: usize, roundtrips: u64) -> Result<()> {
+    let mut parts = Parts::new(1);
     for _ in 0..roundtrips {
-        let mut msg = zmq::Message::new();
-        socket.recv(&mut msg, 0).context("receive failed")?;
-        if msg.len() != size {
-            bail!(
-                "message of incorrect size received: {} bytes, expected {size}",
-                msg.len()
-            );
-        }
-        socket.send(msg, 0).context("send failed")?;
+        recv_sized(socket, &mut parts, size)?;
+        socket.send_parts(&mut parts, 1).context("send failed")?;
     }
     Ok(())
 }
 
 /// Sends `roundtrips` requests from a REQ socket and times them (remote_lat).
-pub fn lat_measure(
-    ctx: &zmq::Context,
-    endpoint: &str,
-    size: usize,
-    roundtrips: u64,
-) -> Result<Latency> {
-    let s = socket(ctx, zmq::REQ)?;
-    s.connect(endpoint)
-        .map_err(|e| runtime::connect_error(endpoint, e))?;
+pub fn lat_measure(ctx: &Context, endpoint: &str, size: usize, roundtrips: u64) -> Result<Latency> {
+    let mut s = connect(ctx, Kind::Req, endpoint)?;
     // Nanoseconds, 3 significant figures, up to a minute.
     let mut hist: Histogram<u64> =
         Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("static bounds are valid");
     let buf = vec![0u8; size];
-    let mut msg = zmq::Message::new();
+    let mut parts = Parts::new(1);
     let start = Instant::now();
     for _ in 0..roundtrips {
         let t = Instant::now();
-        s.send(&buf[..], 0).context("send failed")?;
-        s.recv(&mut msg, 0).context("receive failed")?;
-        if msg.len() != size {
-            bail!(
-                "message of incorrect size received: {} bytes, expected {size}",
-                msg.len()
-            );
-        }
+        s.send_slices(&[&buf]).context("send failed")?;
+        recv_sized(&mut s, &mut parts, size)?;
         hist.saturating_record((t.elapsed().as_nanos() / 2).max(1) as u64);
     }
     let elapsed = start.elapsed();
@@ -183,10 +168,10 @@ pub fn lat_measure(
 /// Both ends of the throughput test in one process, over loopback TCP: each end has its own
 /// context (its own I/O thread), as two processes would.
 pub fn thr_local(size: usize, count: u64) -> Result<Throughput> {
-    let rx_ctx = zmq::Context::new();
-    let (pull, endpoint) = bind(&rx_ctx, zmq::PULL, "tcp://127.0.0.1:*")?;
-    let sender = std::thread::spawn(move || thr_send(&zmq::Context::new(), &endpoint, size, count));
-    let report = thr_receive(&pull, size, count);
+    let rx_ctx = Context::new();
+    let (mut pull, endpoint) = bind(&rx_ctx, Kind::Pull, "tcp://127.0.0.1:*")?;
+    let sender = std::thread::spawn(move || thr_send(&Context::new(), &endpoint, size, count));
+    let report = thr_receive(&mut pull, size, count);
     sender
         .join()
         .map_err(|_| anyhow::anyhow!("sender panicked"))??;
@@ -195,11 +180,11 @@ pub fn thr_local(size: usize, count: u64) -> Result<Throughput> {
 
 /// Both ends of the latency test in one process, over loopback TCP.
 pub fn lat_local(size: usize, roundtrips: u64) -> Result<Latency> {
-    let echo_ctx = zmq::Context::new();
-    let (rep, endpoint) = bind(&echo_ctx, zmq::REP, "tcp://127.0.0.1:*")?;
-    let echo = std::thread::spawn(move || lat_echo(&rep, size, roundtrips));
+    let echo_ctx = Context::new();
+    let (mut rep, endpoint) = bind(&echo_ctx, Kind::Rep, "tcp://127.0.0.1:*")?;
+    let echo = std::thread::spawn(move || lat_echo(&mut rep, size, roundtrips));
     // On failure the echo thread is left blocked in recv; the process is about to end.
-    let report = lat_measure(&zmq::Context::new(), &endpoint, size, roundtrips)?;
+    let report = lat_measure(&Context::new(), &endpoint, size, roundtrips)?;
     echo.join()
         .map_err(|_| anyhow::anyhow!("echo panicked"))??;
     Ok(report)

@@ -1,57 +1,47 @@
-//! The broker's ROUTER socket loop: the only part of the broker that touches zmq.
-//!
-//! It receives whole messages, hands them to [`Broker`] with the time, sends what comes back
-//! at once, logs the events, and ticks the core at its deadline. It waits in a timed `recv`
-//! rather than `zmq_poll` (see [`runtime::recv_within`]): under load it makes no system call
-//! of its own between messages. On shutdown it sends DISCONNECT to
-//! every worker and lingers briefly so they leave the socket.
+//! The broker's ROUTER socket loop: receives whole messages, hands them to [`Broker`] with
+//! the time, sends what comes back at once, logs the events, and ticks the core at its
+//! deadline. It waits in a timed receive rather than a poll (see
+//! [`transport::Socket::recv`]): under load it makes no system call of its own between
+//! messages. On shutdown it sends DISCONNECT to every worker and lingers briefly so they
+//! leave the socket.
 
 use std::time::Instant;
 
 use anyhow::{Context as _, Result};
 
 use super::core::{Broker, Config, Event, Identity, Level, Output};
-use crate::output::{self, Verbosity};
-use crate::runtime::{self, Shutdown};
+use crate::runtime::Shutdown;
+use crate::transport::{self, Context, Kind, Linger, Socket, Tuning};
 
 /// A bound broker socket with its state machine.
 pub struct Server {
-    socket: zmq::Socket,
+    socket: Socket,
     broker: Broker,
     out: Output,
     endpoints: Vec<String>,
-    /// The receive timeout currently set on the socket.
-    rcvtimeo: i32,
 }
 
 impl Server {
     /// Binds every endpoint; fails on the first that cannot be bound. Connections are
-    /// checked against `policy` (its ZAP handler must be running: [`crate::auth::start`]).
+    /// checked against `policy` (its ZAP handler must be running: [`transport::zap::start`]).
     pub fn bind(
-        ctx: &zmq::Context,
+        ctx: &Context,
         binds: &[String],
         cfg: Config,
         policy: &crate::auth::Policy,
     ) -> Result<Server> {
-        let socket = ctx
-            .socket(zmq::ROUTER)
-            .context("cannot create ROUTER socket")?;
-        socket.set_linger(runtime::LINGER.as_millis() as i32)?;
-        crate::auth::secure_server(&socket, policy)?;
-        socket.set_maxmsgsize(cfg.max_msg_size as i64)?;
-        let mut endpoints = Vec::with_capacity(binds.len());
-        for endpoint in binds {
-            socket
-                .bind(endpoint)
-                .map_err(|e| runtime::bind_error(endpoint, e))?;
-            endpoints.push(last_endpoint(&socket).unwrap_or_else(|| endpoint.clone()));
-        }
+        let (socket, endpoints) = ctx.bind(
+            Kind::Router,
+            Linger::Flush,
+            transport::zap::server_security(policy),
+            frontend_tuning(&cfg),
+            binds,
+        )?;
         Ok(Server {
             socket,
             broker: Broker::new(cfg, Instant::now()),
             out: Output::default(),
             endpoints,
-            rcvtimeo: -1,
         })
     }
 
@@ -77,23 +67,15 @@ impl Server {
             self.broker.tick(now, &mut self.out);
             self.flush()?;
         }
-        let timeout = runtime::poll_timeout(Instant::now(), self.broker.next_deadline());
-        let received = runtime::recv_within(&self.socket, timeout, &mut self.rcvtimeo)
+        let wait = transport::wait_until(Instant::now(), self.broker.next_deadline());
+        let received = self
+            .socket
+            .recv(wait)
             .context("receive failed on the broker socket")?;
         let Some(frames) = received else {
             return Ok(());
         };
-        output::dump("<-", &frames);
-        let mut frames = frames.into_iter();
-        let Some(identity) = frames.next() else {
-            return Ok(());
-        };
-        self.broker.handle(
-            Instant::now(),
-            Identity(identity),
-            frames.collect(),
-            &mut self.out,
-        );
+        handle_routed(&mut self.broker, Instant::now(), frames, &mut self.out);
         // Send at once: a worker's next request must not wait behind other input, since a
         // worker takes one request at a time.
         self.flush()
@@ -105,40 +87,44 @@ impl Server {
     }
 }
 
+/// What a broker frontend socket is tuned with: frames over the message limit are refused by
+/// libzmq before they are buffered.
+pub fn frontend_tuning(cfg: &Config) -> Tuning {
+    Tuning {
+        max_frame: Some(cfg.max_msg_size as u64),
+        ..Tuning::default()
+    }
+}
+
+/// Hands one message from a ROUTER (routing id first) to the broker core.
+pub fn handle_routed(broker: &mut Broker, now: Instant, frames: Vec<Vec<u8>>, out: &mut Output) {
+    let mut frames = frames.into_iter();
+    if let Some(identity) = frames.next() {
+        broker.handle(now, Identity(identity), frames.collect(), out);
+    }
+}
+
 /// Logs the events of `out` and sends its messages on `socket` (a ROUTER), emptying both.
 /// Shared by every driver of the broker core: this server and the Binary Star frontend.
-pub fn deliver(socket: &zmq::Socket, out: &mut Output) -> Result<(), zmq::Error> {
+pub fn deliver(socket: &Socket, out: &mut Output) -> Result<(), transport::TransportError> {
     for event in out.events.drain(..) {
         log_event(&event);
     }
     for outgoing in out.sends.drain(..) {
-        let frames = match outgoing.into_frames() {
-            Ok(frames) => frames,
-            Err(e) => {
-                crate::warn!("internal error, message not sent: {e}");
-                continue;
-            }
-        };
-        output::dump("->", &frames);
-        match socket.send_multipart(frames, zmq::DONTWAIT) {
+        match outgoing.into_frames() {
             // A peer that is gone or not reading loses the message, as ROUTER does.
-            Ok(()) | Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) => {}
-            Err(zmq::Error::EINTR) => {}
-            Err(e) => return Err(e),
+            Ok(frames) => {
+                socket.send(frames)?;
+            }
+            Err(e) => log::warn!("internal error, message not sent: {e}"),
         }
     }
     Ok(())
 }
 
 fn log_event(event: &Event) {
-    let level = match event.level() {
-        Level::Warn => Verbosity::Normal,
-        Level::Info => Verbosity::Events,
-    };
-    output::log(level, format_args!("{event}"));
-}
-
-/// The socket's last bound endpoint, as libzmq reports it.
-pub fn last_endpoint(socket: &zmq::Socket) -> Option<String> {
-    socket.get_last_endpoint().ok()?.ok()
+    match event.level() {
+        Level::Warn => log::warn!("{event}"),
+        Level::Info => log::info!("{event}"),
+    }
 }

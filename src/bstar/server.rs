@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 
 use super::fsm::{Event, Fatal, Fsm, State, Verdict};
-use crate::broker::{self, Broker, Identity, Output};
-use crate::output;
-use crate::runtime::{self, Shutdown};
+use crate::broker::{self, Broker, Output};
+use crate::runtime::Shutdown;
+use crate::transport::{self, Context, Kind, Linger, ServerSecurity, Socket, Tuning};
 
 /// One server's settings (the `zmqtool bstar` flags).
 #[derive(Debug, Clone)]
@@ -38,30 +38,29 @@ pub struct Options {
 }
 
 /// Runs one server until `shutdown`; a split brain (dual actives or passives) is an error.
-pub fn serve(ctx: &zmq::Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
-    let frontend = ctx.socket(zmq::ROUTER)?;
-    frontend.set_linger(runtime::LINGER.as_millis() as i32)?;
-    frontend.set_maxmsgsize(opts.broker.max_msg_size as i64)?;
+pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
     if opts.policy.is_active() {
-        crate::auth::start(ctx, opts.policy.clone())?;
+        transport::zap::start(ctx, opts.policy.clone())?;
     }
-    crate::auth::secure_server(&frontend, &opts.policy)?;
-    frontend
-        .bind(&opts.frontend)
-        .map_err(|e| runtime::bind_error(&opts.frontend, e))?;
-    let publisher = ctx.socket(zmq::PUB)?;
-    publisher.set_linger(0)?;
-    publisher
-        .bind(&opts.state_bind)
-        .map_err(|e| runtime::bind_error(&opts.state_bind, e))?;
-    let subscriber = ctx.socket(zmq::SUB)?;
-    subscriber.set_linger(0)?;
-    subscriber.set_subscribe(b"")?;
-    subscriber
-        .connect(&opts.state_connect)
-        .map_err(|e| runtime::connect_error(&opts.state_connect, e))?;
+    let (frontend, _) = ctx.bind(
+        Kind::Router,
+        Linger::Flush,
+        transport::zap::server_security(&opts.policy),
+        broker::server::frontend_tuning(&opts.broker),
+        std::slice::from_ref(&opts.frontend),
+    )?;
+    let (publisher, _) = ctx.bind(
+        Kind::Pub,
+        Linger::Discard,
+        ServerSecurity::default(),
+        Tuning::default(),
+        std::slice::from_ref(&opts.state_bind),
+    )?;
+    let subscriber = ctx.socket(Kind::Sub, Linger::Discard)?;
+    subscriber.subscribe_all()?;
+    subscriber.connect(&opts.state_connect)?;
     let role = if opts.primary { "primary" } else { "backup" };
-    crate::warn!(
+    log::warn!(
         "{role} serving {} on {} (state on {}, peer state from {})",
         if opts.echo {
             "echo"
@@ -86,7 +85,7 @@ pub fn serve(ctx: &zmq::Context, opts: &Options, shutdown: &Shutdown) -> Result<
     while !shutdown.requested() {
         let now = Instant::now();
         if now >= next_publish {
-            let _ = publisher.send(server.fsm.state().to_frame(), zmq::DONTWAIT);
+            publisher.send(vec![server.fsm.state().to_frame()])?;
             next_publish = now + opts.peer_heartbeat;
         }
         if let Some(b) = server.broker.as_mut() {
@@ -97,21 +96,17 @@ pub fn serve(ctx: &zmq::Context, opts: &Options, shutdown: &Shutdown) -> Result<
         if let Some(b) = &server.broker {
             deadline = deadline.min(b.next_deadline());
         }
-        let mut items = [
-            server.frontend.as_poll_item(zmq::POLLIN),
-            subscriber.as_poll_item(zmq::POLLIN),
-        ];
-        match zmq::poll(&mut items, runtime::poll_timeout(now, deadline)) {
-            Ok(_) | Err(zmq::Error::EINTR) => {}
-            Err(e) => return Err(e).context("poll failed"),
-        }
-        let (front, state) = (items[0].is_readable(), items[1].is_readable());
-        if state {
-            while let Ok(frame) = subscriber.recv_bytes(zmq::DONTWAIT) {
-                server.on_peer(&frame)?;
+        let readable = transport::poll(
+            &[&server.frontend, &subscriber],
+            transport::wait_until(now, deadline),
+        )
+        .context("poll failed")?;
+        if readable[1] {
+            while let Some(frames) = subscriber.try_recv()? {
+                server.on_peer(frames.first().map(Vec::as_slice).unwrap_or_default())?;
             }
         }
-        if front {
+        if readable[0] {
             server.on_frontend()?;
         }
     }
@@ -126,13 +121,13 @@ struct Server {
     fsm: Fsm,
     broker: Option<Broker>,
     out: Output,
-    frontend: zmq::Socket,
+    frontend: Socket,
 }
 
 impl Server {
     fn on_peer(&mut self, frame: &[u8]) -> Result<()> {
         let Some(peer) = State::parse(frame) else {
-            crate::info!(
+            log::info!(
                 "ignored a peer state message {:?}",
                 String::from_utf8_lossy(frame)
             );
@@ -152,12 +147,13 @@ impl Server {
     /// Reads every waiting frontend message; each is a client request to the FSM.
     fn on_frontend(&mut self) -> Result<()> {
         for _ in 0..1024 {
-            let frames = match self.frontend.recv_multipart(zmq::DONTWAIT) {
-                Ok(frames) => frames,
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => break,
-                Err(e) => return Err(e).context("receive failed on the frontend"),
+            let Some(frames) = self
+                .frontend
+                .try_recv()
+                .context("receive failed on the frontend")?
+            else {
+                break;
             };
-            output::dump("<-", &frames);
             let now = Instant::now();
             let before = self.fsm.state();
             match self.fsm.on(now, Event::ClientRequest) {
@@ -171,16 +167,11 @@ impl Server {
                 Err(fatal) => return Err(fatal.into()),
             }
             if self.opts.echo {
-                output::dump("->", &frames);
-                let _ = self.frontend.send_multipart(frames, zmq::DONTWAIT);
+                self.frontend.send(frames)?;
                 continue;
             }
-            let mut frames = frames.into_iter();
-            let Some(identity) = frames.next() else {
-                continue;
-            };
             if let Some(b) = self.broker.as_mut() {
-                b.handle(now, Identity(identity), frames.collect(), &mut self.out);
+                broker::server::handle_routed(b, now, frames, &mut self.out);
             }
             self.flush()?;
         }
@@ -190,8 +181,8 @@ impl Server {
     /// Logs a state change, starts the broker core on becoming active, runs the hook.
     fn changed(&mut self, before: Option<State>, after: State, why: &str) {
         match before {
-            Some(b) => crate::warn!("state {b} -> {after}: {why}"),
-            None => crate::info!("state {after}: {why}"),
+            Some(b) => log::warn!("state {b} -> {after}: {why}"),
+            None => log::info!("state {after}: {why}"),
         }
         if after == State::Active && self.broker.is_none() && !self.opts.echo {
             self.broker = Some(Broker::new(self.opts.broker.clone(), Instant::now()));
@@ -233,29 +224,24 @@ fn run_hook(cmd: &str, state: State, previous: Option<State>) {
                 if let Ok(status) = child.wait()
                     && !status.success()
                 {
-                    crate::warn!("--on-change hook failed: {status}");
+                    log::warn!("--on-change hook failed: {status}");
                 }
             });
         }
-        Err(e) => crate::warn!("cannot run --on-change hook: {e}"),
+        Err(e) => log::warn!("cannot run --on-change hook: {e}"),
     }
 }
 
 /// `zmqtool bstar status EP`: the state a server publishes on its state endpoint.
-pub fn status(ctx: &zmq::Context, endpoint: &str, timeout: Duration) -> Result<Option<State>> {
-    let sub = ctx.socket(zmq::SUB)?;
-    sub.set_linger(0)?;
-    sub.set_subscribe(b"")?;
-    sub.connect(endpoint)
-        .map_err(|e| runtime::connect_error(endpoint, e))?;
+pub fn status(ctx: &Context, endpoint: &str, timeout: Duration) -> Result<Option<State>> {
+    let mut sub = ctx.socket(Kind::Sub, Linger::Discard)?;
+    sub.subscribe_all()?;
+    sub.connect(endpoint)?;
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
-        let wait = runtime::poll_timeout(Instant::now(), deadline);
-        if sub.poll(zmq::POLLIN, wait).unwrap_or(0) == 0 {
-            continue;
-        }
-        if let Ok(frame) = sub.recv_bytes(zmq::DONTWAIT)
-            && let Some(state) = State::parse(&frame)
+        let wait = transport::wait_until(Instant::now(), deadline);
+        if let Some(frames) = sub.recv(wait)?
+            && let Some(state) = frames.first().and_then(|f| State::parse(f))
         {
             return Ok(Some(state));
         }

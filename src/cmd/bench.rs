@@ -8,9 +8,6 @@ use crate::cli::BenchArgs;
 use crate::runtime::{Exit, Shutdown};
 
 pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
-    if let Some(user_pass) = &args.plain {
-        crate::auth::set_credentials(user_pass)?;
-    }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let service = args.service.clone().into_bytes();
@@ -99,6 +96,7 @@ fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Load {
         warmup: args.warmup,
         timeout: args.timeout,
         check_echo: args.check == crate::cli::BenchCheck::Echo,
+        security: crate::cli::security(&args.plain),
     }
 }
 
@@ -115,15 +113,17 @@ fn compare(
         proxy.percentiles().p50 as f64,
     );
     if json {
-        let value = serde_json::json!({
-            "comparison": {
-                "broker_throughput_rps": broker.throughput().round(),
-                "proxy_throughput_rps": proxy.throughput().round(),
-                "throughput_ratio": (throughput * 1000.0).round() / 1000.0,
-                "p50_ratio": (p50 * 1000.0).round() / 1000.0,
-            }
-        });
-        writeln!(out, "{value}")
+        super::render::json_line(
+            out,
+            &super::render::Comparison {
+                comparison: super::render::Ratios {
+                    broker_throughput_rps: broker.throughput().round(),
+                    proxy_throughput_rps: proxy.throughput().round(),
+                    throughput_ratio: (throughput * 1000.0).round() / 1000.0,
+                    p50_ratio: (p50 * 1000.0).round() / 1000.0,
+                },
+            },
+        )
     } else {
         writeln!(
             out,

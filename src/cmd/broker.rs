@@ -9,11 +9,11 @@ pub fn run(args: BrokerArgs) -> Result<Exit> {
     let ctx = super::context();
     let policy = args.access.policy()?;
     if policy.is_active() {
-        crate::auth::start(&ctx, policy.clone())?;
+        crate::transport::zap::start(&ctx, policy.clone())?;
     }
     let server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy)?;
     for endpoint in server.endpoints() {
-        crate::warn!("listening on {endpoint}");
+        log::warn!("listening on {endpoint}");
     }
     server.run(&shutdown)?;
     Ok(shutdown.exit())

@@ -21,10 +21,12 @@ pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
         };
         let mut out = std::io::stdout().lock();
         if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({"state": state.name(), "number": state as u8})
+            super::render::json_line(
+                &mut out,
+                &super::render::BstarState {
+                    state: state.name(),
+                    number: state as u8,
+                },
             )?;
         } else {
             writeln!(out, "{state}")?;

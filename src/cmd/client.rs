@@ -3,15 +3,14 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
+use super::render::{self, JsonFrame, JsonFrames, escape_line};
 use crate::cli::ClientArgs;
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
-use crate::output::{escape_line, frame_json, frames_json};
 use crate::runtime::{Exit, Fatal, Shutdown};
 use crate::worker::exec::error_reason;
 
 pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
-    args.brokers.apply_credentials()?;
     if args.lines {
         return lines(args, json);
     }
@@ -28,14 +27,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
         }
     });
     printed.context("cannot write to stdout")?;
-    let frames = match reply {
-        Ok(frames) => frames,
-        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
-        Err(e @ CallError::Timeout { .. }) => {
-            return Err(Fatal::error(Exit::Timeout, e.to_string()));
-        }
-        Err(CallError::Other(e)) => return Err(e),
-    };
+    let frames = reply?;
     if let Some(reason) = error_reason(&frames) {
         if json {
             print_reply(&mut out, service, &frames, true, json, false)?;
@@ -90,15 +82,15 @@ fn print_reply(
     raw: bool,
 ) -> std::io::Result<()> {
     if json {
-        let mut value = serde_json::json!({
-            "service": frame_json(service),
-            "final": last,
-            "frames": frames_json(frames),
-        });
-        if let Some(reason) = error_reason(frames) {
-            value["error"] = reason.into();
-        }
-        writeln!(out, "{value}")?;
+        render::json_line(
+            out,
+            &render::Reply {
+                service: JsonFrame(service),
+                last,
+                frames: JsonFrames(frames),
+                error: error_reason(frames),
+            },
+        )?;
     } else if raw {
         for frame in frames {
             out.write_all(frame)?;
@@ -152,17 +144,20 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     );
     out.flush().context("cannot write to stdout")?;
     let elapsed = started.elapsed();
-    let summary = summary_json(&tally, elapsed);
+    let summary = render::Summary {
+        replies: Some(tally.replies),
+        timeouts: Some(tally.timeouts),
+        ..render::Summary::new(tally.requests, tally.errors, elapsed)
+    };
     if json {
-        writeln!(out, "{summary}")?;
+        render::json_line(&mut out, &summary)?;
         out.flush()?;
-    } else {
-        crate::info!("{summary}");
+    } else if log::log_enabled!(log::Level::Info) {
+        log::info!("{}", serde_json::to_string(&summary)?);
     }
     match result {
-        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
-        Err(CallError::Other(e)) => return Err(e),
         Err(CallError::Timeout { .. }) | Ok(()) => {}
+        Err(e) => return Err(e.into()),
     }
     if tally.timeouts > 0 {
         return Err(Fatal::error(
@@ -199,14 +194,18 @@ fn print_line(
             let failed = error_reason(frames);
             if let Some(reason) = &failed {
                 tally.errors += 1;
-                crate::warn!("line {line}: the worker's command failed: {reason}");
+                log::warn!("line {line}: the worker's command failed: {reason}");
             }
             if json {
-                let mut value = serde_json::json!({"line": line, "frames": frames_json(frames)});
-                if let Some(reason) = failed {
-                    value["error"] = reason.into();
-                }
-                writeln!(out, "{value}")
+                render::json_line(
+                    out,
+                    &render::Line {
+                        line,
+                        frames: Some(JsonFrames(frames)),
+                        uuid: None,
+                        error: failed,
+                    },
+                )
             } else {
                 out.write_all(&escape_line(frames))?;
                 out.write_all(b"\n")
@@ -214,31 +213,22 @@ fn print_line(
         }
         Outcome::Timeout => {
             tally.timeouts += 1;
-            crate::warn!("line {line}: no reply after all attempts");
+            log::warn!("line {line}: no reply after all attempts");
             if json {
-                writeln!(
+                render::json_line(
                     out,
-                    "{}",
-                    serde_json::json!({"line": line, "error": "timeout"})
+                    &render::Line {
+                        line,
+                        frames: None,
+                        uuid: None,
+                        error: Some("timeout".into()),
+                    },
                 )
             } else {
                 out.write_all(b"\n")
             }
         }
     }
-}
-
-fn summary_json(tally: &Tally, elapsed: Duration) -> serde_json::Value {
-    let secs = elapsed.as_secs_f64();
-    serde_json::json!({
-        "summary": true,
-        "requests": tally.requests,
-        "replies": tally.replies,
-        "errors": tally.errors,
-        "timeouts": tally.timeouts,
-        "elapsed_s": (secs * 1000.0).round() / 1000.0,
-        "throughput_rps": if secs > 0.0 { (tally.requests as f64 / secs).round() } else { 0.0 },
-    })
 }
 
 /// Reads stdin lines on a thread of its own, so replies keep printing while it waits.

@@ -2,14 +2,13 @@ use std::io::Write;
 
 use anyhow::{Context as _, Result};
 
+use super::render::{self, JsonFrame, JsonFrames};
 use crate::cli::MmiArgs;
-use crate::client::{self, CallError};
+use crate::client;
 use crate::mdp::{Frame, mmi};
-use crate::output::frames_json;
 use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
-    args.brokers.apply_credentials()?;
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options();
@@ -22,9 +21,7 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
         &mut |_| {},
     ) {
         Ok(frames) => Ok(frames),
-        Err(CallError::Interrupted) => Err(Fatal::error(Exit::Interrupted, "interrupted")),
-        Err(e @ CallError::Timeout { .. }) => Err(Fatal::error(Exit::Timeout, e.to_string())),
-        Err(CallError::Other(e)) => Err(e),
+        Err(e) => Err(anyhow::Error::from(e)),
     };
     let mut out = std::io::stdout().lock();
     match args.service {
@@ -49,8 +46,14 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
             };
             let code_text = String::from_utf8_lossy(&code.as_bytes()[..3]).into_owned();
             if json {
-                let value = serde_json::json!({"service": name, "code": code_text.parse::<u16>().unwrap_or(0)});
-                writeln!(out, "{value}")?;
+                let code = code_text.parse::<u16>().unwrap_or(0);
+                render::json_line(
+                    &mut out,
+                    &render::MmiCode {
+                        service: &name,
+                        code,
+                    },
+                )?;
             } else {
                 writeln!(out, "{code_text}")?;
             }
@@ -84,10 +87,12 @@ fn exit_for(code: mmi::Code) -> Exit {
 
 fn print_frames(out: &mut impl Write, service: &str, frames: &[Frame], json: bool) -> Result<()> {
     if json {
-        writeln!(
+        render::json_line(
             out,
-            "{}",
-            serde_json::json!({"service": service, "frames": frames_json(frames)})
+            &render::ServiceFrames {
+                service,
+                frames: JsonFrames(frames),
+            },
         )?;
     } else {
         for frame in frames {
@@ -105,7 +110,15 @@ fn print_table(
 ) -> std::io::Result<()> {
     if json {
         for s in statuses {
-            writeln!(out, "{}", serde_json::to_string(s).unwrap_or_default())?;
+            render::json_line(
+                out,
+                &render::ServiceRow {
+                    name: JsonFrame(&s.name),
+                    idle: s.idle,
+                    busy: s.busy,
+                    queued: s.queued,
+                },
+            )?;
         }
         return Ok(());
     }

@@ -5,15 +5,18 @@ mod broker;
 mod bstar;
 mod client;
 mod docs;
+pub mod logger;
 mod mmi;
 mod perf;
+pub mod render;
 mod titanic;
 mod worker;
 
 use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::runtime::Exit;
+use crate::client::CallError;
+use crate::runtime::{Exit, Fatal, Interrupted};
 
 pub use docs::{completion_files, man_pages};
 
@@ -34,9 +37,27 @@ pub fn run(cli: Cli) -> Result<Exit> {
     }
 }
 
+/// The exit code an error ends the process with: the one mapping from errors to exit codes.
+pub fn exit_code_of(err: &anyhow::Error) -> Exit {
+    for cause in err.chain() {
+        if let Some(fatal) = cause.downcast_ref::<Fatal>() {
+            return fatal.exit;
+        }
+        if cause.is::<Interrupted>() {
+            return Exit::Interrupted;
+        }
+        match cause.downcast_ref::<CallError>() {
+            Some(CallError::Timeout { .. }) => return Exit::Timeout,
+            Some(CallError::Interrupted) => return Exit::Interrupted,
+            _ => {}
+        }
+    }
+    Exit::Failure
+}
+
 /// A zmq context for a command.
-pub(crate) fn context() -> zmq::Context {
-    zmq::Context::new()
+pub(crate) fn context() -> crate::transport::Context {
+    crate::transport::Context::new()
 }
 
 /// Ends the process with a usage error (exit 2), for rules clap cannot express.

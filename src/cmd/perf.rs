@@ -5,6 +5,7 @@ use anyhow::Result;
 use crate::bench::perf;
 use crate::cli::{PerfArgs, PerfTest};
 use crate::runtime::Exit;
+use crate::transport::Kind;
 
 pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
     let size = args.size as usize;
@@ -15,9 +16,9 @@ pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
             let report = match (bind, connect) {
                 (Some(ep), _) => {
                     let ctx = super::context();
-                    let (pull, bound) = perf::bind(&ctx, zmq::PULL, ep)?;
-                    crate::warn!("receiving {count} messages of {size} B on {bound}");
-                    perf::thr_receive(&pull, size, count)?
+                    let (mut pull, bound) = perf::bind(&ctx, Kind::Pull, ep)?;
+                    log::warn!("receiving {count} messages of {size} B on {bound}");
+                    perf::thr_receive(&mut pull, size, count)?
                 }
                 // The sending end reports nothing, as remote_thr.
                 (None, Some(ep)) => {
@@ -34,9 +35,9 @@ pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
                 // The echoing end reports nothing, as local_lat.
                 (Some(ep), _) => {
                     let ctx = super::context();
-                    let (rep, bound) = perf::bind(&ctx, zmq::REP, ep)?;
-                    crate::warn!("echoing {count} round trips of {size} B on {bound}");
-                    return perf::lat_echo(&rep, size, count).map(|_| Exit::Success);
+                    let (mut rep, bound) = perf::bind(&ctx, Kind::Rep, ep)?;
+                    log::warn!("echoing {count} round trips of {size} B on {bound}");
+                    return perf::lat_echo(&mut rep, size, count).map(|_| Exit::Success);
                 }
                 (None, Some(ep)) => perf::lat_measure(&super::context(), ep, size, count)?,
                 (None, None) => perf::lat_local(size, count)?,

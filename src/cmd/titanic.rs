@@ -3,28 +3,18 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
 
+use super::render::{self, JsonFrames};
 use crate::cli::{
     CallOpts, TitanicCallArgs, TitanicCommand, TitanicLsArgs, TitanicRequestArgs, TitanicServeArgs,
     TitanicUuidArgs,
 };
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
-use crate::output::frames_json;
 use crate::runtime::{Exit, Fatal, Shutdown};
 use crate::titanic::tsp::{self, Status, Uuid};
 use crate::titanic::{dispatcher, server, store};
 
 pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
-    let brokers = match &command {
-        TitanicCommand::Serve(a) => Some(&a.brokers),
-        TitanicCommand::Request(a) => Some(&a.call.brokers),
-        TitanicCommand::Reply(a) | TitanicCommand::Close(a) => Some(&a.call.brokers),
-        TitanicCommand::Call(a) => Some(&a.call.brokers),
-        TitanicCommand::Ls(_) => None,
-    };
-    if let Some(brokers) = brokers {
-        brokers.apply_credentials()?;
-    }
     match command {
         TitanicCommand::Serve(args) => serve(args),
         TitanicCommand::Request(args) => request(args, json),
@@ -38,7 +28,7 @@ pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
 fn serve(args: TitanicServeArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let opts = server::Options {
-        endpoints: args.brokers.brokers,
+        brokers: args.brokers.worker_brokers(),
         store: args.store,
         dispatch: dispatcher::Config {
             inflight: args.inflight as usize,
@@ -56,7 +46,7 @@ fn serve(args: TitanicServeArgs) -> Result<Exit> {
 
 /// One call to a TSP service: its status and the frames after it.
 fn tsp_call(
-    ctx: &zmq::Context,
+    ctx: &crate::transport::Context,
     call: &CallOpts,
     service: &[u8],
     body: Vec<Frame>,
@@ -64,14 +54,13 @@ fn tsp_call(
 ) -> Result<(Status, Vec<Frame>)> {
     let frames = match client::call(ctx, &call.options(), service, body, shutdown, &mut |_| {}) {
         Ok(frames) => frames,
-        Err(CallError::Interrupted) => return Err(Fatal::error(Exit::Interrupted, "interrupted")),
         Err(e @ CallError::Timeout { .. }) => {
             return Err(Fatal::error(
                 Exit::Timeout,
                 format!("{e} (is `zmqtool titanic serve` running?)"),
             ));
         }
-        Err(CallError::Other(e)) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let mut frames = frames.into_iter();
     let first = frames.next().unwrap_or_default();
@@ -85,7 +74,7 @@ fn tsp_call(
 }
 
 fn store_request(
-    ctx: &zmq::Context,
+    ctx: &crate::transport::Context,
     call: &CallOpts,
     service: &str,
     body: Vec<Frame>,
@@ -127,10 +116,12 @@ fn request(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
     let uuid = store_request(&ctx, &args.call, &args.service, body, &shutdown)?;
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"uuid": uuid.as_str(), "service": args.service})
+        render::json_line(
+            &mut out,
+            &render::Stored {
+                uuid: uuid.as_str(),
+                service: &args.service,
+            },
         )?;
     } else {
         writeln!(out, "{uuid}")?;
@@ -168,10 +159,14 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                 Some(uuid) => {
                     stored += 1;
                     if json {
-                        writeln!(
-                            out,
-                            "{}",
-                            serde_json::json!({"line": index + 1, "uuid": uuid.as_str()})
+                        render::json_line(
+                            &mut out,
+                            &render::Line {
+                                line: index + 1,
+                                frames: None,
+                                uuid: Some(uuid.as_str()),
+                                error: None,
+                            },
                         )
                     } else {
                         writeln!(out, "{uuid}")
@@ -179,12 +174,16 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                 }
                 None => {
                     failed += 1;
-                    crate::warn!("line {}: not stored", index + 1);
+                    log::warn!("line {}: not stored", index + 1);
                     if json {
-                        writeln!(
-                            out,
-                            "{}",
-                            serde_json::json!({"line": index + 1, "error": "not stored"})
+                        render::json_line(
+                            &mut out,
+                            &render::Line {
+                                line: index + 1,
+                                frames: None,
+                                uuid: None,
+                                error: Some("not stored".into()),
+                            },
                         )
                     } else {
                         writeln!(out)
@@ -193,25 +192,19 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
             }
         },
     );
-    let secs = started.elapsed().as_secs_f64();
-    let summary = serde_json::json!({
-        "summary": true,
-        "requests": stored + failed,
-        "stored": stored,
-        "errors": failed,
-        "elapsed_s": (secs * 1000.0).round() / 1000.0,
-        "throughput_rps": if secs > 0.0 { ((stored + failed) as f64 / secs).round() } else { 0.0 },
-    });
+    let summary = render::Summary {
+        stored: Some(stored),
+        ..render::Summary::new(stored + failed, failed, started.elapsed())
+    };
     if json {
-        writeln!(out, "{summary}")?;
-    } else {
-        crate::info!("{summary}");
+        render::json_line(&mut out, &summary)?;
+    } else if log::log_enabled!(log::Level::Info) {
+        log::info!("{}", serde_json::to_string(&summary)?);
     }
     out.flush()?;
     match result {
-        Err(CallError::Interrupted) => return Ok(Exit::Interrupted),
-        Err(CallError::Other(e)) => return Err(e),
-        _ => {}
+        Err(CallError::Timeout { .. }) | Ok(()) => {}
+        Err(e) => return Err(e.into()),
     }
     if failed > 0 {
         return Err(Fatal::error(
@@ -234,10 +227,13 @@ fn parse_uuid_arg(text: &str) -> Result<Uuid> {
 fn print_reply(uuid: Uuid, frames: &[Frame], json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
-        writeln!(
-            out,
-            "{}",
-            serde_json::json!({"uuid": uuid.as_str(), "status": 200, "frames": frames_json(frames)})
+        render::json_line(
+            &mut out,
+            &render::TitanicOk {
+                uuid: uuid.as_str(),
+                status: 200,
+                frames: Some(JsonFrames(frames)),
+            },
         )?;
     } else {
         for frame in frames {
@@ -275,10 +271,13 @@ fn close(args: TitanicUuidArgs, json: bool) -> Result<Exit> {
         return Err(status_error(status, &format!("{uuid} was not closed")));
     }
     if json {
-        writeln!(
-            std::io::stdout(),
-            "{}",
-            serde_json::json!({"uuid": uuid.as_str(), "status": 200})
+        render::json_line(
+            &mut std::io::stdout(),
+            &render::TitanicOk {
+                uuid: uuid.as_str(),
+                status: 200,
+                frames: None,
+            },
         )?;
     }
     Ok(Exit::Success)
@@ -290,7 +289,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
     let body = super::client::request_body(&args.body)?;
     let deadline = Instant::now() + args.timeout;
     let uuid = store_request(&ctx, &args.call, &args.service, body, &shutdown)?;
-    crate::info!("stored as {uuid}");
+    log::info!("stored as {uuid}");
     loop {
         let (status, frames) = tsp_call(
             &ctx,
@@ -310,7 +309,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
                     &shutdown,
                 )?;
                 if closed != Status::Ok {
-                    crate::warn!("could not close {uuid}: {}", closed.code());
+                    log::warn!("could not close {uuid}: {}", closed.code());
                 }
                 return Ok(Exit::Success);
             }
@@ -368,15 +367,14 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
         };
         let age = Duration::from_millis((now - e.created_ms).max(0) as u64);
         if json {
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({
-                    "uuid": e.uuid.as_str(),
-                    "service": service,
-                    "state": state,
-                    "age_s": (age.as_secs_f64() * 10.0).round() / 10.0,
-                })
+            render::json_line(
+                &mut out,
+                &render::StoredEntry {
+                    uuid: e.uuid.as_str(),
+                    service: &service,
+                    state,
+                    age_s: (age.as_secs_f64() * 10.0).round() / 10.0,
+                },
             )?;
         } else {
             let age = humantime::format_duration(Duration::from_secs(age.as_secs()));

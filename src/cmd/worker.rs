@@ -11,7 +11,6 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     if args.stream && args.protocol != Version::V02 {
         super::usage_error("--stream needs --protocol 0.2 (MDP/0.1 has no PARTIAL replies)");
     }
-    args.brokers.apply_credentials()?;
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {
@@ -33,7 +32,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     };
     let sessions: Vec<_> = (0..args.concurrency)
         .map(|_| {
-            let (ctx, brokers, cfg) = (ctx.clone(), args.brokers.brokers.clone(), cfg.clone());
+            let (ctx, brokers, cfg) = (ctx.clone(), args.brokers.worker_brokers(), cfg.clone());
             let (handler, shutdown) = (handler.clone(), shutdown.clone());
             std::thread::spawn(move || {
                 let result = worker::run(&ctx, &brokers, cfg, handler, &shutdown);

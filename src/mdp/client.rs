@@ -53,6 +53,26 @@ impl Command {
     }
 }
 
+/// The frames before the service frame in a REQUEST of `version`, as a DEALER sends it
+/// (for load generators that write frames from slices without building a message).
+pub fn request_prefix(version: Version) -> &'static [&'static [u8]] {
+    match version {
+        Version::V01 => &[b"", super::CLIENT_V01],
+        Version::V02 => &[super::CLIENT_V02, &[REQUEST]],
+    }
+}
+
+/// The frames before the service frame in a reply of `kind` in `version`, as a DEALER
+/// receives it; `None` for a PARTIAL in 0.1, which has none.
+pub fn reply_prefix(version: Version, kind: ReplyKind) -> Option<&'static [&'static [u8]]> {
+    match (version, kind) {
+        (Version::V01, ReplyKind::Final) => Some(&[b"", super::CLIENT_V01]),
+        (Version::V01, ReplyKind::Partial) => None,
+        (Version::V02, ReplyKind::Final) => Some(&[super::CLIENT_V02, &[FINAL]]),
+        (Version::V02, ReplyKind::Partial) => Some(&[super::CLIENT_V02, &[PARTIAL]]),
+    }
+}
+
 /// A client's REQUEST for a service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClientRequest {

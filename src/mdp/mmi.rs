@@ -63,9 +63,8 @@ impl Code {
 }
 
 /// What the broker knows of one service, as `mmi.workers` reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceStatus {
-    #[serde(serialize_with = "crate::output::serialize_lossy")]
     pub name: Frame,
     pub idle: usize,
     pub busy: usize,

@@ -3,30 +3,31 @@
 //! - titanic.request / titanic.reply / titanic.close are ordinary MDP workers (the worker
 //!   driver, so they heartbeat, reconnect and fail over like any other); titanic.request runs
 //!   several sessions so that concurrent requests share one commit.
-//! - The store thread commits and then tells the dispatcher, over an inproc socket, what was
-//!   added or closed.
+//! - The store thread commits and then tells the dispatcher what was added or closed, as
+//!   typed [`Notice`]s over a [`channel`].
 //! - The dispatcher loop drives [`Dispatcher`]: each call it asks for goes out on a DEALER of
 //!   its own (one call per socket, so replies need no id), with a timeout.
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, anyhow};
 
 use super::dispatcher::{self, Action, Dispatcher};
-use super::store::{self, Notice, State, Store};
+use super::store::{self, Notice, State, Store, StoreError};
 use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
 use crate::client;
 use crate::mdp::{ClientRequest, Frame, ReplyKind, Version, mmi};
-use crate::runtime::{self, Shutdown};
-use crate::worker::{self, Handler, session};
+use crate::runtime::Shutdown;
+use crate::transport::{self, Context, Socket, channel};
+use crate::worker::{self, Brokers, Handler, session};
 
 /// `titanic serve` settings.
 #[derive(Debug, Clone)]
 pub struct Options {
-    pub endpoints: Vec<String>,
+    pub brokers: Brokers,
     pub store: PathBuf,
     pub dispatch: dispatcher::Config,
     /// Sessions for titanic.request.
@@ -51,7 +52,7 @@ impl Services {
         let uuid = Uuid::new();
         match self.store.insert(uuid, request) {
             Ok(()) => vec![Status::Ok.frame(""), uuid.as_bytes().to_vec()],
-            Err(e) => vec![Status::Error.frame(&e)],
+            Err(e) => failure(e),
         }
     }
 
@@ -67,7 +68,7 @@ impl Services {
             }
             Ok(State::Pending) => vec![Status::Pending.frame("")],
             Ok(State::Unknown) => vec![Status::Unknown.frame("")],
-            Err(e) => vec![Status::Error.frame(&e)],
+            Err(e) => failure(e),
         }
     }
 
@@ -77,9 +78,15 @@ impl Services {
         };
         match self.store.close(uuid) {
             Ok(()) => vec![Status::Ok.frame("")],
-            Err(e) => vec![Status::Error.frame(&e)],
+            Err(e) => failure(e),
         }
     }
+}
+
+/// A 500 for a store that failed, logged: the client learns that the server is at fault.
+fn failure(e: StoreError) -> Vec<Frame> {
+    log::warn!("{e}");
+    vec![Status::Error.frame(&e.to_string())]
 }
 
 /// One of the three services, as a worker handler.
@@ -110,35 +117,18 @@ impl Handler for Service {
     }
 }
 
-static NOTICES_ID: AtomicU64 = AtomicU64::new(0);
-
 /// Runs the Titanic server until `shutdown`.
-pub fn serve(ctx: &zmq::Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
+pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
     let conn = store::open(&opts.store)?;
-    // The store thread tells the dispatcher what changed, over inproc.
-    let notices_ep = format!(
-        "inproc://zmqtool-titanic-notices-{}",
-        NOTICES_ID.fetch_add(1, Ordering::Relaxed)
-    );
-    let notices = ctx.socket(zmq::PULL)?;
-    notices.bind(&notices_ep)?;
-    let push = ctx.socket(zmq::PUSH)?;
-    push.set_linger(0)?;
-    push.set_sndhwm(0)?;
-    push.connect(&notices_ep)?;
-    let push = std::sync::Mutex::new(push);
+    // The store thread tells the dispatcher what changed.
+    let (notify, notices) = channel::channel::<Notice>(ctx)?;
     let store = Store::spawn(conn, move |changes| {
-        let Ok(push) = push.lock() else { return };
         for change in changes {
-            let frames = match change {
-                Notice::Added(e) => vec![b"+".to_vec(), e.uuid.as_bytes().to_vec(), e.service],
-                Notice::Closed(uuid) => vec![b"-".to_vec(), uuid.as_bytes().to_vec()],
-            };
-            let _ = push.send_multipart(frames, 0);
+            notify.send(change);
         }
     });
-    let pending = store.pending().map_err(|e| anyhow!(e))?;
-    crate::warn!(
+    let pending = store.pending()?;
+    log::warn!(
         "titanic serving with store {} ({} requests waiting for delivery)",
         opts.store.display(),
         pending.len()
@@ -165,9 +155,9 @@ pub fn serve(ctx: &zmq::Context, opts: Options, shutdown: &Shutdown) -> Result<(
                 services: services.clone(),
                 which: name,
             });
-            let (ctx, endpoints, stop) = (ctx.clone(), opts.endpoints.clone(), shutdown.clone());
+            let (ctx, brokers, stop) = (ctx.clone(), opts.brokers.clone(), shutdown.clone());
             threads.push(std::thread::spawn(move || {
-                let result = worker::run(&ctx, &endpoints, cfg, handler, &stop);
+                let result = worker::run(&ctx, &brokers, cfg, handler, &stop);
                 if result.is_err() {
                     stop.stop();
                 }
@@ -191,7 +181,7 @@ pub fn serve(ctx: &zmq::Context, opts: Options, shutdown: &Shutdown) -> Result<(
 
 /// One call in flight on its own socket.
 struct Call {
-    socket: zmq::Socket,
+    socket: Socket,
     uuid: Uuid,
     /// Asking mmi.service (else: the real request).
     asking: bool,
@@ -199,8 +189,8 @@ struct Call {
 }
 
 struct Dispatch {
-    ctx: zmq::Context,
-    endpoints: Vec<String>,
+    ctx: Context,
+    brokers: Brokers,
     next_endpoint: usize,
     core: Dispatcher,
     store: Store,
@@ -209,10 +199,10 @@ struct Dispatch {
 }
 
 impl Dispatch {
-    fn new(ctx: &zmq::Context, opts: &Options, store: Store) -> Dispatch {
+    fn new(ctx: &Context, opts: &Options, store: Store) -> Dispatch {
         Dispatch {
             ctx: ctx.clone(),
-            endpoints: opts.endpoints.clone(),
+            brokers: opts.brokers.clone(),
             next_endpoint: 0,
             core: Dispatcher::new(opts.dispatch.clone()),
             store,
@@ -223,7 +213,7 @@ impl Dispatch {
 
     fn run(
         &mut self,
-        notices: &zmq::Socket,
+        notices: &channel::Receiver<Notice>,
         retain: Option<Duration>,
         shutdown: &Shutdown,
     ) -> Result<()> {
@@ -237,8 +227,8 @@ impl Dispatch {
                 let before = store::now_ms() - retain.as_millis() as i64;
                 match self.store.expire(before) {
                     Ok(0) => {}
-                    Ok(n) => crate::info!("deleted {n} replies older than --retain"),
-                    Err(e) => crate::warn!("cannot expire old replies: {e}"),
+                    Ok(n) => log::info!("deleted {n} replies older than --retain"),
+                    Err(e) => log::warn!("cannot expire old replies: {e}"),
                 }
             }
             let mut actions = Vec::new();
@@ -259,17 +249,23 @@ impl Dispatch {
                     Ok(Some(request)) => self.call(uuid, false, &service, request.body)?,
                     // Replied or closed since it was queued: nothing to send.
                     Ok(None) => self.core.closed(uuid),
+                    // It can never be sent: say so once, and leave it in the store for
+                    // `titanic reply` to answer with 500 and `titanic close` to remove.
+                    Err(e @ StoreError::Corrupt { .. }) => {
+                        log::error!("{e}; it cannot be delivered (titanic close removes it)");
+                        self.core.closed(uuid);
+                    }
                     Err(e) => {
-                        crate::warn!("cannot load request {uuid}: {e}; will retry");
+                        log::warn!("cannot load request {uuid}: {e}; will retry");
                         self.core.on_timeout(Instant::now(), uuid);
                     }
                 },
                 Action::Store { uuid, reply } => match self.store.reply(uuid, reply) {
-                    Ok(true) => crate::info!("request {uuid} answered"),
+                    Ok(true) => log::info!("request {uuid} answered"),
                     Ok(false) => {}
                     // The reply is lost, but the request stays pending: it is sent again after
                     // a restart. At least once.
-                    Err(e) => crate::warn!("cannot store the reply to {uuid}: {e}"),
+                    Err(e) => log::warn!("cannot store the reply to {uuid}: {e}"),
                 },
             }
         }
@@ -278,17 +274,16 @@ impl Dispatch {
 
     fn call(&mut self, uuid: Uuid, asking: bool, service: &[u8], body: Vec<Frame>) -> Result<()> {
         // Spread calls over the broker list; a timed-out call moves on to the next one.
-        let endpoint = &self.endpoints[self.next_endpoint % self.endpoints.len()];
-        let socket = client::connect(&self.ctx, endpoint).map_err(|e| anyhow!("{e}"))?;
+        let endpoints = &self.brokers.endpoints;
+        let endpoint = &endpoints[self.next_endpoint % endpoints.len()];
+        let socket = client::connect(&self.ctx, &self.brokers.security, endpoint)?;
         let frames = ClientRequest {
             service: service.to_vec(),
             body,
         }
         .to_frames(Version::V01);
-        match socket.send_multipart(frames, zmq::DONTWAIT) {
-            Ok(()) | Err(zmq::Error::EAGAIN) => {}
-            Err(e) => return Err(e).context("cannot send to the broker"),
-        }
+        // A request lost to a full queue times out and is retried.
+        socket.send(frames).context("cannot send to the broker")?;
         self.calls.push(Call {
             socket,
             uuid,
@@ -299,29 +294,21 @@ impl Dispatch {
     }
 
     /// Waits for answers, notices from the store, or the next deadline.
-    fn wait(&mut self, notices: &zmq::Socket, now: Instant) -> Result<()> {
+    fn wait(&mut self, notices: &channel::Receiver<Notice>, now: Instant) -> Result<()> {
         let deadline = self
             .calls
             .iter()
             .map(|c| c.deadline)
             .min()
-            .unwrap_or(now + runtime::MAX_POLL)
+            .unwrap_or(now + transport::MAX_WAIT)
             .min(self.core.next_deadline(now));
-        let mut items = vec![notices.as_poll_item(zmq::POLLIN)];
-        items.extend(
-            self.calls
-                .iter()
-                .map(|c| c.socket.as_poll_item(zmq::POLLIN)),
-        );
-        match zmq::poll(&mut items, runtime::poll_timeout(now, deadline)) {
-            Ok(_) | Err(zmq::Error::EINTR) => {}
-            Err(e) => return Err(e).context("poll failed in the dispatcher"),
-        }
-        let readable: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
-        drop(items);
+        let mut sockets = vec![notices.socket()];
+        sockets.extend(self.calls.iter().map(|c| &c.socket));
+        let readable = transport::poll(&sockets, transport::wait_until(now, deadline))
+            .context("poll failed in the dispatcher")?;
         if readable[0] {
-            while let Ok(frames) = notices.recv_multipart(zmq::DONTWAIT) {
-                self.on_notice(frames);
+            for notice in notices.drain() {
+                self.on_notice(notice);
             }
         }
         let now = Instant::now();
@@ -329,7 +316,7 @@ impl Dispatch {
         let mut finished = Vec::new();
         for (i, call) in self.calls.iter().enumerate() {
             let answer = if readable[i + 1] {
-                call.socket.recv_multipart(zmq::DONTWAIT).ok()
+                call.socket.try_recv()?
             } else {
                 None
             };
@@ -342,9 +329,9 @@ impl Dispatch {
                     self.core.on_reply(now, call.uuid, frames, &mut actions);
                     finished.push(i);
                 }
-                Some(None) => crate::info!("ignored a malformed answer for {}", call.uuid),
+                Some(None) => log::info!("ignored a malformed answer for {}", call.uuid),
                 None if now >= call.deadline => {
-                    crate::info!(
+                    log::info!(
                         "no answer for {} within {}; will retry",
                         call.uuid,
                         humantime::format_duration(self.timeout)
@@ -362,20 +349,10 @@ impl Dispatch {
         self.carry_out(actions)
     }
 
-    fn on_notice(&mut self, frames: Vec<Frame>) {
-        let mut frames = frames.into_iter();
-        let (Some(kind), Some(uuid)) = (frames.next(), frames.next().and_then(|u| Uuid::parse(&u)))
-        else {
-            return;
-        };
-        match (kind.as_slice(), frames.next()) {
-            (b"+", Some(service)) => self.core.add(store::Entry {
-                uuid,
-                service,
-                created_ms: store::now_ms(),
-                replied_ms: None,
-            }),
-            _ => self.core.closed(uuid),
+    fn on_notice(&mut self, notice: Notice) {
+        match notice {
+            Notice::Added(entry) => self.core.add(entry),
+            Notice::Closed(uuid) => self.core.closed(uuid),
         }
     }
 }

@@ -9,7 +9,7 @@
 //! Client input never becomes a path: the store is addressed by validated UUIDs only.
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context as _, Result};
@@ -41,10 +41,30 @@ pub struct Entry {
     pub replied_ms: Option<i64>,
 }
 
-type Done<T> = mpsc::SyncSender<Result<T, String>>;
+/// Why the store could not do what was asked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store has stopped")]
+    Stopped,
+    /// SQLite failed (shared by every command of the batch it failed).
+    #[error("store error: {0}")]
+    Sqlite(#[source] Arc<rusqlite::Error>),
+    /// What is on disk does not decode: damaged by hand or by the disk. Never mistaken for
+    /// an empty reply or a closed request.
+    #[error("request {uuid} is damaged in the store: its {part} does not decode")]
+    Corrupt { uuid: Uuid, part: &'static str },
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(Arc::new(e))
+    }
+}
+
+type Done<T> = mpsc::SyncSender<Result<T, StoreError>>;
 
 /// Sends one command's result once the batch's commit is known: `Some(error)` if it failed.
-type Answer = Box<dyn FnOnce(Option<&str>)>;
+type Answer = Box<dyn FnOnce(Option<&StoreError>)>;
 
 enum Command {
     Insert(Uuid, StoreRequest, Done<()>),
@@ -150,9 +170,10 @@ fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec
     let rows = stmt.query_map([], row_entry)?;
     let mut entries = Vec::new();
     for row in rows {
-        // A row that does not decode (damaged by hand) is skipped, not fatal.
-        if let Some(entry) = row? {
-            entries.push(entry);
+        // A row whose id does not decode (damaged by hand) is skipped, not fatal.
+        match row? {
+            Some(entry) => entries.push(entry),
+            None => log::warn!("skipped a request whose id is damaged in the store"),
         }
     }
     Ok(entries)
@@ -180,45 +201,42 @@ impl Store {
         Store { tx }
     }
 
-    fn ask<T>(&self, make: impl FnOnce(Done<T>) -> Command) -> Result<T, String> {
+    fn ask<T>(&self, make: impl FnOnce(Done<T>) -> Command) -> Result<T, StoreError> {
         let (done, wait) = mpsc::sync_channel(1);
-        self.tx
-            .send(make(done))
-            .map_err(|_| "the store has stopped".to_string())?;
-        wait.recv()
-            .map_err(|_| "the store has stopped".to_string())?
+        self.tx.send(make(done)).map_err(|_| StoreError::Stopped)?;
+        wait.recv().map_err(|_| StoreError::Stopped)?
     }
 
     /// Stores a request durably; returns once it is committed.
-    pub fn insert(&self, uuid: Uuid, request: StoreRequest) -> Result<(), String> {
+    pub fn insert(&self, uuid: Uuid, request: StoreRequest) -> Result<(), StoreError> {
         self.ask(|done| Command::Insert(uuid, request, done))
     }
 
-    pub fn status(&self, uuid: Uuid) -> Result<State, String> {
+    pub fn status(&self, uuid: Uuid) -> Result<State, StoreError> {
         self.ask(|done| Command::Status(uuid, done))
     }
 
     /// Stores a reply; false if the request is gone (closed meanwhile).
-    pub fn reply(&self, uuid: Uuid, frames: Vec<Frame>) -> Result<bool, String> {
+    pub fn reply(&self, uuid: Uuid, frames: Vec<Frame>) -> Result<bool, StoreError> {
         self.ask(|done| Command::Reply(uuid, frames, done))
     }
 
-    pub fn close(&self, uuid: Uuid) -> Result<(), String> {
+    pub fn close(&self, uuid: Uuid) -> Result<(), StoreError> {
         self.ask(|done| Command::Close(uuid, done))
     }
 
     /// Deletes replies stored before `before_ms` (unix ms); returns how many.
-    pub fn expire(&self, before_ms: i64) -> Result<usize, String> {
+    pub fn expire(&self, before_ms: i64) -> Result<usize, StoreError> {
         self.ask(|done| Command::Expire(before_ms, done))
     }
 
     /// Every request still waiting for its reply, oldest first.
-    pub fn pending(&self) -> Result<Vec<Entry>, String> {
+    pub fn pending(&self) -> Result<Vec<Entry>, StoreError> {
         self.ask(Command::Pending)
     }
 
     /// A request still waiting for its reply, with its body; `None` once replied or closed.
-    pub fn load(&self, uuid: Uuid) -> Result<Option<StoreRequest>, String> {
+    pub fn load(&self, uuid: Uuid) -> Result<Option<StoreRequest>, StoreError> {
         self.ask(|done| Command::Load(uuid, done))
     }
 }
@@ -236,12 +254,12 @@ fn serve(mut conn: Connection, rx: mpsc::Receiver<Command>, mut notify: impl FnM
         let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
         let mut notices = Vec::new();
         let result = run_batch(&mut conn, batch, &mut answers, &mut notices);
-        let failure = result.err().map(|e| format!("store error: {e}"));
+        let failure = result.err().map(StoreError::from);
         if let Some(f) = &failure {
-            crate::warn!("{f}");
+            log::warn!("{f}");
         }
         for answer in answers {
-            answer(failure.as_deref());
+            answer(failure.as_ref());
         }
         if failure.is_none() && !notices.is_empty() {
             notify(notices);
@@ -257,12 +275,11 @@ fn run_batch(
 ) -> rusqlite::Result<()> {
     // Answers are queued and sent only after the commit: nothing is acknowledged before it
     // is on disk. A failed commit turns every answer of the batch into an error.
-    fn answer<T: 'static>(done: Done<T>, value: rusqlite::Result<T>) -> Answer {
-        Box::new(move |failure: Option<&str>| {
-            let result = match (failure, value) {
-                (Some(f), _) => Err(f.to_string()),
-                (None, Ok(v)) => Ok(v),
-                (None, Err(e)) => Err(format!("store error: {e}")),
+    fn answer<T: 'static>(done: Done<T>, value: Result<T, StoreError>) -> Answer {
+        Box::new(move |failure: Option<&StoreError>| {
+            let result = match failure {
+                Some(f) => Err(f.clone()),
+                None => value,
             };
             let _ = done.send(result);
         })
@@ -286,25 +303,23 @@ fn run_batch(
                         replied_ms: None,
                     }));
                 }
-                answers.push(answer(done, result));
+                answers.push(answer(done, result.map_err(StoreError::from)));
             }
             Command::Status(uuid, done) => {
-                let row: rusqlite::Result<Option<Option<Vec<u8>>>> = tx
-                    .prepare_cached("SELECT reply FROM requests WHERE uuid = ?1")
-                    .and_then(|mut s| s.query_row(params![uuid.as_str()], |r| r.get(0)).optional());
-                let state = row.map(|row| match row {
-                    None => State::Unknown,
-                    Some(None) => State::Pending,
-                    Some(Some(blob)) => State::Replied(decode_frames(&blob).unwrap_or_default()),
-                });
-                answers.push(answer(done, state));
+                let row: rusqlite::Result<Option<StoredRow>> = tx
+                    .prepare_cached("SELECT reply, body FROM requests WHERE uuid = ?1")
+                    .and_then(|mut s| {
+                        s.query_row(params![uuid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    });
+                answers.push(answer(done, state_of(uuid, row)));
             }
             Command::Reply(uuid, frames, done) => {
                 let result = tx
                     .prepare_cached("UPDATE requests SET reply = ?2, replied = ?3 WHERE uuid = ?1 AND reply IS NULL")
                     .and_then(|mut s| s.execute(params![uuid.as_str(), encode_frames(&frames), now_ms()]))
                     .map(|n| n > 0);
-                answers.push(answer(done, result));
+                answers.push(answer(done, result.map_err(StoreError::from)));
             }
             Command::Close(uuid, done) => {
                 let result = tx
@@ -312,17 +327,17 @@ fn run_batch(
                     .and_then(|mut s| s.execute(params![uuid.as_str()]))
                     .map(|_| ());
                 notices.push(Notice::Closed(uuid));
-                answers.push(answer(done, result));
+                answers.push(answer(done, result.map_err(StoreError::from)));
             }
             Command::Expire(before, done) => {
                 let result = tx
                     .prepare_cached("DELETE FROM requests WHERE reply IS NOT NULL AND replied < ?1")
                     .and_then(|mut s| s.execute(params![before]));
-                answers.push(answer(done, result));
+                answers.push(answer(done, result.map_err(StoreError::from)));
             }
             Command::Pending(done) => {
                 let result = select_entries(&tx, true);
-                answers.push(answer(done, result));
+                answers.push(answer(done, result.map_err(StoreError::from)));
             }
             Command::Load(uuid, done) => {
                 let row: rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> = tx
@@ -333,16 +348,41 @@ fn run_batch(
                         s.query_row(params![uuid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                             .optional()
                     });
-                let request = row.map(|row| {
-                    row.and_then(|(service, body)| {
-                        decode_frames(&body).map(|body| StoreRequest { service, body })
-                    })
-                });
+                let request = match row {
+                    Err(e) => Err(StoreError::from(e)),
+                    Ok(None) => Ok(None),
+                    Ok(Some((service, body))) => decode_frames(&body)
+                        .map(|body| Some(StoreRequest { service, body }))
+                        .ok_or(StoreError::Corrupt { uuid, part: "body" }),
+                };
                 answers.push(answer(done, request));
             }
         }
     }
     tx.commit()
+}
+
+/// A request's stored reply (if any) and body, as SQLite returns them.
+type StoredRow = (Option<Vec<u8>>, Vec<u8>);
+
+/// Where a request stands, from its stored reply and body; damage is an error, never an
+/// empty reply.
+fn state_of(uuid: Uuid, row: rusqlite::Result<Option<StoredRow>>) -> Result<State, StoreError> {
+    match row? {
+        None => Ok(State::Unknown),
+        Some((Some(reply), _)) => {
+            decode_frames(&reply)
+                .map(State::Replied)
+                .ok_or(StoreError::Corrupt {
+                    uuid,
+                    part: "reply",
+                })
+        }
+        Some((None, body)) if decode_frames(&body).is_none() => {
+            Err(StoreError::Corrupt { uuid, part: "body" })
+        }
+        Some((None, _)) => Ok(State::Pending),
+    }
 }
 
 #[cfg(test)]
@@ -366,29 +406,31 @@ mod tests {
         let u = Uuid::new();
         store.insert(u, request("echo", "hi")).unwrap();
         assert!(matches!(&nrx.recv().unwrap()[0], Notice::Added(e) if e.uuid == u));
-        assert_eq!(store.status(u), Ok(State::Pending));
+        assert_eq!(store.status(u).unwrap(), State::Pending);
         assert_eq!(store.pending().unwrap().len(), 1);
-        assert_eq!(store.load(u), Ok(Some(request("echo", "hi"))));
-        assert_eq!(store.reply(u, vec![b"HI".to_vec()]), Ok(true));
+        assert_eq!(store.load(u).unwrap(), Some(request("echo", "hi")));
+        assert!(store.reply(u, vec![b"HI".to_vec()]).unwrap());
         assert_eq!(
-            store.load(u),
-            Ok(None),
+            store.load(u).unwrap(),
+            None,
             "a replied request is not sent again"
         );
-        assert_eq!(
-            store.reply(u, vec![b"again".to_vec()]),
-            Ok(false),
+        assert!(
+            !store.reply(u, vec![b"again".to_vec()]).unwrap(),
             "first reply wins"
         );
-        assert_eq!(store.status(u), Ok(State::Replied(vec![b"HI".to_vec()])));
         assert_eq!(
-            store.status(u),
-            Ok(State::Replied(vec![b"HI".to_vec()])),
+            store.status(u).unwrap(),
+            State::Replied(vec![b"HI".to_vec()])
+        );
+        assert_eq!(
+            store.status(u).unwrap(),
+            State::Replied(vec![b"HI".to_vec()]),
             "reply is not consumed"
         );
         assert!(store.pending().unwrap().is_empty());
         store.close(u).unwrap();
-        assert_eq!(store.status(u), Ok(State::Unknown));
+        assert_eq!(store.status(u).unwrap(), State::Unknown);
         store.close(u).unwrap();
     }
 
@@ -407,7 +449,7 @@ mod tests {
             (pending[0].uuid, pending[0].service.as_slice()),
             (u, &b"echo"[..])
         );
-        assert_eq!(store.load(u), Ok(Some(request("echo", "kept"))));
+        assert_eq!(store.load(u).unwrap(), Some(request("echo", "kept")));
     }
 
     #[test]
@@ -428,9 +470,36 @@ mod tests {
         store.insert(a, request("s", "a")).unwrap();
         store.insert(b, request("s", "b")).unwrap();
         store.reply(a, vec![b"A".to_vec()]).unwrap();
-        assert_eq!(store.expire(now_ms() + 1000), Ok(1));
-        assert_eq!(store.status(a), Ok(State::Unknown));
-        assert_eq!(store.status(b), Ok(State::Pending));
+        assert_eq!(store.expire(now_ms() + 1000).unwrap(), 1);
+        assert_eq!(store.status(a).unwrap(), State::Unknown);
+        assert_eq!(store.status(b).unwrap(), State::Pending);
+    }
+
+    /// A damaged stored reply used to be answered as a 200 with an empty body, and a damaged
+    /// body silently dropped its request on every restart.
+    #[test]
+    fn damage_is_reported_not_hidden() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let store = Store::spawn(open(&path).unwrap(), |_| {});
+        let (replied, pending) = (Uuid::new(), Uuid::new());
+        store.insert(replied, request("s", "a")).unwrap();
+        store.insert(pending, request("s", "b")).unwrap();
+        store.reply(replied, vec![b"A".to_vec()]).unwrap();
+        let conn = Connection::open(&path).unwrap();
+        conn.execute(
+            "UPDATE requests SET reply = x'ffffffff' WHERE reply IS NOT NULL",
+            [],
+        )
+        .unwrap();
+        conn.execute("UPDATE requests SET body = x'ffffffff'", [])
+            .unwrap();
+        fn corrupt<T>(r: Result<T, StoreError>, part: &str) -> bool {
+            matches!(r, Err(StoreError::Corrupt { part: p, .. }) if p == part)
+        }
+        assert!(corrupt(store.status(replied), "reply"));
+        assert!(corrupt(store.status(pending), "body"));
+        assert!(corrupt(store.load(pending), "body"));
     }
 
     #[test]

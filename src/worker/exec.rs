@@ -71,14 +71,56 @@ impl Handler for Exec {
         let mut child = match self.spawn(body.len()) {
             Ok(child) => child,
             Err(e) => {
-                crate::warn!("cannot start sh -c {:?}: {e}", self.command);
+                log::warn!("cannot start sh -c {:?}: {e}", self.command);
                 return reply(
                     ReplyKind::Final,
                     error_reply(&format!("cannot start sh: {e}"), b""),
                 );
             }
         };
-        let input = self.stdin_bytes(body);
+        let pipes = Pipes::start(&mut child, self.stdin_bytes(body), self.stream);
+        let mut lines = HeldLine::default();
+        let outcome = self.wait(&mut child, cancel, || lines.pump(&pipes.lines, reply));
+        let done = pipes.finish();
+        lines.pump(&done.lines, reply);
+        let (output, stderr) = (done.output, done.stderr);
+        let failure = match (outcome, output) {
+            (Outcome::Exited(status), Ok(out)) if status.success() => {
+                let frames = if self.stream {
+                    vec![lines.take()]
+                } else {
+                    self.reply_frames(out)
+                };
+                return reply(ReplyKind::Final, frames);
+            }
+            (Outcome::Exited(status), Ok(_)) => describe(status),
+            (Outcome::Exited(_), Err(e)) => e,
+            (Outcome::TimedOut, _) => format!(
+                "timed out after {}",
+                humantime::format_duration(self.timeout)
+            ),
+            (Outcome::Abandoned, _) => return, // nobody is waiting for this reply
+        };
+        log::warn!("sh -c {:?} failed: {failure}", self.command);
+        if let Some(line) = lines.held.take() {
+            reply(ReplyKind::Partial, vec![line]);
+        }
+        reply(ReplyKind::Final, error_reply(&failure, &stderr));
+    }
+}
+
+/// The threads that feed the command's stdin and drain its stdout and stderr, so that
+/// neither side can block the other on a full pipe.
+struct Pipes {
+    writer: std::thread::JoinHandle<()>,
+    reader: std::thread::JoinHandle<Result<Vec<u8>, String>>,
+    stderr: Option<std::thread::JoinHandle<Vec<u8>>>,
+    /// `--stream`: stdout lines as they come.
+    lines: mpsc::Receiver<Vec<u8>>,
+}
+
+impl Pipes {
+    fn start(child: &mut Child, input: Vec<u8>, stream: bool) -> Pipes {
         let mut stdin = child.stdin.take();
         let writer = std::thread::spawn(move || {
             if let Some(stdin) = stdin.as_mut() {
@@ -90,60 +132,69 @@ impl Handler for Exec {
             .stderr
             .take()
             .map(|e| std::thread::spawn(move || tail(e)));
-        let (lines_tx, lines_rx) = mpsc::channel::<Vec<u8>>();
+        let (lines_tx, lines) = mpsc::channel::<Vec<u8>>();
         let stdout = child.stdout.take();
-        let stream = self.stream;
         let reader = std::thread::spawn(move || match stdout {
             Some(out) if stream => read_lines(out, lines_tx),
             Some(out) => read_all(out),
             None => Ok(Vec::new()),
         });
+        Pipes {
+            writer,
+            reader,
+            stderr,
+            lines,
+        }
+    }
 
-        let mut held: Option<Vec<u8>> = None;
-        let mut send_line = |line: Vec<u8>, reply: &mut dyn FnMut(ReplyKind, Vec<Frame>)| {
-            if let Some(previous) = held.replace(line) {
+    /// Waits for the pipes to close: the command's stdout (unless streamed), the tail of its
+    /// stderr, and the streamed lines not yet taken.
+    fn finish(self) -> Drained {
+        let _ = self.writer.join();
+        Drained {
+            output: self
+                .reader
+                .join()
+                .unwrap_or_else(|_| Err("output reader failed".into())),
+            stderr: self.stderr.and_then(|t| t.join().ok()).unwrap_or_default(),
+            lines: self.lines,
+        }
+    }
+}
+
+/// What the pipes held once the command ended.
+struct Drained {
+    /// Its whole stdout (empty when streamed), or why it could not be read.
+    output: Result<Vec<u8>, String>,
+    /// The tail of its stderr.
+    stderr: Vec<u8>,
+    /// Streamed lines not yet sent.
+    lines: mpsc::Receiver<Vec<u8>>,
+}
+
+/// `--stream`: each line goes out as a PARTIAL once the next one appears, so the last line
+/// can be the FINAL.
+#[derive(Default)]
+struct HeldLine {
+    held: Option<Vec<u8>>,
+}
+
+impl HeldLine {
+    fn pump(
+        &mut self,
+        lines: &mpsc::Receiver<Vec<u8>>,
+        reply: &mut dyn FnMut(ReplyKind, Vec<Frame>),
+    ) {
+        while let Ok(line) = lines.try_recv() {
+            if let Some(previous) = self.held.replace(line) {
                 reply(ReplyKind::Partial, vec![previous]);
             }
-        };
-        let outcome = self.wait(&mut child, cancel, || {
-            while let Ok(line) = lines_rx.try_recv() {
-                send_line(line, reply);
-            }
-        });
-        kill_group(&child);
-        let _ = writer.join();
-        let output = reader
-            .join()
-            .unwrap_or_else(|_| Err("output reader failed".into()));
-        while let Ok(line) = lines_rx.try_recv() {
-            send_line(line, reply);
         }
-        let stderr = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
+    }
 
-        let failure = match (outcome, output) {
-            (Outcome::Exited(status), Ok(out)) if status.success() => {
-                let frames = if self.stream {
-                    vec![held.take().unwrap_or_default()]
-                } else {
-                    self.reply_frames(out)
-                };
-                return reply(ReplyKind::Final, frames);
-            }
-            (Outcome::Exited(status), Ok(_)) => describe(status),
-            (Outcome::Exited(_), Err(e)) => e,
-            (Outcome::TimedOut, _) => {
-                format!(
-                    "timed out after {}",
-                    humantime::format_duration(self.timeout)
-                )
-            }
-            (Outcome::Abandoned, _) => return, // nobody is waiting for this reply
-        };
-        crate::warn!("sh -c {:?} failed: {failure}", self.command);
-        if let Some(line) = held.take() {
-            reply(ReplyKind::Partial, vec![line]);
-        }
-        reply(ReplyKind::Final, error_reply(&failure, &stderr));
+    /// The last line (empty when there was none).
+    fn take(&mut self) -> Vec<u8> {
+        self.held.take().unwrap_or_default()
     }
 }
 
@@ -180,24 +231,22 @@ impl Exec {
     }
 
     /// Waits for the command to end, calling `pump` meanwhile; kills it on timeout or cancel.
+    /// Whatever the outcome, what is left of its process group is killed before the command
+    /// is reaped (see [`reap`]).
     fn wait(&self, child: &mut Child, cancel: &AtomicBool, mut pump: impl FnMut()) -> Outcome {
         let deadline = Instant::now() + self.timeout;
         let mut nap = Duration::from_micros(200);
         loop {
             pump();
-            match child.try_wait() {
-                Ok(Some(status)) => return Outcome::Exited(status),
-                Ok(None) => {}
-                Err(_) => return Outcome::Exited(ExitStatus::from_raw(1 << 8)),
+            if has_exited(child) {
+                return Outcome::Exited(reap(child));
             }
             if cancel.load(Ordering::SeqCst) {
-                kill_group(child);
-                let _ = child.wait();
+                reap(child);
                 return Outcome::Abandoned;
             }
             if Instant::now() >= deadline {
-                kill_group(child);
-                let _ = child.wait();
+                reap(child);
                 return Outcome::TimedOut;
             }
             std::thread::sleep(nap);
@@ -231,13 +280,35 @@ fn describe(status: ExitStatus) -> String {
     }
 }
 
-/// Kills what is left of the command's process group.
-fn kill_group(child: &Child) {
-    // SAFETY: kill(2) with a negative pid signals a process group; it touches no memory.
-    // The group id is the child's pid (process_group(0)), so only its own group is hit.
-    unsafe {
-        libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL);
+/// True when the command has ended. It is not reaped: until it is, its pid (which is its
+/// process group's id) cannot be given to another process.
+fn has_exited(child: &Child) -> bool {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let Some(pid) = Pid::from_raw(child.id() as i32) else {
+        return true;
+    };
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    match waitid(WaitId::Pid(pid), options) {
+        Ok(status) => status.is_some(),
+        // Already reaped, or not our child: nothing left to wait for.
+        Err(_) => true,
     }
+}
+
+/// Kills what is left of the command's process group, then reaps the command.
+///
+/// In this order because the group's id is the command's pid: once the command is reaped,
+/// that id may belong to a new process (another session's command with --concurrency), and
+/// a late kill would hit it.
+fn reap(child: &mut Child) -> ExitStatus {
+    use rustix::process::{Pid, Signal, kill_process_group};
+    if let Some(group) = Pid::from_raw(child.id() as i32) {
+        // ESRCH (the group is already empty) is the usual case, not an error.
+        let _ = kill_process_group(group, Signal::KILL);
+    }
+    child
+        .wait()
+        .unwrap_or_else(|_| ExitStatus::from_raw(1 << 8))
 }
 
 fn read_all(mut out: impl Read) -> Result<Vec<u8>, String> {

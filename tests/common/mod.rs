@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_zmqtool");
 
-/// Fast heartbeats so that expiry-driven tests finish in a second or two.
-pub const HB: &str = "100ms";
+/// Fast heartbeats so that expiry-driven tests finish in a few seconds; slow enough (three
+/// missed beats: 750 ms) that a loaded CI machine does not expire a live peer.
+pub const HB: &str = "250ms";
 
 /// A running zmqtool process; killed on drop. Its stderr is collected as it is written.
 pub struct Proc {
@@ -99,9 +100,34 @@ fn collect(reader: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
     buf
 }
 
+/// A zmqtool command with none of the developer's `ZMQTOOL_*` variables: a test sees only
+/// the environment it sets.
+pub fn command() -> Command {
+    let mut command = Command::new(BIN);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("ZMQTOOL_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+/// An endpoint of the test's own: an ipc:// socket in a directory removed when it is
+/// dropped. Nobody else can bind it, and a server can be restarted on it.
+pub struct Ipc {
+    pub ep: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn ipc() -> Ipc {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let ep = format!("ipc://{}/ep", dir.path().display());
+    Ipc { ep, _dir: dir }
+}
+
 /// Starts zmqtool with `args`; stdout is captured.
 pub fn spawn(args: &[&str]) -> Proc {
-    let mut child = Command::new(BIN)
+    let mut child = command()
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -123,28 +149,71 @@ pub fn run(args: &[&str]) -> Output {
 }
 
 pub fn run_with_timeout(args: &[&str], timeout: Duration) -> Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdin(Stdio::null())
+    let mut command = command();
+    command.args(args);
+    finish(command, None, timeout)
+}
+
+/// Runs `command` to completion with `input` on its stdin (none: /dev/null), killing it
+/// after `timeout`. stdout and stderr are read as they come, so a large output cannot
+/// block the child.
+pub fn finish(mut command: Command, input: Option<Vec<u8>>, timeout: Duration) -> Output {
+    let mut child = command
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("zmqtool starts");
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = stdin.write_all(&input);
+        });
+    }
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
     let deadline = Instant::now() + timeout;
     loop {
-        if child.try_wait().expect("try_wait").is_some() {
-            return child.wait_with_output().expect("output");
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Output {
+                status,
+                stdout: stdout.join().expect("stdout reader"),
+                stderr: stderr.join().expect("stderr reader"),
+            };
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
+            let _ = child.wait();
             panic!(
-                "zmqtool {args:?} did not finish within {timeout:?}; stderr:\n{}",
-                String::from_utf8_lossy(&out.stderr)
+                "{command:?} did not finish within {timeout:?}; stderr:\n{}",
+                String::from_utf8_lossy(&stderr.join().unwrap_or_default())
             );
         }
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+fn drain(mut reader: impl std::io::Read + Send + 'static) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = reader.read_to_end(&mut buf);
+        buf
+    })
+}
+
+/// The endpoint a process logged after `prefix` (a `*` port, resolved), once it has.
+pub fn bound_endpoint(proc: &Proc, prefix: &str) -> String {
+    let log = proc.wait_stderr(prefix, Duration::from_secs(10));
+    log.lines()
+        .find_map(|l| l.split(prefix).nth(1))
+        .expect("the endpoint follows")
+        .trim()
+        .to_string()
 }
 
 /// Polls `cond` every 20 ms until it holds or `timeout` passes.
@@ -178,23 +247,8 @@ pub fn broker_at(bind: &str, extra: &[&str]) -> Broker {
     }
     args.extend(extra);
     let proc = spawn(&args);
-    let log = proc.wait_stderr("listening on ", Duration::from_secs(10));
-    let endpoint = log
-        .lines()
-        .find_map(|l| l.split("listening on ").nth(1))
-        .expect("endpoint in log")
-        .trim()
-        .to_string();
+    let endpoint = bound_endpoint(&proc, "listening on ");
     Broker { proc, endpoint }
-}
-
-/// A free TCP port on loopback (for tests that must restart a server on the same port).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Starts an echo (or other) worker for `service` with fast heartbeats.

@@ -1,0 +1,243 @@
+//! How results look on stdout: every `--json` object as a `#[derive(Serialize)]` struct, in
+//! one place, and the text renderings of frames (one reply per line, escaped).
+//!
+//! `--json` prints one object per line. Frames are strings when valid UTF-8, else
+//! `{"base64": "..."}`.
+
+use std::io::Write;
+
+use base64::Engine as _;
+use serde::Serialize;
+use serde::ser::{SerializeMap, SerializeSeq, Serializer};
+
+use crate::mdp::Frame;
+
+/// Writes `value` as one JSON line.
+pub fn json_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
+    let text = serde_json::to_string(value).map_err(std::io::Error::other)?;
+    writeln!(out, "{text}")
+}
+
+/// A frame as JSON: a string when it is valid UTF-8, else `{"base64": "..."}`.
+#[derive(Clone, Copy)]
+pub struct JsonFrame<'a>(pub &'a [u8]);
+
+impl Serialize for JsonFrame<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(self.0) {
+            Ok(text) => s.serialize_str(text),
+            Err(_) => {
+                let mut map = s.serialize_map(Some(1))?;
+                map.serialize_entry(
+                    "base64",
+                    &base64::engine::general_purpose::STANDARD.encode(self.0),
+                )?;
+                map.end()
+            }
+        }
+    }
+}
+
+/// Frames as a JSON array (see [`JsonFrame`]).
+#[derive(Clone, Copy)]
+pub struct JsonFrames<'a>(pub &'a [Frame]);
+
+impl Serialize for JsonFrames<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for frame in self.0 {
+            seq.serialize_element(&JsonFrame(frame))?;
+        }
+        seq.end()
+    }
+}
+
+/// `client`: one reply (a PARTIAL has `final: false`).
+#[derive(Serialize)]
+pub struct Reply<'a> {
+    pub service: JsonFrame<'a>,
+    #[serde(rename = "final")]
+    pub last: bool,
+    pub frames: JsonFrames<'a>,
+    /// The reason, when the worker's command failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// `client --lines`, `titanic request --lines`: the outcome of one input line.
+#[derive(Serialize)]
+pub struct Line<'a> {
+    pub line: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<JsonFrames<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The closing summary of `client --lines` and `titanic request --lines`.
+#[derive(Serialize)]
+pub struct Summary {
+    /// Always true: tells the summary from the per-line objects.
+    pub summary: bool,
+    pub requests: u64,
+    /// `client --lines`: replies received.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replies: Option<u64>,
+    /// `titanic request --lines`: requests stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored: Option<u64>,
+    pub errors: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeouts: Option<u64>,
+    pub elapsed_s: f64,
+    pub throughput_rps: f64,
+}
+
+impl Summary {
+    /// A summary of `requests` over `elapsed`, with the rates rounded as printed.
+    pub fn new(requests: u64, errors: u64, elapsed: std::time::Duration) -> Summary {
+        let secs = elapsed.as_secs_f64();
+        Summary {
+            summary: true,
+            requests,
+            replies: None,
+            stored: None,
+            errors,
+            timeouts: None,
+            elapsed_s: (secs * 1000.0).round() / 1000.0,
+            throughput_rps: if secs > 0.0 {
+                (requests as f64 / secs).round()
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// `mmi SERVICE`: the mmi.service code.
+#[derive(Serialize)]
+pub struct MmiCode<'a> {
+    pub service: &'a str,
+    pub code: u16,
+}
+
+/// `mmi mmi.NAME`: the frames of a broker's own service.
+#[derive(Serialize)]
+pub struct ServiceFrames<'a> {
+    pub service: &'a str,
+    pub frames: JsonFrames<'a>,
+}
+
+/// `mmi`: one row of the service table.
+#[derive(Serialize)]
+pub struct ServiceRow<'a> {
+    pub name: JsonFrame<'a>,
+    pub idle: usize,
+    pub busy: usize,
+    pub queued: usize,
+}
+
+/// `bstar status`: the state a server publishes.
+#[derive(Serialize)]
+pub struct BstarState {
+    pub state: &'static str,
+    pub number: u8,
+}
+
+/// `titanic request`: the stored request's UUID.
+#[derive(Serialize)]
+pub struct Stored<'a> {
+    pub uuid: &'a str,
+    pub service: &'a str,
+}
+
+/// `titanic reply`, `call` (with frames) and `close` (without): a 200 from Titanic.
+#[derive(Serialize)]
+pub struct TitanicOk<'a> {
+    pub uuid: &'a str,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frames: Option<JsonFrames<'a>>,
+}
+
+/// `titanic ls`: one stored request.
+#[derive(Serialize)]
+pub struct StoredEntry<'a> {
+    pub uuid: &'a str,
+    pub service: &'a str,
+    pub state: &'static str,
+    pub age_s: f64,
+}
+
+/// `bench --compare`: the broker against the raw proxy.
+#[derive(Serialize)]
+pub struct Comparison {
+    pub comparison: Ratios,
+}
+
+#[derive(Serialize)]
+pub struct Ratios {
+    pub broker_throughput_rps: f64,
+    pub proxy_throughput_rps: f64,
+    pub throughput_ratio: f64,
+    pub p50_ratio: f64,
+}
+
+/// A reply on one line: frames joined by a tab, with backslash, tab, CR and newline inside
+/// a frame escaped (`\\`, `\t`, `\r`, `\n`) so that a reply is always exactly one line.
+pub fn escape_line(frames: &[Frame]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            line.push(b'\t');
+        }
+        for &b in frame {
+            match b {
+                b'\\' => line.extend_from_slice(b"\\\\"),
+                b'\t' => line.extend_from_slice(b"\\t"),
+                b'\r' => line.extend_from_slice(b"\\r"),
+                b'\n' => line.extend_from_slice(b"\\n"),
+                _ => line.push(b),
+            }
+        }
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(value: &impl Serialize) -> String {
+        serde_json::to_string(value).unwrap()
+    }
+
+    #[test]
+    fn frames_render_as_text_or_base64() {
+        assert_eq!(json(&JsonFrame(b"hello")), r#""hello""#);
+        assert_eq!(json(&JsonFrame(&[0xff, 0x00])), r#"{"base64":"/wA="}"#);
+        assert_eq!(
+            json(&JsonFrames(&[b"a".to_vec(), vec![0xfe]])),
+            r#"["a",{"base64":"/g=="}]"#
+        );
+    }
+
+    #[test]
+    fn absent_fields_are_left_out() {
+        let line = Line {
+            line: 3,
+            frames: None,
+            uuid: None,
+            error: Some("timeout".into()),
+        };
+        assert_eq!(json(&line), r#"{"line":3,"error":"timeout"}"#);
+    }
+
+    #[test]
+    fn lines_escape_what_would_break_them() {
+        let frames = vec![b"a\tb".to_vec(), b"c\nd\\".to_vec(), b"plain".to_vec()];
+        assert_eq!(escape_line(&frames), b"a\\tb\tc\\nd\\\\\tplain".to_vec());
+    }
+}

@@ -1,0 +1,91 @@
+//! What can go wrong at the socket layer, with the `zmq` error kept as the source.
+
+/// A socket operation that failed, saying which and where.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    #[error("cannot bind {endpoint}: {}{hint}", lower_first(.source.message()))]
+    Bind {
+        endpoint: String,
+        hint: &'static str,
+        #[source]
+        source: zmq::Error,
+    },
+    #[error("cannot connect to {endpoint}: {}{hint}", lower_first(.source.message()))]
+    Connect {
+        endpoint: String,
+        hint: &'static str,
+        #[source]
+        source: zmq::Error,
+    },
+    #[error("cannot {what}: {}", lower_first(.source.message()))]
+    Option {
+        what: &'static str,
+        #[source]
+        source: zmq::Error,
+    },
+    #[error("{what} failed: {}", lower_first(.source.message()))]
+    Io {
+        what: &'static str,
+        #[source]
+        source: zmq::Error,
+    },
+}
+
+impl TransportError {
+    pub(super) fn bind(endpoint: &str, source: zmq::Error) -> TransportError {
+        let hint = match source {
+            zmq::Error::EADDRINUSE => " (is another broker running?)",
+            zmq::Error::EINVAL => {
+                " (endpoints look like tcp://127.0.0.1:5555 or ipc:///tmp/zmqtool)"
+            }
+            zmq::Error::EPROTONOSUPPORT => " (use tcp://, ipc:// or inproc://)",
+            zmq::Error::ENODEV | zmq::Error::EADDRNOTAVAIL => " (no such local address)",
+            _ => "",
+        };
+        TransportError::Bind {
+            endpoint: endpoint.to_string(),
+            hint,
+            source,
+        }
+    }
+
+    pub(super) fn connect(endpoint: &str, source: zmq::Error) -> TransportError {
+        let hint = match source {
+            zmq::Error::EINVAL => " (endpoints look like tcp://127.0.0.1:5555)",
+            zmq::Error::EPROTONOSUPPORT => " (use tcp://, ipc:// or inproc://)",
+            _ => "",
+        };
+        TransportError::Connect {
+            endpoint: endpoint.to_string(),
+            hint,
+            source,
+        }
+    }
+
+    pub(super) fn option(what: &'static str, source: zmq::Error) -> TransportError {
+        TransportError::Option { what, source }
+    }
+
+    pub(super) fn io(what: &'static str, source: zmq::Error) -> TransportError {
+        TransportError::Io { what, source }
+    }
+
+    /// True when the address is taken (a port another process holds).
+    pub fn address_in_use(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Bind {
+                source: zmq::Error::EADDRINUSE,
+                ..
+            }
+        )
+    }
+}
+
+fn lower_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

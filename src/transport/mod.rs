@@ -1,0 +1,659 @@
+//! The only code that touches `zmq`: contexts, sockets with one linger policy, security
+//! (NULL, PLAIN) passed in as a value, the ZAP handler, timed receive with `EINTR` handled,
+//! non-blocking send, polling, and the `-vv` frame dumps.
+//!
+//! Everything above this module speaks in [`Frame`]s and [`Duration`]s; nothing above it sees
+//! a `zmq` type or an `errno`. Every receive and send of a whole message goes through here,
+//! so every one is dumped at `-vv` (log target `zmqtool::frames`), and none can forget the
+//! linger or the `EINTR` case.
+//!
+//! Must not touch: protocol rules (the sans-IO cores own them) or the command line.
+
+pub mod channel;
+mod error;
+pub mod zap;
+
+use std::time::{Duration, Instant};
+
+pub use error::TransportError;
+
+use crate::mdp::Frame;
+
+/// The longest a driver sleeps in one wait, so a stop request is seen promptly even when no
+/// signal interrupts the wait (a server stopped from another thread).
+pub const MAX_WAIT: Duration = Duration::from_millis(100);
+
+/// How long a socket that is closed keeps trying to deliver what it has queued.
+///
+/// This is the whole linger policy: libzmq's default (for ever) would hang a process at exit
+/// whenever a peer is gone, so every socket gets one of these two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Linger {
+    /// Servers, workers and publishers: up to [`Linger::FLUSH`], enough to flush a DISCONNECT
+    /// or a last reply to a live peer, never a hang.
+    Flush,
+    /// Requests a client has given up on (a retry goes out on a new socket) and sockets
+    /// inside one process: unsent messages are dropped at once.
+    Discard,
+}
+
+impl Linger {
+    /// What [`Linger::Flush`] allows.
+    pub const FLUSH: Duration = Duration::from_millis(500);
+
+    fn millis(self) -> i32 {
+        match self {
+            Linger::Flush => Linger::FLUSH.as_millis() as i32,
+            Linger::Discard => 0,
+        }
+    }
+}
+
+/// The socket types zmqtool uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Router,
+    Dealer,
+    Req,
+    Rep,
+    Push,
+    Pull,
+    Pub,
+    Sub,
+    Pair,
+}
+
+impl Kind {
+    fn zmq(self) -> zmq::SocketType {
+        match self {
+            Kind::Router => zmq::ROUTER,
+            Kind::Dealer => zmq::DEALER,
+            Kind::Req => zmq::REQ,
+            Kind::Rep => zmq::REP,
+            Kind::Push => zmq::PUSH,
+            Kind::Pull => zmq::PULL,
+            Kind::Pub => zmq::PUB,
+            Kind::Sub => zmq::SUB,
+            Kind::Pair => zmq::PAIR,
+        }
+    }
+}
+
+/// PLAIN credentials (23/ZAP, 24/ZMTP-PLAIN). The password is never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Credentials {{ user: {:?}, password: <hidden> }}",
+            self.user
+        )
+    }
+}
+
+impl std::str::FromStr for Credentials {
+    type Err = String;
+
+    /// `USER:PASSWORD` (the password may contain colons).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.split_once(':') {
+            Some((user, password)) if !user.is_empty() => Ok(Credentials {
+                user: user.to_string(),
+                password: password.to_string(),
+            }),
+            _ => Err("expected USER:PASSWORD".into()),
+        }
+    }
+}
+
+/// How a connecting socket proves who it is: a value in each client's and worker's options,
+/// so two clients with different credentials can live in one process.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Security {
+    /// The NULL mechanism: no authentication.
+    #[default]
+    Null,
+    /// The PLAIN mechanism: a user name and password, sent in clear text.
+    Plain(Credentials),
+}
+
+/// How a bound server socket checks who connects. The decision itself is the ZAP handler's
+/// (see [`zap`]); this says which mechanism the socket offers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ServerSecurity {
+    /// Ask the ZAP handler about every connection (for `--allow` or PLAIN users).
+    pub zap: bool,
+    /// Offer the PLAIN mechanism.
+    pub plain: bool,
+}
+
+/// Socket options other than linger and security, set before bind or connect.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tuning {
+    /// The largest frame accepted (`ZMQ_MAXMSGSIZE`); larger ones drop the connection.
+    pub max_frame: Option<u64>,
+    /// No high-water marks: never drop or block on queue length (load generators, whose
+    /// queues are bounded by their own window).
+    pub unbounded: bool,
+}
+
+/// A zmq context: one I/O thread and the sockets made from it. Clones share it.
+#[derive(Clone, Default)]
+pub struct Context(zmq::Context);
+
+impl Context {
+    pub fn new() -> Context {
+        Context(zmq::Context::new())
+    }
+
+    /// A new socket of `kind` with `linger`.
+    pub fn socket(&self, kind: Kind, linger: Linger) -> Result<Socket, TransportError> {
+        let inner = self
+            .0
+            .socket(kind.zmq())
+            .map_err(|e| TransportError::option("create a socket", e))?;
+        inner
+            .set_linger(linger.millis())
+            .map_err(|e| TransportError::option("set linger", e))?;
+        Ok(Socket {
+            inner,
+            rcvtimeo: -1,
+        })
+    }
+
+    /// A socket that connects to `endpoint`, proving itself with `security`.
+    pub fn connect(
+        &self,
+        kind: Kind,
+        linger: Linger,
+        security: &Security,
+        tuning: Tuning,
+        endpoint: &str,
+    ) -> Result<Socket, TransportError> {
+        let socket = self.socket(kind, linger)?;
+        socket.tune(tuning)?;
+        socket.secure_client(security)?;
+        socket.connect(endpoint)?;
+        Ok(socket)
+    }
+
+    /// A socket bound to every endpoint of `binds`, checking peers as `security` says.
+    /// Returns it with the endpoints actually bound (`*` ports resolved).
+    pub fn bind(
+        &self,
+        kind: Kind,
+        linger: Linger,
+        security: ServerSecurity,
+        tuning: Tuning,
+        binds: &[String],
+    ) -> Result<(Socket, Vec<String>), TransportError> {
+        let socket = self.socket(kind, linger)?;
+        socket.tune(tuning)?;
+        socket.secure_server(security)?;
+        let mut bound = Vec::with_capacity(binds.len());
+        for endpoint in binds {
+            bound.push(socket.bind(endpoint)?);
+        }
+        Ok((socket, bound))
+    }
+}
+
+/// One zmq socket. `Send`, not `Sync`: each thread owns its sockets.
+pub struct Socket {
+    inner: zmq::Socket,
+    /// The receive timeout set on the socket now, so it is changed only when it differs.
+    rcvtimeo: i32,
+}
+
+/// What became of a message given to [`Socket::send`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    Queued,
+    /// The peer is gone, unknown, or not reading (its queue is full): the message is lost,
+    /// as on a dead link. Request-reply recovers by timeout.
+    Dropped,
+}
+
+impl Socket {
+    fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
+        if let Some(max) = tuning.max_frame {
+            self.inner
+                .set_maxmsgsize(max.min(i64::MAX as u64) as i64)
+                .map_err(|e| TransportError::option("set the largest frame", e))?;
+        }
+        if tuning.unbounded {
+            self.inner
+                .set_sndhwm(0)
+                .and_then(|()| self.inner.set_rcvhwm(0))
+                .map_err(|e| TransportError::option("set the high-water marks", e))?;
+        }
+        Ok(())
+    }
+
+    fn secure_client(&self, security: &Security) -> Result<(), TransportError> {
+        match security {
+            Security::Null => Ok(()),
+            Security::Plain(c) => self
+                .inner
+                .set_plain_username(Some(&c.user))
+                .and_then(|()| self.inner.set_plain_password(Some(&c.password)))
+                .map_err(|e| TransportError::option("set PLAIN credentials", e)),
+        }
+    }
+
+    fn secure_server(&self, security: ServerSecurity) -> Result<(), TransportError> {
+        if security.zap {
+            self.inner
+                .set_zap_domain(zap::DOMAIN)
+                .map_err(|e| TransportError::option("set the ZAP domain", e))?;
+        }
+        if security.plain {
+            self.inner
+                .set_plain_server(true)
+                .map_err(|e| TransportError::option("offer PLAIN", e))?;
+        }
+        Ok(())
+    }
+
+    /// Binds `endpoint`; returns the endpoint actually bound (a `*` port resolved).
+    pub fn bind(&self, endpoint: &str) -> Result<String, TransportError> {
+        self.inner
+            .bind(endpoint)
+            .map_err(|e| TransportError::bind(endpoint, e))?;
+        Ok(self
+            .inner
+            .get_last_endpoint()
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_else(|| endpoint.to_string()))
+    }
+
+    pub fn connect(&self, endpoint: &str) -> Result<(), TransportError> {
+        self.inner
+            .connect(endpoint)
+            .map_err(|e| TransportError::connect(endpoint, e))
+    }
+
+    /// Subscribes a SUB socket to every message.
+    pub fn subscribe_all(&self) -> Result<(), TransportError> {
+        self.inner
+            .set_subscribe(b"")
+            .map_err(|e| TransportError::option("subscribe", e))
+    }
+
+    /// Receives one whole message, waiting at most `wait`; `None` when nothing came in time
+    /// or a signal interrupted the wait (the caller checks its stop flag and comes back).
+    ///
+    /// This is the cheap way to wait on one socket: `zmq_poll` costs several system calls
+    /// per call (ZMQ_EVENTS is read before and after), while a timed `recv` waits in a single
+    /// `poll(2)` and costs none at all when a message is already queued.
+    pub fn recv(&mut self, wait: Duration) -> Result<Option<Vec<Frame>>, TransportError> {
+        self.set_rcvtimeo(wait)?;
+        self.take(0)
+    }
+
+    /// Receives one whole message if one is waiting.
+    pub fn try_recv(&self) -> Result<Option<Vec<Frame>>, TransportError> {
+        self.take(zmq::DONTWAIT)
+    }
+
+    fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
+        match self.inner.recv_multipart(flags) {
+            Ok(frames) => {
+                dump("<-", &frames);
+                Ok(Some(frames))
+            }
+            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => Ok(None),
+            Err(e) => Err(TransportError::io("receive", e)),
+        }
+    }
+
+    fn set_rcvtimeo(&mut self, wait: Duration) -> Result<(), TransportError> {
+        // Round up, so a wait never ends just before its deadline and spins.
+        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        if ms != self.rcvtimeo {
+            self.inner
+                .set_rcvtimeo(ms)
+                .map_err(|e| TransportError::option("set the receive timeout", e))?;
+            self.rcvtimeo = ms;
+        }
+        Ok(())
+    }
+
+    /// Sends one whole message without blocking.
+    pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
+        dump("->", &frames);
+        match self.inner.send_multipart(frames, zmq::DONTWAIT) {
+            Ok(()) => Ok(Sent::Queued),
+            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) | Err(zmq::Error::EINTR) => {
+                Ok(Sent::Dropped)
+            }
+            Err(e) => Err(TransportError::io("send", e)),
+        }
+    }
+
+    /// Sends one message made of `frames`, waiting for queue room (load generators and perf
+    /// tools, whose senders must not lose what they count).
+    pub fn send_slices(&self, frames: &[&[u8]]) -> Result<(), TransportError> {
+        if log::log_enabled!(target: FRAMES, log::Level::Trace) {
+            dump("->", &frames.iter().map(|f| f.to_vec()).collect::<Vec<_>>());
+        }
+        let last = frames.len().saturating_sub(1);
+        for (i, frame) in frames.iter().enumerate() {
+            let flags = if i < last { zmq::SNDMORE } else { 0 };
+            self.inner
+                .send(*frame, flags)
+                .map_err(|e| TransportError::io("send", e))?;
+        }
+        Ok(())
+    }
+
+    /// Receives one whole message into `parts` (reused buffers, no allocation), waiting at
+    /// most `wait` (`None`: for ever). Returns how many frames it had, or `None` when nothing
+    /// came. Frames beyond the buffer are counted but dropped, so an oversized message is
+    /// still seen as wrong.
+    pub fn recv_parts(
+        &mut self,
+        parts: &mut Parts,
+        wait: Option<Duration>,
+    ) -> Result<Option<usize>, TransportError> {
+        match wait {
+            Some(wait) => self.set_rcvtimeo(wait)?,
+            None if self.rcvtimeo != -1 => {
+                self.inner
+                    .set_rcvtimeo(-1)
+                    .map_err(|e| TransportError::option("set the receive timeout", e))?;
+                self.rcvtimeo = -1;
+            }
+            None => {}
+        }
+        let mut n = 0;
+        loop {
+            let mut spare = zmq::Message::new();
+            let target = match parts.0.get_mut(n) {
+                Some(m) => m,
+                None => &mut spare,
+            };
+            match self.inner.recv(target, 0) {
+                Ok(()) => {}
+                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if n == 0 => return Ok(None),
+                Err(e) => return Err(TransportError::io("receive", e)),
+            }
+            n += 1;
+            let more = self
+                .inner
+                .get_rcvmore()
+                .map_err(|e| TransportError::io("receive", e))?;
+            if !more {
+                break;
+            }
+        }
+        if log::log_enabled!(target: FRAMES, log::Level::Trace) {
+            let shown = n.min(parts.0.len());
+            dump(
+                "<-",
+                &(0..shown)
+                    .map(|i| parts.get(i).to_vec())
+                    .collect::<Vec<_>>(),
+            );
+        }
+        Ok(Some(n))
+    }
+
+    /// Sends the first `n` frames of `parts` back out as one message, without copying
+    /// (an echo). The buffers are emptied.
+    pub fn send_parts(&self, parts: &mut Parts, n: usize) -> Result<(), TransportError> {
+        let n = n.min(parts.0.len());
+        for i in 0..n {
+            let msg = std::mem::replace(&mut parts.0[i], zmq::Message::new());
+            let flags = if i + 1 < n { zmq::SNDMORE } else { 0 };
+            self.inner
+                .send(msg, flags)
+                .map_err(|e| TransportError::io("send", e))?;
+        }
+        Ok(())
+    }
+
+    /// True when a message is waiting, after waiting at most `wait` for one.
+    pub fn readable(&self, wait: Duration) -> Result<bool, TransportError> {
+        match self.inner.poll(zmq::POLLIN, millis(wait)) {
+            Ok(n) => Ok(n > 0),
+            Err(zmq::Error::EINTR) => Ok(false),
+            Err(e) => Err(TransportError::io("poll", e)),
+        }
+    }
+}
+
+/// Reused receive buffers for the hot paths (see [`Socket::recv_parts`]).
+pub struct Parts(Vec<zmq::Message>);
+
+impl Parts {
+    /// Buffers for messages of up to `frames` frames.
+    pub fn new(frames: usize) -> Parts {
+        Parts((0..frames).map(|_| zmq::Message::new()).collect())
+    }
+
+    /// Frame `i` of the last message received (empty beyond what it had).
+    pub fn get(&self, i: usize) -> &[u8] {
+        self.0.get(i).map(|m| &m[..]).unwrap_or(&[])
+    }
+
+    /// Buffers holding `frames`, as if they had been received (for tests of what reads them).
+    pub fn filled(frames: &[&[u8]]) -> Parts {
+        Parts(frames.iter().map(|f| zmq::Message::from(*f)).collect())
+    }
+
+    /// How many frames fit.
+    pub fn capacity(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Waits until at least one of `sockets` has a message, or `wait` passes; returns which are
+/// readable, in order. A signal ends the wait early with none readable.
+pub fn poll(sockets: &[&Socket], wait: Duration) -> Result<Vec<bool>, TransportError> {
+    let mut items: Vec<zmq::PollItem> = sockets
+        .iter()
+        .map(|s| s.inner.as_poll_item(zmq::POLLIN))
+        .collect();
+    match zmq::poll(&mut items, millis(wait)) {
+        Ok(_) => Ok(items.iter().map(|i| i.is_readable()).collect()),
+        Err(zmq::Error::EINTR) => Ok(vec![false; sockets.len()]),
+        Err(e) => Err(TransportError::io("poll", e)),
+    }
+}
+
+/// An inproc endpoint no other socket of this process uses (named by a random UUID, so no
+/// counter is shared between threads).
+pub fn unique_inproc(purpose: &str) -> String {
+    format!(
+        "inproc://zmqtool-{purpose}-{}",
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// Wait until `deadline`, capped at [`MAX_WAIT`].
+pub fn wait_until(now: Instant, deadline: Instant) -> Duration {
+    deadline.saturating_duration_since(now).min(MAX_WAIT)
+}
+
+fn millis(wait: Duration) -> i64 {
+    wait.as_micros().div_ceil(1000).min(i64::MAX as u128) as i64
+}
+
+/// Runs libzmq's steerable proxy between `frontend` and `backend` until `control` receives
+/// `TERMINATE`.
+pub fn proxy(
+    mut frontend: Socket,
+    mut backend: Socket,
+    mut control: Socket,
+) -> Result<(), TransportError> {
+    zmq::proxy_steerable(&mut frontend.inner, &mut backend.inner, &mut control.inner)
+        .map_err(|e| TransportError::io("proxy", e))
+}
+
+/// The log target of frame dumps (`-vv`).
+pub const FRAMES: &str = "zmqtool::frames";
+
+/// Dumps a message's frames at `-vv`, one line per frame with its size, as text when
+/// printable and hex otherwise (the zguide `dump` helper's format).
+pub fn dump(direction: &str, frames: &[Frame]) {
+    if !log::log_enabled!(target: FRAMES, log::Level::Trace) {
+        return;
+    }
+    let mut text = format!("{direction} {} frames", frames.len());
+    for frame in frames {
+        text.push_str(&format!(
+            "\n    [{:03}] {}",
+            frame.len(),
+            render_dump(frame)
+        ));
+    }
+    log::trace!(target: FRAMES, "{text}");
+}
+
+fn render_dump(frame: &[u8]) -> String {
+    const MAX: usize = 64;
+    let shown = &frame[..frame.len().min(MAX)];
+    let more = if frame.len() > MAX { "..." } else { "" };
+    if crate::mdp::is_text(shown) {
+        format!("{}{more}", String::from_utf8_lossy(shown))
+    } else {
+        format!("{}{more}", crate::mdp::hex(shown))
+    }
+}
+
+/// The libzmq version this binary runs on, as `major.minor.patch`.
+pub fn libzmq_version() -> String {
+    let (major, minor, patch) = zmq::version();
+    format!("{major}.{minor}.{patch}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pair(ctx: &Context) -> (Socket, Socket) {
+        let endpoint = format!("inproc://transport-test-{}", uuid::Uuid::new_v4());
+        let (a, _) = ctx
+            .bind(
+                Kind::Pair,
+                Linger::Discard,
+                ServerSecurity::default(),
+                Tuning::default(),
+                std::slice::from_ref(&endpoint),
+            )
+            .unwrap();
+        let b = ctx
+            .connect(
+                Kind::Pair,
+                Linger::Discard,
+                &Security::Null,
+                Tuning::default(),
+                &endpoint,
+            )
+            .unwrap();
+        (a, b)
+    }
+
+    #[test]
+    fn whole_messages_cross_and_waits_end() {
+        let ctx = Context::new();
+        let (mut a, b) = pair(&ctx);
+        assert_eq!(a.recv(Duration::from_millis(1)).unwrap(), None);
+        assert_eq!(b.send(vec![b"x".to_vec(), vec![]]).unwrap(), Sent::Queued);
+        assert_eq!(
+            a.recv(Duration::from_secs(5)).unwrap(),
+            Some(vec![b"x".to_vec(), vec![]])
+        );
+        assert_eq!(a.try_recv().unwrap(), None);
+    }
+
+    #[test]
+    fn parts_are_reused_and_echoed_without_copies() {
+        let ctx = Context::new();
+        let (mut a, mut b) = pair(&ctx);
+        b.send_slices(&[b"one", b"two", b"three"]).unwrap();
+        let mut parts = Parts::new(2);
+        let n = a
+            .recv_parts(&mut parts, Some(Duration::from_secs(5)))
+            .unwrap();
+        assert_eq!(n, Some(3), "frames beyond the buffer are counted");
+        assert_eq!(
+            (parts.get(0), parts.get(1), parts.get(2)),
+            (&b"one"[..], &b"two"[..], &b""[..])
+        );
+        a.send_parts(&mut parts, 2).unwrap();
+        assert_eq!(
+            b.recv(Duration::from_secs(5)).unwrap(),
+            Some(vec![b"one".to_vec(), b"two".to_vec()])
+        );
+    }
+
+    #[test]
+    fn poll_says_which_sockets_are_readable() {
+        let ctx = Context::new();
+        let (a, b) = pair(&ctx);
+        let (c, _d) = pair(&ctx);
+        b.send(vec![b"hi".to_vec()]).unwrap();
+        assert!(a.readable(Duration::from_secs(5)).unwrap());
+        assert_eq!(
+            poll(&[&a, &c], Duration::from_secs(5)).unwrap(),
+            [true, false]
+        );
+    }
+
+    #[test]
+    fn bind_errors_name_the_endpoint_and_the_cure() {
+        let ctx = Context::new();
+        let (_s, bound) = ctx
+            .bind(
+                Kind::Router,
+                Linger::Discard,
+                ServerSecurity::default(),
+                Tuning::default(),
+                &["tcp://127.0.0.1:*".into()],
+            )
+            .unwrap();
+        let err = ctx
+            .bind(
+                Kind::Router,
+                Linger::Discard,
+                ServerSecurity::default(),
+                Tuning::default(),
+                &bound,
+            )
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(&bound[0]) && err.contains("another"), "{err}");
+        let err = ctx
+            .socket(Kind::Dealer, Linger::Discard)
+            .unwrap()
+            .connect("nonsense")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("cannot connect to nonsense"), "{err}");
+    }
+
+    #[test]
+    fn credentials_parse_and_hide_the_password() {
+        let c: Credentials = "ann:pa:ss".parse().unwrap();
+        assert_eq!((c.user.as_str(), c.password.as_str()), ("ann", "pa:ss"));
+        assert!(!format!("{c:?}").contains("pa:ss"));
+        assert!("nocolon".parse::<Credentials>().is_err());
+        assert!(":x".parse::<Credentials>().is_err());
+    }
+
+    #[test]
+    fn dumps_show_text_or_hex() {
+        assert_eq!(render_dump(b"MDPC01"), "MDPC01");
+        assert_eq!(render_dump(&[0, 0x80, 1]), "008001");
+        assert!(render_dump(&[b'a'; 100]).ends_with("..."));
+    }
+}
