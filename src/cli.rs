@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::mdp::Version;
+use crate::mdp::{Form, Version};
 use crate::transport::{Credentials, Security};
 
 const DEFAULT_BROKER: &str = "tcp://127.0.0.1:5555";
@@ -214,13 +214,13 @@ impl BrokerList {
         &self,
         timeout: Duration,
         retries: u32,
-        version: Version,
+        form: Form,
     ) -> crate::client::Options {
         crate::client::Options {
             endpoints: self.brokers.clone(),
             timeout,
             retries,
-            version,
+            form,
             security: self.security(),
         }
     }
@@ -279,9 +279,10 @@ pub struct WorkerArgs {
     /// Pause before reconnecting to a broker that went silent.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
     pub reconnect: Duration,
-    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP).
-    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
-    pub protocol: Version,
+    /// Protocol: 0.1 (7/MDP), 0.2 (18/MDP as the RFC writes it), or majortomo (MDP/0.2 as
+    /// the majortomo broker speaks it: an empty frame before the header).
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
+    pub protocol: Form,
 }
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
@@ -311,9 +312,11 @@ pub struct ClientArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
-    /// Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come).
-    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = crate::worker::parse_version)]
-    pub protocol: Version,
+    /// Protocol: 0.1 (7/MDP), 0.2 (18/MDP, PARTIAL replies printed as they come), or
+    /// majortomo (MDP/0.2 as the majortomo broker speaks it: an empty frame before the header,
+    /// its own command numbers, no service frame in replies).
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
+    pub protocol: Form,
     /// Write the reply frames to stdout as they are, with nothing between them.
     #[arg(long, conflicts_with_all = ["lines", "json"])]
     pub raw: bool,
@@ -358,7 +361,7 @@ impl ClientArgs {
 impl MmiArgs {
     pub fn options(&self) -> crate::client::Options {
         self.brokers
-            .client_options(self.timeout, self.retries, Version::V01)
+            .client_options(self.timeout, self.retries, Form::V01)
     }
 }
 
@@ -396,7 +399,7 @@ pub struct CallOpts {
 impl CallOpts {
     pub fn options(&self) -> crate::client::Options {
         self.brokers
-            .client_options(self.attempt_timeout, self.retries, Version::V01)
+            .client_options(self.attempt_timeout, self.retries, Form::V01)
     }
 }
 
@@ -703,6 +706,11 @@ pub enum PerfTest {
     Thr,
     /// Latency: microseconds one way.
     Lat,
+}
+
+/// Parses `--protocol` for workers and clients.
+fn parse_form(s: &str) -> Result<Form, String> {
+    s.parse()
 }
 
 fn parse_threshold(s: &str) -> Result<crate::bench::report::Threshold, String> {

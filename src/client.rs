@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::mdp::{ClientReply, ClientRequest, Frame, Printable, ReplyKind, Version};
+use crate::mdp::{ClientReply, ClientRequest, Form, Frame, Printable, ReplyKind};
 use crate::runtime::Shutdown;
 use crate::transport::{self, Context, Kind, Linger, Security, Socket, Tuning};
 
@@ -20,7 +20,8 @@ pub struct Options {
     pub timeout: Duration,
     /// Attempts in all (at least 1).
     pub retries: u32,
-    pub version: Version,
+    /// The protocol version and form to speak (see `--protocol`).
+    pub form: Form,
     /// How each connection proves who it is.
     pub security: Security,
 }
@@ -79,7 +80,7 @@ pub fn call(
         };
         // Not connected yet, the request waits in the socket's queue; a full queue (a broker
         // that does not read) loses it, and the attempt times out.
-        socket.send(request.to_frames(opts.version))?;
+        socket.send(request.to_frames_in(opts.form))?;
         if let Some(reply) = wait(&mut socket, opts, service, shutdown, on_partial)? {
             return Ok(reply);
         }
@@ -131,7 +132,7 @@ fn wait(
         let Some(frames) = socket.recv(transport::wait_until(now, deadline))? else {
             continue;
         };
-        match check_reply(frames, service) {
+        match check_reply(opts.form, frames, service) {
             Ok(ClientReply {
                 kind: ReplyKind::Final,
                 body,
@@ -146,9 +147,9 @@ fn wait(
     }
 }
 
-/// Parses a reply and checks it answers `service`.
-pub fn check_reply(frames: Vec<Frame>, service: &[u8]) -> Result<ClientReply, String> {
-    let (_, reply) = ClientReply::parse(frames).map_err(|e| e.to_string())?;
+/// Parses a reply to a request made in `form` and checks it answers `service`.
+pub fn check_reply(form: Form, frames: Vec<Frame>, service: &[u8]) -> Result<ClientReply, String> {
+    let reply = ClientReply::parse_in(form, service, frames).map_err(|e| e.to_string())?;
     if reply.service != service {
         return Err(format!(
             "it is for service {}, not {}",
@@ -284,7 +285,7 @@ fn send_request(
         service: service.to_vec(),
         body: job.body.clone(),
     }
-    .to_frames(opts.version);
+    .to_frames_in(opts.form);
     slot.socket.send(frames)?;
     slot.job = Some(job);
     Ok(())
@@ -320,7 +321,7 @@ fn poll_slots(
             let Some(job) = slot.job.as_mut() else {
                 break; // a late reply to a request that already timed out
             };
-            match check_reply(frames, service) {
+            match check_reply(opts.form, frames, service) {
                 Ok(ClientReply {
                     kind: ReplyKind::Partial,
                     body,

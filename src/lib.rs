@@ -30,13 +30,13 @@
 //! # Example: the codec, byte for byte
 //!
 //! ```
-//! use zmqtool::mdp::{ClientRequest, Inbound, Version};
+//! use zmqtool::mdp::{ClientRequest, Form, Inbound, Version};
 //!
 //! let request = ClientRequest { service: b"echo".to_vec(), body: vec![b"hi".to_vec()] };
 //! let frames = request.clone().to_frames(Version::V02);
 //! assert_eq!(frames, [&b"MDPC02"[..], b"\x01", b"echo", b"hi"]);
 //! // A broker tells the versions apart by the header frame.
-//! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Version::V02, request)));
+//! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Form::V02, request)));
 //! ```
 
 pub mod auth;

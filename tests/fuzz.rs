@@ -231,13 +231,13 @@ proptest! {
         for input in [frames.clone(), mutate(seeds[s % seeds.len()].clone(), &m)] {
             if let Ok(inbound) = Inbound::parse(input.clone()) {
                 let again = match inbound.clone() {
-                    Inbound::Client(v, r) => Inbound::parse(r.to_frames(v)),
-                    Inbound::Worker(v, w) => Inbound::parse(w.to_frames(v).unwrap()),
+                    Inbound::Client(v, r) => Inbound::parse(r.to_frames_in(v)),
+                    Inbound::Worker(v, w) => Inbound::parse(w.to_frames_in(v).unwrap()),
                 };
                 prop_assert_eq!(again, Ok(inbound));
             }
             if let Ok((v, reply)) = ClientReply::parse(input.clone()) {
-                prop_assert_eq!(ClientReply::parse(reply.clone().to_frames(v).unwrap()), Ok((v, reply)));
+                prop_assert_eq!(ClientReply::parse(reply.clone().to_frames_in(v).unwrap()), Ok((v, reply)));
             }
             let _ = WorkerMsg::parse(input.clone());
             let _ = zmqtool::titanic::tsp::StoreRequest::parse(input.clone());

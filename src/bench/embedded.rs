@@ -59,7 +59,7 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
     for _ in 0..workers {
         let cfg = session::Config {
             service: service.to_vec(),
-            version: crate::mdp::Version::V01,
+            form: crate::mdp::Form::V01,
             heartbeat: broker.heartbeat,
             liveness: broker.liveness,
             reconnect: broker.heartbeat,

@@ -209,7 +209,7 @@ pub fn wait_for_workers(
         endpoints: vec![endpoint.to_string()],
         timeout: Duration::from_millis(500),
         retries: 1,
-        version: crate::mdp::Version::V01,
+        form: crate::mdp::Form::V01,
         security: crate::transport::Security::Null,
     };
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use crate::heartbeat::RateCheck;
 use crate::mdp::{
-    ClientReply, ClientRequest, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
+    ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
     WorkerMsg, mmi,
 };
 
@@ -100,12 +100,12 @@ impl fmt::Display for Identity {
 pub enum Outgoing {
     ToClient {
         to: Identity,
-        version: Version,
+        form: Form,
         reply: ClientReply,
     },
     ToWorker {
         to: Identity,
-        version: Version,
+        form: Form,
         msg: WorkerMsg,
     },
 }
@@ -114,8 +114,8 @@ impl Outgoing {
     /// The frames for a ROUTER socket: identity first.
     pub fn into_frames(self) -> Result<Vec<Frame>, ProtocolError> {
         let (to, mut frames) = match self {
-            Outgoing::ToClient { to, version, reply } => (to, reply.to_frames(version)?),
-            Outgoing::ToWorker { to, version, msg } => (to, msg.to_frames(version)?),
+            Outgoing::ToClient { to, form, reply } => (to, reply.to_frames_in(form)?),
+            Outgoing::ToWorker { to, form, msg } => (to, msg.to_frames_in(form)?),
         };
         frames.insert(0, to.0);
         Ok(frames)
@@ -213,7 +213,7 @@ pub enum Event {
     WorkerReady {
         worker: Identity,
         service: Printable,
-        version: Version,
+        form: Form,
     },
     WorkerLeft {
         worker: Identity,
@@ -284,8 +284,8 @@ impl fmt::Display for Event {
             Event::WorkerReady {
                 worker,
                 service,
-                version,
-            } => write!(f, "worker {worker} ready for {service} ({version})"),
+                form,
+            } => write!(f, "worker {worker} ready for {service} ({form})"),
             Event::WorkerLeft { worker, service } => {
                 write!(f, "worker {worker} of {service} disconnected")
             }
@@ -359,7 +359,7 @@ impl Output {
 #[derive(Debug, Clone)]
 struct Pending {
     client: Identity,
-    version: Version,
+    form: Form,
     body: Vec<Frame>,
     /// Already requeued once after its worker died.
     redelivered: bool,
@@ -381,7 +381,7 @@ struct Job {
 #[derive(Debug)]
 struct Worker {
     service: Frame,
-    version: Version,
+    form: Form,
     last_seen: Instant,
     job: Option<Job>,
     rate: RateCheck,
@@ -447,10 +447,8 @@ impl Broker {
         }
         match Inbound::parse(frames) {
             Err(error) => out.events.push(Event::Malformed { peer: from, error }),
-            Ok(Inbound::Client(version, request)) => {
-                self.on_request(now, from, version, request, out)
-            }
-            Ok(Inbound::Worker(version, msg)) => self.on_worker(now, from, version, msg, out),
+            Ok(Inbound::Client(form, request)) => self.on_request(now, from, form, request, out),
+            Ok(Inbound::Worker(form, msg)) => self.on_worker(now, from, form, msg, out),
         }
     }
 
@@ -485,7 +483,7 @@ impl Broker {
         for (id, worker) in &self.workers {
             out.sends.push(Outgoing::ToWorker {
                 to: id.clone(),
-                version: worker.version,
+                form: worker.form,
                 msg: WorkerMsg::Heartbeat,
             });
         }
@@ -499,7 +497,7 @@ impl Broker {
         for (id, worker) in self.workers.drain() {
             out.sends.push(Outgoing::ToWorker {
                 to: id,
-                version: worker.version,
+                form: worker.form,
                 msg: WorkerMsg::Disconnect,
             });
         }
@@ -532,7 +530,7 @@ impl Broker {
         &mut self,
         now: Instant,
         client: Identity,
-        version: Version,
+        form: Form,
         request: ClientRequest,
         out: &mut Output,
     ) {
@@ -540,7 +538,7 @@ impl Broker {
             let body = super::mmi::answer(self, &request.service, request.body);
             out.sends.push(Outgoing::ToClient {
                 to: client,
-                version,
+                form,
                 reply: ClientReply::last(request.service, body),
             });
             return;
@@ -576,7 +574,7 @@ impl Broker {
             .or_insert_with(|| Service::new(now));
         service.requests.push_back(Pending {
             client,
-            version,
+            form,
             body: request.body,
             redelivered: false,
         });
@@ -588,12 +586,12 @@ impl Broker {
         &mut self,
         now: Instant,
         id: Identity,
-        version: Version,
+        form: Form,
         msg: WorkerMsg,
         out: &mut Output,
     ) {
         let Some(worker) = self.workers.get_mut(&id) else {
-            self.on_stranger(now, id, version, msg, out);
+            self.on_stranger(now, id, form, msg, out);
             return;
         };
         if matches!(msg, WorkerMsg::Disconnect) {
@@ -607,7 +605,7 @@ impl Broker {
         }
         // Every command but DISCONNECT counts as a heartbeat.
         worker.last_seen = now;
-        if worker.version != version {
+        if worker.form.version != form.version {
             return self.evict(now, id, EvictReason::VersionChanged, out);
         }
         match msg {
@@ -642,7 +640,7 @@ impl Broker {
         &mut self,
         now: Instant,
         id: Identity,
-        version: Version,
+        form: Form,
         msg: WorkerMsg,
         out: &mut Output,
     ) {
@@ -652,14 +650,14 @@ impl Broker {
             other => {
                 return self.disconnect_stranger(
                     id,
-                    version,
+                    form,
                     EvictReason::NotRegistered(other.name()),
                     out,
                 );
             }
         };
         if mmi::is_mmi(&service) {
-            return self.disconnect_stranger(id, version, EvictReason::ReservedName, out);
+            return self.disconnect_stranger(id, form, EvictReason::ReservedName, out);
         }
         let limit = match self.service_allowed(&service) {
             Err(limit) => Some(limit),
@@ -673,12 +671,12 @@ impl Broker {
                 peer: id.clone(),
                 limit: limit.clone(),
             });
-            return self.disconnect_stranger(id, version, EvictReason::Limit(limit), out);
+            return self.disconnect_stranger(id, form, EvictReason::Limit(limit), out);
         }
         out.events.push(Event::WorkerReady {
             worker: id.clone(),
             service: Printable::of(&service),
-            version,
+            form,
         });
         let entry = self
             .services
@@ -691,7 +689,7 @@ impl Broker {
             id,
             Worker {
                 service: service.clone(),
-                version,
+                form,
                 last_seen: now,
                 job: None,
                 rate: RateCheck::default(),
@@ -703,13 +701,13 @@ impl Broker {
     fn disconnect_stranger(
         &mut self,
         id: Identity,
-        version: Version,
+        form: Form,
         reason: EvictReason,
         out: &mut Output,
     ) {
         out.sends.push(Outgoing::ToWorker {
             to: id.clone(),
-            version,
+            form,
             msg: WorkerMsg::Disconnect,
         });
         out.events.push(Event::WorkerEvicted { worker: id, reason });
@@ -735,12 +733,12 @@ impl Broker {
         }
         let service = worker.service.clone();
         let to = job.request.client.clone();
-        let version = job.request.version;
+        let form = job.request.form;
         let max = self.cfg.max_msg_size;
-        match (version, kind) {
+        match (form.version, kind) {
             (Version::V02, _) => out.sends.push(Outgoing::ToClient {
                 to,
-                version,
+                form,
                 reply: ClientReply {
                     kind,
                     service: service.clone(),
@@ -753,7 +751,7 @@ impl Broker {
                 match std::mem::replace(&mut job.gathered, Gathered::Overflowed) {
                     Gathered::Frames { frames, .. } => out.sends.push(Outgoing::ToClient {
                         to,
-                        version,
+                        form,
                         reply: ClientReply::last(service.clone(), frames),
                     }),
                     Gathered::Overflowed => out.events.push(Event::RequestLost {
@@ -778,7 +776,7 @@ impl Broker {
         if let Some(worker) = self.workers.get(&id) {
             out.sends.push(Outgoing::ToWorker {
                 to: id.clone(),
-                version: worker.version,
+                form: worker.form,
                 msg: WorkerMsg::Disconnect,
             });
         }
@@ -852,7 +850,7 @@ impl Broker {
             self.queued -= 1;
             out.sends.push(Outgoing::ToWorker {
                 to: id,
-                version: worker.version,
+                form: worker.form,
                 msg: WorkerMsg::Request {
                     client: request.client.0.clone(),
                     body: request.body.clone(),

@@ -838,3 +838,47 @@ fn a_requeued_request_is_never_dropped_for_a_full_queue() {
     let sends = h.ready("w2", "svc");
     assert_eq!(requests(&sends), vec![req("w2", "c1", "held")]);
 }
+
+/// Each peer is answered in the form it used: a delimited 0.2 worker (majortomo's) gets its
+/// REQUEST and heartbeats with the empty frame first, a majortomo client gets majortomo's
+/// numbering without the service frame, and an RFC 18 client beside them gets RFC 18.
+#[test]
+fn every_peer_is_answered_in_its_own_form() {
+    let mut h = Harness::new();
+    let wire = |sends: Vec<Outgoing>| -> Vec<Vec<Frame>> {
+        sends
+            .into_iter()
+            .map(|o| o.into_frames().unwrap())
+            .collect()
+    };
+    assert!(
+        h.send("w", frames(&[b"", b"MDPW02", b"\x01", b"echo"]))
+            .is_empty()
+    );
+    let sent = wire(h.send("mt", frames(&[b"", b"MDPC02", b"\x02", b"echo", b"hi"])));
+    assert_eq!(
+        sent,
+        [frames(&[b"w", b"", b"MDPW02", b"\x02", b"mt", b"", b"hi"])]
+    );
+    let sent = wire(h.send("w", frames(&[b"", b"MDPW02", b"\x03", b"mt", b"", b"part"])));
+    assert_eq!(sent, [frames(&[b"mt", b"", b"MDPC02", b"\x03", b"part"])]);
+    let sent = wire(h.send("w", frames(&[b"", b"MDPW02", b"\x04", b"mt", b"", b"HI"])));
+    assert_eq!(sent, [frames(&[b"mt", b"", b"MDPC02", b"\x04", b"HI"])]);
+    // An RFC 18 client of the same worker.
+    let sent = wire(h.send("rfc", frames(&[b"MDPC02", b"\x01", b"echo", b"x"])));
+    assert_eq!(
+        sent,
+        [frames(&[b"w", b"", b"MDPW02", b"\x02", b"rfc", b"", b"x"])]
+    );
+    let sent = wire(h.send("w", frames(&[b"", b"MDPW02", b"\x04", b"rfc", b"", b"X"])));
+    assert_eq!(sent, [frames(&[b"rfc", b"MDPC02", b"\x03", b"echo", b"X"])]);
+    // A delimited RFC 18 client (zeromq/majordomo's tag) keeps its empty frame.
+    h.send("tag", frames(&[b"", b"MDPC02", b"\x01", b"echo", b"y"]));
+    let sent = wire(h.send("w", frames(&[b"", b"MDPW02", b"\x04", b"tag", b"", b"Y"])));
+    assert_eq!(
+        sent,
+        [frames(&[b"tag", b"", b"MDPC02", b"\x03", b"echo", b"Y"])]
+    );
+    h.advance(HB);
+    assert_eq!(wire(h.tick()), [frames(&[b"w", b"", b"MDPW02", b"\x05"])]);
+}

@@ -8,14 +8,14 @@ use crate::runtime::{Exit, Shutdown};
 use crate::worker::{self, Echo, Handler, exec::Exec, session};
 
 pub fn run(args: WorkerArgs) -> Result<Exit> {
-    if args.stream && args.protocol != Version::V02 {
+    if args.stream && args.protocol.version != Version::V02 {
         super::usage_error("--stream needs --protocol 0.2 (MDP/0.1 has no PARTIAL replies)");
     }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {
         service: args.service.clone().into_bytes(),
-        version: args.protocol,
+        form: args.protocol,
         heartbeat: args.heartbeat,
         liveness: args.liveness,
         reconnect: args.reconnect,

@@ -14,7 +14,8 @@
 //! ("4 or more frames"). A 0.1 client on a REQ socket never sees the leading empty frame; the
 //! frames here are those of a DEALER, which is what 18/MDP requires and what zmqtool uses.
 
-use super::{Frame, ProtocolError, Reader, Role, Version, read_header};
+use super::dialect::{Dialect, Form, majortomo};
+use super::{CLIENT_V02, Frame, ProtocolError, Reader, Role, Version, read_header};
 
 const REQUEST: u8 = 0x01;
 const PARTIAL: u8 = 0x02;
@@ -82,15 +83,14 @@ pub struct ClientRequest {
 
 impl ClientRequest {
     /// Parses a REQUEST as a broker receives it (without the ROUTER identity).
-    pub fn parse(frames: Vec<Frame>) -> Result<(Version, ClientRequest), ProtocolError> {
-        let (role, version, reader) = read_header(frames)?;
-        if role != Role::Client {
-            return Err(ProtocolError::WrongHeader {
+    pub fn parse(frames: Vec<Frame>) -> Result<(Form, ClientRequest), ProtocolError> {
+        match super::Inbound::parse(frames)? {
+            super::Inbound::Client(form, request) => Ok((form, request)),
+            super::Inbound::Worker(form, _) => Err(ProtocolError::WrongHeader {
                 expected: "client",
-                got: super::Printable::of(version.worker_header()),
-            });
+                got: super::Printable::of(form.version.worker_header()),
+            }),
         }
-        Ok((version, Self::parse_after_header(version, reader)?))
     }
 
     pub(crate) fn parse_after_header(
@@ -108,7 +108,18 @@ impl ClientRequest {
         Ok(ClientRequest { service, body })
     }
 
-    /// The frames a DEALER client sends.
+    /// The frames a DEALER client sends, in `form`.
+    pub fn to_frames_in(self, form: Form) -> Vec<Frame> {
+        if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
+            let mut frames = vec![Vec::new(), CLIENT_V02.to_vec(), vec![majortomo::REQUEST]];
+            frames.push(self.service);
+            frames.extend(self.body);
+            return frames;
+        }
+        form.frame(self.to_frames(form.version))
+    }
+
+    /// The frames a DEALER client sends (RFC form).
     pub fn to_frames(self, version: Version) -> Vec<Frame> {
         let mut frames = version.start(version.client_header(), 2 + self.body.len());
         if version == Version::V02 {
@@ -147,9 +158,49 @@ impl ClientReply {
         }
     }
 
+    /// Parses a reply to a request for `service` made in `form`, as a DEALER client receives
+    /// it. A majortomo reply has no service frame: it is taken to be `service`.
+    pub fn parse_in(
+        form: Form,
+        service: &[u8],
+        frames: Vec<Frame>,
+    ) -> Result<ClientReply, ProtocolError> {
+        if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
+            return Self::parse_majortomo(service, frames);
+        }
+        Ok(Self::parse(frames)?.1)
+    }
+
+    fn parse_majortomo(service: &[u8], frames: Vec<Frame>) -> Result<ClientReply, ProtocolError> {
+        let (role, form, mut reader) = read_header(frames)?;
+        if role != Role::Client || form.version != Version::V02 {
+            return Err(ProtocolError::WrongHeader {
+                expected: "MDPC02",
+                got: super::Printable::of(form.version.client_header()),
+            });
+        }
+        let kind = match reader.command()? {
+            majortomo::PARTIAL => ReplyKind::Partial,
+            majortomo::FINAL => ReplyKind::Final,
+            byte => {
+                return Err(ProtocolError::UnknownCommand {
+                    version: Version::V02,
+                    role: Role::Client,
+                    byte,
+                });
+            }
+        };
+        Ok(ClientReply {
+            kind,
+            service: service.to_vec(),
+            body: reader.rest(),
+        })
+    }
+
     /// Parses a reply as a DEALER client receives it.
-    pub fn parse(frames: Vec<Frame>) -> Result<(Version, ClientReply), ProtocolError> {
-        let (role, version, mut reader) = read_header(frames)?;
+    pub fn parse(frames: Vec<Frame>) -> Result<(Form, ClientReply), ProtocolError> {
+        let (role, form, mut reader) = read_header(frames)?;
+        let version = form.version;
         if role != Role::Client {
             return Err(ProtocolError::WrongHeader {
                 expected: "client",
@@ -167,7 +218,7 @@ impl ClientReply {
         let service = reader.service()?;
         let body = reader.body()?;
         Ok((
-            version,
+            form,
             ClientReply {
                 kind,
                 service,
@@ -176,7 +227,21 @@ impl ClientReply {
         ))
     }
 
-    /// The frames the broker sends (after the client's ROUTER identity).
+    /// The frames the broker sends to a client that wrote in `form`.
+    pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
+        if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
+            let command = match self.kind {
+                ReplyKind::Partial => majortomo::PARTIAL,
+                ReplyKind::Final => majortomo::FINAL,
+            };
+            let mut frames = vec![Vec::new(), CLIENT_V02.to_vec(), vec![command]];
+            frames.extend(self.body);
+            return Ok(frames);
+        }
+        Ok(form.frame(self.to_frames(form.version)?))
+    }
+
+    /// The frames the broker sends (after the client's ROUTER identity), RFC form.
     /// A PARTIAL has no 0.1 form; a broker gathers them for 0.1 clients instead.
     pub fn to_frames(self, version: Version) -> Result<Vec<Frame>, ProtocolError> {
         let mut frames = version.start(version.client_header(), 2 + self.body.len());
@@ -229,7 +294,7 @@ mod tests {
     fn request_round_trips_in_both_versions() {
         for version in [Version::V01, Version::V02] {
             let parsed = ClientRequest::parse(request().to_frames(version)).unwrap();
-            assert_eq!(parsed, (version, request()));
+            assert_eq!(parsed, (version.into(), request()));
         }
     }
 
@@ -274,7 +339,7 @@ mod tests {
                 body: frames(&[b"a", b"b"]),
             };
             let parsed = ClientReply::parse(reply.clone().to_frames(version).unwrap()).unwrap();
-            assert_eq!(parsed, (version, reply));
+            assert_eq!(parsed, (version.into(), reply));
         }
     }
 

@@ -14,16 +14,19 @@
 //! W<->B      "" "MDPW01" cmd ...                  "MDPW02" cmd ...
 //! ```
 //!
-//! A broker tells the versions apart by the header frame (an empty first frame means 0.1),
-//! never by the command byte, whose values clash between the versions.
+//! A broker tells the versions apart by the header frame, never by the command byte, whose
+//! values clash between the versions. An empty frame may also precede the 0.2 header: real
+//! peers send it (see [`dialect`]), and a broker answers each peer in the form it used.
 
 pub mod client;
+pub mod dialect;
 pub mod mmi;
 pub mod worker;
 
 use std::fmt;
 
 pub use client::{ClientReply, ClientRequest, ReplyKind};
+pub use dialect::{Dialect, Form};
 pub use worker::WorkerMsg;
 
 /// One ZeroMQ message part.
@@ -122,8 +125,6 @@ pub enum ProtocolError {
     BadHeader(Printable),
     #[error("{0} header must follow an empty frame")]
     MissingDelimiter(&'static str),
-    #[error("{0} header must not follow an empty frame")]
-    UnexpectedDelimiter(&'static str),
     #[error("expected {expected} header, got {got}")]
     WrongHeader {
         expected: &'static str,
@@ -232,6 +233,11 @@ impl Reader {
         Ok(body)
     }
 
+    /// Every frame left, however many (none included).
+    pub(crate) fn rest(self) -> Vec<Frame> {
+        self.frames.collect()
+    }
+
     /// Reads the client address and the empty frame that must follow it.
     pub(crate) fn address(&mut self) -> Result<Frame, ProtocolError> {
         let client = self.next("client address")?;
@@ -254,9 +260,10 @@ impl Reader {
     }
 }
 
-/// Reads the leading frames of a message and returns its role and version, leaving the
-/// reader at the first frame after the header.
-pub(crate) fn read_header(frames: Vec<Frame>) -> Result<(Role, Version, Reader), ProtocolError> {
+/// Reads the leading frames of a message and returns its role and form, leaving the reader
+/// at the first frame after the header. 0.1 requires the empty frame before the header; 0.2
+/// takes it or not ([`Dialect::Delimited`] when present).
+pub(crate) fn read_header(frames: Vec<Frame>) -> Result<(Role, Form, Reader), ProtocolError> {
     if frames.is_empty() {
         return Err(ProtocolError::Empty);
     }
@@ -274,32 +281,39 @@ pub(crate) fn read_header(frames: Vec<Frame>) -> Result<(Role, Version, Reader),
         WORKER_V02 => (Role::Worker, Version::V02, "MDPW02"),
         other => return Err(ProtocolError::BadHeader(Printable::of(other))),
     };
-    match (version, delimited) {
-        (Version::V01, false) => Err(ProtocolError::MissingDelimiter(name)),
-        (Version::V02, true) => Err(ProtocolError::UnexpectedDelimiter(name)),
-        _ => Ok((role, version, reader)),
-    }
+    let dialect = match (version, delimited) {
+        (Version::V01, false) => return Err(ProtocolError::MissingDelimiter(name)),
+        (Version::V02, true) => Dialect::Delimited,
+        _ => Dialect::Rfc18,
+    };
+    Ok((role, Form { version, dialect }, reader))
 }
 
-/// A message as the broker receives it, after the ROUTER identity frame is taken off.
+/// A message as the broker receives it, after the ROUTER identity frame is taken off, with
+/// the form its sender used (to answer in).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    Client(Version, ClientRequest),
-    Worker(Version, WorkerMsg),
+    Client(Form, ClientRequest),
+    Worker(Form, WorkerMsg),
 }
 
 impl Inbound {
     /// Parses what a client or worker sent, telling the two apart by the header frame.
-    pub fn parse(frames: Vec<Frame>) -> Result<Inbound, ProtocolError> {
-        let (role, version, reader) = read_header(frames)?;
+    pub fn parse(mut frames: Vec<Frame>) -> Result<Inbound, ProtocolError> {
+        let majortomo = frames.first().is_some_and(|f| f.is_empty())
+            && dialect::majortomo_request(&mut frames[1..]);
+        let (role, mut form, reader) = read_header(frames)?;
+        if majortomo {
+            form.dialect = Dialect::Majortomo;
+        }
         match role {
             Role::Client => Ok(Inbound::Client(
-                version,
-                ClientRequest::parse_after_header(version, reader)?,
+                form,
+                ClientRequest::parse_after_header(form.version, reader)?,
             )),
             Role::Worker => Ok(Inbound::Worker(
-                version,
-                WorkerMsg::parse_after_header(version, reader)?,
+                form,
+                WorkerMsg::parse_after_header(form.version, reader)?,
             )),
         }
     }
@@ -317,19 +331,56 @@ mod tests {
     #[test]
     fn header_decides_role_and_version() {
         let parsed = Inbound::parse(frames(&[b"", b"MDPC01", b"echo", b"hi"])).unwrap();
-        assert!(matches!(parsed, Inbound::Client(Version::V01, _)));
+        assert!(matches!(parsed, Inbound::Client(Form::V01, _)));
         let parsed = Inbound::parse(frames(&[b"MDPC02", b"\x01", b"echo", b"hi"])).unwrap();
-        assert!(matches!(parsed, Inbound::Client(Version::V02, _)));
+        assert!(matches!(parsed, Inbound::Client(Form::V02, _)));
         let parsed = Inbound::parse(frames(&[b"", b"MDPW01", b"\x04"])).unwrap();
         assert!(matches!(
             parsed,
-            Inbound::Worker(Version::V01, WorkerMsg::Heartbeat)
+            Inbound::Worker(Form::V01, WorkerMsg::Heartbeat)
         ));
         let parsed = Inbound::parse(frames(&[b"MDPW02", b"\x05"])).unwrap();
         assert!(matches!(
             parsed,
-            Inbound::Worker(Version::V02, WorkerMsg::Heartbeat)
+            Inbound::Worker(Form::V02, WorkerMsg::Heartbeat)
         ));
+    }
+
+    /// majortomo and the zeromq/majordomo tag put an empty frame before the 0.2 header; the
+    /// broker used to drop every such message ("header must not follow an empty frame").
+    #[test]
+    fn the_delimited_0_2_forms_are_read_byte_for_byte() {
+        let delimited = Form {
+            version: Version::V02,
+            dialect: Dialect::Delimited,
+        };
+        let request = ClientRequest {
+            service: b"echo".to_vec(),
+            body: vec![b"hi".to_vec()],
+        };
+        assert_eq!(
+            Inbound::parse(frames(&[b"", b"MDPC02", b"\x01", b"echo", b"hi"])),
+            Ok(Inbound::Client(delimited, request.clone()))
+        );
+        // majortomo's client numbers REQUEST 0x02.
+        assert_eq!(
+            Inbound::parse(frames(&[b"", b"MDPC02", b"\x02", b"echo", b"hi"])),
+            Ok(Inbound::Client(Form::MAJORTOMO, request))
+        );
+        assert_eq!(
+            Inbound::parse(frames(&[b"", b"MDPW02", b"\x01", b"echo"])),
+            Ok(Inbound::Worker(
+                delimited,
+                WorkerMsg::Ready {
+                    service: b"echo".to_vec()
+                }
+            ))
+        );
+        // Without the empty frame 0x02 is a PARTIAL, which no client sends.
+        assert_eq!(
+            Inbound::parse(frames(&[b"MDPC02", b"\x02", b"echo", b"hi"])),
+            Err(ProtocolError::UnexpectedCommand { command: "PARTIAL" })
+        );
     }
 
     #[test]
@@ -346,10 +397,6 @@ mod tests {
         assert_eq!(
             Inbound::parse(frames(&[b"MDPC01", b"echo", b"x"])),
             Err(ProtocolError::MissingDelimiter("MDPC01"))
-        );
-        assert_eq!(
-            Inbound::parse(frames(&[b"", b"MDPW02", b"\x05"])),
-            Err(ProtocolError::UnexpectedDelimiter("MDPW02"))
         );
     }
 

@@ -14,7 +14,7 @@
 //! receives a command that is valid but not meant for it (a broker receiving REQUEST) treats
 //! it as "valid but unexpected", which 7/MDP answers with DISCONNECT.
 
-use super::{Frame, ProtocolError, Reader, Role, Version, read_header};
+use super::{Form, Frame, ProtocolError, Reader, Role, Version, read_header};
 
 /// A worker-protocol command. 0.1 REPLY and 0.2 FINAL are the same command, [`WorkerMsg::Final`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,15 +77,20 @@ impl WorkerMsg {
 
     /// Parses a worker command, as the broker (without ROUTER identity) or a DEALER worker
     /// receives it.
-    pub fn parse(frames: Vec<Frame>) -> Result<(Version, WorkerMsg), ProtocolError> {
-        let (role, version, reader) = read_header(frames)?;
+    pub fn parse(frames: Vec<Frame>) -> Result<(Form, WorkerMsg), ProtocolError> {
+        let (role, form, reader) = read_header(frames)?;
         if role != Role::Worker {
             return Err(ProtocolError::WrongHeader {
                 expected: "worker",
-                got: super::Printable::of(version.client_header()),
+                got: super::Printable::of(form.version.client_header()),
             });
         }
-        Ok((version, Self::parse_after_header(version, reader)?))
+        Ok((form, Self::parse_after_header(form.version, reader)?))
+    }
+
+    /// The frames in `form`: RFC 18's, with the empty frame first for a delimited peer.
+    pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
+        Ok(form.frame(self.to_frames(form.version)?))
     }
 
     pub(crate) fn parse_after_header(
@@ -240,7 +245,7 @@ mod tests {
                 let Ok(wire) = msg.clone().to_frames(version) else {
                     continue; // PARTIAL in 0.1
                 };
-                assert_eq!(WorkerMsg::parse(wire), Ok((version, msg)));
+                assert_eq!(WorkerMsg::parse(wire), Ok((version.into(), msg)));
             }
         }
     }

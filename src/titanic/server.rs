@@ -146,7 +146,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
         for _ in 0..sessions {
             let cfg = session::Config {
                 service: name.to_vec(),
-                version: Version::V01,
+                form: crate::mdp::Form::V01,
                 heartbeat: opts.heartbeat,
                 liveness: 3,
                 reconnect: opts.reconnect,

@@ -160,7 +160,7 @@ impl Driver {
             }
             Action::Close => self.socket = None,
             Action::Send(msg) => {
-                let frames = msg.to_frames(session.config().version)?;
+                let frames = msg.to_frames_in(session.config().form)?;
                 if let Some(socket) = &self.socket {
                     // Not connected yet and the queue is full: the message is lost, as on a
                     // dead link; the session's timers recover.
@@ -251,7 +251,7 @@ fn log_event(event: &Event, endpoints: &[String], service: &str, cfg: &session::
         Event::Connecting { endpoint } => log::info!(
             "worker for {service:?} connecting to {} ({})",
             ep(endpoint),
-            cfg.version
+            cfg.form
         ),
         Event::BrokerSilent { endpoint, silent } => log::warn!(
             "broker at {} silent for {}; reconnecting in {}",

@@ -13,13 +13,14 @@
 use std::time::{Duration, Instant};
 
 use crate::heartbeat::RateCheck;
-use crate::mdp::{Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
+use crate::mdp::{Form, Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
 
 /// Settings of one worker session (the `zmqtool worker` flags).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub service: Frame,
-    pub version: Version,
+    /// The protocol version and form to speak (see `--protocol`).
+    pub form: Form,
     pub heartbeat: Duration,
     /// Heartbeats the broker may miss before the worker reconnects.
     pub liveness: u32,
@@ -179,7 +180,8 @@ impl Session {
         };
         let endpoint = *endpoint;
         let msg = match WorkerMsg::parse(frames) {
-            Ok((version, msg)) if version == self.cfg.version => msg,
+            // A broker's empty frame before the 0.2 header is accepted either way.
+            Ok((form, msg)) if form.version == self.cfg.form.version => msg,
             Ok(_) => {
                 out.events
                     .push(Event::Unexpected("a message in another MDP version"));
@@ -293,7 +295,7 @@ impl Session {
         } else {
             body
         };
-        let msg = match (kind, self.cfg.version) {
+        let msg = match (kind, self.cfg.form.version) {
             (ReplyKind::Partial, Version::V02) => WorkerMsg::Partial { client, body },
             (ReplyKind::Partial, Version::V01) => return, // no PARTIAL in 0.1: the FINAL carries all
             (ReplyKind::Final, _) => {
@@ -324,7 +326,7 @@ mod tests {
     fn cfg(version: Version) -> Config {
         Config {
             service: b"echo".to_vec(),
-            version,
+            form: version.into(),
             heartbeat: HB,
             liveness: 3,
             reconnect: Duration::from_millis(500),

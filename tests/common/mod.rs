@@ -127,13 +127,19 @@ pub fn ipc() -> Ipc {
 
 /// Starts zmqtool with `args`; stdout is captured.
 pub fn spawn(args: &[&str]) -> Proc {
-    let mut child = command()
-        .args(args)
+    let mut c = command();
+    c.args(args);
+    spawn_command(c)
+}
+
+/// Starts any program; stdout and stderr are captured, and it is killed on drop.
+pub fn spawn_command(mut command: Command) -> Proc {
+    let mut child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("zmqtool starts");
+        .expect("the program starts");
     let stderr = collect(child.stderr.take().unwrap());
     let stdout = Some(collect(child.stdout.take().unwrap()));
     Proc {
