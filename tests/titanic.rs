@@ -389,3 +389,102 @@ fn retain_deletes_replies_nobody_closed() {
         out.status.code() == Some(4) && stderr(&out).contains("400")
     }));
 }
+
+/// A Titanic server that behaves as the zguide's titanic.py does: lower-case `uuid4().hex`
+/// ids, compared exactly (they name files). It serves the three TSP services as raw MDP/0.1
+/// workers until `stop` is set, and records every id it was sent.
+fn lowercase_titanic(
+    endpoint: &str,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<Vec<Vec<u8>>> {
+    let endpoint = endpoint.to_string();
+    std::thread::spawn(move || {
+        let ctx = zmq::Context::new();
+        let services: [&[u8]; 3] = [b"titanic.request", b"titanic.reply", b"titanic.close"];
+        let sockets: Vec<zmq::Socket> = services
+            .iter()
+            .map(|service| {
+                let s = ctx.socket(zmq::DEALER).unwrap();
+                s.set_linger(0).unwrap();
+                s.connect(&endpoint).unwrap();
+                s.send_multipart([&b""[..], b"MDPW01", b"\x01", service], 0)
+                    .unwrap();
+                s
+            })
+            .collect();
+        let id = b"0123456789abcdef0123456789abcdef".to_vec();
+        let mut seen = Vec::new();
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let mut items: Vec<_> = sockets
+                .iter()
+                .map(|s| s.as_poll_item(zmq::POLLIN))
+                .collect();
+            zmq::poll(&mut items, 100).unwrap();
+            let ready: Vec<bool> = items.iter().map(|i| i.is_readable()).collect();
+            for (i, socket) in sockets.iter().enumerate() {
+                if !ready[i] {
+                    continue;
+                }
+                let msg = socket.recv_multipart(0).unwrap();
+                // "" MDPW01 0x02 client "" body...
+                if msg.get(2).map(Vec::as_slice) != Some(b"\x02") {
+                    continue;
+                }
+                let (client, body) = (msg[3].clone(), msg[5..].to_vec());
+                let answer: Vec<Vec<u8>> = match i {
+                    0 => vec![b"200".to_vec(), id.clone()],
+                    _ => {
+                        seen.push(body[0].clone());
+                        if body[0] == id && i == 1 {
+                            vec![b"200".to_vec(), b"the reply".to_vec()]
+                        } else if body[0] == id {
+                            vec![b"200".to_vec()]
+                        } else {
+                            vec![b"400".to_vec()]
+                        }
+                    }
+                };
+                let mut reply = vec![b"".to_vec(), b"MDPW01".to_vec(), vec![3], client, vec![]];
+                reply.extend(answer);
+                socket.send_multipart(reply, 0).unwrap();
+            }
+        }
+        seen
+    })
+}
+
+/// Regression: ids were printed and sent upper-cased, so the zguide's titanic.py, whose ids
+/// are lower-case file names, answered 400 and the client said the request was gone.
+#[test]
+fn server_ids_are_printed_and_sent_back_exactly() {
+    let b = broker(&[]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let server = lowercase_titanic(&b.endpoint, stop.clone());
+    wait_for_service(&b.endpoint, "titanic.close");
+    let out = tsp(&b.endpoint, &["request", "echo", "hi"]);
+    assert_eq!(stdout(&out), "0123456789abcdef0123456789abcdef\n");
+    let out = tsp(&b.endpoint, &["reply", "0123456789abcdef0123456789abcdef"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "the reply\n".into()),
+        "{}",
+        stderr(&out)
+    );
+    let out = tsp(&b.endpoint, &["call", "echo", "hi", "--poll", "50ms"]);
+    assert_eq!(stdout(&out), "the reply\n", "{}", stderr(&out));
+    let out = tsp(&b.endpoint, &["close", "0123456789abcdef0123456789abcdef"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let seen = server.join().unwrap();
+    assert!(
+        seen.iter()
+            .all(|id| id == b"0123456789abcdef0123456789abcdef"),
+        "an id was changed on the way back: {seen:?}"
+    );
+}
+
+#[test]
+fn a_malformed_id_is_a_usage_error() {
+    let out = run(&["titanic", "reply", "not an id"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

@@ -11,7 +11,7 @@ use crate::cli::{
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
 use crate::runtime::{Exit, Fatal, Shutdown};
-use crate::titanic::tsp::{self, Status, Uuid};
+use crate::titanic::tsp::{self, Status, Ticket};
 use crate::titanic::{dispatcher, server, store};
 
 pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
@@ -79,15 +79,15 @@ fn store_request(
     service: &str,
     body: Vec<Frame>,
     shutdown: &Shutdown,
-) -> Result<Uuid> {
+) -> Result<Ticket> {
     let mut frames = vec![service.as_bytes().to_vec()];
     frames.extend(body);
     let (status, rest) = tsp_call(ctx, call, tsp::REQUEST, frames, shutdown)?;
     match status {
         Status::Ok => rest
             .first()
-            .and_then(|u| Uuid::parse(u))
-            .ok_or_else(|| anyhow!("Titanic answered 200 without a valid UUID")),
+            .and_then(|u| Ticket::parse(u))
+            .ok_or_else(|| anyhow!("Titanic answered 200 without a request id")),
         other => Err(status_error(other, "the request was not stored")),
     }
 }
@@ -151,7 +151,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                 Outcome::Reply(frames)
                     if frames.first().and_then(|f| Status::parse(f)) == Some(Status::Ok) =>
                 {
-                    frames.get(1).and_then(|u| Uuid::parse(u))
+                    frames.get(1).and_then(|u| Ticket::parse(u))
                 }
                 _ => None,
             };
@@ -215,16 +215,19 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
     Ok(Exit::Success)
 }
 
-fn parse_uuid_arg(text: &str) -> Result<Uuid> {
-    Uuid::parse(text.trim().as_bytes()).ok_or_else(|| {
+fn parse_uuid_arg(text: &str) -> Result<Ticket> {
+    Ticket::parse(text.trim().as_bytes()).ok_or_else(|| {
         Fatal::error(
-            Exit::NotFound,
-            format!("{text:?} is not a Titanic UUID (32 hexadecimal characters)"),
+            Exit::Usage,
+            format!(
+                "{text:?} is not a Titanic request id (one word of up to {} printable characters, as `titanic request` printed it)",
+                Ticket::MAX
+            ),
         )
     })
 }
 
-fn print_reply(uuid: Uuid, frames: &[Frame], json: bool) -> Result<()> {
+fn print_reply(uuid: &Ticket, frames: &[Frame], json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         render::json_line(
@@ -246,7 +249,7 @@ fn print_reply(uuid: Uuid, frames: &[Frame], json: bool) -> Result<()> {
 }
 
 /// `reply` and `close`: one TSP call about the UUID given on the command line.
-fn uuid_call(args: &TitanicUuidArgs, service: &[u8]) -> Result<(Uuid, Status, Vec<Frame>)> {
+fn uuid_call(args: &TitanicUuidArgs, service: &[u8]) -> Result<(Ticket, Status, Vec<Frame>)> {
     let shutdown = Shutdown::install()?;
     let uuid = parse_uuid_arg(&args.uuid)?;
     let body = vec![uuid.as_bytes().to_vec()];
@@ -258,7 +261,7 @@ fn reply(args: TitanicUuidArgs, json: bool) -> Result<Exit> {
     let (uuid, status, frames) = uuid_call(&args, tsp::REPLY)?;
     match status {
         Status::Ok => {
-            print_reply(uuid, &frames, json)?;
+            print_reply(&uuid, &frames, json)?;
             Ok(Exit::Success)
         }
         other => Err(status_error(other, &format!("no reply for {uuid}"))),
@@ -300,7 +303,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
         )?;
         match status {
             Status::Ok => {
-                print_reply(uuid, &frames, json)?;
+                print_reply(&uuid, &frames, json)?;
                 let (closed, _) = tsp_call(
                     &ctx,
                     &args.call,

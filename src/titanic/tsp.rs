@@ -116,6 +116,46 @@ impl fmt::Debug for Uuid {
     }
 }
 
+/// A request's id as a client holds it: exactly what the server gave, sent back unchanged.
+///
+/// The ids are the server's business: zmqtool's are upper-case hex, the zguide's titanic.py
+/// hands out lower-case `uuid4().hex`, and a server may compare them as it likes. A client
+/// only checks that an id is one printable word, so it can be printed, typed and sent back.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Ticket(String);
+
+impl Ticket {
+    /// The longest id accepted.
+    pub const MAX: usize = 128;
+
+    /// An id from the server or the command line: 1 to [`Ticket::MAX`] printable ASCII
+    /// characters, no spaces.
+    pub fn parse(frame: &[u8]) -> Option<Ticket> {
+        let ok = (1..=Self::MAX).contains(&frame.len()) && frame.iter().all(u8::is_ascii_graphic);
+        ok.then(|| Ticket(String::from_utf8_lossy(frame).into_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl fmt::Display for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Ticket({})", self.0)
+    }
+}
+
 /// A titanic.request body: the target service and its request frames.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreRequest {
@@ -224,6 +264,7 @@ mod tests {
     #[test]
     fn status_frames_ignore_their_text() {
         assert_eq!(Status::parse(b"200"), Some(Status::Ok));
+        assert_eq!(Status::parse(b"500"), Some(Status::Error));
         assert_eq!(Status::parse(b"300 not yet"), Some(Status::Pending));
         assert_eq!(Status::parse(b"400"), Some(Status::Unknown));
         assert_eq!(Status::parse(b"500 disk full"), Some(Status::Error));
