@@ -45,6 +45,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l allow -d 'Acc
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l plain-users -d 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l heartbeat -d 'Heartbeat interval, both ways; workers must use the same' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l liveness -d 'Heartbeats a worker may miss before it is purged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l busy-timeout -d 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide\'s single-threaded workers cannot; a worker that has (zmqtool\'s do) is held to --liveness heartbeats, busy or not' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l service-ttl -d 'How long a service with no workers (and its queued requests) is kept' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue -d 'Requests queued per service; further requests are dropped and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-msg-size -d 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)' -r
@@ -66,7 +67,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l concurrency -
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l heartbeat -d 'Heartbeat interval; must match the broker\'s' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l liveness -d 'Heartbeats the broker may miss before the worker reconnects' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l reconnect -d 'Pause before reconnecting to a broker that went silent' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l protocol -d 'Protocol: 0.1 (7/MDP), 0.2 (18/MDP as the RFC writes it), or majortomo (MDP/0.2 as the majortomo broker speaks it: an empty frame before the header)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s 0 -l null -d 'With --exec: separate frames with NUL instead of newline, on stdin and stdout'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l stream -d 'With --exec and --protocol 0.2: send each line of stdout as a PARTIAL as it appears; the last line is the FINAL'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -78,7 +79,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l broker -d 'Br
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l timeout -d 'How long each attempt waits for a reply (each PARTIAL restarts the wait)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l retries -d 'Attempts in all before giving up' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol version: 0.1 (7/MDP) or 0.2 (18/MDP, PARTIAL replies printed as they come)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l protocol -d 'Protocol: 0.1 (7/MDP), 0.2 (18/MDP, PARTIAL replies printed as they come), or majortomo (MDP/0.2 as the majortomo broker speaks it: an empty frame before the header, its own command numbers, no service frame in replies)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l pipeline -d 'With --lines: requests in flight at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l raw -d 'Write the reply frames to stdout as they are, with nothing between them'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand client" -l lines -d 'One request per line of stdin; one reply per line of stdout, in order'
@@ -184,6 +185,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_se
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l plain-users -d 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l heartbeat -d 'Heartbeat interval, both ways; workers must use the same' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l liveness -d 'Heartbeats a worker may miss before it is purged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l busy-timeout -d 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide\'s single-threaded workers cannot; a worker that has (zmqtool\'s do) is held to --liveness heartbeats, busy or not' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l service-ttl -d 'How long a service with no workers (and its queued requests) is kept' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-queue -d 'Requests queued per service; further requests are dropped and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-msg-size -d 'Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024)' -r

@@ -133,6 +133,12 @@ pub struct BrokerOpts {
     /// Heartbeats a worker may miss before it is purged.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub liveness: u32,
+    /// How long a worker holding a request may stay silent before it is presumed dead and
+    /// its request is given to another ("off": never). It applies to workers that have not
+    /// sent a heartbeat while busy, as the zguide's single-threaded workers cannot; a worker
+    /// that has (zmqtool's do) is held to --liveness heartbeats, busy or not.
+    #[arg(long, value_name = "DUR|off", default_value = "5m", value_parser = parse_busy_timeout)]
+    pub busy_timeout: Bound,
     /// How long a service with no workers (and its queued requests) is kept.
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
     pub service_ttl: Duration,
@@ -165,6 +171,7 @@ impl BrokerOpts {
         crate::broker::Config {
             heartbeat: self.heartbeat,
             liveness: self.liveness,
+            busy_timeout: self.busy_timeout.0,
             service_ttl: self.service_ttl,
             max_queue: self.max_queue as usize,
             max_msg_size: self.max_msg_size as usize,
@@ -706,6 +713,18 @@ pub enum PerfTest {
     Thr,
     /// Latency: microseconds one way.
     Lat,
+}
+
+/// A time limit that may be switched off (`off`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound(pub Option<Duration>);
+
+/// Parses a duration, or `off`.
+fn parse_busy_timeout(s: &str) -> Result<Bound, String> {
+    match s {
+        "off" | "none" | "never" => Ok(Bound(None)),
+        other => parse_interval(other).map(|d| Bound(Some(d))),
+    }
 }
 
 /// Parses `--protocol` for workers and clients.

@@ -74,7 +74,8 @@ fn two_workers_share_the_load() {
 
 #[test]
 fn a_request_held_by_a_dead_worker_is_redone_by_another() {
-    let b = broker(&["-v"]);
+    // A raw worker never heartbeats while busy, so it is allowed --busy-timeout of silence.
+    let b = broker(&["-v", "--busy-timeout", "1s"]);
     // The first worker takes the request and dies without a word (its socket closes, as
     // under SIGKILL); then a real worker comes.
     let dying = RawWorker::connect(&b.endpoint, "echo");

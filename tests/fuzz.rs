@@ -44,6 +44,7 @@ fn seeds() -> Vec<Vec<Frame>> {
             seeds.push(
                 WorkerMsg::Ready {
                     service: service.to_vec(),
+                    extensions: Default::default(),
                 }
                 .to_frames(version)
                 .unwrap(),
@@ -173,6 +174,8 @@ fn small_limits() -> Config {
     Config {
         heartbeat: Duration::from_millis(1000),
         liveness: 3,
+        // Short, so that busy workers that never beat are purged within a fuzz run too.
+        busy_timeout: Some(Duration::from_secs(8)),
         service_ttl: Duration::from_secs(5),
         max_queue: 4,
         max_msg_size: 64,

@@ -143,3 +143,113 @@ fn zmqtool_worker_and_client_through_the_majortomo_broker() {
     assert_eq!(lines[0]["final"], false);
     assert_eq!(lines[1]["frames"], serde_json::json!(["majortomo", "y"]));
 }
+
+/// A worker as the zguide's mdwrkapi makes them: single-threaded, so it heartbeats while idle
+/// and says nothing while it works. Registers for `service`, heartbeats until a request comes,
+/// then works for `work` in silence and replies with the request body.
+fn reference_worker(endpoint: &str, service: &str, work: Duration) -> std::thread::JoinHandle<()> {
+    let (endpoint, service) = (endpoint.to_string(), service.to_string());
+    std::thread::spawn(move || {
+        let ctx = zmq::Context::new();
+        let s = ctx.socket(zmq::DEALER).unwrap();
+        s.set_linger(0).unwrap();
+        s.set_rcvtimeo(250).unwrap();
+        s.connect(&endpoint).unwrap();
+        s.send_multipart([&b""[..], b"MDPW01", b"\x01", service.as_bytes()], 0)
+            .unwrap();
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        let (client, body) = loop {
+            assert!(std::time::Instant::now() < deadline, "no request came");
+            s.send_multipart([&b""[..], b"MDPW01", b"\x04"], 0).unwrap();
+            if let Ok(msg) = s.recv_multipart(0)
+                && msg.get(2).map(Vec::as_slice) == Some(b"\x02")
+            {
+                break (msg[3].clone(), msg[5..].to_vec());
+            }
+        };
+        std::thread::sleep(work);
+        let mut reply = vec![b"".to_vec(), b"MDPW01".to_vec(), vec![3], client, vec![]];
+        reply.extend(body);
+        s.send_multipart(reply, 0).unwrap();
+        // Stay connected a little, as a worker going back to its loop would.
+        std::thread::sleep(Duration::from_millis(500));
+    })
+}
+
+/// Regression: the broker expired a busy worker after --liveness silent heartbeats, so a job
+/// over 3 x heartbeat from a zguide-style worker was requeued, ran twice, and was dropped.
+#[test]
+fn a_reference_worker_silent_for_9_s_while_busy_keeps_its_request() {
+    let b = broker(&["-v", "--heartbeat", "1s"]);
+    let w = reference_worker(&b.endpoint, "slow", Duration::from_secs(9));
+    wait_for_service(&b.endpoint, "slow");
+    let out = client(
+        &b.endpoint,
+        &["slow", "once", "--timeout", "30s", "--retries", "1"],
+    );
+    assert_eq!(stdout(&out), "once\n", "{}", b.proc.stderr());
+    w.join().unwrap();
+    let log = b.proc.stderr();
+    assert!(
+        !log.contains("requeued") && !log.contains("expired"),
+        "{log}"
+    );
+}
+
+/// Regression: behind a broker that heartbeats idle workers only (the zguide's), a zmqtool
+/// worker declared the broker dead 3 heartbeats into a long job, killed the job, and the
+/// request was lost. A broker that does exactly that is played here by a raw ROUTER.
+#[test]
+fn a_long_job_survives_a_broker_that_is_silent_to_busy_workers() {
+    let ctx = zmq::Context::new();
+    let router = ctx.socket(zmq::ROUTER).unwrap();
+    router.set_linger(0).unwrap();
+    router.set_rcvtimeo(100).unwrap();
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = router.get_last_endpoint().unwrap().unwrap();
+    // Heartbeats every 250 ms: the job below lasts 12 of the worker's expiries.
+    let _w = worker(
+        &endpoint,
+        "long",
+        &["--exec", "sleep 9; cat", "--timeout", "1m"],
+    );
+    let recv = || router.recv_multipart(0).ok();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut readies = 0;
+    let mut reply = None;
+    while std::time::Instant::now() < deadline && reply.is_none() {
+        // A busy worker gets nothing from this broker, not even heartbeats, as in mdbroker.c.
+        let Some(msg) = recv() else {
+            continue;
+        };
+        match msg.get(3).map(Vec::as_slice) {
+            Some(b"\x01") => {
+                readies += 1;
+                if readies == 1 {
+                    router
+                        .send_multipart(
+                            [
+                                &msg[0][..],
+                                b"",
+                                b"MDPW01",
+                                b"\x02",
+                                b"client-1",
+                                b"",
+                                b"the job",
+                            ],
+                            0,
+                        )
+                        .unwrap();
+                }
+            }
+            Some(b"\x03") => reply = Some(msg),
+            _ => {}
+        }
+    }
+    let reply = reply.expect("the reply came through");
+    assert_eq!(
+        reply[4..],
+        [b"client-1".to_vec(), vec![], b"the job".to_vec()]
+    );
+    assert_eq!(readies, 1, "the worker did not reconnect during the job");
+}

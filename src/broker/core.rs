@@ -37,6 +37,10 @@ pub struct Config {
     pub heartbeat: Duration,
     /// Heartbeats a worker may miss before it is considered dead.
     pub liveness: u32,
+    /// How long a worker holding a request may stay silent before it is presumed dead, when
+    /// it has not shown that it heartbeats while busy; `None`: for ever. Workers built on
+    /// the zguide's mdwrkapi are single-threaded and say nothing while they work.
+    pub busy_timeout: Option<Duration>,
     /// How long a service with no workers is kept (with its queue) before removal.
     pub service_ttl: Duration,
     /// New requests queued per service; beyond it, new requests are dropped (a request
@@ -62,6 +66,7 @@ impl Default for Config {
         Config {
             heartbeat: Duration::from_millis(2500),
             liveness: 3,
+            busy_timeout: Some(DEFAULT_BUSY_TIMEOUT),
             service_ttl: Duration::from_secs(30),
             max_queue: 100_000,
             max_msg_size: 16 << 20,
@@ -73,6 +78,11 @@ impl Default for Config {
         }
     }
 }
+
+/// The default `--busy-timeout`: long enough for the jobs people run on single-threaded
+/// reference workers, short enough that a request held by one that died is redone within
+/// minutes.
+pub const DEFAULT_BUSY_TIMEOUT: Duration = Duration::from_secs(300);
 
 impl Config {
     /// How long a worker may stay silent before it is purged.
@@ -375,6 +385,8 @@ enum Gathered {
 #[derive(Debug)]
 struct Job {
     request: Pending,
+    /// When the worker was given the request.
+    since: Instant,
     gathered: Gathered,
 }
 
@@ -385,6 +397,9 @@ struct Worker {
     last_seen: Instant,
     job: Option<Job>,
     rate: RateCheck,
+    /// It has sent a HEARTBEAT while holding a request (zmqtool's workers do; the zguide's
+    /// single-threaded ones cannot), so its busy silences are judged like idle ones.
+    beats_while_busy: bool,
 }
 
 #[derive(Debug)]
@@ -610,6 +625,15 @@ impl Broker {
         }
         match msg {
             WorkerMsg::Heartbeat => {
+                // Half an interval after the request went out, a heartbeat was sent while
+                // busy, not just before the request arrived.
+                if worker
+                    .job
+                    .as_ref()
+                    .is_some_and(|job| now.duration_since(job.since) >= self.cfg.heartbeat / 2)
+                {
+                    worker.beats_while_busy = true;
+                }
                 if let Some(observed) = worker.rate.heartbeat(now, self.cfg.heartbeat) {
                     out.events.push(Event::HeartbeatMismatch {
                         worker: id.clone(),
@@ -644,8 +668,11 @@ impl Broker {
         msg: WorkerMsg,
         out: &mut Output,
     ) {
-        let service = match msg {
-            WorkerMsg::Ready { service } => service,
+        let (service, extensions) = match msg {
+            WorkerMsg::Ready {
+                service,
+                extensions,
+            } => (service, extensions),
             WorkerMsg::Disconnect => return,
             other => {
                 return self.disconnect_stranger(
@@ -693,6 +720,7 @@ impl Broker {
                 last_seen: now,
                 job: None,
                 rate: RateCheck::default(),
+                beats_while_busy: extensions.busy_heartbeats,
             },
         );
         self.dispatch(now, &service, out);
@@ -839,7 +867,8 @@ impl Broker {
                 continue;
             };
             if now.duration_since(worker.last_seen) >= expiry {
-                // Dead but not yet purged: purge it now rather than lose a request to it.
+                // Dead but not yet purged (an idle worker's allowance is the plain expiry):
+                // purge it now rather than lose a request to it.
                 service.idle.push_front(id.clone());
                 self.expire(now, id, out);
                 continue;
@@ -858,6 +887,7 @@ impl Broker {
             });
             worker.job = Some(Job {
                 request,
+                since: now,
                 gathered: Gathered::Frames {
                     frames: Vec::new(),
                     bytes: 0,
@@ -878,13 +908,25 @@ impl Broker {
         self.remove_worker(now, &id, out);
     }
 
-    /// Purges every worker silent for `liveness` heartbeats, idle or busy.
-    fn purge(&mut self, now: Instant, out: &mut Output) {
+    /// How long `worker` may be silent: `liveness` heartbeats, or for a busy worker that has
+    /// not shown that it heartbeats while busy, the busy timeout (`None`: for ever).
+    fn silence_allowed(&self, worker: &Worker) -> Option<Duration> {
         let expiry = self.cfg.expiry();
+        match worker.job {
+            Some(_) if !worker.beats_while_busy => self.cfg.busy_timeout.map(|b| b.max(expiry)),
+            _ => Some(expiry),
+        }
+    }
+
+    /// Purges every worker silent for longer than it may be, idle or busy.
+    fn purge(&mut self, now: Instant, out: &mut Output) {
         let mut dead: Vec<Identity> = self
             .workers
             .iter()
-            .filter(|(_, w)| now.duration_since(w.last_seen) >= expiry)
+            .filter(|(_, w)| {
+                self.silence_allowed(w)
+                    .is_some_and(|allowed| now.duration_since(w.last_seen) >= allowed)
+            })
             .map(|(id, _)| id.clone())
             .collect();
         dead.sort();

@@ -59,7 +59,14 @@ impl Harness {
 
     fn ready_v(&mut self, worker: &str, service: &str, version: Version) -> Vec<Outgoing> {
         let service = service.as_bytes().to_vec();
-        self.worker(worker, version, WorkerMsg::Ready { service })
+        self.worker(
+            worker,
+            version,
+            WorkerMsg::Ready {
+                service,
+                extensions: Default::default(),
+            },
+        )
     }
 
     fn request(&mut self, client: &str, service: &str, body: &str) -> Vec<Outgoing> {
@@ -238,7 +245,11 @@ fn purge_finds_expired_workers_behind_live_ones() {
 
 #[test]
 fn busy_workers_expire_and_their_request_goes_to_another_worker_once() {
-    let mut h = Harness::new();
+    // Busy workers held to the plain expiry, as if each had heartbeated while busy.
+    let mut h = Harness::with(Config {
+        busy_timeout: Some(Duration::ZERO),
+        ..Config::default()
+    });
     h.ready("w1", "svc");
     h.ready("w2", "svc");
     h.ready("w3", "svc");
@@ -540,7 +551,7 @@ fn malformed_messages_are_dropped_without_state() {
         frames(&[b"", b"MDPW01", b"\x09"]),
         frames(&[b"", b"MDPW01", b"\x01"]),
         frames(&[b"", b"MDPW01", b"\x01", b""]),
-        frames(&[b"MDPW02", b"\x01", b"svc", b"extra"]),
+        frames(&[b"MDPW02", b"\x01", b"svc", b"extension", b"and more"]),
         frames(&[b"MDPC02", b"\x02", b"echo", b"x"]),
         frames(&[b"", b"MDPW01", b"\x03", b"c", b"notempty", b"x"]),
     ];
@@ -881,4 +892,133 @@ fn every_peer_is_answered_in_its_own_form() {
     );
     h.advance(HB);
     assert_eq!(wire(h.tick()), [frames(&[b"w", b"", b"MDPW02", b"\x05"])]);
+}
+
+/// Regression: workers built on the zguide's mdwrkapi say nothing while they work, so any
+/// job over liveness x heartbeat (7.5 s) was requeued, ran twice, and was finally dropped.
+#[test]
+fn a_worker_silent_while_busy_keeps_its_request_until_the_busy_timeout() {
+    let mut h = Harness::with(Config {
+        busy_timeout: Some(HB * 8),
+        ..Config::default()
+    });
+    h.ready("ref", "svc");
+    h.ready("other", "svc");
+    h.request("c", "svc", "long job");
+    for _ in 0..7 {
+        h.advance(HB);
+        h.heartbeat("other");
+        h.tick();
+    }
+    assert!(
+        h.events
+            .iter()
+            .all(|e| !matches!(e, Event::WorkerExpired { .. }))
+    );
+    // 17.5 s of silence, then the reply: delivered, and nothing ran twice.
+    let sends = h.reply("ref", "c", "done");
+    assert_eq!(sends.len(), 1);
+    assert!(
+        h.events
+            .iter()
+            .all(|e| !matches!(e, Event::Requeued { .. }))
+    );
+    // The busy timeout still ends a worker that died while busy: its request is redone.
+    let mut h = Harness::with(Config {
+        busy_timeout: Some(HB * 8),
+        ..Config::default()
+    });
+    h.ready("ref", "svc");
+    h.request("c2", "svc", "again");
+    h.ready("other", "svc");
+    let mut redone = Vec::new();
+    for _ in 0..9 {
+        h.advance(HB);
+        h.heartbeat("other");
+        redone.extend(requests(&h.tick()));
+    }
+    assert_eq!(redone.len(), 1, "{redone:?}");
+    assert!(
+        h.events
+            .iter()
+            .any(|e| matches!(e, Event::Requeued { client, .. } if client == &id("c2")))
+    );
+}
+
+/// A worker that has heartbeated while busy is held to the plain expiry: zmqtool's workers
+/// keep their fast death detection.
+#[test]
+fn a_worker_that_beats_while_busy_is_judged_by_liveness() {
+    let mut h = Harness::new();
+    h.ready("w", "svc");
+    h.ready("spare", "svc");
+    h.request("c", "svc", "job");
+    h.advance(HB);
+    h.heartbeat("w");
+    h.heartbeat("spare");
+    h.tick();
+    // Silent from now on: expired after three heartbeats, not five minutes.
+    let mut redone = Vec::new();
+    for _ in 0..4 {
+        h.advance(HB);
+        h.heartbeat("spare");
+        redone.extend(requests(&h.tick()));
+    }
+    assert_eq!(redone, vec![req("spare", "c", "job")]);
+}
+
+/// A heartbeat sent just before the request arrived proves nothing about the worker.
+#[test]
+fn a_heartbeat_crossing_the_request_does_not_count_as_busy() {
+    let mut h = Harness::new();
+    h.ready("ref", "svc");
+    h.request("c", "svc", "job");
+    h.heartbeat("ref");
+    for _ in 0..6 {
+        h.advance(HB);
+        h.tick();
+    }
+    assert!(
+        h.events
+            .iter()
+            .all(|e| !matches!(e, Event::WorkerExpired { .. }))
+    );
+}
+
+#[test]
+fn busy_timeout_off_never_presumes_a_busy_worker_dead() {
+    let mut h = Harness::with(Config {
+        busy_timeout: None,
+        ..Config::default()
+    });
+    h.ready("ref", "svc");
+    h.request("c", "svc", "job");
+    h.advance(Duration::from_secs(3600));
+    h.tick();
+    assert!(
+        h.events
+            .iter()
+            .all(|e| !matches!(e, Event::WorkerExpired { .. }))
+    );
+    assert_eq!(h.reply("ref", "c", "late").len(), 1);
+}
+
+/// A worker that announces `busy-heartbeats` in READY (zmqtool's do) is held to liveness
+/// from its first request, even one killed within milliseconds of it.
+#[test]
+fn an_announced_busy_heartbeater_is_judged_by_liveness_from_the_start() {
+    let mut h = Harness::new();
+    h.send(
+        "w",
+        frames(&[b"", b"MDPW01", b"\x01", b"svc", b"busy-heartbeats"]),
+    );
+    h.ready("spare", "svc");
+    h.request("c", "svc", "job");
+    let mut redone = Vec::new();
+    for _ in 0..4 {
+        h.advance(HB);
+        h.heartbeat("spare");
+        redone.extend(requests(&h.tick()));
+    }
+    assert_eq!(redone, vec![req("spare", "c", "job")]);
 }

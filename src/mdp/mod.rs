@@ -27,7 +27,7 @@ use std::fmt;
 
 pub use client::{ClientReply, ClientRequest, ReplyKind};
 pub use dialect::{Dialect, Form};
-pub use worker::WorkerMsg;
+pub use worker::{Extensions, WorkerMsg};
 
 /// One ZeroMQ message part.
 pub type Frame = Vec<u8>;
@@ -233,6 +233,11 @@ impl Reader {
         Ok(body)
     }
 
+    /// The next frame, if there is one.
+    pub(crate) fn optional(&mut self) -> Option<Frame> {
+        self.frames.next()
+    }
+
     /// Every frame left, however many (none included).
     pub(crate) fn rest(self) -> Vec<Frame> {
         self.frames.collect()
@@ -372,7 +377,8 @@ mod tests {
             Ok(Inbound::Worker(
                 delimited,
                 WorkerMsg::Ready {
-                    service: b"echo".to_vec()
+                    service: b"echo".to_vec(),
+                    extensions: Default::default(),
                 }
             ))
         );

@@ -16,13 +16,54 @@
 
 use super::{Form, Frame, ProtocolError, Reader, Role, Version, read_header};
 
+/// What a worker may announce in READY, in one frame after the service name: tokens
+/// separated by spaces. A broker ignores the tokens it does not know; the zguide's brokers
+/// and majortomo read only the service frame. Nothing announced: no frame at all, so READY is
+/// byte for byte the RFC's (docs/PROTOCOL-EXTENSIONS.md).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Extensions {
+    /// `busy-heartbeats`: the worker keeps heartbeating while it holds a request, so a
+    /// broker may presume it dead after the usual liveness even when it is busy.
+    pub busy_heartbeats: bool,
+}
+
+const BUSY_HEARTBEATS: &[u8] = b"busy-heartbeats";
+
+impl Extensions {
+    fn parse(frame: &[u8]) -> Extensions {
+        let mut ext = Extensions::default();
+        for token in frame.split(|b| *b == b' ') {
+            if token == BUSY_HEARTBEATS {
+                ext.busy_heartbeats = true;
+            }
+        }
+        ext
+    }
+
+    fn to_frame(self) -> Option<Frame> {
+        self.busy_heartbeats.then(|| BUSY_HEARTBEATS.to_vec())
+    }
+}
+
 /// A worker-protocol command. 0.1 REPLY and 0.2 FINAL are the same command, [`WorkerMsg::Final`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WorkerMsg {
-    Ready { service: Frame },
-    Request { client: Frame, body: Vec<Frame> },
-    Partial { client: Frame, body: Vec<Frame> },
-    Final { client: Frame, body: Vec<Frame> },
+    Ready {
+        service: Frame,
+        extensions: Extensions,
+    },
+    Request {
+        client: Frame,
+        body: Vec<Frame>,
+    },
+    Partial {
+        client: Frame,
+        body: Vec<Frame>,
+    },
+    Final {
+        client: Frame,
+        body: Vec<Frame>,
+    },
     Heartbeat,
     Disconnect,
 }
@@ -101,8 +142,15 @@ impl WorkerMsg {
         let byte = reader.command()?;
         let msg = if byte == b.ready {
             let service = reader.service()?;
+            let extensions = reader
+                .optional()
+                .map(|f| Extensions::parse(&f))
+                .unwrap_or_default();
             reader.end("READY")?;
-            WorkerMsg::Ready { service }
+            WorkerMsg::Ready {
+                service,
+                extensions,
+            }
         } else if byte == b.request {
             let client = reader.address()?;
             WorkerMsg::Request {
@@ -156,7 +204,14 @@ impl WorkerMsg {
             frames
         };
         Ok(match self {
-            WorkerMsg::Ready { service } => bare(b.ready, Some(service)),
+            WorkerMsg::Ready {
+                service,
+                extensions,
+            } => {
+                let mut frames = bare(b.ready, Some(service));
+                frames.extend(extensions.to_frame());
+                frames
+            }
             WorkerMsg::Request { client, body } => with_address(b.request, client, body),
             WorkerMsg::Partial { client, body } => match b.partial {
                 Some(byte) => with_address(byte, client, body),
@@ -183,6 +238,13 @@ mod tests {
         vec![
             WorkerMsg::Ready {
                 service: b"echo".to_vec(),
+                extensions: Extensions::default(),
+            },
+            WorkerMsg::Ready {
+                service: b"echo".to_vec(),
+                extensions: Extensions {
+                    busy_heartbeats: true,
+                },
             },
             WorkerMsg::Request {
                 client: b"\x00\x80\x00\x00\x29".to_vec(),
@@ -208,6 +270,13 @@ mod tests {
             Some(frames(&[
                 b"",
                 b"MDPW01",
+                b"\x01",
+                b"echo",
+                b"busy-heartbeats",
+            ])),
+            Some(frames(&[
+                b"",
+                b"MDPW01",
                 b"\x02",
                 b"\x00\x80\x00\x00\x29",
                 b"",
@@ -227,6 +296,7 @@ mod tests {
     fn v02_commands_are_byte_exact() {
         let expected: Vec<Vec<Frame>> = vec![
             frames(&[b"MDPW02", b"\x01", b"echo"]),
+            frames(&[b"MDPW02", b"\x01", b"echo", b"busy-heartbeats"]),
             frames(&[b"MDPW02", b"\x02", b"\x00\x80\x00\x00\x29", b"", b"hello"]),
             frames(&[b"MDPW02", b"\x03", b"C", b"", b"part", b""]),
             frames(&[b"MDPW02", b"\x04", b"C", b"", b"done"]),
@@ -296,7 +366,7 @@ mod tests {
                 ProtocolError::EmptyService,
             ),
             (
-                frames(&[b"MDPW02", b"\x01", b"echo", b"extra"]),
+                frames(&[b"MDPW02", b"\x01", b"echo", b"extra", b"more"]),
                 ProtocolError::TrailingFrames {
                     command: "READY",
                     extra: 1,

@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use crate::heartbeat::RateCheck;
-use crate::mdp::{Form, Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
+use crate::mdp::{Extensions, Form, Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
 
 /// Settings of one worker session (the `zmqtool worker` flags).
 #[derive(Debug, Clone)]
@@ -133,6 +133,8 @@ impl Session {
     /// When [`Session::tick`] next has work to do.
     pub fn next_deadline(&self) -> Instant {
         match &self.state {
+            // While a job runs the broker's silence is not judged (see `tick`).
+            State::Connected { heartbeat_at, .. } if self.job.is_some() => *heartbeat_at,
             State::Connected {
                 last_seen,
                 heartbeat_at,
@@ -152,6 +154,10 @@ impl Session {
         out.actions.push(Action::Connect { endpoint });
         out.actions.push(Action::Send(WorkerMsg::Ready {
             service: self.cfg.service.clone(),
+            // The driver keeps heartbeating while a job runs on its thread.
+            extensions: Extensions {
+                busy_heartbeats: true,
+            },
         }));
         self.state = State::Connected {
             endpoint,
@@ -243,7 +249,10 @@ impl Session {
                 ..
             } => {
                 let silent = now.saturating_duration_since(*last_seen);
-                if silent >= expiry {
+                // The zguide's brokers heartbeat idle workers only: silence while a job runs
+                // is what they do, not a sign of death. The job finishes and its reply goes
+                // out; the broker's liveness is judged again from then on.
+                if silent >= expiry && self.job.is_none() {
                     let endpoint = *endpoint;
                     out.events.push(Event::BrokerSilent { endpoint, silent });
                     out.actions.push(Action::Close);
@@ -283,12 +292,22 @@ impl Session {
                 return;
             }
         };
-        let State::Connected { heartbeat_at, .. } = &mut self.state else {
+        let State::Connected {
+            heartbeat_at,
+            last_seen,
+            ..
+        } = &mut self.state
+        else {
             out.events.push(Event::StaleReply { token });
             return;
         };
         // A command replaces the heartbeat that was due (18/MDP: not both).
         *heartbeat_at = now + self.cfg.heartbeat;
+        if kind == ReplyKind::Final {
+            // Silence while busy did not count: the broker has a whole expiry from the end
+            // of the job to show it is alive.
+            *last_seen = (*last_seen).max(now);
+        }
         // MDP replies carry at least one body frame.
         let body = if body.is_empty() {
             vec![Vec::new()]
@@ -359,7 +378,10 @@ mod tests {
             vec![
                 Action::Connect { endpoint: 0 },
                 Action::Send(WorkerMsg::Ready {
-                    service: b"echo".to_vec()
+                    service: b"echo".to_vec(),
+                    extensions: Extensions {
+                        busy_heartbeats: true
+                    },
                 })
             ]
         );
@@ -417,11 +439,8 @@ mod tests {
     fn silent_broker_means_reconnect_to_the_next_endpoint_after_a_pause() {
         let (mut s, t, _) = start(2);
         let mut out = Output::default();
-        s.on_message(t, request(b"C"), &mut out);
-        let mut out = Output::default();
         s.tick(t + HB * 3, &mut out);
         assert!(out.actions.contains(&Action::Close));
-        assert!(out.actions.contains(&Action::Abandon { token: 1 }));
         assert!(matches!(
             out.events[0],
             Event::BrokerSilent { endpoint: 0, .. }
@@ -473,6 +492,35 @@ mod tests {
         s.reply(t, 1, ReplyKind::Final, vec![b"late".to_vec()], &mut out);
         assert!(out.actions.is_empty());
         assert_eq!(out.events, vec![Event::StaleReply { token: 1 }]);
+    }
+
+    /// Regression: behind a zguide broker, which heartbeats idle workers only, the worker
+    /// declared the broker dead 7.5 s into a long job, killed the job, and lost the request.
+    #[test]
+    fn broker_silence_while_busy_does_not_abandon_the_job() {
+        let (mut s, t, _) = start(2);
+        let mut out = Output::default();
+        s.on_message(t, request(b"C"), &mut out);
+        let mut out = Output::default();
+        let later = t + HB * 60;
+        s.tick(later, &mut out);
+        assert!(!out.actions.contains(&Action::Close), "{:?}", out.actions);
+        assert!(s.next_deadline() > later, "no busy loop on an old deadline");
+        let mut out = Output::default();
+        s.reply(later, 1, ReplyKind::Final, vec![b"done".to_vec()], &mut out);
+        assert_eq!(
+            out.actions,
+            vec![Action::Send(WorkerMsg::Final {
+                client: b"C".to_vec(),
+                body: vec![b"done".to_vec()]
+            })]
+        );
+        // Idle again, the broker's silence counts from the end of the job.
+        let mut out = Output::default();
+        s.tick(later + HB * 2, &mut out);
+        assert!(!out.actions.contains(&Action::Close));
+        s.tick(later + HB * 3, &mut out);
+        assert!(out.actions.contains(&Action::Close));
     }
 
     #[test]
