@@ -278,3 +278,32 @@ fn a_worker_disconnected_onto_a_dead_broker_comes_back() {
     );
     assert!(w.stderr().contains("sent DISCONNECT"), "{}", w.stderr());
 }
+
+#[test]
+fn reserved_and_empty_service_names_are_usage_errors() {
+    for name in ["mmi.x", ""] {
+        let out = run(&["worker", name, "--broker", "tcp://127.0.0.1:1"]);
+        assert_eq!(out.status.code(), Some(2), "{name:?}: {}", stderr(&out));
+    }
+}
+
+/// Regression: a worker the broker refuses at READY reconnected in a tight loop (about 2,800
+/// READYs a second), burning both CPUs. Now each refusal is logged and waited out, doubling.
+#[test]
+fn a_refused_worker_backs_off_and_says_so() {
+    let b = broker(&["--max-service-len", "4"]);
+    let w = worker(&b.endpoint, "too-long", &[]);
+    let log = w.wait_stderr("trying again in 1s", Duration::from_secs(20));
+    let refusals = |text: &str| text.matches("refused worker").count();
+    assert!(
+        log.contains("trying again in 250ms") && log.contains("trying again in 500ms"),
+        "{log}"
+    );
+    // Every READY the broker refused is one the worker reported and waited out.
+    let broker_log = b.proc.stderr();
+    assert!(
+        broker_log.matches("refused a message").count() <= refusals(&w.stderr()) + 1,
+        "broker:\n{broker_log}\nworker:\n{}",
+        w.stderr()
+    );
+}

@@ -8,6 +8,14 @@ use crate::runtime::{Exit, Shutdown};
 use crate::worker::{self, Echo, Handler, exec::Exec, session};
 
 pub fn run(args: WorkerArgs) -> Result<Exit> {
+    if args.service.is_empty() {
+        super::usage_error("the service name must not be empty");
+    }
+    if crate::mdp::mmi::is_mmi(args.service.as_bytes()) {
+        super::usage_error(
+            "service names starting with \"mmi.\" are the broker's own (8/MMI); a worker cannot register one",
+        );
+    }
     if args.stream && args.protocol.version != Version::V02 {
         super::usage_error("--stream needs --protocol 0.2 (MDP/0.1 has no PARTIAL replies)");
     }

@@ -262,6 +262,13 @@ fn log_event(event: &Event, endpoints: &[String], service: &str, cfg: &session::
         Event::Disconnected { endpoint } => {
             log::info!("broker at {} sent DISCONNECT; reconnecting", ep(endpoint))
         }
+        Event::Refused { endpoint, retry_in } => log::warn!(
+            "broker at {} refused worker {service:?} (DISCONNECT in answer to READY; its log \
+             says why: a reserved or too long service name, or too many workers); trying again \
+             in {}",
+            ep(endpoint),
+            d(retry_in)
+        ),
         Event::Malformed(e) => log::info!("dropped a malformed message from the broker: {e}"),
         Event::Unexpected(what) => log::info!("ignored {what} from the broker"),
         Event::HeartbeatMismatch { observed, expected } => log::warn!(

@@ -64,6 +64,11 @@ pub enum Event {
     Disconnected {
         endpoint: usize,
     },
+    /// The broker answered READY with DISCONNECT: it will not have this worker.
+    Refused {
+        endpoint: usize,
+        retry_in: Duration,
+    },
     Malformed(ProtocolError),
     Unexpected(&'static str),
     HeartbeatMismatch {
@@ -88,6 +93,10 @@ enum State {
         last_seen: Instant,
         heartbeat_at: Instant,
         rate: RateCheck,
+        /// Something has come from the broker on this connection.
+        heard: bool,
+        /// When this connection was made (and READY sent).
+        since: Instant,
     },
     Waiting {
         endpoint: usize,
@@ -105,6 +114,19 @@ pub struct Session {
     /// The request in hand: its token and client address.
     job: Option<(u64, Frame)>,
     next_token: u64,
+    /// READYs answered with DISCONNECT in a row, for the backoff.
+    refusals: u32,
+}
+
+/// The first pause after a refused READY; it doubles with each refusal in a row.
+const REFUSAL_BACKOFF: Duration = Duration::from_millis(250);
+/// The longest pause between refused READYs.
+const MAX_REFUSAL_BACKOFF: Duration = Duration::from_secs(30);
+
+/// The pause before the next READY after `refusals` refusals in a row.
+fn refusal_backoff(refusals: u32) -> Duration {
+    let doublings = refusals.saturating_sub(1).min(16);
+    (REFUSAL_BACKOFF * (1 << doublings)).min(MAX_REFUSAL_BACKOFF)
 }
 
 impl Session {
@@ -116,6 +138,7 @@ impl Session {
             state: State::Stopped,
             job: None,
             next_token: 1,
+            refusals: 0,
         };
         session.connect(0, now, out);
         session
@@ -164,6 +187,8 @@ impl Session {
             last_seen: now,
             heartbeat_at: now + self.cfg.heartbeat,
             rate: RateCheck::default(),
+            heard: false,
+            since: now,
         };
     }
 
@@ -179,6 +204,8 @@ impl Session {
             endpoint,
             last_seen,
             rate,
+            heard,
+            since,
             ..
         } = &mut self.state
         else {
@@ -199,6 +226,10 @@ impl Session {
             }
         };
         *last_seen = now;
+        // A DISCONNECT that is the broker's first word, right after READY, answers the READY;
+        // one that comes later (a restarted broker answering a heartbeat) does not.
+        let refused_ready =
+            !std::mem::replace(heard, true) && now.duration_since(*since) < self.cfg.heartbeat / 2;
         if !matches!(msg, WorkerMsg::Heartbeat) {
             rate.traffic();
         }
@@ -216,6 +247,7 @@ impl Session {
                     out.events.push(Event::Unexpected("REQUEST while busy"));
                     return;
                 }
+                self.refusals = 0;
                 let token = self.next_token;
                 self.next_token += 1;
                 self.job = Some((token, client.clone()));
@@ -224,6 +256,18 @@ impl Session {
                     client,
                     body,
                 }));
+            }
+            WorkerMsg::Disconnect if refused_ready => {
+                // The answer to READY: refused (a reserved or too long name, a full broker).
+                // Reconnecting at once would loop thousands of times a second.
+                self.refusals += 1;
+                let retry_in = refusal_backoff(self.refusals);
+                out.events.push(Event::Refused { endpoint, retry_in });
+                out.actions.push(Action::Close);
+                self.state = State::Waiting {
+                    endpoint: (endpoint + 1) % self.endpoints,
+                    until: now + retry_in,
+                };
             }
             WorkerMsg::Disconnect => {
                 // 7/MDP: close the socket and reconnect on a new one.
@@ -470,10 +514,50 @@ mod tests {
         }
     }
 
+    /// Regression: a worker refused at READY (`zmqtool worker mmi.x`) reconnected in a tight
+    /// loop, about 2,800 times a second.
+    #[test]
+    fn a_refused_ready_backs_off_doubling_up_to_a_cap() {
+        let (mut s, mut t, _) = start(1);
+        let mut pauses = Vec::new();
+        for _ in 0..10 {
+            let mut out = Output::default();
+            s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+            let Some(Event::Refused { retry_in, .. }) = out.events.first().cloned() else {
+                panic!("{:?}", out.events);
+            };
+            assert_eq!(out.actions, vec![Action::Close]);
+            let mut out = Output::default();
+            s.tick(t + retry_in - Duration::from_millis(1), &mut out);
+            assert!(out.actions.is_empty(), "no READY before the pause ends");
+            t += retry_in;
+            s.tick(t, &mut out);
+            assert_eq!(out.actions[0], Action::Connect { endpoint: 0 });
+            pauses.push(retry_in);
+        }
+        assert_eq!(pauses[0], Duration::from_millis(250));
+        assert_eq!(pauses[1], Duration::from_millis(500));
+        assert_eq!(pauses[9], Duration::from_secs(30));
+        // A request resets it.
+        let mut out = Output::default();
+        s.on_message(t, request(b"C"), &mut out);
+        s.reply(t, 1, ReplyKind::Final, vec![], &mut out);
+        s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+        s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+        assert_eq!(
+            out.events.last(),
+            Some(&Event::Refused {
+                endpoint: 0,
+                retry_in: Duration::from_millis(250)
+            })
+        );
+    }
+
     #[test]
     fn disconnect_from_broker_reconnects_at_once() {
         let (mut s, t, _) = start(1);
         let mut out = Output::default();
+        s.on_message(t, wire(WorkerMsg::Heartbeat), &mut out);
         s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
         assert_eq!(out.actions[0], Action::Connect { endpoint: 0 });
         assert!(matches!(
