@@ -273,3 +273,38 @@ fn vv_dumps_frames() {
         .wait_stderr("[011] mmi.service", Duration::from_secs(2));
     assert!(log.contains("[006] MDPC01"), "{log}");
 }
+
+/// Regression: a reply the broker refuses (here 2,000 frames, over --max-frames) left its
+/// worker busy for ever, heartbeating, and its request was never answered nor requeued.
+#[test]
+fn a_worker_whose_reply_is_refused_is_not_left_busy() {
+    let b = broker(&[]);
+    let _w = worker(
+        &b.endpoint,
+        "many",
+        &["--exec", "seq 2000 | tr '\\n' '\\0'", "-0"],
+    );
+    wait_for_service(&b.endpoint, "many");
+    let out = client(
+        &b.endpoint,
+        &["many", "x", "--timeout", "3s", "--retries", "1"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    // Said at the default level, with the limit.
+    let log = b.proc.wait_stderr(
+        "was refused: more than 1024 frames (--max-frames)",
+        Duration::from_secs(10),
+    );
+    assert!(log.contains("sent DISCONNECT"), "{log}");
+    // The worker is back, idle: mmi does not show it busy.
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            raw_call(&b.endpoint, "mmi.workers", &[b""], 1000).is_some_and(|f| {
+                f.first()
+                    .is_some_and(|s| s.starts_with(b"many idle=1 busy=0"))
+            })
+        }),
+        "{}",
+        b.proc.stderr()
+    );
+}

@@ -287,3 +287,213 @@ proptest! {
         }
     }
 }
+
+/// What a test client or worker does next, in a conversation that mostly makes sense: workers
+/// register and answer the requests they hold (sometimes with a reply the broker must refuse),
+/// clients ask, the clock moves.
+#[derive(Debug, Clone)]
+enum Act {
+    Ready(usize, usize, bool),
+    Request(usize, usize, bool),
+    Answer(usize, Answer),
+    Heartbeat(usize),
+    Disconnect(usize),
+    Advance(u64),
+    Tick,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    Final,
+    Partial,
+    /// More frames than --max-frames allows.
+    Oversize,
+    /// No empty frame after the client address.
+    Malformed,
+}
+
+const WORKERS: [&[u8]; 3] = [b"w1", b"w2", b"w3"];
+const CLIENTS: [&[u8]; 2] = [b"c1", b"c2"];
+const NAMES: [&[u8]; 2] = [b"echo", b"upper"];
+
+fn act() -> impl Strategy<Value = Act> {
+    let answer = prop_oneof![
+        8 => Just(Answer::Final),
+        2 => Just(Answer::Partial),
+        1 => Just(Answer::Oversize),
+        1 => Just(Answer::Malformed),
+    ];
+    prop_oneof![
+        2 => (0..WORKERS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(w, s, v)| Act::Ready(w, s, v)),
+        4 => (0..CLIENTS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(c, s, v)| Act::Request(c, s, v)),
+        5 => (0..WORKERS.len(), answer).prop_map(|(w, a)| Act::Answer(w, a)),
+        2 => (0..WORKERS.len()).prop_map(Act::Heartbeat),
+        1 => (0..WORKERS.len()).prop_map(Act::Disconnect),
+        1 => (0u64..4000).prop_map(Act::Advance),
+        1 => Just(Act::Tick),
+    ]
+}
+
+fn version(v02: bool) -> Version {
+    if v02 { Version::V02 } else { Version::V01 }
+}
+
+/// The workers as they see themselves: the version each registered in and the client whose
+/// request it holds.
+#[derive(Default)]
+struct Model {
+    version: [Option<Version>; 3],
+    holding: [Option<Frame>; 3],
+}
+
+impl Model {
+    fn frames(&self, act: &Act) -> Option<(Identity, Vec<Frame>)> {
+        let worker = |w: usize, msg: WorkerMsg| {
+            let v = self.version[w].unwrap_or(Version::V01);
+            Some((Identity(WORKERS[w].to_vec()), msg.to_frames(v).ok()?))
+        };
+        match *act {
+            Act::Ready(w, s, v) => Some((
+                Identity(WORKERS[w].to_vec()),
+                WorkerMsg::Ready {
+                    service: NAMES[s].to_vec(),
+                    extensions: Default::default(),
+                }
+                .to_frames(version(v))
+                .ok()?,
+            )),
+            Act::Request(c, s, v) => Some((
+                Identity(CLIENTS[c].to_vec()),
+                ClientRequest {
+                    service: NAMES[s].to_vec(),
+                    body: vec![b"q".to_vec()],
+                }
+                .to_frames(version(v)),
+            )),
+            Act::Answer(w, answer) => {
+                let client = self.holding[w].clone()?;
+                let body = vec![b"r".to_vec()];
+                match answer {
+                    Answer::Final => worker(w, WorkerMsg::Final { client, body }),
+                    Answer::Partial => worker(w, WorkerMsg::Partial { client, body }),
+                    Answer::Oversize => worker(
+                        w,
+                        WorkerMsg::Final {
+                            client,
+                            body: vec![b"x".to_vec(); 20],
+                        },
+                    ),
+                    Answer::Malformed => {
+                        let (id, mut frames) = worker(w, WorkerMsg::Final { client, body })?;
+                        let at = frames.iter().rposition(|f| f.is_empty())?;
+                        frames[at] = b"not empty".to_vec();
+                        Some((id, frames))
+                    }
+                }
+            }
+            Act::Heartbeat(w) => worker(w, WorkerMsg::Heartbeat),
+            Act::Disconnect(w) => worker(w, WorkerMsg::Disconnect),
+            Act::Advance(_) | Act::Tick => None,
+        }
+    }
+
+    /// What the workers learn from the broker's output, and from having sent `act`.
+    fn update(&mut self, act: &Act, out: &Output) {
+        match *act {
+            Act::Ready(w, _, v) => self.version[w] = Some(version(v)),
+            Act::Answer(_, Answer::Partial) => {}
+            Act::Answer(w, _) if self.holding[w].is_some() => self.holding[w] = None,
+            Act::Disconnect(w) => self.holding[w] = None,
+            _ => {}
+        }
+        for o in &out.sends {
+            if let Outgoing::ToWorker { to, msg, .. } = o
+                && let Some(w) = WORKERS.iter().position(|id| *id == to.0.as_slice())
+            {
+                match msg {
+                    WorkerMsg::Request { client, .. } => self.holding[w] = Some(client.clone()),
+                    WorkerMsg::Disconnect => self.holding[w] = None,
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Workers that answer what they hold keep replies flowing, whatever else happens: the broker
+/// never holds a request at a worker that has finished with it (a worker whose reply it
+/// refused included), never lets a request wait beside an idle worker, and loses nothing.
+/// Counts the replies that went through over all cases, so a generator that stopped making
+/// conversations would be noticed.
+#[test]
+fn answering_workers_keep_replies_flowing() {
+    use proptest::test_runner::{Config as RunnerConfig, TestRunner};
+    let cases: u32 = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(256);
+    let mut runner = TestRunner::new(RunnerConfig {
+        cases,
+        ..RunnerConfig::default()
+    });
+    let replies = std::cell::Cell::new(0usize);
+    let refused = std::cell::Cell::new(0usize);
+    runner
+        .run(&proptest::collection::vec(act(), 1..150), |acts| {
+            let mut now = Instant::now();
+            let cfg = Config { max_frames: 12, ..small_limits() };
+            let mut broker = Broker::new(cfg, now);
+            let mut model = Model::default();
+            for act in acts {
+                let before = broker.requests_in_hand();
+                let mut out = Output::default();
+                let mut accepted = 0;
+                match (&act, model.frames(&act)) {
+                    (_, Some((id, frames))) => {
+                        if matches!(act, Act::Request(..)) {
+                            accepted = 1;
+                        }
+                        broker.handle(now, id, frames, &mut out);
+                    }
+                    (Act::Advance(ms), None) => now += Duration::from_millis(*ms),
+                    (Act::Tick, None) => broker.tick(now, &mut out),
+                    _ => {}
+                }
+                model.update(&act, &out);
+                if let Err(e) = broker.check_invariants() {
+                    prop_assert!(false, "invariant broken after {act:?}: {e}");
+                }
+                for (w, id) in WORKERS.iter().enumerate() {
+                    prop_assert!(
+                        model.holding[w].is_some() || !broker.holds(&Identity(id.to_vec())),
+                        "the broker holds a request at {} which has finished with it (after {act:?})",
+                        String::from_utf8_lossy(id)
+                    );
+                }
+                let (completed, lost, was_refused) = accounting(&out);
+                if was_refused {
+                    accepted = 0;
+                }
+                replies.set(replies.get() + completed);
+                refused.set(refused.get() + out.events.iter().filter(|e| matches!(e, Event::WorkerEvicted { .. })).count());
+                prop_assert_eq!(before + accepted, broker.requests_in_hand() + completed + lost);
+            }
+            Ok(())
+        })
+        .unwrap();
+    // Most conversations get replies through: at least two per case on average.
+    assert!(
+        replies.get() >= 2 * cases as usize,
+        "only {} replies in {cases} cases",
+        replies.get()
+    );
+    assert!(
+        refused.get() > 0,
+        "no worker was ever evicted: the refused-reply path went untested"
+    );
+    eprintln!(
+        "{} replies and {} evictions over {cases} cases",
+        replies.get(),
+        refused.get()
+    );
+}

@@ -149,6 +149,9 @@ pub enum EvictReason {
     WrongClient,
     VersionChanged,
     Limit(Limit),
+    /// A registered worker sent something that does not parse: it can no longer be trusted
+    /// to answer the request it holds.
+    Malformed(ProtocolError),
 }
 
 impl fmt::Display for EvictReason {
@@ -164,6 +167,7 @@ impl fmt::Display for EvictReason {
             }
             EvictReason::VersionChanged => f.write_str("changed protocol version"),
             EvictReason::Limit(limit) => write!(f, "was refused: {limit}"),
+            EvictReason::Malformed(e) => write!(f, "sent a malformed message: {e}"),
         }
     }
 }
@@ -282,6 +286,11 @@ impl Event {
             Event::RequestLost { .. } | Event::HeartbeatMismatch { .. } | Event::Refused { .. } => {
                 Level::Warn
             }
+            // A worker dropped for what it sent is a fault worth seeing without -v.
+            Event::WorkerEvicted {
+                reason: EvictReason::Malformed(_) | EvictReason::Limit(_),
+                ..
+            } => Level::Warn,
             _ => Level::Info,
         }
     }
@@ -457,10 +466,21 @@ impl Broker {
     /// Takes one message that arrived from `from` on the ROUTER socket.
     pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
         if let Some(limit) = self.too_big(&frames) {
-            out.events.push(Event::Refused { peer: from, limit });
+            out.events.push(Event::Refused {
+                peer: from.clone(),
+                limit: limit.clone(),
+            });
+            // A worker whose reply is refused would hold its request, heartbeating, for
+            // ever: it is done with, and the request is handled as on its death.
+            if self.workers.contains_key(&from) {
+                self.evict(now, from, EvictReason::Limit(limit), out);
+            }
             return;
         }
         match Inbound::parse(frames) {
+            Err(error) if self.workers.contains_key(&from) => {
+                self.evict(now, from, EvictReason::Malformed(error), out)
+            }
             Err(error) => out.events.push(Event::Malformed { peer: from, error }),
             Ok(Inbound::Client(form, request)) => self.on_request(now, from, form, request, out),
             Ok(Inbound::Worker(form, msg)) => self.on_worker(now, from, form, msg, out),
@@ -1018,6 +1038,14 @@ impl Broker {
             if service.workers > 0 && service.empty_since.is_some() {
                 return Err("a service with workers is marked empty".into());
             }
+            // Progress: a queued request never waits while a worker of its service idles.
+            if !service.requests.is_empty() && !service.idle.is_empty() {
+                return Err(format!(
+                    "{} requests queued beside {} idle workers",
+                    service.requests.len(),
+                    service.idle.len()
+                ));
+            }
         }
         if queued != self.queued {
             return Err(format!(
@@ -1041,6 +1069,11 @@ impl Broker {
     }
 
     /// Requests queued or held by workers (for the tests' conservation checks).
+    /// True when the worker `id` is registered and holds a request.
+    pub fn holds(&self, id: &Identity) -> bool {
+        self.workers.get(id).is_some_and(|w| w.job.is_some())
+    }
+
     pub fn requests_in_hand(&self) -> usize {
         self.queued + self.workers.values().filter(|w| w.job.is_some()).count()
     }

@@ -1022,3 +1022,34 @@ fn an_announced_busy_heartbeater_is_judged_by_liveness_from_the_start() {
     }
     assert_eq!(redone, vec![req("spare", "c", "job")]);
 }
+
+/// Regression: a reply over --max-frames (or malformed) was dropped before any worker state
+/// changed, while the worker's heartbeats kept it alive: the request was never answered nor
+/// requeued, and the worker never got another.
+#[test]
+fn a_worker_whose_reply_is_refused_is_evicted_and_its_request_redone() {
+    for bad in [
+        // Over --max-frames (1024 by default).
+        {
+            let mut f = frames(&[b"", b"MDPW01", b"\x03", b"c", b""]);
+            f.extend(std::iter::repeat_n(b"x".to_vec(), 2000));
+            f
+        },
+        // Malformed: no empty frame after the client address.
+        frames(&[b"", b"MDPW01", b"\x03", b"c", b"x", b"body"]),
+    ] {
+        let mut h = Harness::new();
+        h.ready("bad", "svc");
+        h.request("c", "svc", "job");
+        let sends = h.send("bad", bad);
+        assert!(
+            sends.iter().any(|o| matches!(o,
+                Outgoing::ToWorker { to, msg: WorkerMsg::Disconnect, .. } if to == &id("bad"))),
+            "{sends:?}"
+        );
+        assert!(h.events.iter().any(|e| matches!(e, Event::Requeued { .. })));
+        assert_eq!(h.broker.services()[0].busy, 0);
+        let sends = h.ready("good", "svc");
+        assert_eq!(requests(&sends), vec![req("good", "c", "job")]);
+    }
+}
