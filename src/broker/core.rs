@@ -382,6 +382,8 @@ struct Pending {
     body: Vec<Frame>,
     /// Already requeued once after its worker died.
     redelivered: bool,
+    /// When it was (last) queued: it waits for a worker for `--service-ttl` from then.
+    queued_at: Instant,
 }
 
 /// PARTIAL bodies held for a 0.1 client, which can take only one REPLY.
@@ -612,6 +614,7 @@ impl Broker {
             form,
             body: request.body,
             redelivered: false,
+            queued_at: now,
         });
         self.queued += 1;
         self.dispatch(now, &request.service, out);
@@ -861,6 +864,7 @@ impl Broker {
             return;
         }
         request.redelivered = true;
+        request.queued_at = now;
         out.events.push(Event::Requeued {
             service: name,
             client: request.client.clone(),
@@ -955,21 +959,47 @@ impl Broker {
         }
     }
 
+    /// For services with no workers: drops each queued request that has waited
+    /// `--service-ttl` (on its own clock, so one that came just before the service's time
+    /// ran out still gets its full wait), and removes a service record empty for as long.
     fn remove_expired_services(&mut self, now: Instant, out: &mut Output) {
         let ttl = self.cfg.service_ttl;
-        let mut expired: Vec<Frame> = self
+        let mut names: Vec<Frame> = self
             .services
             .iter()
-            .filter(|(_, s)| s.empty_since.is_some_and(|t| now.duration_since(t) >= ttl))
+            .filter(|(_, s)| s.empty_since.is_some())
             .map(|(name, _)| name.clone())
             .collect();
-        expired.sort();
-        for name in expired {
-            if let Some(service) = self.services.remove(&name) {
-                self.queued -= service.requests.len();
+        names.sort();
+        for name in names {
+            let Some(service) = self.services.get_mut(&name) else {
+                continue;
+            };
+            let before = service.requests.len();
+            let mut expired = Vec::new();
+            service.requests.retain(|r| {
+                let waited = now.duration_since(r.queued_at) >= ttl;
+                if waited {
+                    expired.push(r.client.clone());
+                }
+                !waited
+            });
+            self.queued -= before - service.requests.len();
+            for client in expired {
+                out.events.push(Event::RequestLost {
+                    service: Printable::of(&name),
+                    client,
+                    reason: LossReason::ServiceExpired,
+                });
+            }
+            let empty_for_ttl = service
+                .empty_since
+                .is_some_and(|t| now.duration_since(t) >= ttl);
+            if empty_for_ttl && service.requests.is_empty() {
+                self.services.remove(&name);
                 out.events.push(Event::ServiceRemoved {
                     service: Printable::of(&name),
-                    dropped: service.requests.len(),
+                    dropped: 0,
                 });
             }
         }

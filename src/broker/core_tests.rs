@@ -378,12 +378,59 @@ fn queued_requests_for_an_absent_service_expire_with_it() {
     h.request("c", "nobody", "x");
     h.advance(Duration::from_secs(6));
     h.tick();
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost {
+            reason: LossReason::ServiceExpired,
+            ..
+        }
+    )));
     assert!(
         h.events
             .iter()
-            .any(|e| matches!(e, Event::ServiceRemoved { dropped: 1, .. }))
+            .any(|e| matches!(e, Event::ServiceRemoved { .. }))
     );
     assert!(requests(&h.ready("w", "nobody")).is_empty());
+}
+
+/// Regression: queued requests expired with their service, so one that arrived just before
+/// the service's --service-ttl ran out was dropped at once.
+#[test]
+fn each_queued_request_waits_its_own_service_ttl() {
+    let cfg = Config {
+        service_ttl: Duration::from_secs(10),
+        ..Config::default()
+    };
+    let mut h = Harness::with(cfg);
+    h.ready("w", "svc");
+    h.worker("w", Version::V01, WorkerMsg::Disconnect);
+    h.advance(Duration::from_secs(9));
+    h.request("late", "svc", "x");
+    h.advance(Duration::from_secs(2));
+    h.tick();
+    assert!(
+        h.events
+            .iter()
+            .all(|e| !matches!(e, Event::RequestLost { .. })),
+        "dropped 2 s after it came: {:?}",
+        h.events
+    );
+    // A worker that comes within the request's own 10 s gets it.
+    h.advance(Duration::from_secs(6));
+    h.tick();
+    assert_eq!(
+        requests(&h.ready("w2", "svc")),
+        vec![req("w2", "late", "x")]
+    );
+    // And without one, it goes when its own time is up.
+    h.worker("w2", Version::V01, WorkerMsg::Disconnect);
+    h.request("later", "svc", "y");
+    h.advance(Duration::from_secs(10));
+    h.tick();
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost { client, reason: LossReason::ServiceExpired, .. } if client == &id("later")
+    )));
 }
 
 #[test]
