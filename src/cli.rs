@@ -139,7 +139,8 @@ pub struct BrokerOpts {
     /// that has (zmqtool's do) is held to --liveness heartbeats, busy or not.
     #[arg(long, value_name = "DUR|off", default_value = "5m", value_parser = parse_busy_timeout)]
     pub busy_timeout: Bound,
-    /// How long a service with no workers (and its queued requests) is kept.
+    /// How long a request waits for a worker of its service (counted from when it was
+    /// queued), and how long a service with no workers is remembered.
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_duration)]
     pub service_ttl: Duration,
     /// Requests queued per service; further requests are dropped and logged.

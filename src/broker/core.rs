@@ -200,6 +200,9 @@ pub enum LossReason {
     QueueFull(usize),
     TotalQueueFull(usize),
     SecondDeath,
+    /// Its worker died after PARTIALs had reached the (MDP/0.2) client: run again, the
+    /// stream would start over with nothing to tell the client.
+    PartlyAnswered,
     ServiceExpired,
     GatherOverflow(usize),
 }
@@ -212,6 +215,9 @@ impl fmt::Display for LossReason {
                 write!(f, "{max} requests queued in all (--max-queue-total)")
             }
             LossReason::SecondDeath => f.write_str("a second worker died holding it"),
+            LossReason::PartlyAnswered => f.write_str(
+                "its worker died after PARTIAL replies had reached the client (not run again)",
+            ),
             LossReason::ServiceExpired => f.write_str("no worker came within --service-ttl"),
             LossReason::GatherOverflow(max) => write!(
                 f,
@@ -398,6 +404,8 @@ struct Job {
     request: Pending,
     /// When the worker was given the request.
     since: Instant,
+    /// A PARTIAL has gone to the client.
+    streamed: bool,
     gathered: Gathered,
 }
 
@@ -786,6 +794,9 @@ impl Broker {
         let to = job.request.client.clone();
         let form = job.request.form;
         let max = self.cfg.max_msg_size;
+        if form.version == Version::V02 && kind == ReplyKind::Partial {
+            job.streamed = true;
+        }
         match (form.version, kind) {
             (Version::V02, _) => out.sends.push(Outgoing::ToClient {
                 to,
@@ -855,6 +866,14 @@ impl Broker {
         };
         let name = Printable::of(&worker.service);
         let mut request = job.request;
+        if job.streamed {
+            out.events.push(Event::RequestLost {
+                service: name,
+                client: request.client,
+                reason: LossReason::PartlyAnswered,
+            });
+            return;
+        }
         if request.redelivered {
             out.events.push(Event::RequestLost {
                 service: name,
@@ -912,6 +931,7 @@ impl Broker {
             worker.job = Some(Job {
                 request,
                 since: now,
+                streamed: false,
                 gathered: Gathered::Frames {
                     frames: Vec::new(),
                     bytes: 0,

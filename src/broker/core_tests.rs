@@ -1100,3 +1100,30 @@ fn a_worker_whose_reply_is_refused_is_evicted_and_its_request_redone() {
         assert_eq!(requests(&sends), vec![req("good", "c", "job")]);
     }
 }
+
+/// Decided: a request whose PARTIALs already reached an MDP/0.2 client is not run again when
+/// its worker dies (the client would get the stream again from the start, with nothing to
+/// tell it); it is reported lost. One whose PARTIALs were only gathered (an MDP/0.1 client) is
+/// run again from scratch.
+#[test]
+fn a_streamed_request_is_not_run_again_after_its_worker_dies() {
+    for (client_version, redone) in [(Version::V02, false), (Version::V01, true)] {
+        let mut h = Harness::new();
+        h.ready_v("w", "svc", Version::V02);
+        h.request_v("c", "svc", "job", client_version);
+        h.reply_v("w", "c", "part 1", Version::V02, ReplyKind::Partial);
+        h.worker("w", Version::V02, WorkerMsg::Disconnect);
+        let sends = h.ready_v("w2", "svc", Version::V02);
+        assert_eq!(!requests(&sends).is_empty(), redone, "{client_version}");
+        assert_eq!(
+            h.events.iter().any(|e| matches!(
+                e,
+                Event::RequestLost {
+                    reason: LossReason::PartlyAnswered,
+                    ..
+                }
+            )),
+            !redone
+        );
+    }
+}
