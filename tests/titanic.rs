@@ -488,3 +488,39 @@ fn a_malformed_id_is_a_usage_error() {
     let out = run(&["titanic", "reply", "not an id"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// Regression: a reply whose write failed was forgotten (the job had left memory before the
+/// write) until a restart sent the request again. Now it is kept and retried, and
+/// titanic.reply answers 500 meanwhile. The store's writes are made to fail with a trigger.
+#[test]
+fn a_reply_that_cannot_be_stored_is_kept_and_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("t.db");
+    let (_b, ep, _ipc) = fixed_broker();
+    let t = titanic(&ep, &store);
+    wait_for_service(&ep, "titanic.request");
+    let db = rusqlite::Connection::open(&store).unwrap();
+    db.busy_timeout(Duration::from_secs(5)).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER no_replies BEFORE UPDATE OF reply ON requests
+         BEGIN SELECT RAISE(ABORT, 'the disk says no'); END;",
+    )
+    .unwrap();
+    let out = tsp(&ep, &["request", "echo", "kept"]);
+    let id = stdout(&out).trim().to_string();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let _w = worker(&ep, "echo", &[]);
+    t.wait_stderr("cannot store the reply", Duration::from_secs(20));
+    let out = tsp(&ep, &["reply", &id]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("500"), "{}", stderr(&out));
+    db.execute_batch("DROP TRIGGER no_replies").unwrap();
+    t.wait_stderr("stored the reply", Duration::from_secs(20));
+    let out = tsp(&ep, &["reply", &id]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "kept\n".into()),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -41,7 +41,16 @@ pub struct Options {
 /// The TSP services' handlers.
 struct Services {
     store: Store,
+    /// Replies received but not yet stored (the write failed and is being retried).
+    unsaved: Unsaved,
 }
+
+/// The ids of replies held in memory until the store takes them, shared between the
+/// dispatcher (which retries the writes) and titanic.reply (which answers 500 meanwhile).
+type Unsaved = Arc<std::sync::Mutex<std::collections::HashSet<Uuid>>>;
+
+/// How often a failed reply write is tried again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 
 impl Services {
     fn request(&self, body: Vec<Frame>) -> Vec<Frame> {
@@ -60,6 +69,9 @@ impl Services {
         let Some(uuid) = parse_uuid_body(&body) else {
             return vec![Status::Unknown.frame("malformed UUID")];
         };
+        if self.unsaved.lock().is_ok_and(|u| u.contains(&uuid)) {
+            return vec![Status::Error.frame("the reply came but is not stored yet; ask again")];
+        }
         match self.store.status(uuid) {
             Ok(State::Replied(frames)) => {
                 let mut reply = vec![Status::Ok.frame("")];
@@ -134,8 +146,10 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
         pending.len()
     );
 
+    let unsaved = Unsaved::default();
     let services = Arc::new(Services {
         store: store.clone(),
+        unsaved: unsaved.clone(),
     });
     let mut threads = Vec::new();
     for (name, sessions) in [
@@ -166,7 +180,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
         }
     }
 
-    let mut dispatch = Dispatch::new(ctx, &opts, store.clone());
+    let mut dispatch = Dispatch::new(ctx, &opts, store.clone(), unsaved);
     for entry in pending {
         dispatch.core.add(entry);
     }
@@ -196,10 +210,14 @@ struct Dispatch {
     store: Store,
     calls: Vec<Call>,
     timeout: Duration,
+    /// Replies whose write failed, kept until a retry stores them.
+    unsaved: std::collections::BTreeMap<Uuid, Vec<Frame>>,
+    unsaved_ids: Unsaved,
+    retry_at: Instant,
 }
 
 impl Dispatch {
-    fn new(ctx: &Context, opts: &Options, store: Store) -> Dispatch {
+    fn new(ctx: &Context, opts: &Options, store: Store, unsaved_ids: Unsaved) -> Dispatch {
         Dispatch {
             ctx: ctx.clone(),
             brokers: opts.brokers.clone(),
@@ -208,6 +226,9 @@ impl Dispatch {
             store,
             calls: Vec::new(),
             timeout: opts.dispatch.timeout,
+            unsaved: Default::default(),
+            unsaved_ids,
+            retry_at: Instant::now(),
         }
     }
 
@@ -230,6 +251,10 @@ impl Dispatch {
                     Ok(n) => log::info!("deleted {n} replies older than --retain"),
                     Err(e) => log::warn!("cannot expire old replies: {e}"),
                 }
+            }
+            if !self.unsaved.is_empty() && now >= self.retry_at {
+                self.retry_at = now + STORE_RETRY;
+                self.store_unsaved();
             }
             let mut actions = Vec::new();
             self.core.poll(now, &mut actions);
@@ -260,16 +285,48 @@ impl Dispatch {
                         self.core.on_timeout(Instant::now(), uuid);
                     }
                 },
-                Action::Store { uuid, reply } => match self.store.reply(uuid, reply) {
-                    Ok(true) => log::info!("request {uuid} answered"),
-                    Ok(false) => {}
-                    // The reply is lost, but the request stays pending: it is sent again after
-                    // a restart. At least once.
-                    Err(e) => log::warn!("cannot store the reply to {uuid}: {e}"),
-                },
+                Action::Store { uuid, reply } => self.store_reply(uuid, reply),
             }
         }
         Ok(())
+    }
+
+    /// Stores a reply; if the write fails, keeps it in memory (titanic.reply answers 500
+    /// meanwhile) and tries again every [`STORE_RETRY`] until it is stored.
+    fn store_reply(&mut self, uuid: Uuid, reply: Vec<Frame>) {
+        match self.store.reply(uuid, reply.clone()) {
+            Ok(true) => log::info!("request {uuid} answered"),
+            Ok(false) => {}
+            Err(e) => {
+                log::warn!("cannot store the reply to {uuid}: {e}; keeping it and trying again");
+                if let Ok(mut ids) = self.unsaved_ids.lock() {
+                    ids.insert(uuid);
+                }
+                if self.unsaved.is_empty() {
+                    self.retry_at = Instant::now() + STORE_RETRY;
+                }
+                self.unsaved.insert(uuid, reply);
+            }
+        }
+    }
+
+    /// Tries the failed reply writes again; stops at the first that still fails.
+    fn store_unsaved(&mut self) {
+        while let Some((&uuid, reply)) = self.unsaved.first_key_value() {
+            match self.store.reply(uuid, reply.clone()) {
+                Ok(_) => {
+                    log::warn!("stored the reply to {uuid} at last");
+                    self.unsaved.remove(&uuid);
+                    if let Ok(mut ids) = self.unsaved_ids.lock() {
+                        ids.remove(&uuid);
+                    }
+                }
+                Err(e) => {
+                    log::info!("still cannot store the reply to {uuid}: {e}");
+                    return;
+                }
+            }
+        }
     }
 
     fn call(&mut self, uuid: Uuid, asking: bool, service: &[u8], body: Vec<Frame>) -> Result<()> {
