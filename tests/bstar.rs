@@ -383,3 +383,110 @@ fn a_role_is_required() {
     let out = run(&["bstar"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Regression: two servers started with the same role served nobody for ever and said
+/// nothing. Each now stops with exit 1 and says what is wrong.
+#[test]
+fn two_servers_of_the_same_role_stop_and_say_why() {
+    for role in ["--primary", "--backup"] {
+        let pair = Pair::new();
+        let start = |front: &str, bind: &str, connect: &str| {
+            spawn(&[
+                "bstar",
+                role,
+                "--echo",
+                "--frontend",
+                front,
+                "--state-bind",
+                bind,
+                "--state-connect",
+                connect,
+                "--peer-heartbeat",
+                PEER_HB,
+            ])
+        };
+        let mut a = start(&pair.primary_front, &pair.primary_state, &pair.backup_state);
+        let mut b = start(&pair.backup_front, &pair.backup_state, &pair.primary_state);
+        // The first to hear the other stops; the other may then find its peer silent, as
+        // after a crash, and go on alone.
+        let stopped = wait_until(Duration::from_secs(20), || {
+            [&mut a, &mut b]
+                .iter_mut()
+                .any(|p| p.child.try_wait().unwrap().is_some())
+        });
+        assert!(stopped, "{role}: neither stopped");
+        let (done, log) = if a.child.try_wait().unwrap().is_some() {
+            (a.wait_exit(Duration::from_secs(1)), a.stderr())
+        } else {
+            (b.wait_exit(Duration::from_secs(1)), b.stderr())
+        };
+        assert_eq!(done, Some(1), "{role}: {log}");
+        assert!(
+            log.contains("both started with")
+                && log.contains("--primary and the other with --backup"),
+            "{log}"
+        );
+    }
+}
+
+/// Regression: a worker that registered during the pair's first peer heartbeats was dropped
+/// and found its way by liveness timeouts (~10 s), so the README's example (a client with
+/// `--timeout 1s --retries 10`, default heartbeats) could fail. What comes during start-up is
+/// now served once the server is active.
+#[test]
+fn the_readme_example_works_against_a_pair_that_has_just_started() {
+    let pair = Pair::new();
+    let server = |role: &str, front: &str, bind: &str, connect: &str| {
+        spawn(&[
+            "bstar",
+            role,
+            "--frontend",
+            front,
+            "--state-bind",
+            bind,
+            "--state-connect",
+            connect,
+        ])
+    };
+    let _p = server(
+        "--primary",
+        &pair.primary_front,
+        &pair.primary_state,
+        &pair.backup_state,
+    );
+    let _b = server(
+        "--backup",
+        &pair.backup_front,
+        &pair.backup_state,
+        &pair.primary_state,
+    );
+    let mut w = command();
+    w.args([
+        "worker",
+        "echo",
+        "--broker",
+        &pair.primary_front,
+        "--broker",
+        &pair.backup_front,
+    ]);
+    let _w = spawn_command(w);
+    let out = run(&[
+        "client",
+        "echo",
+        "hi",
+        "--broker",
+        &pair.primary_front,
+        "--broker",
+        &pair.backup_front,
+        "--timeout",
+        "1s",
+        "--retries",
+        "10",
+    ]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "hi\n".into()),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -88,6 +88,10 @@ pub enum Fatal {
     DualActives,
     #[error("dual passives: this server and its peer are both passive")]
     DualPassives,
+    #[error("dual primaries: this server and its peer were both started with --primary")]
+    DualPrimaries,
+    #[error("dual backups: this server and its peer were both started with --backup")]
+    DualBackups,
 }
 
 /// The verdict on one event.
@@ -143,6 +147,8 @@ impl Fsm {
         use Event::{ClientRequest, Peer};
         use State::{Active, Backup, Passive, Primary};
         let next = match (self.state, event) {
+            (Primary, Peer(Primary)) => return Err(Fatal::DualPrimaries),
+            (Backup, Peer(Backup)) => return Err(Fatal::DualBackups),
             (Primary, Peer(Backup)) => Some(Active),
             (Primary, Peer(Active)) => Some(Passive),
             (Primary, ClientRequest) if expired => Some(Active),
@@ -189,7 +195,7 @@ mod tests {
         let rejected = |s: State| -> Expect { Ok((Verdict::Rejected, s)) };
         for peer_alive in [true, false] {
             let cases: Vec<(State, Event, Expect)> = vec![
-                (Primary, Peer(Primary), same(Primary)),
+                (Primary, Peer(Primary), Err(Fatal::DualPrimaries)),
                 (Primary, Peer(Backup), accepted(Active)),
                 (Primary, Peer(Active), accepted(Passive)),
                 (Primary, Peer(Passive), same(Primary)),
@@ -203,7 +209,7 @@ mod tests {
                     },
                 ),
                 (Backup, Peer(Primary), same(Backup)),
-                (Backup, Peer(Backup), same(Backup)),
+                (Backup, Peer(Backup), Err(Fatal::DualBackups)),
                 (Backup, Peer(Active), accepted(Passive)),
                 (Backup, Peer(Passive), same(Backup)),
                 (Backup, ClientRequest, rejected(Backup)),

@@ -17,6 +17,7 @@ use anyhow::{Context as _, Result};
 
 use super::fsm::{Event, Fatal, Fsm, State, Verdict};
 use crate::broker::{self, Broker, Output};
+use crate::mdp::Frame;
 use crate::runtime::Shutdown;
 use crate::transport::{self, Context, Kind, Linger, ServerSecurity, Socket, Tuning};
 
@@ -78,6 +79,7 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         broker: None,
         out: Output::default(),
         frontend,
+        held: Held::default(),
     };
     let initial = server.fsm.state();
     server.changed(None, initial, "started");
@@ -122,6 +124,35 @@ struct Server {
     broker: Option<Broker>,
     out: Output,
     frontend: Socket,
+    /// What came before this server knew whether it is active or passive.
+    held: Held,
+}
+
+/// Messages that reach a server during start-up, before it has heard its peer: a worker's
+/// READY, a client's first request. Served if the server becomes active (so a pair that has
+/// just started registers workers within about one peer heartbeat, instead of dropping them
+/// to find their way by liveness timeouts), dropped if it becomes passive. Bounded.
+#[derive(Default)]
+struct Held {
+    messages: Vec<Vec<Frame>>,
+    bytes: usize,
+}
+
+impl Held {
+    const MAX_MESSAGES: usize = 10_000;
+    const MAX_BYTES: usize = 64 << 20;
+
+    fn hold(&mut self, frames: Vec<Frame>) {
+        let size: usize = frames.iter().map(Vec::len).sum();
+        if self.messages.len() < Self::MAX_MESSAGES && self.bytes + size <= Self::MAX_BYTES {
+            self.bytes += size;
+            self.messages.push(frames);
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.messages.len()
+    }
 }
 
 impl Server {
@@ -157,6 +188,11 @@ impl Server {
             let now = Instant::now();
             let before = self.fsm.state();
             match self.fsm.on(now, Event::ClientRequest) {
+                // Not decided yet (start-up): keep it for when this server is active.
+                Ok(Verdict::Rejected) if matches!(before, State::Primary | State::Backup) => {
+                    self.held.hold(frames);
+                    continue;
+                }
                 Ok(Verdict::Rejected) => continue,
                 Ok(Verdict::Accepted(Some(after))) => self.changed(
                     Some(before),
@@ -166,14 +202,43 @@ impl Server {
                 Ok(Verdict::Accepted(None)) => {}
                 Err(fatal) => return Err(fatal.into()),
             }
-            if self.opts.echo {
-                self.frontend.send(frames)?;
-                continue;
+            self.serve(now, frames)?;
+        }
+        Ok(())
+    }
+
+    /// Serves one frontend message: echoes it, or hands it to the broker core.
+    fn serve(&mut self, now: Instant, frames: Vec<Frame>) -> Result<()> {
+        if self.opts.echo {
+            self.frontend.send(frames)?;
+            return Ok(());
+        }
+        if let Some(b) = self.broker.as_mut() {
+            broker::server::handle_routed(b, now, frames, &mut self.out);
+        }
+        self.flush()
+    }
+
+    /// Once the start-up is decided: serves what came meanwhile (active), or drops it.
+    fn release_held(&mut self, state: State) -> Result<()> {
+        let held = std::mem::take(&mut self.held);
+        match state {
+            State::Active => {
+                if held.count() > 0 {
+                    log::info!(
+                        "serving {} messages that came during start-up",
+                        held.count()
+                    );
+                }
+                for frames in held.messages {
+                    self.serve(Instant::now(), frames)?;
+                }
             }
-            if let Some(b) = self.broker.as_mut() {
-                broker::server::handle_routed(b, now, frames, &mut self.out);
-            }
-            self.flush()?;
+            State::Passive if held.count() > 0 => log::info!(
+                "dropped {} messages that came during start-up: the peer is active",
+                held.count()
+            ),
+            _ => self.held = held,
         }
         Ok(())
     }
@@ -186,6 +251,9 @@ impl Server {
         }
         if after == State::Active && self.broker.is_none() && !self.opts.echo {
             self.broker = Some(Broker::new(self.opts.broker.clone(), Instant::now()));
+        }
+        if let Err(e) = self.release_held(after) {
+            log::warn!("cannot serve what came during start-up: {e:#}");
         }
         if let Some(cmd) = &self.opts.on_change {
             run_hook(cmd, after, before);
