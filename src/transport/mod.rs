@@ -528,6 +528,11 @@ fn render_dump(frame: &[u8]) -> String {
     }
 }
 
+/// True when this build's libzmq has CURVE (libsodium linked in).
+pub fn has_curve() -> bool {
+    zmq::has("curve").unwrap_or(false)
+}
+
 /// The libzmq version this binary runs on, as `major.minor.patch`.
 pub fn libzmq_version() -> String {
     let (major, minor, patch) = zmq::version();
