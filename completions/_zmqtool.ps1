@@ -38,6 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -47,6 +48,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--bind', '--bind', [CompletionResultType]::ParameterName, 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)')
             [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read')
             [CompletionResult]::new('--plain-users', '--plain-users', [CompletionResultType]::ParameterName, 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'Encrypt with CURVE, as the server whose secret certificate is FILE (from `zmqtool keygen --out`, or CZMQ''s zcert). Clients need its public key (--curve-server-key)')
+            [CompletionResult]::new('--curve-allow', '--curve-allow', [CompletionResultType]::ParameterName, 'With --curve-secret: admit only these client keys, a directory of public certificates (as CZMQ''s zauth) or a file of Z85 keys, one a line. Without it, any client that knows the server''s public key is admitted')
             [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval, both ways; workers must use the same')
             [CompletionResult]::new('--liveness', '--liveness', [CompletionResultType]::ParameterName, 'Heartbeats a worker may miss before it is purged')
             [CompletionResult]::new('--busy-timeout', '--busy-timeout', [CompletionResultType]::ParameterName, 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide''s single-threaded workers cannot; a worker that has (zmqtool''s do) is held to --liveness heartbeats, busy or not')
@@ -72,6 +75,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;worker' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--exec', '--exec', [CompletionResultType]::ParameterName, 'Run `sh -c CMD` for each request instead of echoing it')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'With --exec: kill the command after this long and answer with an error reply')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Worker sessions to run, each with its own connection: N requests handled at once')
@@ -96,6 +101,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;client' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for a reply (each PARTIAL restarts the wait)')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up')
             [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol: 0.1 (7/MDP), 0.2 (18/MDP, PARTIAL replies printed as they come), or majortomo (MDP/0.2 as the majortomo broker speaks it: an empty frame before the header, its own command numbers, no service frame in replies)')
@@ -116,6 +123,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;mmi' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for a reply')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -151,6 +160,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;serve' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: one SQLite file (created with mode 0600, WAL mode)')
             [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'Calls to services in flight at once')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long a stored request''s service may take to reply before it is retried')
@@ -172,6 +183,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;request' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'With --lines: requests in flight at once')
@@ -190,6 +203,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;reply' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -206,6 +221,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;close' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
@@ -222,6 +239,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;titanic;call' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--attempt-timeout', '--attempt-timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
             [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often to ask for the reply')
@@ -289,6 +308,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--on-change', '--on-change', [CompletionResultType]::ParameterName, 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set')
             [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read')
             [CompletionResult]::new('--plain-users', '--plain-users', [CompletionResultType]::ParameterName, 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'Encrypt with CURVE, as the server whose secret certificate is FILE (from `zmqtool keygen --out`, or CZMQ''s zcert). Clients need its public key (--curve-server-key)')
+            [CompletionResult]::new('--curve-allow', '--curve-allow', [CompletionResultType]::ParameterName, 'With --curve-secret: admit only these client keys, a directory of public certificates (as CZMQ''s zauth) or a file of Z85 keys, one a line. Without it, any client that knows the server''s public key is admitted')
             [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval, both ways; workers must use the same')
             [CompletionResult]::new('--liveness', '--liveness', [CompletionResultType]::ParameterName, 'Heartbeats a worker may miss before it is purged')
             [CompletionResult]::new('--busy-timeout', '--busy-timeout', [CompletionResultType]::ParameterName, 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide''s single-threaded workers cannot; a worker that has (zmqtool''s do) is held to --liveness heartbeats, busy or not')
@@ -343,6 +364,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
         'zmqtool;bench' {
             [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker to drive; without it, an embedded broker and echo workers are started')
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker)')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Stop after this many requests (after the warmup)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Measure for this long (after the warmup). Default: 5s')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Run the load this long first, without recording')
@@ -373,6 +396,19 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Run the sending end (lat: prints the report) against this endpoint')
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Message size in bytes. Suffixes: K, M')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Messages (thr, default 1000000) or round trips (lat, default 10000)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;keygen' {
+            [CompletionResult]::new('--out', '--out', [CompletionResultType]::ParameterName, 'Write the certificate to PATH and the secret certificate to PATH_secret')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
@@ -418,6 +454,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -473,6 +510,9 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;perf' {
+            break
+        }
+        'zmqtool;help;keygen' {
             break
         }
         'zmqtool;help;completions' {

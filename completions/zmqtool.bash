@@ -34,6 +34,9 @@ _zmqtool() {
             zmqtool,help)
                 cmd="zmqtool__subcmd__help"
                 ;;
+            zmqtool,keygen)
+                cmd="zmqtool__subcmd__keygen"
+                ;;
             zmqtool,man)
                 cmd="zmqtool__subcmd__man"
                 ;;
@@ -78,6 +81,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__help,help)
                 cmd="zmqtool__subcmd__help__subcmd__help"
+                ;;
+            zmqtool__subcmd__help,keygen)
+                cmd="zmqtool__subcmd__help__subcmd__keygen"
                 ;;
             zmqtool__subcmd__help,man)
                 cmd="zmqtool__subcmd__help__subcmd__man"
@@ -164,7 +170,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bstar bench perf completions man help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bstar bench perf keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,7 +184,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --plain --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -189,6 +195,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -248,7 +262,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__broker)
-            opts="-v -q -h -V --bind --allow --plain-users --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -263,6 +277,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain-users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-allow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -318,7 +340,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar)
-            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version status help"
+            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --curve-secret --curve-allow --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-services --max-workers --verbose --quiet --json --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -349,6 +371,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain-users)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-allow)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -464,7 +494,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__client)
-            opts="-v -q -h -V --broker --plain --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -475,6 +505,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -520,7 +558,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client mmi titanic bstar bench perf completions man help"
+            opts="broker worker client mmi titanic bstar bench perf keygen completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -618,6 +656,20 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -785,6 +837,24 @@ _zmqtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zmqtool__subcmd__keygen)
+            opts="-v -q -h -V --out --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zmqtool__subcmd__man)
             opts="-v -q -h -V --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -800,7 +870,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__mmi)
-            opts="-v -q -h -V --broker --plain --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -811,6 +881,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -874,7 +952,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__call)
-            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -885,6 +963,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -912,7 +998,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__close)
-            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -923,6 +1009,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1072,7 +1166,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__reply)
-            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1083,6 +1177,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1102,7 +1204,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__request)
-            opts="-v -q -h -V --broker --plain --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1113,6 +1215,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1136,7 +1246,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__serve)
-            opts="-v -q -h -V --broker --plain --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1147,6 +1257,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1186,7 +1304,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --exec --null --stream --timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --null --stream --timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1197,6 +1315,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -35,6 +35,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
+            cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -43,6 +44,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --bind 'Endpoint to bind; repeat for several. Use port * for any free port (the log says which)'
             cand --allow 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read'
             cand --plain-users 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text'
+            cand --curve-secret 'Encrypt with CURVE, as the server whose secret certificate is FILE (from `zmqtool keygen --out`, or CZMQ''s zcert). Clients need its public key (--curve-server-key)'
+            cand --curve-allow 'With --curve-secret: admit only these client keys, a directory of public certificates (as CZMQ''s zauth) or a file of Z85 keys, one a line. Without it, any client that knows the server''s public key is admitted'
             cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
             cand --liveness 'Heartbeats a worker may miss before it is purged'
             cand --busy-timeout 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide''s single-threaded workers cannot; a worker that has (zmqtool''s do) is held to --liveness heartbeats, busy or not'
@@ -67,6 +70,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;worker'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --exec 'Run `sh -c CMD` for each request instead of echoing it'
             cand --timeout 'With --exec: kill the command after this long and answer with an error reply'
             cand --concurrency 'Worker sessions to run, each with its own connection: N requests handled at once'
@@ -90,6 +95,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;client'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --timeout 'How long each attempt waits for a reply (each PARTIAL restarts the wait)'
             cand --retries 'Attempts in all before giving up'
             cand --protocol 'Protocol: 0.1 (7/MDP), 0.2 (18/MDP, PARTIAL replies printed as they come), or majortomo (MDP/0.2 as the majortomo broker speaks it: an empty frame before the header, its own command numbers, no service frame in replies)'
@@ -109,6 +116,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;mmi'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --timeout 'How long each attempt waits for a reply'
             cand --retries 'Attempts in all before giving up'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -142,6 +151,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;serve'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --store 'The store: one SQLite file (created with mode 0600, WAL mode)'
             cand --inflight 'Calls to services in flight at once'
             cand --timeout 'How long a stored request''s service may take to reply before it is retried'
@@ -162,6 +173,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;request'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand --pipeline 'With --lines: requests in flight at once'
@@ -179,6 +192,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;reply'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -194,6 +209,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;close'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -209,6 +226,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;call'= {
             cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --attempt-timeout 'How long each attempt waits for the Titanic server''s answer'
             cand --retries 'Attempts in all before giving up (exit 3)'
             cand --poll 'How often to ask for the reply'
@@ -266,6 +285,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --on-change 'Run `sh -c CMD` on each state change, with ZMQTOOL_BSTAR_STATE (primary, backup, active, passive) and ZMQTOOL_BSTAR_PREVIOUS set'
             cand --allow 'Accept connections only from this address range (e.g. 10.0.0.0/8, 127.0.0.1); repeat for several. Others are refused before any message is read'
             cand --plain-users 'Require the PLAIN mechanism with a user and password from FILE (user:password lines). PLAIN does not encrypt: passwords cross the network in clear text'
+            cand --curve-secret 'Encrypt with CURVE, as the server whose secret certificate is FILE (from `zmqtool keygen --out`, or CZMQ''s zcert). Clients need its public key (--curve-server-key)'
+            cand --curve-allow 'With --curve-secret: admit only these client keys, a directory of public certificates (as CZMQ''s zauth) or a file of Z85 keys, one a line. Without it, any client that knows the server''s public key is admitted'
             cand --heartbeat 'Heartbeat interval, both ways; workers must use the same'
             cand --liveness 'Heartbeats a worker may miss before it is purged'
             cand --busy-timeout 'How long a worker holding a request may stay silent before it is presumed dead and its request is given to another ("off": never). It applies to workers that have not sent a heartbeat while busy, as the zguide''s single-threaded workers cannot; a worker that has (zmqtool''s do) is held to --liveness heartbeats, busy or not'
@@ -315,6 +336,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;bench'= {
             cand --broker 'Broker to drive; without it, an embedded broker and echo workers are started'
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker)'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --requests 'Stop after this many requests (after the warmup)'
             cand --duration 'Measure for this long (after the warmup). Default: 5s'
             cand --warmup 'Run the load this long first, without recording'
@@ -344,6 +367,18 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --connect 'Run the sending end (lat: prints the report) against this endpoint'
             cand --size 'Message size in bytes. Suffixes: K, M'
             cand --count 'Messages (thr, default 1000000) or round trips (lat, default 10000)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;keygen'= {
+            cand --out 'Write the certificate to PATH and the secret certificate to PATH_secret'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -386,6 +421,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
+            cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -426,6 +462,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;bench'= {
         }
         &'zmqtool;help;perf'= {
+        }
+        &'zmqtool;help;keygen'= {
         }
         &'zmqtool;help;completions'= {
         }

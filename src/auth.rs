@@ -52,6 +52,66 @@ impl Cidr {
     }
 }
 
+/// A CURVE public or secret key (CurveZMQ, RFC 26): 32 bytes, written as 40 characters of
+/// Z85 (RFC 32).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key(pub [u8; 32]);
+
+/// RFC 32's alphabet.
+const Z85: &[u8; 85] =
+    b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
+
+impl Key {
+    /// A key from its 40 Z85 characters.
+    pub fn from_z85(text: &str) -> Option<Key> {
+        let text = text.as_bytes();
+        if text.len() != 40 {
+            return None;
+        }
+        let mut key = [0u8; 32];
+        for (chunk, out) in text.chunks(5).zip(key.chunks_mut(4)) {
+            let mut value: u64 = 0;
+            for &c in chunk {
+                let digit = Z85.iter().position(|&z| z == c)? as u64;
+                value = value * 85 + digit;
+            }
+            let value = u32::try_from(value).ok()?;
+            out.copy_from_slice(&value.to_be_bytes());
+        }
+        Some(Key(key))
+    }
+
+    /// The 40 Z85 characters of the key.
+    pub fn to_z85(self) -> String {
+        let mut text = String::with_capacity(40);
+        for chunk in self.0.chunks(4) {
+            let mut value = u32::from_be_bytes(chunk.try_into().expect("4 bytes"));
+            let mut digits = [0u8; 5];
+            for d in digits.iter_mut().rev() {
+                *d = Z85[(value % 85) as usize];
+                value /= 85;
+            }
+            text.extend(digits.iter().map(|&d| d as char));
+        }
+        text
+    }
+}
+
+/// Never printed by `Debug`: it may be a secret key.
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Key(..)")
+    }
+}
+
+/// A CURVE server: its secret key, and which clients it admits.
+#[derive(Debug, Clone)]
+pub struct CurvePolicy {
+    pub secret: Key,
+    /// The public keys admitted; `None`: any client that knows the server's public key.
+    pub allow: Option<std::collections::HashSet<Key>>,
+}
+
 /// Why a connection was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
@@ -67,6 +127,10 @@ pub enum Refusal {
     BadCredentials(String),
     #[error("a user name and password are required (--plain)")]
     CredentialsRequired,
+    #[error("client key {0} is not in --curve-allow")]
+    KeyNotAllowed(String),
+    #[error("malformed CURVE credentials")]
+    MalformedKey,
 }
 
 /// Who may connect to a server socket.
@@ -76,12 +140,16 @@ pub struct Policy {
     pub allow: Vec<Cidr>,
     /// PLAIN users and passwords; `None`: no authentication (the NULL mechanism).
     pub users: Option<HashMap<String, String>>,
+    /// CURVE: which client keys are admitted (the server must be a CURVE server).
+    pub curve: Option<CurvePolicy>,
 }
 
 impl Policy {
     /// True when connections must go through the ZAP handler.
     pub fn is_active(&self) -> bool {
-        !self.allow.is_empty() || self.users.is_some()
+        !self.allow.is_empty()
+            || self.users.is_some()
+            || self.curve.as_ref().is_some_and(|c| c.allow.is_some())
     }
 
     /// Reads a `user:password` file: one pair per line; blank lines and `#` comments skipped.
@@ -131,6 +199,27 @@ impl Policy {
             if !self.allow.iter().any(|c| c.contains(ip)) {
                 return Err(Refusal::NotAllowed(ip));
             }
+        }
+        if let Some(curve) = &self.curve {
+            return match (mechanism, credentials) {
+                (b"CURVE", [key]) => {
+                    let key: [u8; 32] = key
+                        .as_slice()
+                        .try_into()
+                        .map_err(|_| Refusal::MalformedKey)?;
+                    let key = Key(key);
+                    match &curve.allow {
+                        Some(allowed) if !allowed.contains(&key) => {
+                            Err(Refusal::KeyNotAllowed(key.to_z85()))
+                        }
+                        _ => Ok(key.to_z85()),
+                    }
+                }
+                (b"CURVE", _) => Err(Refusal::MalformedKey),
+                (other, _) => Err(Refusal::UnexpectedMechanism(
+                    String::from_utf8_lossy(other).into_owned(),
+                )),
+            };
         }
         match (&self.users, mechanism) {
             (None, b"NULL") => Ok(String::new()),
@@ -193,7 +282,7 @@ mod tests {
         assert!(open.decide("1.2.3.4", b"NULL", &[]).is_ok());
         let allow = Policy {
             allow: vec![cidr("127.0.0.0/8")],
-            users: None,
+            ..Policy::default()
         };
         assert!(allow.decide("127.0.0.1", b"NULL", &[]).is_ok());
         assert!(
@@ -205,8 +294,8 @@ mod tests {
         );
         assert!(allow.decide("garbage", b"NULL", &[]).is_err());
         let users = Policy {
-            allow: vec![],
             users: Some(HashMap::from([("ann".to_string(), "s3cret".to_string())])),
+            ..Policy::default()
         };
         let creds = |u: &str, p: &str| vec![u.as_bytes().to_vec(), p.as_bytes().to_vec()];
         assert_eq!(
@@ -225,6 +314,52 @@ mod tests {
         );
         assert!(users.decide("1.2.3.4", b"NULL", &[]).is_err());
         assert!(users.decide("1.2.3.4", b"PLAIN", &[]).is_err());
+    }
+
+    #[test]
+    fn z85_follows_rfc_32() {
+        let key = Key([
+            0x8E, 0x0B, 0xDD, 0x69, 0x76, 0x28, 0xB9, 0x1D, 0x8F, 0x24, 0x55, 0x87, 0xEE, 0x95,
+            0xC5, 0xB0, 0x4D, 0x48, 0x96, 0x3F, 0x79, 0x25, 0x98, 0x77, 0xB4, 0x9C, 0xD9, 0x06,
+            0x3A, 0xEA, 0xD3, 0xB7,
+        ]);
+        assert_eq!(key.to_z85(), "JTKVSB%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6");
+        assert_eq!(Key::from_z85(&key.to_z85()), Some(key));
+        assert_eq!(Key::from_z85("too short"), None);
+        assert_eq!(Key::from_z85(&"~".repeat(40)), None, "not in the alphabet");
+        assert_eq!(Key::from_z85(&"#".repeat(40)), None, "over 2^32 per group");
+        assert!(!format!("{key:?}").contains("JTKV"));
+    }
+
+    #[test]
+    fn curve_keys_are_admitted_by_the_allow_list() {
+        let (a, b) = (Key([1; 32]), Key([2; 32]));
+        let open = Policy {
+            curve: Some(CurvePolicy {
+                secret: Key([9; 32]),
+                allow: None,
+            }),
+            ..Policy::default()
+        };
+        assert_eq!(
+            open.decide("1.2.3.4", b"CURVE", &[a.0.to_vec()]),
+            Ok(a.to_z85())
+        );
+        let closed = Policy {
+            curve: Some(CurvePolicy {
+                secret: Key([9; 32]),
+                allow: Some([a].into_iter().collect()),
+            }),
+            ..Policy::default()
+        };
+        assert!(closed.is_active());
+        assert!(closed.decide("1.2.3.4", b"CURVE", &[a.0.to_vec()]).is_ok());
+        assert_eq!(
+            closed.decide("1.2.3.4", b"CURVE", &[b.0.to_vec()]),
+            Err(Refusal::KeyNotAllowed(b.to_z85()))
+        );
+        assert!(closed.decide("1.2.3.4", b"NULL", &[]).is_err());
+        assert!(closed.decide("1.2.3.4", b"CURVE", &[vec![1; 5]]).is_err());
     }
 
     #[test]

@@ -10,12 +10,24 @@ use crate::transport::{Credentials, Security};
 
 const DEFAULT_BROKER: &str = "tcp://127.0.0.1:5555";
 
+/// `--version`: says whether this build has CURVE.
+#[cfg(zmqtool_curve)]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (libzmq 4.3.4 with CURVE, libsodium)"
+);
+#[cfg(not(zmqtool_curve))]
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (libzmq 4.3.4 without CURVE: built with libsodium on x86_64 Linux only)"
+);
+
 /// Reliable request-reply over ZeroMQ from a shell: a Majordomo broker, workers, clients
 /// and service discovery (MDP/0.1, MDP/0.2, MMI).
 #[derive(Debug, Parser)]
 #[command(
     name = "zmqtool",
-    version,
+    version = VERSION,
     propagate_version = true,
     max_term_width = 100
 )]
@@ -56,6 +68,7 @@ pub enum Command {
     Bstar(BstarArgs),
     Bench(BenchArgs),
     Perf(PerfArgs),
+    Keygen(KeygenArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -72,6 +85,7 @@ impl Command {
             Command::Bstar(_) => "bstar",
             Command::Bench(_) => "bench",
             Command::Perf(_) => "perf",
+            Command::Keygen(_) => "keygen",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -108,18 +122,38 @@ pub struct AccessArgs {
     pub allow: Vec<crate::auth::Cidr>,
     /// Require the PLAIN mechanism with a user and password from FILE (user:password lines).
     /// PLAIN does not encrypt: passwords cross the network in clear text.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "curve_secret")]
     pub plain_users: Option<PathBuf>,
+    /// Encrypt with CURVE, as the server whose secret certificate is FILE (from `zmqtool
+    /// keygen --out`, or CZMQ's zcert). Clients need its public key (--curve-server-key).
+    #[arg(long, value_name = "FILE")]
+    pub curve_secret: Option<PathBuf>,
+    /// With --curve-secret: admit only these client keys, a directory of public
+    /// certificates (as CZMQ's zauth) or a file of Z85 keys, one a line. Without it, any
+    /// client that knows the server's public key is admitted.
+    #[arg(long, value_name = "DIR|FILE", requires = "curve_secret")]
+    pub curve_allow: Option<PathBuf>,
 }
 
 impl AccessArgs {
     pub fn policy(&self) -> anyhow::Result<crate::auth::Policy> {
+        let curve = match &self.curve_secret {
+            Some(path) => Some(crate::auth::CurvePolicy {
+                secret: crate::cert::read_secret(path)?.secret,
+                allow: match &self.curve_allow {
+                    Some(path) => Some(crate::cert::read_allowed(path)?),
+                    None => None,
+                },
+            }),
+            None => None,
+        };
         Ok(crate::auth::Policy {
             allow: self.allow.clone(),
             users: match &self.plain_users {
                 Some(path) => Some(crate::auth::Policy::read_users(path)?),
                 None => None,
             },
+            curve,
         })
     }
 }
@@ -201,20 +235,63 @@ pub struct BrokerList {
         hide_env_values = true
     )]
     pub plain: Option<Credentials>,
+    #[command(flatten)]
+    pub curve: CurveClientArgs,
+}
+
+/// CURVE for everything that connects.
+#[derive(Debug, Args, Clone)]
+pub struct CurveClientArgs {
+    /// Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its
+    /// public certificate file.
+    #[arg(
+        long,
+        value_name = "KEY|FILE",
+        env = "ZMQTOOL_CURVE_SERVER_KEY",
+        conflicts_with = "plain"
+    )]
+    pub curve_server_key: Option<String>,
+    /// With --curve-server-key: this side's own secret certificate (for a server with
+    /// --curve-allow). Without it, a fresh keypair, which only an open server admits.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ZMQTOOL_CURVE_SECRET",
+        requires = "curve_server_key"
+    )]
+    pub curve_secret: Option<PathBuf>,
+}
+
+impl CurveClientArgs {
+    /// CURVE security, if asked for.
+    pub fn security(&self) -> anyhow::Result<Option<Security>> {
+        let Some(server) = &self.curve_server_key else {
+            return Ok(None);
+        };
+        let server = crate::cert::read_public(server)?;
+        let client = match &self.curve_secret {
+            Some(path) => crate::cert::read_secret(path)?,
+            None => crate::transport::CurveKeys::generate()?,
+        };
+        Ok(Some(Security::Curve { server, client }))
+    }
 }
 
 impl BrokerList {
     /// How this command's connections prove who they are.
-    pub fn security(&self) -> Security {
-        security(&self.plain)
+    pub fn security(&self) -> anyhow::Result<Security> {
+        Ok(match self.curve.security()? {
+            Some(curve) => curve,
+            None => security(&self.plain),
+        })
     }
 
     /// The brokers and credentials, as a worker takes them.
-    pub fn worker_brokers(&self) -> crate::worker::Brokers {
-        crate::worker::Brokers {
+    pub fn worker_brokers(&self) -> anyhow::Result<crate::worker::Brokers> {
+        Ok(crate::worker::Brokers {
             endpoints: self.brokers.clone(),
-            security: self.security(),
-        }
+            security: self.security()?,
+        })
     }
 
     /// Client options with the given timeout, retries and version.
@@ -223,14 +300,14 @@ impl BrokerList {
         timeout: Duration,
         retries: u32,
         form: Form,
-    ) -> crate::client::Options {
-        crate::client::Options {
+    ) -> anyhow::Result<crate::client::Options> {
+        Ok(crate::client::Options {
             endpoints: self.brokers.clone(),
             timeout,
             retries,
             form,
-            security: self.security(),
-        }
+            security: self.security()?,
+        })
     }
 }
 
@@ -360,14 +437,14 @@ pub struct MmiArgs {
 }
 
 impl ClientArgs {
-    pub fn options(&self) -> crate::client::Options {
+    pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
             .client_options(self.timeout, self.retries, self.protocol)
     }
 }
 
 impl MmiArgs {
-    pub fn options(&self) -> crate::client::Options {
+    pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
             .client_options(self.timeout, self.retries, Form::V01)
     }
@@ -405,7 +482,7 @@ pub struct CallOpts {
 }
 
 impl CallOpts {
-    pub fn options(&self) -> crate::client::Options {
+    pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
             .client_options(self.attempt_timeout, self.retries, Form::V01)
     }
@@ -622,6 +699,8 @@ pub struct BenchArgs {
         requires = "broker"
     )]
     pub plain: Option<Credentials>,
+    #[command(flatten)]
+    pub curve: CurveClientArgs,
     /// Stop after this many requests (after the warmup).
     #[arg(long, value_name = "N", conflicts_with = "duration", value_parser = clap::value_parser!(u64).range(1..))]
     pub requests: Option<u64>,
@@ -735,6 +814,24 @@ fn parse_form(s: &str) -> Result<Form, String> {
 
 fn parse_threshold(s: &str) -> Result<crate::bench::report::Threshold, String> {
     s.parse()
+}
+
+/// Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files.
+///
+/// With --out PATH: PATH is the public certificate (give it to the peers that must know this
+/// key: clients use a server's with --curve-server-key, a server lists clients' in its
+/// --curve-allow directory) and PATH_secret the secret one (mode 0600; the owner's
+/// --curve-secret). Files are in CZMQ's zcert format, so CZMQ tools read them and zmqtool
+/// reads theirs. Existing files are never overwritten.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  zmqtool keygen --out /etc/zmqtool/broker       # broker + broker_secret
+  zmqtool keygen --out ~/.curve/ann               # a client's certificate
+  zmqtool --json keygen                           # {\"public\": \"...\", \"secret\": \"...\"}")]
+pub struct KeygenArgs {
+    /// Write the certificate to PATH and the secret certificate to PATH_secret.
+    #[arg(long, value_name = "PATH")]
+    pub out: Option<PathBuf>,
 }
 
 /// Print a shell completion script, or write all of them to a directory.

@@ -14,11 +14,12 @@
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`runtime`] | exit codes and shutdown signals |
-//! | [`auth`] | who may connect: `--allow` ranges and PLAIN users, decided in `Policy` (pure) |
+//! | [`auth`] | who may connect: `--allow` ranges, PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
 //! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN) and the ZAP handler that runs `auth::Policy`, timed receive, send, poll, frame dumps, typed channels between threads |
+//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the ZAP handler that runs `auth::Policy`, the monitor that logs failed handshakes, timed receive, send, poll, frame dumps, typed channels between threads |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch threads and clocks, and
@@ -43,6 +44,7 @@ pub mod auth;
 pub mod bench;
 pub mod broker;
 pub mod bstar;
+pub mod cert;
 pub mod cli;
 pub mod client;
 pub mod cmd;

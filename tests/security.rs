@@ -61,3 +61,156 @@ fn squatted_routing_ids_do_not_crash_the_broker() {
         b.proc.stderr()
     );
 }
+
+/// Certificates made with `zmqtool keygen --out`, in a directory of the test's own.
+struct Certs {
+    dir: tempfile::TempDir,
+}
+
+impl Certs {
+    fn new(names: &[&str]) -> Certs {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("allowed")).unwrap();
+        for name in names {
+            let out = run(&["keygen", "--out", dir.path().join(name).to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+        Certs { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// Puts `name`'s public certificate in the allow directory.
+    fn allow(&self, name: &str) {
+        std::fs::copy(self.path(name), self.dir.path().join("allowed").join(name)).unwrap();
+    }
+}
+
+/// CURVE end to end: a broker that admits listed client keys; its worker and an allowed
+/// client get through, encrypted; a key not listed, a client without CURVE, and one with the
+/// wrong server key get no reply (exit 3), and the broker logs each refusal.
+#[test]
+fn curve_admits_listed_keys_and_logs_every_refusal() {
+    let certs = Certs::new(&["broker", "worker", "ann", "mallory", "other-broker"]);
+    certs.allow("worker");
+    certs.allow("ann");
+    let b = broker(&[
+        "-v",
+        "--curve-secret",
+        &certs.path("broker_secret"),
+        "--curve-allow",
+        &certs.path("allowed"),
+    ]);
+    let server_key = certs.path("broker");
+    let _w = worker(
+        &b.endpoint,
+        "echo",
+        &[
+            "--curve-server-key",
+            &server_key,
+            "--curve-secret",
+            &certs.path("worker_secret"),
+        ],
+    );
+    let call = |extra: &[&str]| {
+        let mut args = vec!["echo", "secret", "--timeout", "1s", "--retries", "1"];
+        args.extend(extra);
+        client(&b.endpoint, &args)
+    };
+    let allowed = [
+        "--curve-server-key",
+        &server_key,
+        "--curve-secret",
+        &certs.path("ann_secret"),
+    ];
+    assert!(
+        wait_until(Duration::from_secs(20), || call(&allowed).status.success()),
+        "{}",
+        b.proc.stderr()
+    );
+    assert_eq!(stdout(&call(&allowed)), "secret\n");
+
+    // A key the broker does not list.
+    let out = call(&[
+        "--curve-server-key",
+        &server_key,
+        "--curve-secret",
+        &certs.path("mallory_secret"),
+    ]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    b.proc
+        .wait_stderr("is not in --curve-allow", Duration::from_secs(5));
+    // A fresh keypair is not listed either.
+    let out = call(&["--curve-server-key", &server_key]);
+    assert_eq!(out.status.code(), Some(3));
+
+    // No CURVE at all.
+    let out = call(&[]);
+    assert_eq!(out.status.code(), Some(3));
+    // The wrong server key.
+    let out = call(&[
+        "--curve-server-key",
+        &certs.path("other-broker"),
+        "--curve-secret",
+        &certs.path("ann_secret"),
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let log = b
+        .proc
+        .wait_stderr("its handshake failed", Duration::from_secs(5));
+    assert!(
+        log.matches("its handshake failed").count() >= 2,
+        "both handshake failures are logged:\n{log}"
+    );
+}
+
+/// Without --curve-allow, any client that knows the server's public key is admitted, with a
+/// keypair of its own or a fresh one; keys may be given as Z85 text too.
+#[test]
+fn an_open_curve_broker_admits_anyone_with_its_key() {
+    let certs = Certs::new(&["broker"]);
+    let b = broker(&["--curve-secret", &certs.path("broker_secret")]);
+    let text = std::fs::read_to_string(certs.path("broker")).unwrap();
+    let z85 = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("public-key = \""))
+        .unwrap()
+        .trim_end_matches('"')
+        .to_string();
+    let _w = worker(&b.endpoint, "echo", &["--curve-server-key", &z85]);
+    let mut c = command();
+    c.args(["client", "--broker", &b.endpoint, "echo", "hi"])
+        .env("ZMQTOOL_CURVE_SERVER_KEY", &z85);
+    let ok = wait_until(Duration::from_secs(20), || {
+        let mut c = command();
+        c.args(["mmi", "--broker", &b.endpoint, "echo"])
+            .env("ZMQTOOL_CURVE_SERVER_KEY", &z85);
+        finish(c, None, Duration::from_secs(30)).status.success()
+    });
+    assert!(ok, "{}", b.proc.stderr());
+    let out = finish(c, None, Duration::from_secs(30));
+    assert_eq!(stdout(&out), "hi\n", "{}", stderr(&out));
+}
+
+#[test]
+fn keygen_writes_czmq_certificates_and_prints_keys() {
+    let out = run(&["--json", "keygen"]);
+    let keys: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(keys["public"].as_str().unwrap().len(), 40);
+    assert_eq!(keys["secret"].as_str().unwrap().len(), 40);
+    let certs = Certs::new(&["me"]);
+    let secret = std::fs::read_to_string(certs.path("me_secret")).unwrap();
+    assert!(
+        secret.contains("curve\n    public-key = \"") && secret.contains("    secret-key = \"")
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(certs.path("me_secret"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let again = run(&["keygen", "--out", &certs.path("me")]);
+    assert_eq!(again.status.code(), Some(1), "never overwrites");
+}

@@ -53,7 +53,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
                 (Some(e), ep, name)
             }
         };
-        let load = load_for(&args, endpoint, service.clone());
+        let load = load_for(&args, endpoint, service.clone())?;
         let report = bench::run(&ctx, load, name, progress, &shutdown)?;
         if json {
             writeln!(out, "{}", report.json())?;
@@ -79,8 +79,8 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Load {
-    Load {
+fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Result<Load> {
+    Ok(Load {
         endpoint,
         service,
         version: args.protocol,
@@ -96,8 +96,11 @@ fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Load {
         warmup: args.warmup,
         timeout: args.timeout,
         check_echo: args.check == crate::cli::BenchCheck::Echo,
-        security: crate::cli::security(&args.plain),
-    }
+        security: match args.curve.security()? {
+            Some(curve) => curve,
+            None => crate::cli::security(&args.plain),
+        },
+    })
 }
 
 fn compare(

@@ -16,7 +16,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
     }
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
-    let opts = args.options();
+    let opts = args.options()?;
     let body = request_body(&args.body)?;
     let service = args.service.as_bytes();
     let mut out = std::io::stdout().lock();
@@ -117,7 +117,7 @@ struct Tally {
 fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
-    let opts = args.options();
+    let opts = args.options()?;
     let service = args.service.as_bytes();
     let input = spawn_line_reader();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());

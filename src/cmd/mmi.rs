@@ -11,7 +11,7 @@ use crate::runtime::{Exit, Fatal, Shutdown};
 pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
-    let opts = args.options();
+    let opts = args.options()?;
     let ask = |service: &[u8], body: Vec<Frame>| match client::call(
         &ctx,
         &opts,

@@ -5,6 +5,7 @@ mod broker;
 mod bstar;
 mod client;
 mod docs;
+mod keygen;
 pub mod logger;
 mod mmi;
 mod perf;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Bstar(args) => bstar::run(args, json),
         Command::Bench(args) => bench::run(args, json),
         Command::Perf(args) => perf::run(args, json),
+        Command::Keygen(args) => keygen::run(args, json),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }

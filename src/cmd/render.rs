@@ -171,6 +171,14 @@ pub struct StoredEntry<'a> {
     pub age_s: f64,
 }
 
+/// `keygen`: the keys in Z85 (the secret left out when it went to a file).
+#[derive(Serialize)]
+pub struct Keypair<'a> {
+    pub public: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<&'a str>,
+}
+
 /// `bench --compare`: the broker against the raw proxy.
 #[derive(Serialize)]
 pub struct Comparison {

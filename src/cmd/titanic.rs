@@ -28,7 +28,7 @@ pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
 fn serve(args: TitanicServeArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let opts = server::Options {
-        brokers: args.brokers.worker_brokers(),
+        brokers: args.brokers.worker_brokers()?,
         store: args.store,
         dispatch: dispatcher::Config {
             inflight: args.inflight as usize,
@@ -52,7 +52,7 @@ fn tsp_call(
     body: Vec<Frame>,
     shutdown: &Shutdown,
 ) -> Result<(Status, Vec<Frame>)> {
-    let frames = match client::call(ctx, &call.options(), service, body, shutdown, &mut |_| {}) {
+    let frames = match client::call(ctx, &call.options()?, service, body, shutdown, &mut |_| {}) {
         Ok(frames) => frames,
         Err(e @ CallError::Timeout { .. }) => {
             return Err(Fatal::error(
@@ -141,7 +141,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
     let requests = super::client::line_source(&input, |line| vec![service.clone(), line]);
     let result = client::pipeline(
         &ctx,
-        &args.call.options(),
+        &args.call.options()?,
         tsp::REQUEST,
         args.pipeline as usize,
         requests,

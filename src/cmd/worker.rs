@@ -38,9 +38,10 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         }),
         None => Arc::new(Echo),
     };
+    let brokers = args.brokers.worker_brokers()?;
     let sessions: Vec<_> = (0..args.concurrency)
         .map(|_| {
-            let (ctx, brokers, cfg) = (ctx.clone(), args.brokers.worker_brokers(), cfg.clone());
+            let (ctx, brokers, cfg) = (ctx.clone(), brokers.clone(), cfg.clone());
             let (handler, shutdown) = (handler.clone(), shutdown.clone());
             std::thread::spawn(move || {
                 let result = worker::run(&ctx, &brokers, cfg, handler, &shutdown);

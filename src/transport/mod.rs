@@ -10,8 +10,12 @@
 //! Must not touch: protocol rules (the sans-IO cores own them) or the command line.
 
 pub mod channel;
+pub mod curve;
 mod error;
+mod monitor;
 pub mod zap;
+
+pub use curve::{CurveKeys, Key};
 
 use std::time::{Duration, Instant};
 
@@ -120,16 +124,21 @@ pub enum Security {
     Null,
     /// The PLAIN mechanism: a user name and password, sent in clear text.
     Plain(Credentials),
+    /// CURVE (CurveZMQ): encrypted, and the server proven by its public key. `client` is this
+    /// side's own keypair (a certificate, or a fresh one that only an open server admits).
+    Curve { server: Key, client: CurveKeys },
 }
 
 /// How a bound server socket checks who connects. The decision itself is the ZAP handler's
 /// (see [`zap`]); this says which mechanism the socket offers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerSecurity {
-    /// Ask the ZAP handler about every connection (for `--allow` or PLAIN users).
+    /// Ask the ZAP handler about every connection (for `--allow`, PLAIN users, CURVE keys).
     pub zap: bool,
     /// Offer the PLAIN mechanism.
     pub plain: bool,
+    /// Be a CURVE server with this secret key.
+    pub curve: Option<Key>,
 }
 
 /// Socket options other than linger and security, set before bind or connect.
@@ -194,7 +203,12 @@ impl Context {
     ) -> Result<(Socket, Vec<String>), TransportError> {
         let socket = self.socket(kind, linger)?;
         socket.tune(tuning)?;
-        socket.secure_server(security)?;
+        socket.secure_server(&security)?;
+        if security != ServerSecurity::default() {
+            // Handshakes that fail (a wrong key, no CURVE, no credentials) never reach the
+            // ZAP handler; the monitor is how they get a log line.
+            monitor::watch(self, &socket)?;
+        }
         let mut bound = Vec::with_capacity(binds.len());
         for endpoint in binds {
             bound.push(socket.bind(endpoint)?);
@@ -243,10 +257,25 @@ impl Socket {
                 .set_plain_username(Some(&c.user))
                 .and_then(|()| self.inner.set_plain_password(Some(&c.password)))
                 .map_err(|e| TransportError::option("set PLAIN credentials", e)),
+            Security::Curve { server, client } => {
+                curve::require()?;
+                self.inner
+                    .set_curve_serverkey(&server.0)
+                    .and_then(|()| self.inner.set_curve_publickey(&client.public.0))
+                    .and_then(|()| self.inner.set_curve_secretkey(&client.secret.0))
+                    .map_err(|e| TransportError::option("set CURVE keys", e))
+            }
         }
     }
 
-    fn secure_server(&self, security: ServerSecurity) -> Result<(), TransportError> {
+    fn secure_server(&self, security: &ServerSecurity) -> Result<(), TransportError> {
+        if let Some(secret) = &security.curve {
+            curve::require()?;
+            self.inner
+                .set_curve_server(true)
+                .and_then(|()| self.inner.set_curve_secretkey(&secret.0))
+                .map_err(|e| TransportError::option("be a CURVE server", e))?;
+        }
         if security.zap {
             self.inner
                 .set_zap_domain(zap::DOMAIN)

@@ -21,6 +21,7 @@ pub fn server_security(policy: &Policy) -> ServerSecurity {
     ServerSecurity {
         zap: policy.is_active(),
         plain: policy.users.is_some(),
+        curve: policy.curve.as_ref().map(|c| c.secret),
     }
 }
 
@@ -104,7 +105,7 @@ mod tests {
     fn answers_carry_the_request_id_and_the_verdict() {
         let policy = Policy {
             allow: vec!["127.0.0.0/8".parse().unwrap()],
-            users: None,
+            ..Policy::default()
         };
         let ok = answer(&policy, &request("127.0.0.1", "NULL", &[]));
         assert_eq!((&ok[1][..], &ok[2][..]), (&b"7"[..], &b"200"[..]));
