@@ -55,6 +55,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-msg-size 
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-frames -d 'Most frames in one message; longer messages are refused and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-service-len -d 'Longest service name in bytes (in READY and in requests)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue-total -d 'Requests queued over all services; further requests are dropped and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-queue-bytes -d 'Bytes of request bodies queued over all services; further requests are dropped and logged. Suffixes: K, M, G (powers of 1024)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-services -d 'Services known at once (a request for a new service beyond it is refused)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-workers -d 'Workers registered at once (a READY beyond it gets DISCONNECT)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -213,6 +214,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_se
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-frames -d 'Most frames in one message; longer messages are refused and logged' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-service-len -d 'Longest service name in bytes (in READY and in requests)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-queue-total -d 'Requests queued over all services; further requests are dropped and logged' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-queue-bytes -d 'Bytes of request bodies queued over all services; further requests are dropped and logged. Suffixes: K, M, G (powers of 1024)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-services -d 'Services known at once (a request for a new service beyond it is refused)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l max-workers -d 'Workers registered at once (a READY beyond it gets DISCONNECT)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -l primary -d 'Be the primary server of the pair'

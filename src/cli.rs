@@ -193,6 +193,10 @@ pub struct BrokerOpts {
     /// Requests queued over all services; further requests are dropped and logged.
     #[arg(long, value_name = "N", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_queue_total: u64,
+    /// Bytes of request bodies queued over all services; further requests are dropped and
+    /// logged. Suffixes: K, M, G (powers of 1024).
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
+    pub max_queue_bytes: u64,
     /// Services known at once (a request for a new service beyond it is refused).
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_services: u64,
@@ -213,6 +217,7 @@ impl BrokerOpts {
             max_frames: self.max_frames as usize,
             max_service_len: self.max_service_len as usize,
             max_queue_total: self.max_queue_total as usize,
+            max_queue_bytes: self.max_queue_bytes as usize,
             max_services: self.max_services as usize,
             max_workers: self.max_workers as usize,
         }

@@ -55,6 +55,32 @@ impl Fatal {
 #[error("interrupted")]
 pub struct Interrupted;
 
+/// Raises this process's soft limit on open files to its hard limit, so a server is not
+/// locked out by the default 1024 when many peers connect (each holds a descriptor, and a
+/// server at the limit cannot accept anyone, whatever its access rules). Logs what it did.
+pub fn raise_open_files_limit() {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let (Some(soft), hard) = (limit.current, limit.maximum) else {
+        return; // already unlimited
+    };
+    let target = hard.unwrap_or(u64::MAX);
+    if soft >= target {
+        return;
+    }
+    let raised = rustix::process::Rlimit {
+        current: hard,
+        maximum: hard,
+    };
+    match setrlimit(Resource::Nofile, raised) {
+        Ok(()) => log::info!(
+            "raised the open files limit from {soft} to {}",
+            hard.map_or("unlimited".to_string(), |h| h.to_string())
+        ),
+        Err(e) => log::warn!("cannot raise the open files limit from {soft}: {e}"),
+    }
+}
+
 /// A stop request: SIGINT/SIGTERM for a process, or a call to [`Shutdown::stop`] for a server
 /// embedded in a thread. Clones share the flag.
 #[derive(Clone, Debug, Default)]

@@ -159,7 +159,9 @@ fn accounting(out: &Output) -> (usize, usize, bool) {
     for e in &out.events {
         match e {
             Event::RequestLost { reason, .. } => match reason {
-                LossReason::QueueFull(_) | LossReason::TotalQueueFull(_) => refused = true,
+                LossReason::QueueFull(_)
+                | LossReason::TotalQueueFull(_)
+                | LossReason::QueueBytes(_) => refused = true,
                 _ => lost += 1,
             },
             Event::ServiceRemoved { dropped, .. } => lost += dropped,
@@ -182,6 +184,7 @@ fn small_limits() -> Config {
         max_frames: 8,
         max_service_len: 12,
         max_queue_total: 6,
+        max_queue_bytes: 40,
         max_services: 3,
         max_workers: 3,
     }

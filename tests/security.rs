@@ -214,3 +214,57 @@ fn keygen_writes_czmq_certificates_and_prints_keys() {
     let again = run(&["keygen", "--out", &certs.path("me")]);
     assert_eq!(again.status.code(), Some(1), "never overwrites");
 }
+
+/// Regression: a service named "x\nfake 9 0 0\x1b[2K" forged a row of `zmqtool mmi` (and an
+/// escape sequence could erase lines of the terminal).
+#[test]
+fn names_from_the_network_cannot_forge_rows_of_mmi() {
+    let b = broker(&[]);
+    let _w = RawWorker::connect(&b.endpoint, "x\nfake 9 0 0\x1b[2K");
+    assert!(wait_until(Duration::from_secs(10), || {
+        stdout(&run(&["mmi", "--broker", &b.endpoint])).contains("fake")
+    }));
+    let table = stdout(&run(&["mmi", "--broker", &b.endpoint]));
+    assert_eq!(table.lines().count(), 2, "{table}");
+    assert!(!table.contains('\x1b'), "{table:?}");
+    assert!(table.contains("x\\nfake 9 0 0\\u{1b}[2K"), "{table}");
+}
+
+/// Regression: with the usual soft limit of 1024 open files, 1,100 idle connections (which
+/// finish the handshake and then say nothing) locked every client out. The broker now raises
+/// its soft limit to the hard one at start.
+#[test]
+fn a_thousand_idle_connections_do_not_lock_clients_out() {
+    zmqtool::runtime::raise_open_files_limit();
+    let mut c = std::process::Command::new("sh");
+    c.arg("-c").arg(format!(
+        "ulimit -Sn 1024 && exec {BIN} broker -v --bind tcp://127.0.0.1:* --heartbeat {HB}"
+    ));
+    let b = spawn_command(c);
+    let endpoint = bound_endpoint(&b, "listening on ");
+    assert!(
+        b.stderr().contains("raised the open files limit from 1024"),
+        "{}",
+        b.stderr()
+    );
+    // A context holds at most 1023 sockets.
+    let contexts = [zmq::Context::new(), zmq::Context::new()];
+    let idle: Vec<zmq::Socket> = (0..1100)
+        .map(|i| {
+            let s = contexts[i % 2].socket(zmq::DEALER).unwrap();
+            s.set_linger(0).unwrap();
+            s.connect(&endpoint).unwrap();
+            s
+        })
+        .collect();
+    // The last one has a working connection: the broker answers it (so all 1,100 are up).
+    let last = idle.last().unwrap();
+    last.set_rcvtimeo(10_000).unwrap();
+    last.send_multipart([&b""[..], b"MDPC01", b"mmi.service", b"x"], 0)
+        .unwrap();
+    assert!(last.recv_multipart(0).is_ok(), "{}", b.stderr());
+    let _w = worker(&endpoint, "echo", &[]);
+    wait_for_service(&endpoint, "echo");
+    let out = client(&endpoint, &["echo", "still in"]);
+    assert_eq!(stdout(&out), "still in\n", "{}", b.stderr());
+}

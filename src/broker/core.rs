@@ -55,6 +55,8 @@ pub struct Config {
     pub max_service_len: usize,
     /// Requests queued over all services.
     pub max_queue_total: usize,
+    /// Bytes of request bodies queued over all services.
+    pub max_queue_bytes: usize,
     /// Services known at once.
     pub max_services: usize,
     /// Workers registered at once.
@@ -73,6 +75,7 @@ impl Default for Config {
             max_frames: 1024,
             max_service_len: 255,
             max_queue_total: 1_000_000,
+            max_queue_bytes: 1 << 30,
             max_services: 10_000,
             max_workers: 10_000,
         }
@@ -199,6 +202,7 @@ impl fmt::Display for Limit {
 pub enum LossReason {
     QueueFull(usize),
     TotalQueueFull(usize),
+    QueueBytes(usize),
     SecondDeath,
     /// Its worker died after PARTIALs had reached the (MDP/0.2) client: run again, the
     /// stream would start over with nothing to tell the client.
@@ -213,6 +217,12 @@ impl fmt::Display for LossReason {
             LossReason::QueueFull(max) => write!(f, "queue full ({max} requests, --max-queue)"),
             LossReason::TotalQueueFull(max) => {
                 write!(f, "{max} requests queued in all (--max-queue-total)")
+            }
+            LossReason::QueueBytes(max) => {
+                write!(
+                    f,
+                    "{max} bytes of requests queued in all (--max-queue-bytes)"
+                )
             }
             LossReason::SecondDeath => f.write_str("a second worker died holding it"),
             LossReason::PartlyAnswered => f.write_str(
@@ -450,6 +460,8 @@ pub struct Broker {
     services: HashMap<Frame, Service>,
     /// Requests queued over all services.
     queued: usize,
+    /// Bytes of their bodies.
+    queued_bytes: usize,
     tick_at: Instant,
 }
 
@@ -461,6 +473,7 @@ impl Broker {
             workers: HashMap::new(),
             services: HashMap::new(),
             queued: 0,
+            queued_bytes: 0,
         }
     }
 
@@ -548,6 +561,7 @@ impl Broker {
         }
         self.services.clear();
         self.queued = 0;
+        self.queued_bytes = 0;
     }
 
     /// Services sorted by name, with idle and busy workers and queue depth.
@@ -596,8 +610,11 @@ impl Broker {
             return;
         }
         let (max_queue, max_total) = (self.cfg.max_queue, self.cfg.max_queue_total);
+        let size = body_bytes(&request.body);
         let full = if self.queued >= max_total {
             Some(LossReason::TotalQueueFull(max_total))
+        } else if self.queued_bytes + size > self.cfg.max_queue_bytes {
+            Some(LossReason::QueueBytes(self.cfg.max_queue_bytes))
         } else {
             let queued = self
                 .services
@@ -625,6 +642,7 @@ impl Broker {
             queued_at: now,
         });
         self.queued += 1;
+        self.queued_bytes += size;
         self.dispatch(now, &request.service, out);
     }
 
@@ -888,6 +906,7 @@ impl Broker {
             service: name,
             client: request.client.clone(),
         });
+        self.queued_bytes += body_bytes(&request.body);
         service.requests.push_front(request);
         self.queued += 1;
         self.dispatch(now, &worker.service, out);
@@ -920,6 +939,7 @@ impl Broker {
                 return;
             };
             self.queued -= 1;
+            self.queued_bytes -= body_bytes(&request.body);
             out.sends.push(Outgoing::ToWorker {
                 to: id,
                 form: worker.form,
@@ -997,13 +1017,16 @@ impl Broker {
             };
             let before = service.requests.len();
             let mut expired = Vec::new();
+            let mut freed = 0;
             service.requests.retain(|r| {
                 let waited = now.duration_since(r.queued_at) >= ttl;
                 if waited {
                     expired.push(r.client.clone());
+                    freed += body_bytes(&r.body);
                 }
                 !waited
             });
+            self.queued_bytes -= freed;
             self.queued -= before - service.requests.len();
             for client in expired {
                 out.events.push(Event::RequestLost {
@@ -1024,6 +1047,11 @@ impl Broker {
             }
         }
     }
+}
+
+/// The bytes a request body holds.
+fn body_bytes(body: &[Frame]) -> usize {
+    body.iter().map(Vec::len).sum()
 }
 
 /// Adds a PARTIAL's body to what is gathered for a 0.1 client, within `max` bytes.
@@ -1096,6 +1124,18 @@ impl Broker {
                     service.idle.len()
                 ));
             }
+        }
+        let bytes: usize = self
+            .services
+            .values()
+            .flat_map(|s| &s.requests)
+            .map(|r| body_bytes(&r.body))
+            .sum();
+        if bytes != self.queued_bytes {
+            return Err(format!(
+                "{bytes} bytes queued but the total says {}",
+                self.queued_bytes
+            ));
         }
         if queued != self.queued {
             return Err(format!(

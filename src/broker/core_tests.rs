@@ -1127,3 +1127,33 @@ fn a_streamed_request_is_not_run_again_after_its_worker_dies() {
         );
     }
 }
+
+/// Regression: memory was bounded by counts only: 10,000 queued 100 KB requests held 1 GB.
+#[test]
+fn queued_bytes_are_bounded_too() {
+    let mut h = Harness::with(Config {
+        max_queue_bytes: 10,
+        ..Config::default()
+    });
+    h.request("c1", "svc", "12345");
+    h.request("c2", "svc", "67890");
+    h.request("c3", "svc", "x");
+    assert!(h.events.iter().any(|e| matches!(
+        e,
+        Event::RequestLost {
+            reason: LossReason::QueueBytes(10),
+            client,
+            ..
+        } if client == &id("c3")
+    )));
+    // Dispatching frees the room.
+    h.ready("w", "svc");
+    h.request("c4", "svc", "y");
+    assert_eq!(
+        h.events
+            .iter()
+            .filter(|e| matches!(e, Event::RequestLost { .. }))
+            .count(),
+        1
+    );
+}

@@ -6,6 +6,7 @@ use crate::runtime::{Exit, Shutdown};
 
 pub fn run(args: BrokerArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
+    crate::runtime::raise_open_files_limit();
     let ctx = super::context();
     let policy = args.access.policy()?;
     if policy.is_active() {

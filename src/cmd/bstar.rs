@@ -34,6 +34,7 @@ pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
         return Ok(Exit::Success);
     }
     let shutdown = Shutdown::install()?;
+    crate::runtime::raise_open_files_limit();
     let (front, state, peer) = if args.primary {
         (5001, 5003, 5004)
     } else {

@@ -124,7 +124,7 @@ fn print_table(
     }
     let names: Vec<String> = statuses
         .iter()
-        .map(|s| String::from_utf8_lossy(&s.name).into_owned())
+        .map(|s| render::terminal_safe(&s.name))
         .collect();
     let width = names
         .iter()

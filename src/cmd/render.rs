@@ -166,7 +166,7 @@ pub struct TitanicOk<'a> {
 #[derive(Serialize)]
 pub struct StoredEntry<'a> {
     pub uuid: &'a str,
-    pub service: &'a str,
+    pub service: JsonFrame<'a>,
     pub state: &'static str,
     pub age_s: f64,
 }
@@ -191,6 +191,22 @@ pub struct Ratios {
     pub proxy_throughput_rps: f64,
     pub throughput_ratio: f64,
     pub p50_ratio: f64,
+}
+
+/// A name from the network (a service, a request id) as it may be shown in a terminal:
+/// control characters (newlines, escape sequences that move the cursor or erase lines) are
+/// written as escapes, so a peer cannot forge or hide table rows.
+pub fn terminal_safe(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut safe = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            safe.extend(c.escape_debug());
+        } else {
+            safe.push(c);
+        }
+    }
+    safe
 }
 
 /// A reply on one line: frames joined by a tab, with backslash, tab, CR and newline inside
@@ -241,6 +257,19 @@ mod tests {
             error: Some("timeout".into()),
         };
         assert_eq!(json(&line), r#"{"line":3,"error":"timeout"}"#);
+    }
+
+    /// Regression: a service named "x\nfake 9 0 0\x1b[2K" forged a row of `zmqtool mmi`.
+    #[test]
+    fn names_cannot_forge_terminal_rows() {
+        assert_eq!(
+            terminal_safe(b"x\nfake 9 0 0\x1b[2K"),
+            "x\\nfake 9 0 0\\u{1b}[2K"
+        );
+        assert_eq!(
+            terminal_safe("caf\u{e9} \u{9b}".as_bytes()),
+            "caf\u{e9} \\u{9b}"
+        );
     }
 
     #[test]

@@ -362,7 +362,6 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
         )?;
     }
     for e in entries {
-        let service = String::from_utf8_lossy(&e.service).into_owned();
         let state = if e.replied_ms.is_some() {
             "replied"
         } else {
@@ -374,7 +373,7 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
                 &mut out,
                 &render::StoredEntry {
                     uuid: e.uuid.as_str(),
-                    service: &service,
+                    service: render::JsonFrame(&e.service),
                     state,
                     age_s: (age.as_secs_f64() * 10.0).round() / 10.0,
                 },
@@ -385,7 +384,7 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
                 out,
                 "{:<32}  {:<20}  {:<8}  {:>10}",
                 e.uuid,
-                service,
+                render::terminal_safe(&e.service),
                 state,
                 age.to_string()
             )?;

@@ -8,7 +8,7 @@
 //!
 //! Client input never becomes a path: the store is addressed by validated UUIDs only.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -129,8 +129,32 @@ pub fn open(path: &Path) -> Result<Connection> {
 /// Creates the file readable by its owner only, before SQLite opens it (SQLite gives its
 /// -wal and -shm files the same permissions).
 fn create_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     if path.exists() {
+        // An existing store others may read (say, copied in with mode 0644) is made private,
+        // and so are SQLite's side files, which take the store's mode when created.
+        for file in [
+            path.to_path_buf(),
+            PathBuf::from(format!("{}-wal", path.display())),
+            PathBuf::from(format!("{}-shm", path.display())),
+        ] {
+            let Ok(meta) = std::fs::metadata(&file) else {
+                continue;
+            };
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| {
+                        format!(
+                            "{} is readable by others and cannot be made private",
+                            file.display()
+                        )
+                    })?;
+                log::warn!(
+                    "{} was readable by others (it holds every request and reply); made it mode 0600",
+                    file.display()
+                );
+            }
+        }
         return Ok(());
     }
     std::fs::OpenOptions::new()
@@ -458,6 +482,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let _conn = open(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    /// Regression: an existing store with mode 0644 was opened as it was.
+    #[test]
+    fn an_existing_store_others_may_read_is_made_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        drop(open(&path).unwrap());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        drop(open(&path).unwrap());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
