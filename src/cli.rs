@@ -693,7 +693,7 @@ pub struct BenchArgs {
     #[arg(default_value = "echo")]
     pub service: String,
     /// Broker to drive; without it, an embedded broker and echo workers are started.
-    #[arg(long, value_name = "EP")]
+    #[arg(long, value_name = "EP", env = "ZMQTOOL_BROKER")]
     pub broker: Option<String>,
     /// Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker).
     #[arg(
@@ -726,7 +726,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "BYTES", default_value = "64", value_parser = parse_size)]
     pub size: u64,
     /// Open model: send this many requests per second in all, whatever the replies do.
-    #[arg(long, value_name = "R")]
+    #[arg(long, value_name = "R", value_parser = parse_rate)]
     pub rate: Option<f64>,
     /// Echo workers of the embedded broker.
     #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "broker",
@@ -810,6 +810,19 @@ fn parse_busy_timeout(s: &str) -> Result<Bound, String> {
         "off" | "none" | "never" => Ok(Bound(None)),
         other => parse_interval(other).map(|d| Bound(Some(d))),
     }
+}
+
+/// Parses `bench --rate`: a finite number of requests per second, above zero.
+fn parse_rate(s: &str) -> Result<f64, String> {
+    let rate: f64 = s
+        .parse()
+        .map_err(|_| format!("{s:?} is not a number of requests per second"))?;
+    if !rate.is_finite() || rate <= 0.0 {
+        return Err(format!(
+            "the rate must be above 0 requests per second, got {s}"
+        ));
+    }
+    Ok(rate)
 }
 
 /// Parses `--protocol` for workers and clients.

@@ -80,14 +80,16 @@ fn corrupt_replies_are_counted_as_errors() {
         "--warmup",
         "0s",
     ]);
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // Wrong replies fail the run (exit 1), say so, and name the flag that helps.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report = &json_lines(&out)[0];
     assert_eq!(report["errors"], 20, "{report}");
     assert_eq!(report["requests"], 0);
+    assert!(report["latency_us"].is_null(), "{report}");
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("replies were wrong"),
-        "{}",
-        stderr(&out)
+        err.contains("replies were wrong") && err.contains("--check none"),
+        "{err}"
     );
 }
 
@@ -144,8 +146,42 @@ fn missing_replies_are_timeouts() {
         "--timeout",
         "200ms",
     ]);
+    // Regression: a run that got no reply passed (exit 0, "p50 0µs").
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let report = &json_lines(&out)[0];
     assert_eq!(report["timeouts"], 5, "{report}");
+    assert!(
+        stderr(&out).contains("is a broker running there"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Regression: --rate 0 and --rate nan panicked with a backtrace.
+#[test]
+fn a_rate_must_be_a_positive_number() {
+    for rate in ["0", "nan", "-5", "inf", "fast"] {
+        let out = run(&["bench", "--rate", rate]);
+        assert_eq!(out.status.code(), Some(2), "{rate}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+    }
+}
+
+/// Regression: bench ignored $ZMQTOOL_BROKER although --broker's help says it defaults to it.
+#[test]
+fn bench_reads_zmqtool_broker() {
+    let b = broker(&[]);
+    let _w = worker(&b.endpoint, "echo", &[]);
+    wait_for_service(&b.endpoint, "echo");
+    let mut c = command();
+    c.args(["--json", "bench", "--requests", "50", "--warmup", "0s"])
+        .env("ZMQTOOL_BROKER", &b.endpoint);
+    let out = finish(c, None, Duration::from_secs(60));
+    let report = &json_lines(&out)[0];
+    assert!(
+        report["target"].as_str().unwrap().contains(&b.endpoint),
+        "{report}"
+    );
 }
 
 #[test]
@@ -346,4 +382,37 @@ fn check_none_benchmarks_a_service_that_does_not_echo() {
         report["errors"], 30,
         "by default every reply must echo: {report}"
     );
+}
+
+/// Regression: Ctrl-C during bench printed "interrupted" and nothing else. Now it prints what
+/// was measured until then, and exits 130.
+#[test]
+fn ctrl_c_prints_what_was_measured() {
+    let b = broker(&[]);
+    let _w = worker(&b.endpoint, "echo", &["--exec", "sleep 0.05; cat"]);
+    wait_for_service(&b.endpoint, "echo");
+    let mut bench = spawn(&[
+        "--json",
+        "bench",
+        "--broker",
+        &b.endpoint,
+        "--duration",
+        "60s",
+        "--warmup",
+        "0s",
+        "--pipeline",
+        "1",
+    ]);
+    // Running: the worker is busy with its requests.
+    assert!(wait_until(Duration::from_secs(10), || {
+        raw_call(&b.endpoint, "mmi.workers", &[b""], 1000).is_some_and(|f| {
+            f.first()
+                .is_some_and(|s| s.starts_with(b"echo idle=0 busy=1"))
+        })
+    }));
+    bench.signal("INT");
+    assert_eq!(bench.wait_exit(Duration::from_secs(20)), Some(130));
+    let report: serde_json::Value = serde_json::from_str(bench.stdout().trim()).unwrap();
+    assert_eq!(report["interrupted"], true, "{report}");
+    assert!(report.get("throughput_rps").is_some(), "{report}");
 }

@@ -79,14 +79,15 @@ pub fn run(
                 .map_err(|_| anyhow!("a bench client panicked"))??,
         );
     }
-    if interrupted {
-        return Err(crate::runtime::Interrupted.into());
-    }
     let since = recording_since.unwrap_or(started);
     if let Some(sample) = run.error_sample.lock().ok().and_then(|s| s.clone()) {
         log::warn!("replies were wrong, e.g. {sample}");
     }
-    Ok(merge(&load, target, since, tallies))
+    // Interrupted: the report of what was measured until then, as oha does.
+    Ok(Report {
+        interrupted,
+        ..merge(&load, target, since, tallies)
+    })
 }
 
 /// Each client's share of `--requests`, or no quota for `--duration`.
@@ -142,6 +143,7 @@ fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Re
         elapsed: last.duration_since(since),
         latency,
         corrected: load.rate.is_some(),
+        interrupted: false,
     }
 }
 

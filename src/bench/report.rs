@@ -29,6 +29,8 @@ pub struct Report {
     pub latency: Histogram<u64>,
     /// Open model: latency counted from the intended send time.
     pub corrected: bool,
+    /// Ctrl-C ended the run: this is what was measured until then.
+    pub interrupted: bool,
 }
 
 /// Latency percentiles in microseconds.
@@ -80,8 +82,10 @@ impl Report {
             "timeouts": self.timeouts,
             "elapsed_s": round3(self.elapsed.as_secs_f64()),
             "throughput_rps": self.throughput().round(),
-            "latency_us": self.percentiles(),
+            // No reply, no latency: null rather than zeros that look like a measurement.
+            "latency_us": (!self.latency.is_empty()).then(|| self.percentiles()),
             "coordinated_omission_corrected": self.corrected,
+            "interrupted": self.interrupted,
         })
     }
 
@@ -106,16 +110,26 @@ impl Report {
             self.timeouts,
             self.elapsed.as_secs_f64()
         );
+        if self.interrupted {
+            let _ = writeln!(
+                s,
+                "             interrupted: what was measured until Ctrl-C"
+            );
+        }
         let _ = writeln!(s, "throughput:  {:.0} requests/s", self.throughput());
-        let _ = writeln!(
-            s,
-            "latency:     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
-            us(p.p50),
-            us(p.p90),
-            us(p.p99),
-            us(p.p999),
-            us(p.max)
-        );
+        if self.latency.is_empty() {
+            let _ = writeln!(s, "latency:     n/a (no replies)");
+        } else {
+            let _ = writeln!(
+                s,
+                "latency:     p50 {}  p90 {}  p99 {}  p99.9 {}  max {}",
+                us(p.p50),
+                us(p.p90),
+                us(p.p99),
+                us(p.p999),
+                us(p.max)
+            );
+        }
         s.push_str(&self.histogram_text());
         s
     }
@@ -139,12 +153,13 @@ impl Report {
             upper *= 2;
         }
         let total = h.len().max(1);
-        let widest = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
         let mut s =
             String::from("             latency histogram (requests at or under each bound)\n");
+        let mut at_or_under = 0;
         for (bound, count) in rows {
-            let bar = "#".repeat(((count * 40).div_ceil(widest)) as usize);
-            let pct = count as f64 * 100.0 / total as f64;
+            at_or_under += count;
+            let bar = "#".repeat(((at_or_under * 40).div_ceil(total)) as usize);
+            let pct = at_or_under as f64 * 100.0 / total as f64;
             let _ = writeln!(s, "  {:>10}  {:<40} {:>6.2}%", us(bound), bar, pct);
         }
         s
@@ -164,6 +179,38 @@ pub fn us(v: u64) -> String {
     } else {
         format!("{:.2}s", v as f64 / 1e6)
     }
+}
+
+/// Whether a run measured what it set out to: exit 3 when (almost) nothing was answered, 1
+/// when replies were wrong, each with a one-line cause and the flag that helps.
+pub fn verdict(report: &Report, check_echo: bool) -> Result<(), (crate::runtime::Exit, String)> {
+    use crate::runtime::Exit;
+    let answered = report.requests;
+    if report.errors > 0 {
+        let hint = if check_echo {
+            " (a service that does not echo needs --check none)"
+        } else {
+            ""
+        };
+        return Err((
+            Exit::Failure,
+            format!(
+                "{} of {} replies were wrong{hint}",
+                report.errors,
+                report.errors + answered
+            ),
+        ));
+    }
+    if answered == 0 || report.timeouts > answered {
+        return Err((
+            Exit::Timeout,
+            format!(
+                "{answered} requests answered, {} timed out: is a broker running there, with a worker for the service? (zmqtool mmi SERVICE tells; --timeout sets the wait)",
+                report.timeouts
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A pass/fail rule on a report: `p99<5ms`, `errors==0`, `throughput>=20000`.
@@ -310,6 +357,7 @@ mod tests {
             elapsed: Duration::from_secs(2),
             latency,
             corrected: false,
+            interrupted: false,
         }
     }
 
@@ -348,6 +396,37 @@ mod tests {
         assert!("p99<fast".parse::<Threshold>().is_err());
         assert!("p42<5ms".parse::<Threshold>().is_err());
         assert!("p99".parse::<Threshold>().is_err());
+    }
+
+    /// Regression: the histogram said "requests at or under each bound" over per-bucket shares.
+    #[test]
+    fn the_histogram_is_cumulative_as_its_label_says() {
+        let text = report(&[50, 60, 400, 900]).text();
+        let pcts: Vec<f64> = text
+            .lines()
+            .filter(|l| l.trim_end().ends_with('%'))
+            .map(|l| {
+                l.split_whitespace()
+                    .last()
+                    .unwrap()
+                    .trim_end_matches('%')
+                    .parse()
+                    .unwrap()
+            })
+            .collect();
+        assert!(pcts.windows(2).all(|w| w[0] <= w[1]), "{text}");
+        assert_eq!(pcts.last(), Some(&100.0), "{text}");
+    }
+
+    #[test]
+    fn no_replies_means_no_latency_figures() {
+        let r = report(&[]);
+        assert!(
+            r.text().contains("latency:     n/a (no replies)"),
+            "{}",
+            r.text()
+        );
+        assert!(r.json()["latency_us"].is_null());
     }
 
     #[test]

@@ -4,8 +4,8 @@ use std::time::Duration;
 use anyhow::Result;
 
 use crate::bench::{self, embedded, load::Load, load::Stop, report::Report};
-use crate::cli::BenchArgs;
-use crate::runtime::{Exit, Shutdown};
+use crate::cli::{BenchArgs, BenchCheck};
+use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
@@ -22,7 +22,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
         (None, false, false) => vec![Target::Broker],
     };
     for target in targets {
-        let (_running, endpoint, name) = match target {
+        let (_running, endpoint, name) = match &target {
             Target::Remote(ep) => (
                 None,
                 ep.clone(),
@@ -54,19 +54,57 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
             }
         };
         let load = load_for(&args, endpoint, service.clone())?;
+        warn_about_size(&args, running_limit(&target));
         let report = bench::run(&ctx, load, name, progress, &shutdown)?;
         if json {
             writeln!(out, "{}", report.json())?;
         } else {
             writeln!(out, "{}", report.text())?;
         }
+        let interrupted = report.interrupted;
         reports.push(report);
+        if interrupted {
+            out.flush()?;
+            return Ok(Exit::Interrupted);
+        }
     }
     if let [broker, proxy] = reports.as_slice() {
         compare(&mut out, broker, proxy, json)?;
     }
     out.flush()?;
+    for report in &reports {
+        if let Err((exit, why)) = bench::report::verdict(report, args.check == BenchCheck::Echo) {
+            return Err(Fatal::error(exit, why));
+        }
+    }
     check_thresholds(&args, &reports[0])
+}
+
+/// The message limit of a target this command starts (a remote broker's is unknown).
+fn running_limit(target: &Target) -> Option<usize> {
+    match target {
+        Target::Broker => Some(crate::broker::Config::default().max_msg_size),
+        Target::Remote(_) | Target::Proxy => None,
+    }
+}
+
+/// Says so when --size cannot be what is sent: below the 8-byte request id, or over the
+/// broker's message limit (every request would be refused).
+fn warn_about_size(args: &BenchArgs, limit: Option<usize>) {
+    if args.size < 8 {
+        log::warn!(
+            "--size {} is below the 8-byte request id each body starts with; sending 8 B bodies",
+            args.size
+        );
+    }
+    if let Some(limit) = limit
+        && args.size as usize > limit
+    {
+        log::warn!(
+            "--size {} exceeds the broker's message limit ({limit} bytes, --max-msg-size): every request will be refused",
+            args.size
+        );
+    }
 }
 
 enum Target {
