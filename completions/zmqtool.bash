@@ -484,13 +484,13 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar__subcmd__status)
-            opts="-v -q -h -V --timeout --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --wait --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
-                --timeout)
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -960,7 +960,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__call)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --poll --timeout --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --poll --wait --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -982,7 +982,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --attempt-timeout)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -994,7 +994,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --wait)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1006,7 +1006,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__close)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,7 +1028,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --attempt-timeout)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1174,7 +1174,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__reply)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1196,7 +1196,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --attempt-timeout)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1212,7 +1212,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__request)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --attempt-timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1234,7 +1234,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --attempt-timeout)
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1254,7 +1254,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__serve)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --store --inflight --timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --store --inflight --delivery-timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1284,7 +1284,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --delivery-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1312,7 +1312,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --null --stream --timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --null --stream --exec-timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1338,7 +1338,7 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --timeout)
+                --exec-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

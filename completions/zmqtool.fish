@@ -68,7 +68,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l plain -d 'Aut
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec -d 'Run `sh -c CMD` for each request instead of echoing it' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l timeout -d 'With --exec: kill the command after this long and answer with an error reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec-timeout -d 'With --exec: kill the command after this long and answer with an error reply' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l concurrency -d 'Worker sessions to run, each with its own connection: N requests handled at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l heartbeat -d 'Heartbeat interval; must match the broker\'s' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l liveness -d 'Heartbeats the broker may miss before the worker reconnects' -r
@@ -125,7 +125,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l store -d 'The store: one SQLite file (created with mode 0600, WAL mode)' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l inflight -d 'Calls to services in flight at once' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l timeout -d 'How long a stored request\'s service may take to reply before it is retried' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l delivery-timeout -d 'How long a stored request\'s service may take to reply before it is retried' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l retain -d 'Delete replies nobody closed after this long (default: keep them)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l concurrency -d 'titanic.request sessions: requests stored at once, sharing one commit' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from serve" -l heartbeat -d 'Heartbeat interval with the broker; must match the broker\'s' -r
@@ -139,7 +139,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l pipeline -d 'With --lines: requests in flight at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from request" -l lines -d 'One request per line of stdin; one UUID per line of stdout'
@@ -152,7 +152,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from reply" -s q -l quiet -d 'Log nothing but errors'
@@ -163,7 +163,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from close" -s q -l quiet -d 'Log nothing but errors'
@@ -174,10 +174,10 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l plain -d 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l attempt-timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l timeout -d 'How long each attempt waits for the Titanic server\'s answer' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l retries -d 'Attempts in all before giving up (exit 3)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l poll -d 'How often to ask for the reply' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l timeout -d 'How long to wait for the reply in all' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l wait -d 'How long to wait for the reply in all' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand titanic; and __fish_seen_subcommand_from call" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
@@ -227,7 +227,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_se
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -s V -l version -d 'Print version'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -f -a "status" -d 'Print the state a Binary Star server publishes: primary, backup, active or passive'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and not __fish_seen_subcommand_from status help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from status" -l timeout -d 'How long to listen' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from status" -l wait -d 'How long to listen' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bstar; and __fish_seen_subcommand_from status" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'

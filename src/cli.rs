@@ -335,7 +335,7 @@ pub fn security(plain: &Option<Credentials>) -> Security {
 /// by a newline (a NUL with -0); ZMQTOOL_SERVICE and ZMQTOOL_FRAMES in the environment. Its
 /// stdout is the reply: one frame without the trailing newline (with -0: one frame per
 /// NUL-terminated piece). A command that exits non-zero, is killed, cannot start or runs past
-/// --timeout is answered with three frames: "zmqtool-error", the reason ("exit status 3",
+/// --exec-timeout is answered with three frames: "zmqtool-error", the reason ("exit status 3",
 /// "killed by signal 9", "timed out after 1m") and the last 4 KiB of its stderr; the worker
 /// keeps serving. Anything the command leaves running is killed when it ends.
 #[derive(Debug, Args)]
@@ -356,7 +356,7 @@ pub struct WorkerArgs {
     pub stream: bool,
     /// With --exec: kill the command after this long and answer with an error reply.
     #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
-    pub timeout: Duration,
+    pub exec_timeout: Duration,
     /// Worker sessions to run, each with its own connection: N requests handled at once.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,
@@ -479,8 +479,8 @@ pub struct CallOpts {
     #[command(flatten)]
     pub brokers: BrokerList,
     /// How long each attempt waits for the Titanic server's answer.
-    #[arg(long = "attempt-timeout", value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
-    pub attempt_timeout: Duration,
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub timeout: Duration,
     /// Attempts in all before giving up (exit 3).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
@@ -489,7 +489,7 @@ pub struct CallOpts {
 impl CallOpts {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
-            .client_options(self.attempt_timeout, self.retries, Form::V01)
+            .client_options(self.timeout, self.retries, Form::V01)
     }
 }
 
@@ -499,7 +499,7 @@ impl CallOpts {
 /// A request is acknowledged (200 + UUID) only once it is committed to the store with an
 /// fsync; requests arriving together share one commit. The dispatcher asks mmi.service
 /// before sending, keeps up to --inflight calls going, and retries with backoff (1 s doubling
-/// to 30 s) while a service is absent or does not answer within --timeout: delivery is at
+/// to 30 s) while a service is absent or does not answer within --delivery-timeout: delivery is at
 /// least once. Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
 /// say DISCONNECT, the write in progress completes, and it exits.
 #[derive(Debug, Args)]
@@ -519,7 +519,7 @@ pub struct TitanicServeArgs {
     pub inflight: u32,
     /// How long a stored request's service may take to reply before it is retried.
     #[arg(long, value_name = "DUR", default_value = "30s", value_parser = parse_interval)]
-    pub timeout: Duration,
+    pub delivery_timeout: Duration,
     /// Delete replies nobody closed after this long (default: keep them).
     #[arg(long, value_name = "DUR", value_parser = parse_interval)]
     pub retain: Option<Duration>,
@@ -569,7 +569,7 @@ pub struct TitanicUuidArgs {
 
 /// Store a request, wait for its reply, close it, and print the reply.
 ///
-/// The reply is asked for every --poll until --timeout; then it gives up with exit 3 and
+/// The reply is asked for every --poll until --wait has passed; then it gives up with exit 3 and
 /// prints the UUID on stderr, so that `zmqtool titanic reply UUID` can fetch it later.
 #[derive(Debug, Args)]
 pub struct TitanicCallArgs {
@@ -584,7 +584,7 @@ pub struct TitanicCallArgs {
     pub poll: Duration,
     /// How long to wait for the reply in all.
     #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
-    pub timeout: Duration,
+    pub wait: Duration,
 }
 
 /// List the requests in a store: pending and replied, with their age.
@@ -662,14 +662,14 @@ pub enum BstarCommand {
 /// Print the state a Binary Star server publishes: primary, backup, active or passive.
 ///
 /// EP is the server's state endpoint (its --state-bind). Exit 0 with the state, or 3 when
-/// nothing is heard within --timeout.
+/// nothing is heard within --wait.
 #[derive(Debug, Args)]
 pub struct BstarStatusArgs {
     /// The server's state endpoint.
     pub endpoint: String,
     /// How long to listen.
     #[arg(long, value_name = "DUR", default_value = "3s", value_parser = parse_interval)]
-    pub timeout: Duration,
+    pub wait: Duration,
 }
 
 /// Load-test a Majordomo broker and service, with latency percentiles.

@@ -76,7 +76,7 @@ impl Pair {
         } else {
             &self.backup_state
         };
-        let out = run(&["bstar", "status", ep, "--timeout", "1s"]);
+        let out = run(&["bstar", "status", ep, "--wait", "1s"]);
         (out.status.code() == Some(0)).then(|| stdout(&out).trim().to_string())
     }
 
@@ -374,7 +374,7 @@ fn on_change_runs_a_hook_with_the_new_state() {
 #[test]
 fn status_of_nothing_times_out_with_exit_3() {
     let nobody = ipc();
-    let out = run(&["bstar", "status", &nobody.ep, "--timeout", "300ms"]);
+    let out = run(&["bstar", "status", &nobody.ep, "--wait", "300ms"]);
     assert_eq!(out.status.code(), Some(3));
 }
 

@@ -211,7 +211,7 @@ fn a_long_job_survives_a_broker_that_is_silent_to_busy_workers() {
     let _w = worker(
         &endpoint,
         "long",
-        &["--exec", "sleep 9; cat", "--timeout", "1m"],
+        &["--exec", "sleep 9; cat", "--exec-timeout", "1m"],
     );
     let recv = || router.recv_multipart(0).ok();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);

@@ -28,7 +28,7 @@ fn titanic_with(endpoint: &str, store: &std::path::Path, hb: &str, extra: &[&str
         hb,
         "--reconnect",
         hb,
-        "--timeout",
+        "--delivery-timeout",
         "2s",
         "-v",
     ];
@@ -44,7 +44,7 @@ fn tsp(endpoint: &str, args: &[&str]) -> std::process::Output {
     all.extend([
         "--broker",
         endpoint,
-        "--attempt-timeout",
+        "--timeout",
         "500ms",
         "--retries",
         "20",
@@ -71,15 +71,7 @@ fn call_waits_for_a_worker_that_starts_later() {
     });
     let out = tsp(
         &ep,
-        &[
-            "call",
-            "echo",
-            "hello",
-            "--poll",
-            "100ms",
-            "--timeout",
-            "30s",
-        ],
+        &["call", "echo", "hello", "--poll", "100ms", "--wait", "30s"],
     );
     let _w = late.join().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -257,7 +249,7 @@ fn every_acknowledged_request_is_answered_through_crashes_of_every_role() {
             "16",
             "--broker",
             &ep,
-            "--attempt-timeout",
+            "--timeout",
             "500ms",
             "--retries",
             "40",

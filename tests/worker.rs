@@ -19,7 +19,11 @@ fn exec_serves_and_uppercases() {
 fn failing_hanging_and_silent_commands_get_recognisable_replies() {
     let b = broker(&[]);
     let cmd = r#"read x; case "$x" in fail) echo broken >&2; exit 3;; hang) sleep 30;; quiet) ;; *) echo "ok $x";; esac"#;
-    let _w = worker(&b.endpoint, "svc", &["--exec", cmd, "--timeout", "300ms"]);
+    let _w = worker(
+        &b.endpoint,
+        "svc",
+        &["--exec", cmd, "--exec-timeout", "300ms"],
+    );
     wait_for_service(&b.endpoint, "svc");
 
     let out = client(&b.endpoint, &["--json", "svc", "fail"]);
@@ -65,7 +69,7 @@ fn concurrency_runs_commands_at_once() {
             ),
             "--concurrency",
             "4",
-            "--timeout",
+            "--exec-timeout",
             "20s",
         ],
     );

@@ -8,14 +8,14 @@ use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
     if let Some(BstarCommand::Status(status)) = args.command {
-        let state = server::status(&super::context(), &status.endpoint, status.timeout)?;
+        let state = server::status(&super::context(), &status.endpoint, status.wait)?;
         let Some(state) = state else {
             return Err(Fatal::error(
                 Exit::Timeout,
                 format!(
                     "no state heard from {} within {}",
                     status.endpoint,
-                    humantime::format_duration(status.timeout)
+                    humantime::format_duration(status.wait)
                 ),
             ));
         };

@@ -32,7 +32,7 @@ fn serve(args: TitanicServeArgs) -> Result<Exit> {
         store: args.store,
         dispatch: dispatcher::Config {
             inflight: args.inflight as usize,
-            timeout: args.timeout,
+            timeout: args.delivery_timeout,
             ..dispatcher::Config::default()
         },
         request_sessions: args.concurrency as usize,
@@ -290,7 +290,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let body = super::client::request_body(&args.body)?;
-    let deadline = Instant::now() + args.timeout;
+    let deadline = Instant::now() + args.wait;
     let uuid = store_request(&ctx, &args.call, &args.service, body, &shutdown)?;
     log::info!("stored as {uuid}");
     loop {
@@ -326,7 +326,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
                 Exit::Timeout,
                 format!(
                     "no reply within {}; the request is stored as {uuid} (zmqtool titanic reply {uuid})",
-                    humantime::format_duration(args.timeout)
+                    humantime::format_duration(args.wait)
                 ),
             ));
         }

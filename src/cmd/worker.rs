@@ -34,7 +34,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             service: args.service.clone(),
             nul: args.null,
             stream: args.stream,
-            timeout: args.timeout,
+            timeout: args.exec_timeout,
         }),
         None => Arc::new(Echo),
     };
