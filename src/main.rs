@@ -5,12 +5,13 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use zmqtool::cli::Cli;
-use zmqtool::cmd::exit_code_of;
+use zmqtool::cmd::{exit_code_of, shown_on_stdout};
 use zmqtool::runtime::Exit;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     zmqtool::cmd::logger::init(cli.command.name(), cli.global.quiet, cli.global.verbose);
+    let json = cli.global.json;
     match zmqtool::cmd::run(cli) {
         Ok(exit) => exit.into(),
         Err(err) if is_broken_pipe(&err) => Exit::Success.into(),
@@ -19,6 +20,14 @@ fn main() -> ExitCode {
             // Ctrl-C needs no explanation.
             if exit != Exit::Interrupted {
                 eprintln!("zmqtool: {err:#}");
+            }
+            // With --json every outcome is an object on stdout, failures included.
+            if json && !shown_on_stdout(&err) {
+                let error = zmqtool::cmd::render::Failure {
+                    error: format!("{err:#}"),
+                    exit: exit as u8,
+                };
+                let _ = zmqtool::cmd::render::json_line(&mut std::io::stdout(), &error);
             }
             exit.into()
         }

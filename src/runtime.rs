@@ -38,6 +38,9 @@ impl From<Exit> for std::process::ExitCode {
 pub struct Fatal {
     pub exit: Exit,
     pub message: String,
+    /// With `--json`, the outcome is already in an object on stdout (a summary, a reply with
+    /// its error): no error object is added.
+    pub shown: bool,
 }
 
 impl Fatal {
@@ -45,6 +48,16 @@ impl Fatal {
         anyhow::Error::new(Fatal {
             exit,
             message: message.into(),
+            shown: false,
+        })
+    }
+
+    /// A failure whose result object was already printed with `--json`.
+    pub fn shown(exit: Exit, message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Fatal {
+            exit,
+            message: message.into(),
+            shown: true,
         })
     }
 }

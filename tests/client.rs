@@ -230,3 +230,29 @@ fn health_check_loop_waits_for_a_service() {
     let _w = starter.join().unwrap();
     assert!(status.success());
 }
+
+/// Regression: with --json, a single request's timeout (and other failures) printed nothing
+/// on stdout. Every outcome is one JSON object now.
+#[test]
+fn json_failures_are_objects_on_stdout_too() {
+    let nobody = ipc();
+    let out = run(&[
+        "--json",
+        "client",
+        "--broker",
+        &nobody.ep,
+        "echo",
+        "x",
+        "--timeout",
+        "100ms",
+        "--retries",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    let value: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(value["exit"], 3);
+    assert!(value["error"].as_str().unwrap().contains("no reply"));
+}

@@ -89,6 +89,10 @@ fn reply_and_close_exit_codes() {
     assert_eq!(uuid.len(), 32);
     let out = tsp(&ep, &["reply", &uuid]);
     assert_eq!(out.status.code(), Some(6), "pending: {}", stderr(&out));
+    // With --json the pending state is an object on stdout too.
+    let out = tsp(&ep, &["--json", "reply", &uuid]);
+    let pending: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(pending["exit"], 6, "{pending}");
     let _w = worker(&ep, "echo", &[]);
     assert!(wait_until(Duration::from_secs(15), || tsp(
         &ep,

@@ -81,7 +81,8 @@ impl Report {
             "errors": self.errors,
             "timeouts": self.timeouts,
             "elapsed_s": round3(self.elapsed.as_secs_f64()),
-            "throughput_rps": self.throughput().round(),
+            // An integer, as everywhere else it appears.
+            "throughput_rps": self.throughput().round() as u64,
             // No reply, no latency: null rather than zeros that look like a measurement.
             "latency_us": (!self.latency.is_empty()).then(|| self.percentiles()),
             "coordinated_omission_corrected": self.corrected,
@@ -377,7 +378,8 @@ mod tests {
         for key in ["p50", "p90", "p99", "p999", "max"] {
             assert_eq!(j["latency_us"][key], 100, "{key}");
         }
-        assert_eq!(j["throughput_rps"], 5.0);
+        assert_eq!(j["throughput_rps"], 5);
+        assert!(j["throughput_rps"].is_u64());
     }
 
     #[test]

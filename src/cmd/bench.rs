@@ -74,7 +74,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
     out.flush()?;
     for report in &reports {
         if let Err((exit, why)) = bench::report::verdict(report, args.check == BenchCheck::Echo) {
-            return Err(Fatal::error(exit, why));
+            return Err(Fatal::shown(exit, why));
         }
     }
     check_thresholds(&args, &reports[0])
@@ -158,8 +158,8 @@ fn compare(
             out,
             &super::render::Comparison {
                 comparison: super::render::Ratios {
-                    broker_throughput_rps: broker.throughput().round(),
-                    proxy_throughput_rps: proxy.throughput().round(),
+                    broker_throughput_rps: broker.throughput().round() as u64,
+                    proxy_throughput_rps: proxy.throughput().round() as u64,
                     throughput_ratio: (throughput * 1000.0).round() / 1000.0,
                     p50_ratio: (p50 * 1000.0).round() / 1000.0,
                 },

@@ -39,7 +39,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
             .filter(|s| !s.trim().is_empty())
             .map(|s| format!("; its stderr:\n{}", s.trim_end()))
             .unwrap_or_default();
-        return Err(Fatal::error(
+        return Err(Fatal::shown(
             Exit::Failure,
             format!("the worker's command failed: {reason}{detail}"),
         ));
@@ -160,7 +160,7 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
         Err(e) => return Err(e.into()),
     }
     if tally.timeouts > 0 {
-        return Err(Fatal::error(
+        return Err(Fatal::shown(
             Exit::Timeout,
             format!(
                 "{} of {} requests got no reply",
@@ -169,7 +169,7 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
         ));
     }
     if tally.errors > 0 {
-        return Err(Fatal::error(
+        return Err(Fatal::shown(
             Exit::Failure,
             format!(
                 "{} of {} requests failed on the worker",

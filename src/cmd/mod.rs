@@ -57,6 +57,12 @@ pub fn exit_code_of(err: &anyhow::Error) -> Exit {
     Exit::Failure
 }
 
+/// True when `--json` output already holds this failure's outcome.
+pub fn shown_on_stdout(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| cause.downcast_ref::<Fatal>().is_some_and(|f| f.shown))
+}
+
 /// A zmq context for a command.
 pub(crate) fn context() -> crate::transport::Context {
     crate::transport::Context::new()

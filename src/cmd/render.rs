@@ -52,6 +52,13 @@ impl Serialize for JsonFrames<'_> {
     }
 }
 
+/// With `--json`, a command that failed: what went wrong and its exit code.
+#[derive(Serialize)]
+pub struct Failure {
+    pub error: String,
+    pub exit: u8,
+}
+
 /// `client`: one reply (a PARTIAL has `final: false`).
 #[derive(Serialize)]
 pub struct Reply<'a> {
@@ -92,7 +99,8 @@ pub struct Summary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeouts: Option<u64>,
     pub elapsed_s: f64,
-    pub throughput_rps: f64,
+    /// Requests per second, rounded: an integer wherever it appears.
+    pub throughput_rps: u64,
 }
 
 impl Summary {
@@ -108,9 +116,9 @@ impl Summary {
             timeouts: None,
             elapsed_s: (secs * 1000.0).round() / 1000.0,
             throughput_rps: if secs > 0.0 {
-                (requests as f64 / secs).round()
+                (requests as f64 / secs).round() as u64
             } else {
-                0.0
+                0
             },
         }
     }
@@ -187,8 +195,8 @@ pub struct Comparison {
 
 #[derive(Serialize)]
 pub struct Ratios {
-    pub broker_throughput_rps: f64,
-    pub proxy_throughput_rps: f64,
+    pub broker_throughput_rps: u64,
+    pub proxy_throughput_rps: u64,
     pub throughput_ratio: f64,
     pub p50_ratio: f64,
 }

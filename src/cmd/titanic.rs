@@ -207,7 +207,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
         Err(e) => return Err(e.into()),
     }
     if failed > 0 {
-        return Err(Fatal::error(
+        return Err(Fatal::shown(
             Exit::Timeout,
             format!("{failed} of {} requests were not stored", stored + failed),
         ));
@@ -338,7 +338,7 @@ fn sleep_unless(shutdown: &Shutdown, d: Duration) -> Result<()> {
     let until = Instant::now() + d;
     while Instant::now() < until {
         if shutdown.requested() {
-            return Err(Fatal::error(Exit::Interrupted, "interrupted"));
+            return Err(crate::runtime::Interrupted.into());
         }
         std::thread::sleep(
             until
