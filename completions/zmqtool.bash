@@ -1312,7 +1312,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --null --stream --exec-timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1335,6 +1335,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --exec)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --filter)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -68,7 +68,8 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l plain -d 'Aut
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l curve-server-key -d 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l curve-secret -d 'With --curve-server-key: this side\'s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits' -r -F
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec -d 'Run `sh -c CMD` for each request instead of echoing it' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec-timeout -d 'With --exec: kill the command after this long and answer with an error reply' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l filter -d 'Keep one `sh -c CMD` running per session, fed one request per line on stdin and answering one line per request on stdout: at the speed of a pipe. CMD must flush each line (`sed -u`, `awk` with fflush(), `python3 -u`, `jq --unbuffered`)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l exec-timeout -d 'With --exec: kill the command after this long; with --filter: the longest a reply may take. Either way the request is answered with an error reply' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l concurrency -d 'Worker sessions to run, each with its own connection: N requests handled at once' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l heartbeat -d 'Heartbeat interval; must match the broker\'s' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand worker" -l liveness -d 'Heartbeats the broker may miss before the worker reconnects' -r

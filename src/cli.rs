@@ -347,6 +347,11 @@ pub struct WorkerArgs {
     /// Run `sh -c CMD` for each request instead of echoing it.
     #[arg(long, value_name = "CMD")]
     pub exec: Option<String>,
+    /// Keep one `sh -c CMD` running per session, fed one request per line on stdin and
+    /// answering one line per request on stdout: at the speed of a pipe. CMD must flush each
+    /// line (`sed -u`, `awk` with fflush(), `python3 -u`, `jq --unbuffered`).
+    #[arg(long, value_name = "CMD", conflicts_with = "exec")]
+    pub filter: Option<String>,
     /// With --exec: separate frames with NUL instead of newline, on stdin and stdout.
     #[arg(short = '0', long = "null", requires = "exec")]
     pub null: bool,
@@ -354,7 +359,8 @@ pub struct WorkerArgs {
     /// the last line is the FINAL.
     #[arg(long, requires = "exec")]
     pub stream: bool,
-    /// With --exec: kill the command after this long and answer with an error reply.
+    /// With --exec: kill the command after this long; with --filter: the longest a reply may
+    /// take. Either way the request is answered with an error reply.
     #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
     pub exec_timeout: Duration,
     /// Worker sessions to run, each with its own connection: N requests handled at once.

@@ -311,3 +311,39 @@ fn a_refused_worker_backs_off_and_says_so() {
         w.stderr()
     );
 }
+
+/// --filter: one long-running command per session, a line in and a line out per request.
+#[test]
+fn filter_answers_every_line_through_long_running_commands() {
+    let b = broker(&[]);
+    let w = worker(
+        &b.endpoint,
+        "upper",
+        &[
+            "--filter",
+            "sed -u 's/.*/\\U&/'",
+            "--concurrency",
+            "2",
+            "-v",
+        ],
+    );
+    wait_for_service(&b.endpoint, "upper");
+    let input: String = (0..300).map(|i| format!("line {i}\n")).collect();
+    let mut c = command();
+    c.args([
+        "client",
+        "--broker",
+        &b.endpoint,
+        "upper",
+        "--lines",
+        "--pipeline",
+        "8",
+    ]);
+    let out = finish(c, Some(input.into_bytes()), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let expected: String = (0..300).map(|i| format!("LINE {i}\n")).collect();
+    assert_eq!(stdout(&out), expected);
+    // Two sessions, so at most two processes were ever started for 300 requests.
+    let started = w.stderr().matches("started the filter").count();
+    assert!((1..=2).contains(&started), "{}", w.stderr());
+}

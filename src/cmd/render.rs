@@ -217,26 +217,7 @@ pub fn terminal_safe(bytes: &[u8]) -> String {
     safe
 }
 
-/// A reply on one line: frames joined by a tab, with backslash, tab, CR and newline inside
-/// a frame escaped (`\\`, `\t`, `\r`, `\n`) so that a reply is always exactly one line.
-pub fn escape_line(frames: &[Frame]) -> Vec<u8> {
-    let mut line = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
-    for (i, frame) in frames.iter().enumerate() {
-        if i > 0 {
-            line.push(b'\t');
-        }
-        for &b in frame {
-            match b {
-                b'\\' => line.extend_from_slice(b"\\\\"),
-                b'\t' => line.extend_from_slice(b"\\t"),
-                b'\r' => line.extend_from_slice(b"\\r"),
-                b'\n' => line.extend_from_slice(b"\\n"),
-                _ => line.push(b),
-            }
-        }
-    }
-    line
-}
+pub use crate::mdp::escape_line;
 
 #[cfg(test)]
 mod tests {
@@ -278,11 +259,5 @@ mod tests {
             terminal_safe("caf\u{e9} \u{9b}".as_bytes()),
             "caf\u{e9} \\u{9b}"
         );
-    }
-
-    #[test]
-    fn lines_escape_what_would_break_them() {
-        let frames = vec![b"a\tb".to_vec(), b"c\nd\\".to_vec(), b"plain".to_vec()];
-        assert_eq!(escape_line(&frames), b"a\\tb\tc\\nd\\\\\tplain".to_vec());
     }
 }

@@ -5,7 +5,7 @@ use anyhow::{Result, anyhow};
 use crate::cli::WorkerArgs;
 use crate::mdp::Version;
 use crate::runtime::{Exit, Shutdown};
-use crate::worker::{self, Echo, Handler, exec::Exec, session};
+use crate::worker::{self, Echo, Handler, exec::Exec, filter::Filter, session};
 
 pub fn run(args: WorkerArgs) -> Result<Exit> {
     if args.service.is_empty() {
@@ -28,15 +28,20 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         liveness: args.liveness,
         reconnect: args.reconnect,
     };
-    let handler: Arc<dyn Handler> = match &args.exec {
-        Some(command) => Arc::new(Exec {
+    let handler: Arc<dyn Handler> = match (&args.exec, &args.filter) {
+        (Some(command), _) => Arc::new(Exec {
             command: command.clone(),
             service: args.service.clone(),
             nul: args.null,
             stream: args.stream,
             timeout: args.exec_timeout,
         }),
-        None => Arc::new(Echo),
+        (None, Some(command)) => Arc::new(Filter::new(
+            command.clone(),
+            args.service.clone(),
+            args.exec_timeout,
+        )),
+        (None, None) => Arc::new(Echo),
     };
     let brokers = args.brokers.worker_brokers()?;
     let sessions: Vec<_> = (0..args.concurrency)

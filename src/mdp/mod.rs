@@ -192,6 +192,27 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Frames on one line (`client --lines` replies, `worker --filter` requests): frames joined by a tab, with backslash, tab, CR and newline inside
+/// a frame escaped (`\\`, `\t`, `\r`, `\n`) so that a reply is always exactly one line.
+pub fn escape_line(frames: &[Frame]) -> Vec<u8> {
+    let mut line = Vec::with_capacity(frames.iter().map(|f| f.len() + 1).sum());
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            line.push(b'\t');
+        }
+        for &b in frame {
+            match b {
+                b'\\' => line.extend_from_slice(b"\\\\"),
+                b'\t' => line.extend_from_slice(b"\\t"),
+                b'\r' => line.extend_from_slice(b"\\r"),
+                b'\n' => line.extend_from_slice(b"\\n"),
+                _ => line.push(b),
+            }
+        }
+    }
+    line
+}
+
 /// A cursor over the frames of one message, consumed front to back.
 pub(crate) struct Reader {
     frames: std::vec::IntoIter<Frame>,
@@ -404,6 +425,12 @@ mod tests {
             Inbound::parse(frames(&[b"MDPC01", b"echo", b"x"])),
             Err(ProtocolError::MissingDelimiter("MDPC01"))
         );
+    }
+
+    #[test]
+    fn lines_escape_what_would_break_them() {
+        let frames = vec![b"a\tb".to_vec(), b"c\nd\\".to_vec(), b"plain".to_vec()];
+        assert_eq!(escape_line(&frames), b"a\\tb\tc\\nd\\\\\tplain".to_vec());
     }
 
     #[test]

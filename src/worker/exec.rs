@@ -272,7 +272,7 @@ impl Exec {
     }
 }
 
-fn describe(status: ExitStatus) -> String {
+pub(crate) fn describe(status: ExitStatus) -> String {
     match (status.code(), status.signal()) {
         (Some(code), _) => format!("exit status {code}"),
         (None, Some(signal)) => format!("killed by signal {signal}"),
@@ -282,7 +282,7 @@ fn describe(status: ExitStatus) -> String {
 
 /// True when the command has ended. It is not reaped: until it is, its pid (which is its
 /// process group's id) cannot be given to another process.
-fn has_exited(child: &Child) -> bool {
+pub(crate) fn has_exited(child: &Child) -> bool {
     use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
     let Some(pid) = Pid::from_raw(child.id() as i32) else {
         return true;
@@ -300,7 +300,7 @@ fn has_exited(child: &Child) -> bool {
 /// In this order because the group's id is the command's pid: once the command is reaped,
 /// that id may belong to a new process (another session's command with --concurrency), and
 /// a late kill would hit it.
-fn reap(child: &mut Child) -> ExitStatus {
+pub(crate) fn reap(child: &mut Child) -> ExitStatus {
     use rustix::process::{Pid, Signal, kill_process_group};
     if let Some(group) = Pid::from_raw(child.id() as i32) {
         // ESRCH (the group is already empty) is the usual case, not an error.
@@ -346,7 +346,7 @@ fn read_lines(out: impl Read, lines: mpsc::Sender<Vec<u8>>) -> Result<Vec<u8>, S
 }
 
 /// The last [`STDERR_TAIL`] bytes written to `err`.
-fn tail(mut err: impl Read) -> Vec<u8> {
+pub(crate) fn tail(mut err: impl Read) -> Vec<u8> {
     let mut kept: Vec<u8> = Vec::new();
     let mut buf = [0u8; 8192];
     while let Ok(n) = err.read(&mut buf) {

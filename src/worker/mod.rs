@@ -6,6 +6,7 @@
 //! the job if the broker goes away.
 
 pub mod exec;
+pub mod filter;
 pub mod session;
 
 use std::sync::Arc;
@@ -94,7 +95,43 @@ struct JobReply {
     body: Vec<Frame>,
 }
 
+/// A thread that runs a session's jobs, one at a time.
+struct JobThread {
+    jobs: std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>,
+    /// Set while it runs a job.
+    busy: Arc<AtomicBool>,
+}
+
+impl JobThread {
+    fn start(handler: Arc<dyn Handler>, results: channel::Sender<JobReply>) -> JobThread {
+        let (jobs, queue) = std::sync::mpsc::channel::<(Job, Arc<AtomicBool>)>();
+        let busy = Arc::new(AtomicBool::new(false));
+        let running = busy.clone();
+        std::thread::spawn(move || {
+            // Ends when the driver drops its sender (a new thread took over, or the session
+            // ended) and the job in hand is done.
+            for (job, cancel) in queue {
+                let token = job.token;
+                let mut finished = false;
+                handler.handle(job.body, &cancel, &mut |kind, body| {
+                    if kind == ReplyKind::Final {
+                        // Free before the driver hears of it, so it hands us the next job.
+                        finished = true;
+                        running.store(false, Ordering::SeqCst);
+                    }
+                    results.send(JobReply { token, kind, body });
+                });
+                if !finished {
+                    running.store(false, Ordering::SeqCst);
+                }
+            }
+        });
+        JobThread { jobs, busy }
+    }
+}
+
 struct Driver {
+    job_thread: Option<JobThread>,
     ctx: Context,
     brokers: Brokers,
     handler: Arc<dyn Handler>,
@@ -116,6 +153,7 @@ impl Driver {
     ) -> Result<Driver> {
         let (results_tx, results) = channel::channel(ctx)?;
         Ok(Driver {
+            job_thread: None,
             ctx: ctx.clone(),
             brokers: brokers.clone(),
             handler,
@@ -196,14 +234,23 @@ impl Driver {
         let cancel = Arc::new(AtomicBool::new(false));
         self.cancel = Some((job.token, cancel.clone()));
         self.job_running = Some(job.token);
-        let handler = self.handler.clone();
-        let results = self.results_tx.try_clone()?;
-        let token = job.token;
-        std::thread::spawn(move || {
-            handler.handle(job.body, &cancel, &mut |kind, body| {
-                results.send(JobReply { token, kind, body });
-            });
-        });
+        // One job thread serves the session's jobs one after another (no thread, socket and
+        // connection made per request); a new one is started only while an abandoned job
+        // still occupies the old.
+        let idle = self
+            .job_thread
+            .as_ref()
+            .is_some_and(|t| !t.busy.load(Ordering::SeqCst));
+        if !idle {
+            self.job_thread = Some(JobThread::start(
+                self.handler.clone(),
+                self.results_tx.try_clone()?,
+            ));
+        }
+        if let Some(thread) = &self.job_thread {
+            thread.busy.store(true, Ordering::SeqCst);
+            let _ = thread.jobs.send((job, cancel));
+        }
         Ok(())
     }
 
