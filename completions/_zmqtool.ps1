@@ -34,13 +34,13 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec')
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
-            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
+            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -138,168 +138,6 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic' {
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
-            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
-            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
-            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'zmqtool;titanic;serve' {
-            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
-            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
-            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
-            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: one SQLite file (created with mode 0600, WAL mode)')
-            [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'Calls to services in flight at once')
-            [CompletionResult]::new('--delivery-timeout', '--delivery-timeout', [CompletionResultType]::ParameterName, 'How long a stored request''s service may take to reply before it is retried')
-            [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Delete replies nobody closed after this long (default: keep them)')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'titanic.request sessions: requests stored at once, sharing one commit')
-            [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval with the broker; must match the broker''s')
-            [CompletionResult]::new('--reconnect', '--reconnect', [CompletionResultType]::ParameterName, 'Pause before reconnecting to a broker that went silent')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;request' {
-            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
-            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
-            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
-            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
-            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
-            [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'With --lines: requests in flight at once')
-            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'One request per line of stdin; one UUID per line of stdout')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;reply' {
-            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
-            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
-            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
-            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
-            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;close' {
-            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
-            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
-            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
-            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
-            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;call' {
-            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
-            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
-            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
-            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
-            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
-            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often to ask for the reply')
-            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for the reply in all')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;ls' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to read')
-            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
-            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
-            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
-            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            break
-        }
-        'zmqtool;titanic;help' {
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
-            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
-            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
-            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
-            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
-            break
-        }
-        'zmqtool;titanic;help;serve' {
-            break
-        }
-        'zmqtool;titanic;help;request' {
-            break
-        }
-        'zmqtool;titanic;help;reply' {
-            break
-        }
-        'zmqtool;titanic;help;close' {
-            break
-        }
-        'zmqtool;titanic;help;call' {
-            break
-        }
-        'zmqtool;titanic;help;ls' {
-            break
-        }
-        'zmqtool;titanic;help;help' {
             break
         }
         'zmqtool;bstar' {
@@ -448,18 +286,180 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'zmqtool;titanic' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;titanic;serve' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: one SQLite file (created with mode 0600, WAL mode)')
+            [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'Calls to services in flight at once')
+            [CompletionResult]::new('--delivery-timeout', '--delivery-timeout', [CompletionResultType]::ParameterName, 'How long a stored request''s service may take to reply before it is retried')
+            [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Delete replies nobody closed after this long (default: keep them)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'titanic.request sessions: requests stored at once, sharing one commit')
+            [CompletionResult]::new('--heartbeat', '--heartbeat', [CompletionResultType]::ParameterName, 'Heartbeat interval with the broker; must match the broker''s')
+            [CompletionResult]::new('--reconnect', '--reconnect', [CompletionResultType]::ParameterName, 'Pause before reconnecting to a broker that went silent')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;request' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
+            [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'With --lines: requests in flight at once')
+            [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'One request per line of stdin; one UUID per line of stdout')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;call' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
+            [CompletionResult]::new('--poll', '--poll', [CompletionResultType]::ParameterName, 'How often to ask for the reply')
+            [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'How long to wait for the reply in all')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;ls' {
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to read')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;reply' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;close' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for the Titanic server''s answer')
+            [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up (exit 3)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;help' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;titanic;help;serve' {
+            break
+        }
+        'zmqtool;titanic;help;request' {
+            break
+        }
+        'zmqtool;titanic;help;call' {
+            break
+        }
+        'zmqtool;titanic;help;ls' {
+            break
+        }
+        'zmqtool;titanic;help;reply' {
+            break
+        }
+        'zmqtool;titanic;help;close' {
+            break
+        }
+        'zmqtool;titanic;help;help' {
+            break
+        }
         'zmqtool;help' {
             [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)')
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec')
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
-            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
+            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -473,33 +473,6 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;mmi' {
-            break
-        }
-        'zmqtool;help;titanic' {
-            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
-            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
-            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)')
-            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
-            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
-            break
-        }
-        'zmqtool;help;titanic;serve' {
-            break
-        }
-        'zmqtool;help;titanic;request' {
-            break
-        }
-        'zmqtool;help;titanic;reply' {
-            break
-        }
-        'zmqtool;help;titanic;close' {
-            break
-        }
-        'zmqtool;help;titanic;call' {
-            break
-        }
-        'zmqtool;help;titanic;ls' {
             break
         }
         'zmqtool;help;bstar' {
@@ -522,6 +495,33 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;man' {
+            break
+        }
+        'zmqtool;help;titanic' {
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests')
+            [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
+            [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
+            [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
+            [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
+            break
+        }
+        'zmqtool;help;titanic;serve' {
+            break
+        }
+        'zmqtool;help;titanic;request' {
+            break
+        }
+        'zmqtool;help;titanic;call' {
+            break
+        }
+        'zmqtool;help;titanic;ls' {
+            break
+        }
+        'zmqtool;help;titanic;reply' {
+            break
+        }
+        'zmqtool;help;titanic;close' {
             break
         }
         'zmqtool;help;help' {

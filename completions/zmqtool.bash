@@ -170,7 +170,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi titanic bstar bench perf keygen completions man help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,7 +566,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client mmi titanic bstar bench perf keygen completions man help"
+            opts="broker worker client mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -734,7 +734,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__titanic)
-            opts="serve request reply close call ls"
+            opts="serve request call ls reply close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -946,7 +946,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic)
-            opts="-v -q -h -V --verbose --quiet --json --help --version serve request reply close call ls help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version serve request call ls reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1044,7 +1044,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__help)
-            opts="serve request reply close call ls help"
+            opts="serve request call ls reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

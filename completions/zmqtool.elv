@@ -31,13 +31,13 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
-            cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
+            cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zmqtool;broker'= {
@@ -131,153 +131,6 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-        }
-        &'zmqtool;titanic'= {
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
-            cand request 'Store a request for SERVICE with Titanic and print its UUID'
-            cand reply 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand close 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand call 'Store a request, wait for its reply, close it, and print the reply'
-            cand ls 'List the requests in a store: pending and replied, with their age'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'zmqtool;titanic;serve'= {
-            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
-            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
-            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
-            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --store 'The store: one SQLite file (created with mode 0600, WAL mode)'
-            cand --inflight 'Calls to services in flight at once'
-            cand --delivery-timeout 'How long a stored request''s service may take to reply before it is retried'
-            cand --retain 'Delete replies nobody closed after this long (default: keep them)'
-            cand --concurrency 'titanic.request sessions: requests stored at once, sharing one commit'
-            cand --heartbeat 'Heartbeat interval with the broker; must match the broker''s'
-            cand --reconnect 'Pause before reconnecting to a broker that went silent'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;request'= {
-            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
-            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
-            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
-            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
-            cand --retries 'Attempts in all before giving up (exit 3)'
-            cand --pipeline 'With --lines: requests in flight at once'
-            cand --lines 'One request per line of stdin; one UUID per line of stdout'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;reply'= {
-            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
-            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
-            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
-            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
-            cand --retries 'Attempts in all before giving up (exit 3)'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;close'= {
-            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
-            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
-            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
-            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
-            cand --retries 'Attempts in all before giving up (exit 3)'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help'
-            cand --help 'Print help'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;call'= {
-            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
-            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
-            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
-            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
-            cand --retries 'Attempts in all before giving up (exit 3)'
-            cand --poll 'How often to ask for the reply'
-            cand --wait 'How long to wait for the reply in all'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;ls'= {
-            cand --store 'The store to read'
-            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
-            cand -q 'Log nothing but errors'
-            cand --quiet 'Log nothing but errors'
-            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'zmqtool;titanic;help'= {
-            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
-            cand request 'Store a request for SERVICE with Titanic and print its UUID'
-            cand reply 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand close 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand call 'Store a request, wait for its reply, close it, and print the reply'
-            cand ls 'List the requests in a store: pending and replied, with their age'
-            cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'zmqtool;titanic;help;serve'= {
-        }
-        &'zmqtool;titanic;help;request'= {
-        }
-        &'zmqtool;titanic;help;reply'= {
-        }
-        &'zmqtool;titanic;help;close'= {
-        }
-        &'zmqtool;titanic;help;call'= {
-        }
-        &'zmqtool;titanic;help;ls'= {
-        }
-        &'zmqtool;titanic;help;help'= {
         }
         &'zmqtool;bstar'= {
             cand --frontend 'Endpoint clients and workers connect to'
@@ -415,18 +268,165 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zmqtool;titanic'= {
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
+            cand request 'Store a request for SERVICE with Titanic and print its UUID'
+            cand call 'Store a request, wait for its reply, close it, and print the reply'
+            cand ls 'List the requests in a store: pending and replied, with their age'
+            cand reply 'Print the reply to a stored request'
+            cand close 'Delete a stored request and its reply'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;titanic;serve'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --store 'The store: one SQLite file (created with mode 0600, WAL mode)'
+            cand --inflight 'Calls to services in flight at once'
+            cand --delivery-timeout 'How long a stored request''s service may take to reply before it is retried'
+            cand --retain 'Delete replies nobody closed after this long (default: keep them)'
+            cand --concurrency 'titanic.request sessions: requests stored at once, sharing one commit'
+            cand --heartbeat 'Heartbeat interval with the broker; must match the broker''s'
+            cand --reconnect 'Pause before reconnecting to a broker that went silent'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;request'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
+            cand --retries 'Attempts in all before giving up (exit 3)'
+            cand --pipeline 'With --lines: requests in flight at once'
+            cand --lines 'One request per line of stdin; one UUID per line of stdout'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;call'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
+            cand --retries 'Attempts in all before giving up (exit 3)'
+            cand --poll 'How often to ask for the reply'
+            cand --wait 'How long to wait for the reply in all'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;ls'= {
+            cand --store 'The store to read'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;reply'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
+            cand --retries 'Attempts in all before giving up (exit 3)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;close'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --timeout 'How long each attempt waits for the Titanic server''s answer'
+            cand --retries 'Attempts in all before giving up (exit 3)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;help'= {
+            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
+            cand request 'Store a request for SERVICE with Titanic and print its UUID'
+            cand call 'Store a request, wait for its reply, close it, and print the reply'
+            cand ls 'List the requests in a store: pending and replied, with their age'
+            cand reply 'Print the reply to a stored request'
+            cand close 'Delete a stored request and its reply'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;titanic;help;serve'= {
+        }
+        &'zmqtool;titanic;help;request'= {
+        }
+        &'zmqtool;titanic;help;call'= {
+        }
+        &'zmqtool;titanic;help;ls'= {
+        }
+        &'zmqtool;titanic;help;reply'= {
+        }
+        &'zmqtool;titanic;help;close'= {
+        }
+        &'zmqtool;titanic;help;help'= {
+        }
         &'zmqtool;help'= {
             cand broker 'Run a Majordomo broker (MDP/0.1 and MDP/0.2 on one socket, with MMI)'
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand mmi 'Ask the broker about services (8/MMI)'
-            cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
+            cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'zmqtool;help;broker'= {
@@ -436,26 +436,6 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;client'= {
         }
         &'zmqtool;help;mmi'= {
-        }
-        &'zmqtool;help;titanic'= {
-            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
-            cand request 'Store a request for SERVICE with Titanic and print its UUID'
-            cand reply 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand close 'reply: print the reply to a stored request (exit 0), or exit 6 while it is pending (300) and 4 if the UUID is unknown (400). close: delete a request and its reply (200, also for an unknown UUID)'
-            cand call 'Store a request, wait for its reply, close it, and print the reply'
-            cand ls 'List the requests in a store: pending and replied, with their age'
-        }
-        &'zmqtool;help;titanic;serve'= {
-        }
-        &'zmqtool;help;titanic;request'= {
-        }
-        &'zmqtool;help;titanic;reply'= {
-        }
-        &'zmqtool;help;titanic;close'= {
-        }
-        &'zmqtool;help;titanic;call'= {
-        }
-        &'zmqtool;help;titanic;ls'= {
         }
         &'zmqtool;help;bstar'= {
             cand status 'Print the state a Binary Star server publishes: primary, backup, active or passive'
@@ -471,6 +451,26 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;completions'= {
         }
         &'zmqtool;help;man'= {
+        }
+        &'zmqtool;help;titanic'= {
+            cand serve 'Run the Titanic server: the titanic.request, titanic.reply and titanic.close services, and the dispatcher that delivers stored requests'
+            cand request 'Store a request for SERVICE with Titanic and print its UUID'
+            cand call 'Store a request, wait for its reply, close it, and print the reply'
+            cand ls 'List the requests in a store: pending and replied, with their age'
+            cand reply 'Print the reply to a stored request'
+            cand close 'Delete a stored request and its reply'
+        }
+        &'zmqtool;help;titanic;serve'= {
+        }
+        &'zmqtool;help;titanic;request'= {
+        }
+        &'zmqtool;help;titanic;call'= {
+        }
+        &'zmqtool;help;titanic;ls'= {
+        }
+        &'zmqtool;help;titanic;reply'= {
+        }
+        &'zmqtool;help;titanic;close'= {
         }
         &'zmqtool;help;help'= {
         }

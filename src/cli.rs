@@ -848,10 +848,6 @@ fn parse_threshold(s: &str) -> Result<crate::bench::report::Threshold, String> {
 /// --curve-secret). Files are in CZMQ's zcert format, so CZMQ tools read them and zmqtool
 /// reads theirs. Existing files are never overwritten.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  zmqtool keygen --out /etc/zmqtool/broker       # broker + broker_secret
-  zmqtool keygen --out ~/.curve/ann               # a client's certificate
-  zmqtool --json keygen                           # {\"public\": \"...\", \"secret\": \"...\"}")]
 pub struct KeygenArgs {
     /// Write the certificate to PATH and the secret certificate to PATH_secret.
     #[arg(long, value_name = "PATH")]
@@ -909,6 +905,210 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// The command line with what the derive cannot say: each subcommand's examples (the end
+/// of its `--help`, and its man page's EXAMPLES), and the titanic reply/close descriptions
+/// (they share their flags, not their purpose). Parse with this, not `Cli::command()`.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    for (path, _) in EXAMPLES {
+        cmd = with_examples(cmd, path);
+    }
+    cmd.mut_subcommand("titanic", |t| {
+        t.mut_subcommand("reply", |s| {
+            s.about("Print the reply to a stored request").long_about(
+                "Print the reply to a stored request: exit 0 with the reply (it can be read \
+                     again), 6 while it is pending (300), 4 if the id is unknown (400), 1 on a \
+                     Titanic error (500). The request stays stored until `titanic close`.",
+            )
+        })
+        .mut_subcommand("close", |s| {
+            s.about("Delete a stored request and its reply").long_about(
+                "Delete a stored request and its reply (Titanic answers 200, also for an \
+                     id it does not know, so closing twice is fine). Exit 0.",
+            )
+        })
+    })
+}
+
+/// Parses the process's arguments (exits with the usage message on an error).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn with_examples(cmd: clap::Command, path: &str) -> clap::Command {
+    let text = format!(
+        "Examples:\n{}",
+        examples(path)
+            .join("\n")
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    match path.split_once(' ') {
+        Some((parent, child)) => {
+            let child = child.to_string();
+            cmd.mut_subcommand(parent, move |p| {
+                p.mut_subcommand(child, |c| c.after_help(text))
+            })
+        }
+        None => cmd.mut_subcommand(path, |c| c.after_help(text)),
+    }
+}
+
+/// The examples of a subcommand (`"titanic call"` for a nested one).
+pub fn examples(path: &str) -> &'static [&'static str] {
+    EXAMPLES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map_or(&[], |(_, e)| *e)
+}
+
+/// Real command lines, 3 to 6 a subcommand.
+const EXAMPLES: &[(&str, &[&str])] = &[
+    (
+        "broker",
+        &[
+            "zmqtool broker                                  # tcp://127.0.0.1:5555",
+            "zmqtool broker --bind tcp://0.0.0.0:5555 --allow 10.0.0.0/8 -v",
+            "zmqtool broker --curve-secret broker_secret --curve-allow clients/",
+            "zmqtool broker --heartbeat 1s --busy-timeout 10m --max-queue 10000",
+        ],
+    ),
+    (
+        "worker",
+        &[
+            "zmqtool worker echo                             # echo every request",
+            "zmqtool worker upper --exec 'tr a-z A-Z' --concurrency 4",
+            "zmqtool worker upper --filter \"sed -u 's/.*/\\U&/'\"   # one process per session",
+            "zmqtool worker logs --protocol 0.2 --exec 'tail -n 20 /var/log/syslog' --stream",
+            "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
+            "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
+        ],
+    ),
+    (
+        "client",
+        &[
+            "zmqtool client echo hello world                 # one frame per argument",
+            "zmqtool client resize - < photo.jpg > small.jpg --raw",
+            "seq 1000 | zmqtool client upper --lines --pipeline 32",
+            "zmqtool --json client echo hi | jq .frames",
+            "zmqtool client slow job --timeout 10s --retries 1",
+        ],
+    ),
+    (
+        "mmi",
+        &[
+            "zmqtool mmi                                     # services, workers, queues",
+            "zmqtool mmi echo && echo up                     # exit 0: it has workers, 4: not",
+            "until zmqtool mmi echo --timeout 500ms --retries 1 >/dev/null; do sleep 1; done",
+            "zmqtool --json mmi",
+        ],
+    ),
+    (
+        "titanic serve",
+        &[
+            "zmqtool titanic serve --store /var/lib/zmqtool/titanic.db",
+            "zmqtool titanic serve --retain 7d --inflight 32",
+            "ZMQTOOL_TITANIC_STORE=/tmp/t.db zmqtool titanic serve -v",
+        ],
+    ),
+    (
+        "titanic request",
+        &[
+            "UUID=$(zmqtool titanic request resize - < photo.jpg)",
+            "seq 1000 | zmqtool titanic request jobs --lines --pipeline 16 > ids.txt",
+            "zmqtool --json titanic request echo hi",
+        ],
+    ),
+    (
+        "titanic reply",
+        &[
+            "zmqtool titanic reply \"$UUID\" > small.jpg     # exit 6 while pending",
+            "until zmqtool titanic reply \"$UUID\"; do sleep 5; done",
+            "zmqtool --json titanic reply \"$UUID\"",
+        ],
+    ),
+    (
+        "titanic close",
+        &[
+            "zmqtool titanic close \"$UUID\"",
+            "xargs -n1 zmqtool titanic close < ids.txt",
+            "zmqtool --json titanic close \"$UUID\"",
+        ],
+    ),
+    (
+        "titanic call",
+        &[
+            "zmqtool titanic call resize - < photo.jpg > small.jpg",
+            "zmqtool titanic call report monthly --wait 1h --poll 5s",
+            "zmqtool --json titanic call echo hi",
+        ],
+    ),
+    (
+        "titanic ls",
+        &[
+            "zmqtool titanic ls --store /var/lib/zmqtool/titanic.db",
+            "zmqtool --json titanic ls | jq -r 'select(.state == \"pending\") | .uuid'",
+            "zmqtool titanic ls | grep replied | wc -l",
+        ],
+    ),
+    (
+        "bstar",
+        &[
+            "zmqtool bstar --primary --frontend tcp://0.0.0.0:5001 --state-bind tcp://0.0.0.0:5003 --state-connect tcp://B:5004",
+            "zmqtool bstar --backup --frontend tcp://0.0.0.0:5002 --state-bind tcp://0.0.0.0:5004 --state-connect tcp://A:5003",
+            "zmqtool bstar --primary --echo --on-change 'logger bstar $ZMQTOOL_BSTAR_STATE' ...",
+            "zmqtool bstar status tcp://A:5003 --wait 5s",
+        ],
+    ),
+    (
+        "bench",
+        &[
+            "zmqtool bench                                   # embedded broker + 1 echo worker, 5 s",
+            "zmqtool bench --compare --workers 2             # against a raw zmq_proxy too",
+            "zmqtool bench echo --broker tcp://prod:5555 --rate 2000 --duration 1m",
+            "zmqtool bench --requests 100000 --threshold 'p99<5ms' --threshold 'throughput>20k'",
+            "zmqtool --json bench | jq .latency_us.p99",
+        ],
+    ),
+    (
+        "perf",
+        &[
+            "zmqtool perf thr                                # both ends in one process",
+            "zmqtool perf thr --bind tcp://0.0.0.0:6000 --size 100 --count 5000000",
+            "zmqtool perf thr --connect tcp://A:6000 --size 100 --count 5000000",
+            "zmqtool --json perf lat --size 64 --count 20000",
+        ],
+    ),
+    (
+        "keygen",
+        &[
+            "zmqtool keygen --out /etc/zmqtool/broker        # broker + broker_secret (0600)",
+            "zmqtool keygen --out ~/.curve/ann",
+            "zmqtool --json keygen",
+        ],
+    ),
+    (
+        "completions",
+        &[
+            "zmqtool completions bash > ~/.local/share/bash-completion/completions/zmqtool",
+            "zmqtool completions zsh > ~/.zfunc/_zmqtool",
+            "zmqtool completions --dir completions           # every shell",
+        ],
+    ),
+    (
+        "man",
+        &[
+            "zmqtool man ~/.local/share/man/man1 && man zmqtool-broker",
+            "zmqtool man man",
+        ],
+    ),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -917,6 +1117,7 @@ mod tests {
     #[test]
     fn cli_is_well_formed() {
         Cli::command().debug_assert();
+        command().debug_assert();
     }
 
     #[test]

@@ -3,13 +3,11 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use zmqtool::cli::Cli;
 use zmqtool::cmd::{exit_code_of, shown_on_stdout};
 use zmqtool::runtime::Exit;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = zmqtool::cli::parse();
     zmqtool::cmd::logger::init(cli.command.name(), cli.global.quiet, cli.global.verbose);
     let json = cli.global.json;
     match zmqtool::cmd::run(cli) {

@@ -416,3 +416,16 @@ fn ctrl_c_prints_what_was_measured() {
     assert_eq!(report["interrupted"], true, "{report}");
     assert!(report.get("throughput_rps").is_some(), "{report}");
 }
+
+/// Regression: perf lat --connect to a dead endpoint waited for ever.
+#[test]
+fn perf_lat_gives_up_on_a_silent_peer() {
+    let nobody = ipc();
+    let out = run(&["perf", "lat", "--connect", &nobody.ep, "--count", "10"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no answer within"),
+        "{}",
+        stderr(&out)
+    );
+}

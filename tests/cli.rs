@@ -79,3 +79,83 @@ fn broker_env_var_is_read() {
     let out = finish(c, None, Duration::from_secs(30));
     assert_eq!(stdout(&out), "from env\n");
 }
+
+/// Every subcommand's --help ends with real examples, and titanic reply and close each say
+/// what they do (they used to share one description).
+#[test]
+fn every_help_ends_with_examples() {
+    for sub in [
+        &["broker"][..],
+        &["worker"],
+        &["client"],
+        &["mmi"],
+        &["bench"],
+        &["perf"],
+        &["bstar"],
+        &["keygen"],
+        &["completions"],
+        &["man"],
+        &["titanic", "serve"],
+        &["titanic", "request"],
+        &["titanic", "reply"],
+        &["titanic", "close"],
+        &["titanic", "call"],
+        &["titanic", "ls"],
+    ] {
+        let mut args = sub.to_vec();
+        args.push("--help");
+        let help = stdout(&run(&args));
+        let examples = help
+            .split("Examples:\n")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{sub:?} --help has no examples:\n{help}"));
+        let lines = examples.lines().filter(|l| !l.trim().is_empty()).count();
+        assert!((2..=6).contains(&lines), "{sub:?}: {examples}");
+    }
+    let reply = stdout(&run(&["titanic", "reply", "--help"]));
+    let close = stdout(&run(&["titanic", "close", "--help"]));
+    assert!(
+        reply.starts_with("Print the reply to a stored request"),
+        "{reply}"
+    );
+    assert!(
+        close.starts_with("Delete a stored request and its reply"),
+        "{close}"
+    );
+}
+
+#[test]
+fn man_pages_have_examples_environment_and_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(&["man", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let worker = std::fs::read_to_string(dir.path().join("zmqtool-worker.1")).unwrap();
+    for section in [".SH EXAMPLES", ".SH ENVIRONMENT", ".SH \"EXIT STATUS\""] {
+        assert!(worker.contains(section), "{section}");
+    }
+    for var in [
+        "ZMQTOOL_BROKER",
+        "ZMQTOOL_PLAIN",
+        "ZMQTOOL_CURVE_SERVER_KEY",
+        "ZMQTOOL_SERVICE",
+    ] {
+        assert!(worker.contains(var), "{var}");
+    }
+    let top = std::fs::read_to_string(dir.path().join("zmqtool.1")).unwrap();
+    assert!(top.contains("ZMQTOOL_TITANIC_STORE") && top.contains("ZMQTOOL_BSTAR_STATE"));
+}
+
+/// Regression: completions --dir silently created directories (a typo made a new tree).
+#[test]
+fn output_directories_must_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo");
+    let out = run(&["completions", "--dir", missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("is not a directory"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!missing.exists());
+}

@@ -520,3 +520,29 @@ fn a_reply_that_cannot_be_stored_is_kept_and_retried() {
         stderr(&out)
     );
 }
+
+/// Regression: a second titanic serve on the same store started without a word.
+#[test]
+fn a_store_has_one_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("t.db");
+    let (_b, ep, _ipc) = fixed_broker();
+    let _t = titanic(&ep, &store);
+    let out = run(&[
+        "titanic",
+        "serve",
+        "--broker",
+        &ep,
+        "--store",
+        store.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("in use by another titanic serve (pid"),
+        "{err}"
+    );
+    // And a directory for a store is named for what it is.
+    let out = run(&["titanic", "ls", "--store", dir.path().to_str().unwrap()]);
+    assert!(stderr(&out).contains("is a directory"), "{}", stderr(&out));
+}

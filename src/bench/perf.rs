@@ -86,9 +86,28 @@ fn connect(ctx: &Context, kind: Kind, endpoint: &str) -> Result<Socket> {
     )?)
 }
 
-/// Receives one single-frame message of `size` bytes into `parts`.
-fn recv_sized(socket: &mut Socket, parts: &mut Parts, size: usize) -> Result<()> {
-    socket.recv_parts(parts, None).context("receive failed")?;
+/// How long the measuring end of `perf lat` waits for an answer before it says the other end
+/// is not there (it used to wait for ever).
+const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Receives one single-frame message of `size` bytes into `parts`, waiting at most `wait`
+/// (`None`: for ever); an error when nothing came.
+fn recv_sized(
+    socket: &mut Socket,
+    parts: &mut Parts,
+    size: usize,
+    wait: Option<std::time::Duration>,
+) -> Result<()> {
+    let got = socket.recv_parts(parts, wait).context("receive failed")?;
+    if got.is_none() {
+        return Err(crate::runtime::Fatal::error(
+            crate::runtime::Exit::Timeout,
+            format!(
+                "no answer within {}: is `zmqtool perf lat --bind` running there?",
+                humantime::format_duration(wait.unwrap_or_default())
+            ),
+        ));
+    }
     let got = parts.get(0).len();
     if got != size {
         bail!("message of incorrect size received: {got} bytes, expected {size}");
@@ -101,7 +120,7 @@ pub fn thr_receive(socket: &mut Socket, size: usize, count: u64) -> Result<Throu
     let mut parts = Parts::new(1);
     let mut start = Instant::now();
     for i in 0..count {
-        recv_sized(socket, &mut parts, size)?;
+        recv_sized(socket, &mut parts, size, None)?;
         if i == 0 {
             start = Instant::now();
         }
@@ -130,7 +149,7 @@ pub fn thr_send(ctx: &Context, endpoint: &str, size: usize, count: u64) -> Resul
 pub fn lat_echo(socket: &mut Socket, size: usize, roundtrips: u64) -> Result<()> {
     let mut parts = Parts::new(1);
     for _ in 0..roundtrips {
-        recv_sized(socket, &mut parts, size)?;
+        recv_sized(socket, &mut parts, size, None)?;
         socket.send_parts(&mut parts, 1).context("send failed")?;
     }
     Ok(())
@@ -148,7 +167,7 @@ pub fn lat_measure(ctx: &Context, endpoint: &str, size: usize, roundtrips: u64) 
     for _ in 0..roundtrips {
         let t = Instant::now();
         s.send_slices(&[&buf]).context("send failed")?;
-        recv_sized(&mut s, &mut parts, size)?;
+        recv_sized(&mut s, &mut parts, size, Some(ANSWER_WAIT))?;
         hist.saturating_record((t.elapsed().as_nanos() / 2).max(1) as u64);
     }
     let elapsed = start.elapsed();

@@ -171,6 +171,19 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// A count with an optional k or M suffix (thousands, millions): `20000`, `20k`, `1.5M`.
+fn parse_count(text: &str) -> Option<f64> {
+    let (digits, scale) = match text.strip_suffix(['k', 'K']) {
+        Some(d) => (d, 1e3),
+        None => match text.strip_suffix('M') {
+            Some(d) => (d, 1e6),
+            None => (text, 1.0),
+        },
+    };
+    let value: f64 = digits.parse().ok()?;
+    value.is_finite().then_some(value * scale)
+}
+
 /// Microseconds for humans: 850µs, 1.25ms, 2.00s.
 pub fn us(v: u64) -> String {
     if v < 1_000 {
@@ -292,9 +305,9 @@ impl std::str::FromStr for Threshold {
                 d.as_secs_f64() * 1e6
             }
         } else {
-            value
-                .parse::<f64>()
-                .map_err(|_| format!("{text:?}: {value:?} is not a number"))?
+            parse_count(value).ok_or_else(|| {
+                format!("{text:?}: {value:?} is not a number (like 20000, 20k or 1.5M)")
+            })?
         };
         Ok(Threshold {
             text: text.to_string(),
@@ -394,6 +407,9 @@ mod tests {
         assert!("errors==1".parse::<Threshold>().unwrap().check(&r).1);
         assert!(!"errors<1".parse::<Threshold>().unwrap().check(&r).1);
         assert!("throughput>=2".parse::<Threshold>().unwrap().check(&r).1);
+        // Regression: a threshold like throughput>1k was refused.
+        assert!(!"throughput>1k".parse::<Threshold>().unwrap().check(&r).1);
+        assert_eq!("rps>=1.5M".parse::<Threshold>().unwrap().value, 1.5e6);
         assert!("p99.9<1s".parse::<Threshold>().unwrap().check(&r).1);
         assert!("p99<fast".parse::<Threshold>().is_err());
         assert!("p42<5ms".parse::<Threshold>().is_err());

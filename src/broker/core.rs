@@ -366,7 +366,8 @@ impl fmt::Display for Event {
                 d(round_ms(*expected))
             ),
             Event::Shutdown { workers } => {
-                write!(f, "shutting down: DISCONNECT sent to {workers} workers")
+                let s = if *workers == 1 { "" } else { "s" };
+                write!(f, "shutting down: DISCONNECT sent to {workers} worker{s}")
             }
         }
     }

@@ -70,8 +70,7 @@ pub(crate) fn context() -> crate::transport::Context {
 
 /// Ends the process with a usage error (exit 2), for rules clap cannot express.
 pub(crate) fn usage_error(message: &str) -> ! {
-    use clap::CommandFactory;
-    crate::cli::Cli::command()
+    crate::cli::command()
         .error(clap::error::ErrorKind::ArgumentConflict, message)
         .exit()
 }

@@ -131,6 +131,7 @@ impl Handler for Service {
 
 /// Runs the Titanic server until `shutdown`.
 pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
+    let _lock = store::lock(&opts.store)?;
     let conn = store::open(&opts.store)?;
     // The store thread tells the dispatcher what changed.
     let (notify, notices) = channel::channel::<Notice>(ctx)?;

@@ -97,8 +97,64 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
+/// Held while a `titanic serve` owns a store: one server per store.
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: std::fs::File,
+}
+
+/// Takes the store at `path` for this process, or says who has it. The lock is an flock on
+/// `PATH.lock` (which holds the owner's pid), released when the process ends, however it
+/// ends.
+pub fn lock(path: &Path) -> Result<StoreLock> {
+    use rustix::fs::{FlockOperation, flock};
+    use std::io::{Read, Seek, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    refuse_directory(path)?;
+    let lock_path = PathBuf::from(format!("{}.lock", path.display()));
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&lock_path)
+        .with_context(|| format!("cannot open {}", lock_path.display()))?;
+    if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
+        let mut owner = String::new();
+        let _ = file.read_to_string(&mut owner);
+        let owner = owner.trim();
+        anyhow::bail!(
+            "the store {} is in use by another titanic serve{} (one server per store)",
+            path.display(),
+            if owner.is_empty() {
+                String::new()
+            } else {
+                format!(" (pid {owner})")
+            }
+        );
+    }
+    file.set_len(0)?;
+    file.rewind()?;
+    writeln!(file, "{}", std::process::id())?;
+    Ok(StoreLock { _file: file })
+}
+
+/// A directory where a store file is expected gets a clear error, not SQLite's "disk I/O error".
+fn refuse_directory(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        anyhow::bail!(
+            "{} is a directory; --store names the store file (like {}/titanic.db)",
+            path.display(),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Opens (creating, mode 0600) the database at `path` and prepares its schema.
 pub fn open(path: &Path) -> Result<Connection> {
+    refuse_directory(path)?;
     create_private(path)?;
     let conn =
         Connection::open(path).with_context(|| format!("cannot open store {}", path.display()))?;
@@ -169,6 +225,7 @@ fn create_private(path: &Path) -> Result<()> {
 
 /// Opens an existing store read-only (for `titanic ls`).
 pub fn open_read_only(path: &Path) -> Result<Connection> {
+    refuse_directory(path)?;
     if !path.exists() {
         anyhow::bail!("no store at {} (see --store)", path.display());
     }
@@ -497,6 +554,21 @@ mod tests {
         drop(open(&path).unwrap());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    /// Regression: a second titanic serve on the same store started without a word.
+    #[test]
+    fn one_server_per_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let held = lock(&path).unwrap();
+        let err = lock(&path).unwrap_err().to_string();
+        assert!(err.contains("in use by another titanic serve"), "{err}");
+        assert!(err.contains(&std::process::id().to_string()), "{err}");
+        drop(held);
+        assert!(lock(&path).is_ok(), "released with its holder");
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("is a directory"), "{err}");
     }
 
     #[test]

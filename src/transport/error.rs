@@ -38,7 +38,9 @@ pub enum TransportError {
 impl TransportError {
     pub(super) fn bind(endpoint: &str, source: zmq::Error) -> TransportError {
         let hint = match source {
-            zmq::Error::EADDRINUSE => " (is another broker running?)",
+            zmq::Error::EADDRINUSE => {
+                " (another process is bound to it: a zmqtool already running?)"
+            }
             zmq::Error::EINVAL => {
                 " (endpoints look like tcp://127.0.0.1:5555 or ipc:///tmp/zmqtool)"
             }
