@@ -268,3 +268,25 @@ fn a_thousand_idle_connections_do_not_lock_clients_out() {
     let out = client(&endpoint, &["echo", "still in"]);
     assert_eq!(stdout(&out), "still in\n", "{}", b.stderr());
 }
+
+/// A connection that never finishes its handshake is dropped after a few seconds (libzmq's
+/// default keeps it for 30), so half-open connections cannot pile up for long.
+#[test]
+fn a_silent_tcp_connection_is_dropped_soon() {
+    use std::io::Read;
+    let b = broker(&[]);
+    let addr = b.endpoint.trim_start_matches("tcp://");
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut buf = [0u8; 64];
+    // libzmq sends its greeting, then closes the connection when the handshake times out.
+    let closed = loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(_) => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(closed, "the silent connection was still open after 20 s");
+}

@@ -57,7 +57,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
         warn_about_size(&args, running_limit(&target));
         let report = bench::run(&ctx, load, name, progress, &shutdown)?;
         if json {
-            writeln!(out, "{}", report.json())?;
+            super::render::json_line(&mut out, &super::render::BenchReport::of(&report))?;
         } else {
             writeln!(out, "{}", report.text())?;
         }

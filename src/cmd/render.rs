@@ -187,6 +187,42 @@ pub struct Keypair<'a> {
     pub secret: Option<&'a str>,
 }
 
+/// `bench`: one run, with DESIGN.md's stable field names plus context.
+#[derive(Serialize)]
+pub struct BenchReport<'a> {
+    pub target: &'a str,
+    pub model: &'a str,
+    pub size: usize,
+    pub requests: u64,
+    pub errors: u64,
+    pub timeouts: u64,
+    pub elapsed_s: f64,
+    /// An integer, as everywhere else it appears.
+    pub throughput_rps: u64,
+    /// `null` when nothing was answered.
+    pub latency_us: Option<crate::bench::report::Percentiles>,
+    pub coordinated_omission_corrected: bool,
+    pub interrupted: bool,
+}
+
+impl<'a> BenchReport<'a> {
+    pub fn of(r: &'a crate::bench::report::Report) -> BenchReport<'a> {
+        BenchReport {
+            target: &r.target,
+            model: &r.model,
+            size: r.size,
+            requests: r.requests,
+            errors: r.errors,
+            timeouts: r.timeouts,
+            elapsed_s: r.elapsed_s(),
+            throughput_rps: r.throughput().round() as u64,
+            latency_us: r.latency_us(),
+            coordinated_omission_corrected: r.corrected,
+            interrupted: r.interrupted,
+        }
+    }
+}
+
 /// `bench --compare`: the broker against the raw proxy.
 #[derive(Serialize)]
 pub struct Comparison {
@@ -235,6 +271,41 @@ mod tests {
             json(&JsonFrames(&[b"a".to_vec(), vec![0xfe]])),
             r#"["a",{"base64":"/g=="}]"#
         );
+    }
+
+    #[test]
+    fn bench_json_has_the_contract_fields() {
+        let mut latency = crate::bench::report::new_histogram();
+        for _ in 0..10 {
+            latency.record(100).unwrap();
+        }
+        let r = crate::bench::report::Report {
+            target: "t".into(),
+            model: "m".into(),
+            size: 64,
+            requests: 10,
+            errors: 1,
+            timeouts: 0,
+            elapsed: std::time::Duration::from_secs(2),
+            latency,
+            corrected: false,
+            interrupted: false,
+        };
+        let j: serde_json::Value = serde_json::from_str(&json(&BenchReport::of(&r))).unwrap();
+        for key in [
+            "requests",
+            "errors",
+            "timeouts",
+            "elapsed_s",
+            "throughput_rps",
+        ] {
+            assert!(j.get(key).is_some(), "{key}");
+        }
+        for key in ["p50", "p90", "p99", "p999", "max"] {
+            assert_eq!(j["latency_us"][key], 100, "{key}");
+        }
+        assert_eq!(j["throughput_rps"], 5);
+        assert!(j["throughput_rps"].is_u64());
     }
 
     #[test]

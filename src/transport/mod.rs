@@ -23,6 +23,9 @@ pub use error::TransportError;
 
 use crate::mdp::Frame;
 
+/// How long a peer of a server socket has to finish its handshake.
+pub const HANDSHAKE: Duration = Duration::from_secs(5);
+
 /// The longest a driver sleeps in one wait, so a stop request is seen promptly even when no
 /// signal interrupts the wait (a server stopped from another thread).
 pub const MAX_WAIT: Duration = Duration::from_millis(100);
@@ -203,6 +206,12 @@ impl Context {
     ) -> Result<(Socket, Vec<String>), TransportError> {
         let socket = self.socket(kind, linger)?;
         socket.tune(tuning)?;
+        // A connection that has not finished its handshake after this long is dropped
+        // (libzmq's default is 30 s), so half-open connections cannot pile up for long.
+        socket
+            .inner
+            .set_handshake_ivl(HANDSHAKE.as_millis() as i32)
+            .map_err(|e| TransportError::option("set the handshake timeout", e))?;
         socket.secure_server(&security)?;
         if security != ServerSecurity::default() {
             // Handshakes that fail (a wrong key, no CURVE, no credentials) never reach the
