@@ -885,19 +885,18 @@ impl Broker {
         };
         let name = Printable::of(&worker.service);
         let mut request = job.request;
-        if job.streamed {
+        let lost = if job.streamed {
+            Some(LossReason::PartlyAnswered)
+        } else if request.redelivered {
+            Some(LossReason::SecondDeath)
+        } else {
+            None
+        };
+        if let Some(reason) = lost {
             out.events.push(Event::RequestLost {
                 service: name,
                 client: request.client,
-                reason: LossReason::PartlyAnswered,
-            });
-            return;
-        }
-        if request.redelivered {
-            out.events.push(Event::RequestLost {
-                service: name,
-                client: request.client,
-                reason: LossReason::SecondDeath,
+                reason,
             });
             return;
         }

@@ -233,24 +233,11 @@ fn print_line(
 
 /// Reads stdin lines on a thread of its own, so replies keep printing while it waits.
 pub(crate) fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
-    use std::io::BufRead;
     let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
     std::thread::spawn(move || {
-        let mut stdin = std::io::stdin().lock();
-        loop {
-            let mut line = Vec::new();
-            match stdin.read_until(b'\n', &mut line) {
-                Ok(0) | Err(_) => return,
-                Ok(_) => {
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    if tx.send(line).is_err() {
-                        return;
-                    }
-                }
-            }
-        }
+        // A read error ends the input, as its end does.
+        let _ =
+            crate::worker::exec::each_line(std::io::stdin().lock(), |line| tx.send(line).is_ok());
     });
     rx
 }

@@ -327,20 +327,25 @@ fn read_all(mut out: impl Read) -> Result<Vec<u8>, String> {
 }
 
 fn read_lines(out: impl Read, lines: mpsc::Sender<Vec<u8>>) -> Result<Vec<u8>, String> {
-    let mut reader = BufReader::new(out);
+    each_line(out, |line| lines.send(line).is_ok())
+        .map(|()| Vec::new())
+        .map_err(|e| format!("cannot read its output: {e}"))
+}
+
+/// Calls `take` with each line of `input` (without its newline) until the input ends or
+/// `take` returns false. Shared by every line reader: `--stream`, `--filter`, `--lines`.
+pub fn each_line(input: impl Read, mut take: impl FnMut(Vec<u8>) -> bool) -> std::io::Result<()> {
+    let mut reader = BufReader::new(input);
     loop {
         let mut line = Vec::new();
-        match reader.read_until(b'\n', &mut line) {
-            Ok(0) => return Ok(Vec::new()),
-            Ok(_) => {
-                if line.last() == Some(&b'\n') {
-                    line.pop();
-                }
-                if lines.send(line).is_err() {
-                    return Ok(Vec::new());
-                }
-            }
-            Err(e) => return Err(format!("cannot read its output: {e}")),
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(());
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if !take(line) {
+            return Ok(());
         }
     }
 }

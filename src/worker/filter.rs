@@ -11,7 +11,7 @@
 //! group), the request in hand gets the `zmqtool-error` reply with the tail of its stderr, the
 //! death is logged, and the next request starts a fresh one.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -19,7 +19,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::Handler;
-use super::exec::{describe, error_reply, has_exited, reap, tail};
+use super::exec::{describe, each_line, error_reply, has_exited, reap, tail};
 use crate::mdp::{Frame, ReplyKind, escape_line};
 
 /// Runs requests through long-running shell commands, one per concurrent request.
@@ -82,21 +82,8 @@ impl Process {
         let stdout = child.stdout.take().expect("stdout is piped");
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = Vec::new();
-                match reader.read_until(b'\n', &mut line) {
-                    Ok(0) | Err(_) => return,
-                    Ok(_) => {
-                        if line.last() == Some(&b'\n') {
-                            line.pop();
-                        }
-                        if tx.send(line).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
+            // An error reading ends the lines, as the command's exit does.
+            let _ = each_line(stdout, |line| tx.send(line).is_ok());
         });
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let err = child.stderr.take().expect("stderr is piped");
