@@ -244,7 +244,7 @@ fn a_thousand_idle_connections_do_not_lock_clients_out() {
     let endpoint = bound_endpoint(&b, "listening on ");
     assert!(
         b.stderr().contains("raised the open files limit from 1024"),
-        "{}",
+        "the broker could not raise its soft limit (the hard limit must be over 1,100): {}",
         b.stderr()
     );
     // A context holds at most 1023 sockets.
