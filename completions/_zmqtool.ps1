@@ -237,6 +237,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--connect', '--connect', [CompletionResultType]::ParameterName, 'Run the sending end (lat: prints the report) against this endpoint')
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Message size in bytes. Suffixes: K, M')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Messages (thr, default 1000000) or round trips (lat, default 10000)')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'With --connect: encrypt with CURVE to the --bind end with this public key (Z85, as it printed it, or a certificate file)')
+            [CompletionResult]::new('--curve', '--curve', [CompletionResultType]::ParameterName, 'Encrypt with CURVE, as libzmq''s perf tools can. In one process both ends do; with --bind a keypair is made and its public key printed on stderr, for the other end''s --curve-server-key')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')

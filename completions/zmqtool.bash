@@ -916,7 +916,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__perf)
-            opts="-v -q -h -V --bind --connect --size --count --verbose --quiet --json --help --version thr lat"
+            opts="-v -q -h -V --bind --connect --size --count --curve --curve-server-key --verbose --quiet --json --help --version thr lat"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -935,6 +935,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --count)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

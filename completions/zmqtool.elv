@@ -223,6 +223,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --connect 'Run the sending end (lat: prints the report) against this endpoint'
             cand --size 'Message size in bytes. Suffixes: K, M'
             cand --count 'Messages (thr, default 1000000) or round trips (lat, default 10000)'
+            cand --curve-server-key 'With --connect: encrypt with CURVE to the --bind end with this public key (Z85, as it printed it, or a certificate file)'
+            cand --curve 'Encrypt with CURVE, as libzmq''s perf tools can. In one process both ends do; with --bind a keypair is made and its public key printed on stderr, for the other end''s --curve-server-key'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'

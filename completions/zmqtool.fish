@@ -175,6 +175,8 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l bind -d 'Run th
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l connect -d 'Run the sending end (lat: prints the report) against this endpoint' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l size -d 'Message size in bytes. Suffixes: K, M' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l count -d 'Messages (thr, default 1000000) or round trips (lat, default 10000)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l curve-server-key -d 'With --connect: encrypt with CURVE to the --bind end with this public key (Z85, as it printed it, or a certificate file)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l curve -d 'Encrypt with CURVE, as libzmq\'s perf tools can. In one process both ends do; with --bind a keypair is made and its public key printed on stderr, for the other end\'s --curve-server-key'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand perf" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'

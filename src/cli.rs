@@ -796,6 +796,15 @@ pub struct PerfArgs {
     /// Messages (thr, default 1000000) or round trips (lat, default 10000).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub count: Option<u64>,
+    /// Encrypt with CURVE, as libzmq's perf tools can. In one process both ends do; with
+    /// --bind a keypair is made and its public key printed on stderr, for the other end's
+    /// --curve-server-key.
+    #[arg(long, conflicts_with = "curve_server_key")]
+    pub curve: bool,
+    /// With --connect: encrypt with CURVE to the --bind end with this public key (Z85, as
+    /// it printed it, or a certificate file).
+    #[arg(long, value_name = "KEY|FILE", requires = "connect")]
+    pub curve_server_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1082,6 +1091,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool perf thr --bind tcp://0.0.0.0:6000 --size 100 --count 5000000",
             "zmqtool perf thr --connect tcp://A:6000 --size 100 --count 5000000",
             "zmqtool --json perf lat --size 64 --count 20000",
+            "zmqtool perf thr --curve                         # the cost of CURVE",
         ],
     ),
     (

@@ -429,3 +429,44 @@ fn perf_lat_gives_up_on_a_silent_peer() {
         stderr(&out)
     );
 }
+
+/// perf with CURVE, as libzmq's perf tools can: the bind end prints its public key, the
+/// connect end encrypts to it.
+#[test]
+fn perf_measures_curve_in_two_processes() {
+    let mut receiver = spawn(&[
+        "--json",
+        "perf",
+        "thr",
+        "--bind",
+        "tcp://127.0.0.1:*",
+        "--count",
+        "20000",
+        "--curve",
+    ]);
+    let log = receiver.wait_stderr("--curve-server-key '", Duration::from_secs(10));
+    let key = log
+        .split("--curve-server-key '")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap()
+        .to_string();
+    let ep = bound_endpoint(&receiver, "receiving 20000 messages of 100 B on ");
+    let sender = run(&[
+        "perf",
+        "thr",
+        "--connect",
+        &ep,
+        "--count",
+        "20000",
+        "--curve-server-key",
+        &key,
+    ]);
+    assert_eq!(sender.status.code(), Some(0), "{}", stderr(&sender));
+    assert_eq!(receiver.wait_exit(Duration::from_secs(30)), Some(0));
+    let report: serde_json::Value = serde_json::from_str(receiver.stdout().trim()).unwrap();
+    assert_eq!(report["count"], 20000);
+    // --curve alone cannot encrypt a connecting end.
+    let out = run(&["perf", "thr", "--connect", &ep, "--curve"]);
+    assert_eq!(out.status.code(), Some(2));
+}

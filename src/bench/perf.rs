@@ -15,7 +15,9 @@ use std::time::Instant;
 use anyhow::{Context as _, Result, bail};
 use hdrhistogram::Histogram;
 
-use crate::transport::{Context, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning};
+use crate::transport::{
+    Context, CurveKeys, Key, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
+};
 
 /// The throughput figures, as local_thr prints them.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -62,28 +64,51 @@ impl Latency {
     }
 }
 
-/// Binds `endpoint`, returning the socket and the endpoint actually bound.
-pub fn bind(ctx: &Context, kind: Kind, endpoint: &str) -> Result<(Socket, String)> {
+/// Binds `endpoint` (a CURVE server with `curve`, a secret key), returning the socket and
+/// the endpoint actually bound.
+pub fn bind(
+    ctx: &Context,
+    kind: Kind,
+    endpoint: &str,
+    curve: Option<Key>,
+) -> Result<(Socket, String)> {
+    let security = ServerSecurity {
+        curve,
+        ..ServerSecurity::default()
+    };
     let (socket, mut bound) = ctx.bind(
         kind,
         Linger::Flush,
-        ServerSecurity::default(),
+        security,
         Tuning::default(),
         &[endpoint.to_string()],
     )?;
     Ok((socket, bound.remove(0)))
 }
 
-fn connect(ctx: &Context, kind: Kind, endpoint: &str) -> Result<Socket> {
+fn connect(ctx: &Context, kind: Kind, endpoint: &str, security: &Security) -> Result<Socket> {
     Ok(ctx.connect(
         kind,
         // Like remote_thr, rely on linger to flush what is queued at close; bounded, so a
         // vanished receiver cannot hang us.
         Linger::Flush,
-        &Security::Null,
+        security,
         Tuning::default(),
         endpoint,
     )?)
+}
+
+/// For `--curve` in one process: a server keypair, and the security its peer connects with.
+fn curve_pair(curve: bool) -> Result<(Option<Key>, Security)> {
+    if !curve {
+        return Ok((None, Security::Null));
+    }
+    let server = CurveKeys::generate()?;
+    let client = Security::Curve {
+        server: server.public,
+        client: CurveKeys::generate()?,
+    };
+    Ok((Some(server.secret), client))
 }
 
 /// How long the measuring end of `perf lat` waits for an answer before it says the other end
@@ -136,8 +161,14 @@ pub fn thr_receive(socket: &mut Socket, size: usize, count: u64) -> Result<Throu
 }
 
 /// Sends `count` messages of `size` bytes from a PUSH socket (remote_thr).
-pub fn thr_send(ctx: &Context, endpoint: &str, size: usize, count: u64) -> Result<()> {
-    let s = connect(ctx, Kind::Push, endpoint)?;
+pub fn thr_send(
+    ctx: &Context,
+    endpoint: &str,
+    security: &Security,
+    size: usize,
+    count: u64,
+) -> Result<()> {
+    let s = connect(ctx, Kind::Push, endpoint, security)?;
     let buf = vec![0u8; size];
     for _ in 0..count {
         s.send_slices(&[&buf]).context("send failed")?;
@@ -156,8 +187,14 @@ pub fn lat_echo(socket: &mut Socket, size: usize, roundtrips: u64) -> Result<()>
 }
 
 /// Sends `roundtrips` requests from a REQ socket and times them (remote_lat).
-pub fn lat_measure(ctx: &Context, endpoint: &str, size: usize, roundtrips: u64) -> Result<Latency> {
-    let mut s = connect(ctx, Kind::Req, endpoint)?;
+pub fn lat_measure(
+    ctx: &Context,
+    endpoint: &str,
+    security: &Security,
+    size: usize,
+    roundtrips: u64,
+) -> Result<Latency> {
+    let mut s = connect(ctx, Kind::Req, endpoint, security)?;
     // Nanoseconds, 3 significant figures, up to a minute.
     let mut hist: Histogram<u64> =
         Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("static bounds are valid");
@@ -186,10 +223,12 @@ pub fn lat_measure(ctx: &Context, endpoint: &str, size: usize, roundtrips: u64) 
 
 /// Both ends of the throughput test in one process, over loopback TCP: each end has its own
 /// context (its own I/O thread), as two processes would.
-pub fn thr_local(size: usize, count: u64) -> Result<Throughput> {
+pub fn thr_local(size: usize, count: u64, curve: bool) -> Result<Throughput> {
+    let (secret, security) = curve_pair(curve)?;
     let rx_ctx = Context::new();
-    let (mut pull, endpoint) = bind(&rx_ctx, Kind::Pull, "tcp://127.0.0.1:*")?;
-    let sender = std::thread::spawn(move || thr_send(&Context::new(), &endpoint, size, count));
+    let (mut pull, endpoint) = bind(&rx_ctx, Kind::Pull, "tcp://127.0.0.1:*", secret)?;
+    let sender =
+        std::thread::spawn(move || thr_send(&Context::new(), &endpoint, &security, size, count));
     let report = thr_receive(&mut pull, size, count);
     sender
         .join()
@@ -198,12 +237,13 @@ pub fn thr_local(size: usize, count: u64) -> Result<Throughput> {
 }
 
 /// Both ends of the latency test in one process, over loopback TCP.
-pub fn lat_local(size: usize, roundtrips: u64) -> Result<Latency> {
+pub fn lat_local(size: usize, roundtrips: u64, curve: bool) -> Result<Latency> {
+    let (secret, security) = curve_pair(curve)?;
     let echo_ctx = Context::new();
-    let (mut rep, endpoint) = bind(&echo_ctx, Kind::Rep, "tcp://127.0.0.1:*")?;
+    let (mut rep, endpoint) = bind(&echo_ctx, Kind::Rep, "tcp://127.0.0.1:*", secret)?;
     let echo = std::thread::spawn(move || lat_echo(&mut rep, size, roundtrips));
     // On failure the echo thread is left blocked in recv; the process is about to end.
-    let report = lat_measure(&Context::new(), &endpoint, size, roundtrips)?;
+    let report = lat_measure(&Context::new(), &endpoint, &security, size, roundtrips)?;
     echo.join()
         .map_err(|_| anyhow::anyhow!("echo panicked"))??;
     Ok(report)
@@ -215,7 +255,7 @@ mod tests {
 
     #[test]
     fn local_throughput_counts_every_message() {
-        let t = thr_local(100, 10_000).unwrap();
+        let t = thr_local(100, 10_000, false).unwrap();
         assert_eq!((t.size, t.count), (100, 10_000));
         assert!(t.msgs_per_sec > 0.0);
         assert!((t.mbps - t.msgs_per_sec * 800.0 / 1e6).abs() < 1e-6);
@@ -224,10 +264,18 @@ mod tests {
 
     #[test]
     fn local_latency_reports_one_way_figures() {
-        let l = lat_local(64, 200).unwrap();
+        let l = lat_local(64, 200, false).unwrap();
         assert_eq!(l.roundtrips, 200);
         let f = l.latency_us;
         assert!(f.avg > 0.0 && f.p50 <= f.p99 && f.p99 <= f.max);
         assert!(l.text().contains("average latency:"));
+    }
+
+    #[test]
+    fn curve_is_measured_end_to_end() {
+        let t = thr_local(100, 2_000, true).unwrap();
+        assert_eq!(t.count, 2_000);
+        let l = lat_local(64, 50, true).unwrap();
+        assert_eq!(l.roundtrips, 50);
     }
 }

@@ -9,6 +9,31 @@ use crate::transport::Kind;
 
 pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
     let size = args.size as usize;
+    if args.connect.is_some() && args.curve {
+        super::usage_error(
+            "with --connect, CURVE needs the --bind end's public key: --curve-server-key KEY",
+        );
+    }
+    // --bind --curve: a server keypair made now; its public key is for the other end.
+    let server_secret = match (&args.bind, args.curve) {
+        (Some(_), true) => {
+            let keys = crate::transport::CurveKeys::generate()?;
+            log::warn!(
+                "CURVE: give the connecting end --curve-server-key '{}'",
+                keys.public.to_z85()
+            );
+            Some(keys.secret)
+        }
+        _ => None,
+    };
+    // --connect --curve-server-key: CURVE to that server, with a fresh keypair of our own.
+    let security = match &args.curve_server_key {
+        Some(key) => crate::transport::Security::Curve {
+            server: crate::cert::read_public(key)?,
+            client: crate::transport::CurveKeys::generate()?,
+        },
+        None => crate::transport::Security::Null,
+    };
     let (bind, connect) = (args.bind.as_deref(), args.connect.as_deref());
     match args.test {
         PerfTest::Thr => {
@@ -16,16 +41,16 @@ pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
             let report = match (bind, connect) {
                 (Some(ep), _) => {
                     let ctx = super::context();
-                    let (mut pull, bound) = perf::bind(&ctx, Kind::Pull, ep)?;
+                    let (mut pull, bound) = perf::bind(&ctx, Kind::Pull, ep, server_secret)?;
                     log::warn!("receiving {count} messages of {size} B on {bound}");
                     perf::thr_receive(&mut pull, size, count)?
                 }
                 // The sending end reports nothing, as remote_thr.
                 (None, Some(ep)) => {
-                    return perf::thr_send(&super::context(), ep, size, count)
+                    return perf::thr_send(&super::context(), ep, &security, size, count)
                         .map(|_| Exit::Success);
                 }
-                (None, None) => perf::thr_local(size, count)?,
+                (None, None) => perf::thr_local(size, count, args.curve)?,
             };
             print(&report, report.text(), json)
         }
@@ -35,12 +60,14 @@ pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
                 // The echoing end reports nothing, as local_lat.
                 (Some(ep), _) => {
                     let ctx = super::context();
-                    let (mut rep, bound) = perf::bind(&ctx, Kind::Rep, ep)?;
+                    let (mut rep, bound) = perf::bind(&ctx, Kind::Rep, ep, server_secret)?;
                     log::warn!("echoing {count} round trips of {size} B on {bound}");
                     return perf::lat_echo(&mut rep, size, count).map(|_| Exit::Success);
                 }
-                (None, Some(ep)) => perf::lat_measure(&super::context(), ep, size, count)?,
-                (None, None) => perf::lat_local(size, count)?,
+                (None, Some(ep)) => {
+                    perf::lat_measure(&super::context(), ep, &security, size, count)?
+                }
+                (None, None) => perf::lat_local(size, count, args.curve)?,
             };
             print(&report, report.text(), json)
         }
