@@ -75,17 +75,6 @@ impl TransportError {
     pub(super) fn io(what: &'static str, source: zmq::Error) -> TransportError {
         TransportError::Io { what, source }
     }
-
-    /// True when the address is taken (a port another process holds).
-    pub fn address_in_use(&self) -> bool {
-        matches!(
-            self,
-            TransportError::Bind {
-                source: zmq::Error::EADDRINUSE,
-                ..
-            }
-        )
-    }
 }
 
 fn lower_first(s: &str) -> String {

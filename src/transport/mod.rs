@@ -485,11 +485,6 @@ impl Parts {
     pub fn filled(frames: &[&[u8]]) -> Parts {
         Parts(frames.iter().map(|f| zmq::Message::from(*f)).collect())
     }
-
-    /// How many frames fit.
-    pub fn capacity(&self) -> usize {
-        self.0.len()
-    }
 }
 
 /// Waits until at least one of `sockets` has a message, or `wait` passes; returns which are
@@ -569,12 +564,6 @@ fn render_dump(frame: &[u8]) -> String {
 /// True when this build's libzmq has CURVE (libsodium linked in).
 pub fn has_curve() -> bool {
     zmq::has("curve").unwrap_or(false)
-}
-
-/// The libzmq version this binary runs on, as `major.minor.patch`.
-pub fn libzmq_version() -> String {
-    let (major, minor, patch) = zmq::version();
-    format!("{major}.{minor}.{patch}")
 }
 
 #[cfg(test)]
