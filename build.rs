@@ -1,7 +1,8 @@
 //! Builds libzmq with CURVE (against libsodium built from source by libsodium-sys-stable) on
 //! the target whose zmq-sys build script `.cargo/config.toml` overrides; elsewhere zmq-sys
 //! builds libzmq without CURVE and this does nothing. Either way the libzmq source is
-//! vendor/zeromq-src, which carries the routing-id fix (docs/SECURITY.md).
+//! vendor/zeromq-src, which carries the routing-id fix and the whole-message size limit
+//! (vendor/zeromq-src/PATCHES.md, docs/SECURITY.md).
 
 /// The target on which `.cargo/config.toml` replaces zmq-sys's build script.
 const CURVE_TARGET: &str = "x86_64-unknown-linux-gnu";
@@ -9,7 +10,7 @@ const CURVE_TARGET: &str = "x86_64-unknown-linux-gnu";
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(zmqtool_curve)");
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=vendor/zeromq-src/vendor/src/router.cpp");
+    println!("cargo::rerun-if-changed=vendor/zeromq-src/vendor/src");
     if std::env::var("TARGET").as_deref() != Ok(CURVE_TARGET) {
         return;
     }

@@ -184,7 +184,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -238,6 +238,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --credit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -262,7 +266,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__broker)
-            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -285,6 +289,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --curve-allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-connections-per-ip)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -336,6 +344,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-credit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -344,7 +356,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar)
-            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --curve-secret --curve-allow --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --verbose --quiet --json --help --version status help"
+            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --verbose --quiet --json --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -386,6 +398,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --max-connections-per-ip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --heartbeat)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -431,6 +447,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --max-workers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-credit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -484,13 +504,21 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar__subcmd__status)
-            opts="-v -q -h -V --wait --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --wait --curve-server-key --curve-secret --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --wait)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1316,7 +1344,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --credit --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1351,6 +1379,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --credit)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,9 +1,10 @@
-//! Who may connect: address filtering (`--allow CIDR`), PLAIN user/password checks
-//! (`--plain-users FILE`) and CURVE client keys (`--curve-allow`), with the CURVE key type
-//! and its Z85 text form.
+//! Who may connect: address filtering (`--allow CIDR`), connections per source address
+//! (`--max-connections-per-ip`), PLAIN user/password checks (`--plain-users FILE`) and CURVE
+//! client keys (`--curve-allow`), with the CURVE key type and its Z85 text form.
 //!
 //! [`Policy::decide`] is the whole decision, with no I/O; the ZAP handler in
-//! [`crate::transport::zap`] runs it for every new connection. PLAIN sends passwords in clear
+//! [`crate::transport::zap`] runs it for every new connection, with the count of
+//! [`Connections`] that the socket monitor keeps. PLAIN sends passwords in clear
 //! text; CURVE encrypts (where this build has it: see `zmqtool --version`).
 
 use std::collections::HashMap;
@@ -105,10 +106,13 @@ impl std::fmt::Debug for Key {
     }
 }
 
-/// A CURVE server: its secret key, and which clients it admits.
+/// A CURVE server: its keys, and which clients it admits.
 #[derive(Debug, Clone)]
 pub struct CurvePolicy {
     pub secret: Key,
+    /// The server's public key: on a Binary Star state socket, the peer server proves itself
+    /// with the same certificate (the pair shares one, so clients fail over with one key).
+    pub public: Key,
     /// The public keys admitted; `None`: any client that knows the server's public key.
     pub allow: Option<std::collections::HashSet<Key>>,
 }
@@ -132,6 +136,8 @@ pub enum Refusal {
     KeyNotAllowed(String),
     #[error("malformed CURVE credentials")]
     MalformedKey,
+    #[error("{ip} has {open} connections open, more than --max-connections-per-ip {max}")]
+    TooManyConnections { ip: IpAddr, open: usize, max: usize },
 }
 
 /// Who may connect to a server socket.
@@ -143,6 +149,8 @@ pub struct Policy {
     pub users: Option<HashMap<String, String>>,
     /// CURVE: which client keys are admitted (the server must be a CURVE server).
     pub curve: Option<CurvePolicy>,
+    /// The most connections one source address may hold open at once.
+    pub max_per_address: Option<usize>,
 }
 
 impl Policy {
@@ -151,6 +159,25 @@ impl Policy {
         !self.allow.is_empty()
             || self.users.is_some()
             || self.curve.as_ref().is_some_and(|c| c.allow.is_some())
+            || self.max_per_address.is_some()
+    }
+
+    /// The policy of a Binary Star state socket: the same addresses, limits and CURVE keys
+    /// as the frontend, but no PLAIN (the peer server and `bstar status` have no password).
+    pub fn for_state(&self) -> Policy {
+        let mut state = Policy {
+            users: None,
+            ..self.clone()
+        };
+        if let Some(CurvePolicy {
+            public,
+            allow: Some(allow),
+            ..
+        }) = &mut state.curve
+        {
+            allow.insert(*public);
+        }
+        state
     }
 
     /// Reads a `user:password` file: one pair per line; blank lines and `#` comments skipped.
@@ -187,9 +214,12 @@ impl Policy {
     }
 
     /// Decides on one connection: the user id to accept it as, or why it is refused.
+    /// `open` is how many connections `address` holds now, this one included (see
+    /// [`Connections`]).
     pub fn decide(
         &self,
         address: &str,
+        open: usize,
         mechanism: &[u8],
         credentials: &[Vec<u8>],
     ) -> Result<String, Refusal> {
@@ -200,6 +230,11 @@ impl Policy {
             if !self.allow.iter().any(|c| c.contains(ip)) {
                 return Err(Refusal::NotAllowed(ip));
             }
+        }
+        if let (Some(max), Ok(ip)) = (self.max_per_address, address.parse::<IpAddr>())
+            && open > max
+        {
+            return Err(Refusal::TooManyConnections { ip, open, max });
         }
         if let Some(curve) = &self.curve {
             return match (mechanism, credentials) {
@@ -244,6 +279,53 @@ impl Policy {
     }
 }
 
+/// The connections open on a server's sockets, by source address: fed the socket monitor's
+/// events (a descriptor accepted from an address, a descriptor closed), asked how many one
+/// address holds. Connections without an IP address (ipc://) are not counted.
+#[derive(Debug, Default)]
+pub struct Connections {
+    by_fd: HashMap<i32, IpAddr>,
+    by_ip: HashMap<IpAddr, usize>,
+}
+
+impl Connections {
+    /// Descriptor `fd` was accepted from `ip`.
+    pub fn opened(&mut self, fd: i32, ip: Option<IpAddr>) {
+        // A descriptor reused before its close was seen: the old connection is gone.
+        self.closed(fd);
+        if let Some(ip) = ip {
+            self.by_fd.insert(fd, ip);
+            *self.by_ip.entry(ip).or_default() += 1;
+        }
+    }
+
+    /// Descriptor `fd` was closed; returns the address it came from, if counted.
+    pub fn closed(&mut self, fd: i32) -> Option<IpAddr> {
+        let ip = self.by_fd.remove(&fd)?;
+        if let Some(n) = self.by_ip.get_mut(&ip) {
+            *n -= 1;
+            if *n == 0 {
+                self.by_ip.remove(&ip);
+            }
+        }
+        Some(ip)
+    }
+
+    /// The address descriptor `fd` came from.
+    pub fn address(&self, fd: i32) -> Option<IpAddr> {
+        self.by_fd.get(&fd).copied()
+    }
+
+    /// How many connections `address` holds (0 for one that is not an IP address).
+    pub fn open(&self, address: &str) -> usize {
+        address
+            .parse::<IpAddr>()
+            .ok()
+            .and_then(|ip| self.by_ip.get(&ip).copied())
+            .unwrap_or(0)
+    }
+}
+
 /// Compares a password in time that depends on the expected one's length only: never on
 /// where the first difference is, nor on the length the peer sent.
 fn same_secret(expected: &[u8], given: &[u8]) -> bool {
@@ -280,41 +362,41 @@ mod tests {
     #[test]
     fn the_policy_filters_addresses_and_checks_passwords() {
         let open = Policy::default();
-        assert!(open.decide("1.2.3.4", b"NULL", &[]).is_ok());
+        assert!(open.decide("1.2.3.4", 1, b"NULL", &[]).is_ok());
         let allow = Policy {
             allow: vec![cidr("127.0.0.0/8")],
             ..Policy::default()
         };
-        assert!(allow.decide("127.0.0.1", b"NULL", &[]).is_ok());
+        assert!(allow.decide("127.0.0.1", 1, b"NULL", &[]).is_ok());
         assert!(
             allow
-                .decide("10.0.0.1", b"NULL", &[])
+                .decide("10.0.0.1", 1, b"NULL", &[])
                 .unwrap_err()
                 .to_string()
                 .contains("not in --allow")
         );
-        assert!(allow.decide("garbage", b"NULL", &[]).is_err());
+        assert!(allow.decide("garbage", 1, b"NULL", &[]).is_err());
         let users = Policy {
             users: Some(HashMap::from([("ann".to_string(), "s3cret".to_string())])),
             ..Policy::default()
         };
         let creds = |u: &str, p: &str| vec![u.as_bytes().to_vec(), p.as_bytes().to_vec()];
         assert_eq!(
-            users.decide("1.2.3.4", b"PLAIN", &creds("ann", "s3cret")),
+            users.decide("1.2.3.4", 1, b"PLAIN", &creds("ann", "s3cret")),
             Ok("ann".into())
         );
         assert!(
             users
-                .decide("1.2.3.4", b"PLAIN", &creds("ann", "wrong"))
+                .decide("1.2.3.4", 1, b"PLAIN", &creds("ann", "wrong"))
                 .is_err()
         );
         assert!(
             users
-                .decide("1.2.3.4", b"PLAIN", &creds("bob", "s3cret"))
+                .decide("1.2.3.4", 1, b"PLAIN", &creds("bob", "s3cret"))
                 .is_err()
         );
-        assert!(users.decide("1.2.3.4", b"NULL", &[]).is_err());
-        assert!(users.decide("1.2.3.4", b"PLAIN", &[]).is_err());
+        assert!(users.decide("1.2.3.4", 1, b"NULL", &[]).is_err());
+        assert!(users.decide("1.2.3.4", 1, b"PLAIN", &[]).is_err());
     }
 
     #[test]
@@ -338,29 +420,101 @@ mod tests {
         let open = Policy {
             curve: Some(CurvePolicy {
                 secret: Key([9; 32]),
+                public: Key([8; 32]),
                 allow: None,
             }),
             ..Policy::default()
         };
         assert_eq!(
-            open.decide("1.2.3.4", b"CURVE", &[a.0.to_vec()]),
+            open.decide("1.2.3.4", 1, b"CURVE", &[a.0.to_vec()]),
             Ok(a.to_z85())
         );
         let closed = Policy {
             curve: Some(CurvePolicy {
                 secret: Key([9; 32]),
+                public: Key([8; 32]),
                 allow: Some([a].into_iter().collect()),
             }),
             ..Policy::default()
         };
         assert!(closed.is_active());
-        assert!(closed.decide("1.2.3.4", b"CURVE", &[a.0.to_vec()]).is_ok());
+        assert!(
+            closed
+                .decide("1.2.3.4", 1, b"CURVE", &[a.0.to_vec()])
+                .is_ok()
+        );
         assert_eq!(
-            closed.decide("1.2.3.4", b"CURVE", &[b.0.to_vec()]),
+            closed.decide("1.2.3.4", 1, b"CURVE", &[b.0.to_vec()]),
             Err(Refusal::KeyNotAllowed(b.to_z85()))
         );
-        assert!(closed.decide("1.2.3.4", b"NULL", &[]).is_err());
-        assert!(closed.decide("1.2.3.4", b"CURVE", &[vec![1; 5]]).is_err());
+        assert!(closed.decide("1.2.3.4", 1, b"NULL", &[]).is_err());
+        assert!(
+            closed
+                .decide("1.2.3.4", 1, b"CURVE", &[vec![1; 5]])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn the_state_policy_admits_the_pair_without_passwords() {
+        let policy = Policy {
+            users: Some(HashMap::new()),
+            curve: Some(CurvePolicy {
+                secret: Key([9; 32]),
+                public: Key([8; 32]),
+                allow: Some([Key([1; 32])].into_iter().collect()),
+            }),
+            ..Policy::default()
+        };
+        let state = policy.for_state();
+        assert!(state.users.is_none());
+        assert!(state.decide("::1", 1, b"CURVE", &[vec![8; 32]]).is_ok());
+        assert!(policy.decide("::1", 1, b"CURVE", &[vec![8; 32]]).is_err());
+        assert!(state.decide("::1", 1, b"CURVE", &[vec![1; 32]]).is_ok());
+    }
+
+    #[test]
+    fn connections_per_address_are_bounded() {
+        let limited = Policy {
+            max_per_address: Some(2),
+            ..Policy::default()
+        };
+        assert!(limited.is_active());
+        assert!(limited.decide("10.0.0.1", 2, b"NULL", &[]).is_ok());
+        assert_eq!(
+            limited.decide("10.0.0.1", 3, b"NULL", &[]),
+            Err(Refusal::TooManyConnections {
+                ip: "10.0.0.1".parse().unwrap(),
+                open: 3,
+                max: 2
+            })
+        );
+        // Not an IP address (ipc://): not counted.
+        assert!(limited.decide("", 3, b"NULL", &[]).is_ok());
+    }
+
+    #[test]
+    fn connections_are_counted_by_address_until_closed() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "::1".parse().unwrap();
+        let mut open = Connections::default();
+        open.opened(7, Some(a));
+        open.opened(8, Some(a));
+        open.opened(9, Some(b));
+        open.opened(10, None);
+        assert_eq!((open.open("10.0.0.1"), open.open("::1")), (2, 1));
+        assert_eq!(open.address(8), Some(a));
+        assert_eq!(open.closed(8), Some(a));
+        assert_eq!(open.closed(8), None, "a second close changes nothing");
+        assert_eq!(open.closed(10), None);
+        assert_eq!(open.open("10.0.0.1"), 1);
+        // A descriptor reused before its close was seen replaces the old connection.
+        open.opened(7, Some(b));
+        assert_eq!((open.open("10.0.0.1"), open.open("::1")), (0, 2));
+        assert_eq!(open.open("not an address"), 0);
+        open.closed(7);
+        open.closed(9);
+        assert!(open.by_ip.is_empty() && open.by_fd.is_empty());
     }
 
     #[test]

@@ -133,18 +133,27 @@ pub struct AccessArgs {
     /// client that knows the server's public key is admitted.
     #[arg(long, value_name = "DIR|FILE", requires = "curve_secret")]
     pub curve_allow: Option<PathBuf>,
+    /// Refuse a connection from an address that already holds N (counted over the server's
+    /// sockets as libzmq's socket monitor reports them; ipc:// peers are not counted).
+    /// Unlimited by default: many clients may share one address behind NAT.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: Option<u64>,
 }
 
 impl AccessArgs {
     pub fn policy(&self) -> anyhow::Result<crate::auth::Policy> {
         let curve = match &self.curve_secret {
-            Some(path) => Some(crate::auth::CurvePolicy {
-                secret: crate::cert::read_secret(path)?.secret,
-                allow: match &self.curve_allow {
-                    Some(path) => Some(crate::cert::read_allowed(path)?),
-                    None => None,
-                },
-            }),
+            Some(path) => {
+                let keys = crate::cert::read_secret(path)?;
+                Some(crate::auth::CurvePolicy {
+                    secret: keys.secret,
+                    public: keys.public,
+                    allow: match &self.curve_allow {
+                        Some(path) => Some(crate::cert::read_allowed(path)?),
+                        None => None,
+                    },
+                })
+            }
             None => None,
         };
         Ok(crate::auth::Policy {
@@ -154,6 +163,7 @@ impl AccessArgs {
                 None => None,
             },
             curve,
+            max_per_address: self.max_connections_per_ip.map(|n| n as usize),
         })
     }
 }
@@ -180,8 +190,9 @@ pub struct BrokerOpts {
     /// Requests queued per service; further requests are dropped and logged.
     #[arg(long, value_name = "N", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_queue: u64,
-    /// Largest frame accepted (bigger ones drop the connection), and the bound on PARTIALs
-    /// gathered into one reply for an MDP/0.1 client. Suffixes: K, M, G (powers of 1024).
+    /// Largest message accepted, all frames together (a peer that sends a bigger one is
+    /// disconnected, and logged), and the bound on PARTIALs gathered into one reply for an
+    /// MDP/0.1 client. Suffixes: K, M, G (powers of 1024).
     #[arg(long, value_name = "BYTES", default_value = "16M", value_parser = parse_size)]
     pub max_msg_size: u64,
     /// Most frames in one message; longer messages are refused and logged.
@@ -203,6 +214,10 @@ pub struct BrokerOpts {
     /// Workers registered at once (a READY beyond it gets DISCONNECT).
     #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_workers: u64,
+    /// The most requests one worker may hold at once, whatever credit its READY announces
+    /// (`worker --credit`).
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub max_credit: u64,
 }
 
 impl BrokerOpts {
@@ -220,6 +235,7 @@ impl BrokerOpts {
             max_queue_bytes: self.max_queue_bytes as usize,
             max_services: self.max_services as usize,
             max_workers: self.max_workers as usize,
+            max_credit: self.max_credit as usize,
         }
     }
 }
@@ -237,7 +253,8 @@ pub struct BrokerList {
         long,
         value_name = "USER:PASS",
         env = "ZMQTOOL_PLAIN",
-        hide_env_values = true
+        hide_env_values = true,
+        conflicts_with = "curve_server_key"
     )]
     pub plain: Option<Credentials>,
     #[command(flatten)]
@@ -249,12 +266,7 @@ pub struct BrokerList {
 pub struct CurveClientArgs {
     /// Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its
     /// public certificate file.
-    #[arg(
-        long,
-        value_name = "KEY|FILE",
-        env = "ZMQTOOL_CURVE_SERVER_KEY",
-        conflicts_with = "plain"
-    )]
+    #[arg(long, value_name = "KEY|FILE", env = "ZMQTOOL_CURVE_SERVER_KEY")]
     pub curve_server_key: Option<String>,
     /// With --curve-server-key: this side's own secret certificate (for a server with
     /// --curve-allow). Without it, a fresh keypair, which only an open server admits.
@@ -363,9 +375,17 @@ pub struct WorkerArgs {
     /// take. Either way the request is answered with an error reply.
     #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
     pub exec_timeout: Duration,
-    /// Worker sessions to run, each with its own connection: N requests handled at once.
+    /// Without --credit: worker sessions to run, each with its own connection, so N requests
+    /// are handled at once. With --credit: --exec or --filter jobs run at once over the one
+    /// connection (an echo worker answers each request as it comes).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,
+    /// Hold up to N requests at once on one connection (an extension: READY carries
+    /// `credit=N`, and a zmqtool broker sends that many before the first reply comes back,
+    /// so the broker round trip no longer bounds a worker's rate). Brokers that do not know
+    /// it send one at a time, as MDP says. Default 1: plain MDP.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub credit: u32,
     /// Heartbeat interval; must match the broker's.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
     pub heartbeat: Duration,
@@ -668,7 +688,8 @@ pub enum BstarCommand {
 /// Print the state a Binary Star server publishes: primary, backup, active or passive.
 ///
 /// EP is the server's state endpoint (its --state-bind). Exit 0 with the state, or 3 when
-/// nothing is heard within --wait.
+/// nothing is heard within --wait. A server with --curve-secret publishes with CURVE: give
+/// its public key (--curve-server-key), and with --curve-allow a listed certificate.
 #[derive(Debug, Args)]
 pub struct BstarStatusArgs {
     /// The server's state endpoint.
@@ -676,6 +697,9 @@ pub struct BstarStatusArgs {
     /// How long to listen.
     #[arg(long, value_name = "DUR", default_value = "3s", value_parser = parse_interval)]
     pub wait: Duration,
+    // A server with --curve-secret publishes its state with CURVE: give its public key.
+    #[command(flatten)]
+    pub curve: CurveClientArgs,
 }
 
 /// Load-test a Majordomo broker and service, with latency percentiles.
@@ -707,7 +731,8 @@ pub struct BenchArgs {
         value_name = "USER:PASS",
         env = "ZMQTOOL_PLAIN",
         hide_env_values = true,
-        requires = "broker"
+        requires = "broker",
+        conflicts_with = "curve_server_key"
     )]
     pub plain: Option<Credentials>,
     #[command(flatten)]
@@ -738,6 +763,11 @@ pub struct BenchArgs {
     #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "broker",
           value_parser = clap::value_parser!(u64).range(1..=256))]
     pub workers: u64,
+    /// Each embedded worker holds up to N requests at once (`worker --credit`); 1 is plain
+    /// MDP, one round trip to the broker per request.
+    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "broker",
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    pub credit: u32,
     /// A request with no reply after this long counts as a timeout.
     #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_interval)]
     pub timeout: Duration,

@@ -17,9 +17,9 @@
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`runtime`] | exit codes and shutdown signals |
-//! | [`auth`] | who may connect: `--allow` ranges, PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
+//! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
 //! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the ZAP handler that runs `auth::Policy`, the monitor that logs failed handshakes, timed receive, send, poll, frame dumps, typed channels between threads |
+//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send, poll, frame dumps, typed channels between threads |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch threads and clocks, and

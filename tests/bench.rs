@@ -470,3 +470,37 @@ fn perf_measures_curve_in_two_processes() {
     let out = run(&["perf", "thr", "--connect", &ep, "--curve"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `bench --credit`: the embedded workers hold many requests each, and every reply is still
+/// checked against its own request (the echo check), with several in flight per client.
+#[test]
+fn credited_embedded_workers_answer_every_request_exactly() {
+    let out = run(&[
+        "--json",
+        "bench",
+        "--credit",
+        "16",
+        "--pipeline",
+        "32",
+        "--concurrency",
+        "2",
+        "--requests",
+        "4000",
+        "--warmup",
+        "0s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = &json_lines(&out)[0];
+    assert!(
+        report["target"].as_str().unwrap().contains("credit 16"),
+        "{report}"
+    );
+    assert_eq!(
+        (
+            report["requests"].as_u64(),
+            report["errors"].as_u64(),
+            report["timeouts"].as_u64()
+        ),
+        (Some(4000), Some(0), Some(0))
+    );
+}

@@ -490,3 +490,52 @@ fn the_readme_example_works_against_a_pair_that_has_just_started() {
         stderr(&out)
     );
 }
+
+/// With --curve-secret the state exchange is encrypted too: the pair shares one certificate
+/// (clients fail over with one server key) and each server proves itself to the other with
+/// it, so the two still pair up (primary active, backup passive, without any client asking)
+/// even when --curve-allow lists only client keys. `bstar status` reads the state with the
+/// server's key and a listed certificate, and hears nothing without CURVE.
+#[test]
+fn a_curve_pair_exchanges_its_state_encrypted() {
+    let certs = tempfile::tempdir().unwrap();
+    let cert = |name: &str| certs.path().join(name).to_str().unwrap().to_string();
+    for name in ["pair", "ops"] {
+        let out = run(&["keygen", "--out", &cert(name)]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    std::fs::create_dir(cert("allowed")).unwrap();
+    std::fs::copy(cert("ops"), certs.path().join("allowed/ops")).unwrap();
+    let pair = Pair::new();
+    let secure = [
+        "--curve-secret",
+        &cert("pair_secret"),
+        "--curve-allow",
+        &cert("allowed"),
+    ];
+    let _primary = pair.start(true, &secure);
+    let _backup = pair.start(false, &secure);
+    let status = |state: &str, extra: &[&str]| {
+        let mut args = vec!["bstar", "status", state, "--wait", "1s"];
+        args.extend(extra);
+        let out = run(&args);
+        (out.status.code(), stdout(&out).trim().to_string())
+    };
+    let ops = [
+        "--curve-server-key",
+        &cert("pair"),
+        "--curve-secret",
+        &cert("ops_secret"),
+    ];
+    let paired = wait_until(Duration::from_secs(20), || {
+        status(&pair.primary_state, &ops) == (Some(0), "active".into())
+            && status(&pair.backup_state, &ops) == (Some(0), "passive".into())
+    });
+    assert!(
+        paired,
+        "{:?} {:?}",
+        status(&pair.primary_state, &ops),
+        status(&pair.backup_state, &ops)
+    );
+    assert_eq!(status(&pair.primary_state, &[]).0, Some(3));
+}

@@ -17,7 +17,7 @@ use proptest::prelude::*;
 use zmqtool::broker::core::{Event, LossReason};
 use zmqtool::broker::{Broker, Config, Identity, Outgoing, Output};
 use zmqtool::mdp::{
-    ClientReply, ClientRequest, Frame, Inbound, ReplyKind, Version, WorkerMsg, mmi,
+    ClientReply, ClientRequest, Extensions, Frame, Inbound, ReplyKind, Version, WorkerMsg, mmi,
 };
 
 const IDS: [&[u8]; 6] = [b"c1", b"c2", b"w1", b"w2", b"w3", b"\x00\x80\x00\x00\x01"];
@@ -41,14 +41,19 @@ fn seeds() -> Vec<Vec<Frame>> {
                 }
                 .to_frames(version),
             );
-            seeds.push(
-                WorkerMsg::Ready {
-                    service: service.to_vec(),
-                    extensions: Default::default(),
-                }
-                .to_frames(version)
-                .unwrap(),
-            );
+            for credit in [None, Some(3)] {
+                seeds.push(
+                    WorkerMsg::Ready {
+                        service: service.to_vec(),
+                        extensions: Extensions {
+                            busy_heartbeats: credit.is_some(),
+                            credit,
+                        },
+                    }
+                    .to_frames(version)
+                    .unwrap(),
+                );
+            }
         }
         for client in IDS {
             for msg in [
@@ -187,6 +192,7 @@ fn small_limits() -> Config {
         max_queue_bytes: 40,
         max_services: 3,
         max_workers: 3,
+        max_credit: 3,
     }
 }
 
@@ -296,9 +302,11 @@ proptest! {
 /// clients ask, the clock moves.
 #[derive(Debug, Clone)]
 enum Act {
-    Ready(usize, usize, bool),
+    /// Worker, service, MDP/0.2, credit (1: none).
+    Ready(usize, usize, bool, u32),
     Request(usize, usize, bool),
-    Answer(usize, Answer),
+    /// Worker, which of the requests it holds (modulo how many), how.
+    Answer(usize, usize, Answer),
     Heartbeat(usize),
     Disconnect(usize),
     Advance(u64),
@@ -327,9 +335,10 @@ fn act() -> impl Strategy<Value = Act> {
         1 => Just(Answer::Malformed),
     ];
     prop_oneof![
-        2 => (0..WORKERS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(w, s, v)| Act::Ready(w, s, v)),
-        4 => (0..CLIENTS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(c, s, v)| Act::Request(c, s, v)),
-        5 => (0..WORKERS.len(), answer).prop_map(|(w, a)| Act::Answer(w, a)),
+        2 => (0..WORKERS.len(), 0..NAMES.len(), any::<bool>(), prop_oneof![Just(1u32), Just(2), Just(4)])
+            .prop_map(|(w, s, v, credit)| Act::Ready(w, s, v, credit)),
+        5 => (0..CLIENTS.len(), 0..NAMES.len(), any::<bool>()).prop_map(|(c, s, v)| Act::Request(c, s, v)),
+        6 => (0..WORKERS.len(), 0..4usize, answer).prop_map(|(w, i, a)| Act::Answer(w, i, a)),
         2 => (0..WORKERS.len()).prop_map(Act::Heartbeat),
         1 => (0..WORKERS.len()).prop_map(Act::Disconnect),
         1 => (0u64..4000).prop_map(Act::Advance),
@@ -341,12 +350,12 @@ fn version(v02: bool) -> Version {
     if v02 { Version::V02 } else { Version::V01 }
 }
 
-/// The workers as they see themselves: the version each registered in and the client whose
-/// request it holds.
+/// The workers as they see themselves: the version each registered in and the client-address
+/// frames of the requests it holds (one at most without credit), in the order received.
 #[derive(Default)]
 struct Model {
     version: [Option<Version>; 3],
-    holding: [Option<Frame>; 3],
+    holding: [Vec<Frame>; 3],
 }
 
 impl Model {
@@ -356,11 +365,14 @@ impl Model {
             Some((Identity(WORKERS[w].to_vec()), msg.to_frames(v).ok()?))
         };
         match *act {
-            Act::Ready(w, s, v) => Some((
+            Act::Ready(w, s, v, credit) => Some((
                 Identity(WORKERS[w].to_vec()),
                 WorkerMsg::Ready {
                     service: NAMES[s].to_vec(),
-                    extensions: Default::default(),
+                    extensions: Extensions {
+                        busy_heartbeats: false,
+                        credit: (credit > 1).then_some(credit),
+                    },
                 }
                 .to_frames(version(v))
                 .ok()?,
@@ -373,8 +385,9 @@ impl Model {
                 }
                 .to_frames(version(v)),
             )),
-            Act::Answer(w, answer) => {
-                let client = self.holding[w].clone()?;
+            Act::Answer(w, i, answer) => {
+                let held = &self.holding[w];
+                let client = held.get(i % held.len().max(1))?.clone();
                 let body = vec![b"r".to_vec()];
                 match answer {
                     Answer::Final => worker(w, WorkerMsg::Final { client, body }),
@@ -403,10 +416,13 @@ impl Model {
     /// What the workers learn from the broker's output, and from having sent `act`.
     fn update(&mut self, act: &Act, out: &Output) {
         match *act {
-            Act::Ready(w, _, v) => self.version[w] = Some(version(v)),
-            Act::Answer(_, Answer::Partial) => {}
-            Act::Answer(w, _) if self.holding[w].is_some() => self.holding[w] = None,
-            Act::Disconnect(w) => self.holding[w] = None,
+            Act::Ready(w, _, v, _) => self.version[w] = Some(version(v)),
+            Act::Answer(_, _, Answer::Partial) => {}
+            Act::Answer(w, i, _) if !self.holding[w].is_empty() => {
+                let n = self.holding[w].len();
+                self.holding[w].remove(i % n);
+            }
+            Act::Disconnect(w) => self.holding[w].clear(),
             _ => {}
         }
         for o in &out.sends {
@@ -414,8 +430,8 @@ impl Model {
                 && let Some(w) = WORKERS.iter().position(|id| *id == to.0.as_slice())
             {
                 match msg {
-                    WorkerMsg::Request { client, .. } => self.holding[w] = Some(client.clone()),
-                    WorkerMsg::Disconnect => self.holding[w] = None,
+                    WorkerMsg::Request { client, .. } => self.holding[w].push(client.clone()),
+                    WorkerMsg::Disconnect => self.holding[w].clear(),
                     _ => {}
                 }
             }
@@ -444,7 +460,10 @@ fn answering_workers_keep_replies_flowing() {
     runner
         .run(&proptest::collection::vec(act(), 1..150), |acts| {
             let mut now = Instant::now();
-            let cfg = Config { max_frames: 12, ..small_limits() };
+            let cfg = Config {
+                max_frames: 12,
+                ..small_limits()
+            };
             let mut broker = Broker::new(cfg, now);
             let mut model = Model::default();
             for act in acts {
@@ -467,10 +486,14 @@ fn answering_workers_keep_replies_flowing() {
                     prop_assert!(false, "invariant broken after {act:?}: {e}");
                 }
                 for (w, id) in WORKERS.iter().enumerate() {
+                    // A worker the broker presumed dead may think it still holds requests;
+                    // the broker must never hold more than the worker does.
+                    let held = broker.held(&Identity(id.to_vec()));
                     prop_assert!(
-                        model.holding[w].is_some() || !broker.holds(&Identity(id.to_vec())),
-                        "the broker holds a request at {} which has finished with it (after {act:?})",
-                        String::from_utf8_lossy(id)
+                        held <= model.holding[w].len(),
+                        "the broker holds {held} requests at {}, which holds {} (after {act:?})",
+                        String::from_utf8_lossy(id),
+                        model.holding[w].len()
                     );
                 }
                 let (completed, lost, was_refused) = accounting(&out);
@@ -478,8 +501,18 @@ fn answering_workers_keep_replies_flowing() {
                     accepted = 0;
                 }
                 replies.set(replies.get() + completed);
-                refused.set(refused.get() + out.events.iter().filter(|e| matches!(e, Event::WorkerEvicted { .. })).count());
-                prop_assert_eq!(before + accepted, broker.requests_in_hand() + completed + lost);
+                refused.set(
+                    refused.get()
+                        + out
+                            .events
+                            .iter()
+                            .filter(|e| matches!(e, Event::WorkerEvicted { .. }))
+                            .count(),
+                );
+                prop_assert_eq!(
+                    before + accepted,
+                    broker.requests_in_hand() + completed + lost
+                );
             }
             Ok(())
         })

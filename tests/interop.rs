@@ -89,10 +89,19 @@ fn zmqtool_worker_and_client_through_the_majortomo_broker() {
         b.stderr()
     );
     let endpoint = b.stdout().trim().to_string();
+    // With --credit, which majortomo's broker ignores (it reads READY's service frame only):
+    // the worker is then given one request at a time, as by any MDP broker.
     let _w = worker(
         &endpoint,
         "echo",
-        &["--protocol", "majortomo", "--heartbeat", "500ms"],
+        &[
+            "--protocol",
+            "majortomo",
+            "--heartbeat",
+            "500ms",
+            "--credit",
+            "4",
+        ],
     );
     // majortomo's broker has no MMI: ask until the worker has registered.
     let answered = wait_until(Duration::from_secs(20), || {

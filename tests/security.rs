@@ -290,3 +290,85 @@ fn a_silent_tcp_connection_is_dropped_soon() {
     };
     assert!(closed, "the silent connection was still open after 20 s");
 }
+
+/// A DEALER that the broker has answered (so its connection was admitted), or `None` when no
+/// answer came within `timeout_ms`.
+fn admitted(ctx: &zmq::Context, endpoint: &str, timeout_ms: i32) -> Option<zmq::Socket> {
+    let s = ctx.socket(zmq::DEALER).unwrap();
+    s.set_linger(0).unwrap();
+    s.set_rcvtimeo(timeout_ms).unwrap();
+    s.connect(endpoint).unwrap();
+    s.send_multipart([&b""[..], b"MDPC01", b"mmi.service", b"x"], 0)
+        .unwrap();
+    s.recv_multipart(0).ok().map(|_| s)
+}
+
+/// --max-connections-per-ip: a third connection from 127.0.0.1 is refused before any of its
+/// messages is read, and logged; once one of the two closes, a new one is admitted.
+#[test]
+fn one_address_holds_at_most_max_connections_per_ip() {
+    let b = broker(&["--max-connections-per-ip", "2"]);
+    let ctx = zmq::Context::new();
+    let first = admitted(&ctx, &b.endpoint, 10_000).expect("the first is admitted");
+    let _second = admitted(&ctx, &b.endpoint, 10_000).expect("the second is admitted");
+    assert!(admitted(&ctx, &b.endpoint, 1000).is_none());
+    b.proc.wait_stderr(
+        "refused a connection from 127.0.0.1: 127.0.0.1 has 3 connections open, more than \
+         --max-connections-per-ip 2",
+        Duration::from_secs(10),
+    );
+    drop(first);
+    assert!(
+        wait_until(Duration::from_secs(20), || admitted(
+            &ctx,
+            &b.endpoint,
+            1000
+        )
+        .is_some()),
+        "{}",
+        b.proc.stderr()
+    );
+}
+
+/// The peak memory of process `pid`, in KiB.
+fn peak_rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmHWM")
+}
+
+/// Regression: the size limit bounded each frame alone, and libzmq assembles a whole message
+/// before the broker can read any of it, so 16 frames of 15 MB (each under the default 16 MB)
+/// made the broker hold 240 MB before refusing them. The whole message is bounded at the
+/// socket now: the connection is dropped as the excess arrives, with a log line naming the
+/// peer, and the broker keeps serving.
+#[test]
+fn a_message_over_the_size_limit_is_dropped_before_it_is_held() {
+    let b = broker(&[]);
+    let before = peak_rss_kib(b.proc.child.id());
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::DEALER).unwrap();
+    s.set_linger(0).unwrap();
+    s.connect(&b.endpoint).unwrap();
+    let frame = vec![7u8; 15 << 20];
+    s.send_multipart([&b""[..], b"MDPC01", b"echo"], zmq::SNDMORE)
+        .unwrap();
+    for i in 0..16 {
+        let more = if i < 15 { zmq::SNDMORE } else { 0 };
+        s.send(&frame[..], more).unwrap();
+    }
+    b.proc.wait_stderr(
+        "dropped a connection from 127.0.0.1 on tcp://127.0.0.1:",
+        Duration::from_secs(30),
+    );
+    drop(s);
+    assert!(
+        b.proc.stderr().contains(": a message over --max-msg-size"),
+        "{}",
+        b.proc.stderr()
+    );
+    assert_eq!(mmi_code(&b.endpoint, "echo").as_deref(), Some("404"));
+    let grown = peak_rss_kib(b.proc.child.id()).saturating_sub(before);
+    assert!(
+        grown < 64 * 1024,
+        "the broker's peak memory grew by {grown} KiB for a message it refused"
+    );
+}

@@ -9,12 +9,7 @@ use std::time::{Duration, Instant};
 use common::*;
 
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
+    status_kib(pid, "VmRSS")
 }
 
 #[test]
@@ -74,5 +69,53 @@ fn soak_60s_with_a_worker_killed_every_3s() {
     assert!(
         rss_end < rss_start * 3 + 4096,
         "broker RSS grew from {rss_start} to {rss_end} KiB"
+    );
+}
+
+/// The Titanic dispatcher's cost per delivery with 100,000 pending requests over 1,000
+/// services, against the same over one service (docs/PERFORMANCE.md). Prints the figures;
+/// run with `cargo test --release --test soak -- --ignored --nocapture dispatcher`.
+#[test]
+#[ignore = "a measurement: run with --ignored"]
+fn dispatcher_cost_per_delivery_is_flat_in_services() {
+    use zmqtool::titanic::dispatcher::{Action, Config, Dispatcher};
+    use zmqtool::titanic::store::Entry;
+    use zmqtool::titanic::tsp::Uuid;
+    let run = |services: usize| {
+        let mut d = Dispatcher::new(Config::default());
+        let now = Instant::now();
+        for i in 0..100_000 {
+            d.add(Entry {
+                uuid: Uuid::new(),
+                service: format!("service-{}", i % services).into_bytes(),
+                created_ms: 0,
+                replied_ms: None,
+            });
+        }
+        let started = Instant::now();
+        let mut delivered = 0;
+        let mut out = Vec::new();
+        while d.pending() > 0 {
+            d.poll(now, &mut out);
+            // Answer every call at once: each Ask with a presence, each Send with a reply
+            // (which may lead to more calls).
+            while let Some(action) = out.pop() {
+                match action {
+                    Action::Ask { uuid, .. } => d.on_presence(now, uuid, true, &mut out),
+                    Action::Send { uuid, .. } => {
+                        d.on_reply(now, uuid, vec![b"ok".to_vec()], &mut out);
+                        delivered += 1;
+                    }
+                    Action::Store { .. } => {}
+                }
+            }
+        }
+        started.elapsed().as_secs_f64() * 1e9 / delivered as f64
+    };
+    let one = run(1);
+    let many = run(1000);
+    eprintln!(
+        "dispatcher, 100,000 requests: {one:.0} ns per delivery over 1 service, {many:.0} ns over 1,000 services ({:.2}x)",
+        many / one
     );
 }

@@ -52,32 +52,29 @@ fn failing_hanging_and_silent_commands_get_recognisable_replies() {
     assert_eq!(stdout(&out), "ok fine\n");
 }
 
-#[test]
-fn concurrency_runs_commands_at_once() {
+/// Four requests to a worker whose --exec is a barrier: each job marks itself started and
+/// waits for all four, so the replies come only if four jobs run at once (else a job times out
+/// and fails). `extra` says how the worker runs them; `registered` is the start of the
+/// service's mmi.workers line once it is ready.
+fn four_jobs_at_once(extra: &[&str], registered: &[u8]) {
     let marks = tempfile::tempdir().unwrap();
     let b = broker(&[]);
-    let _w = worker(
-        &b.endpoint,
-        "sleepy",
-        &[
-            "--exec",
-            // A barrier: each job marks itself started and waits for all four, so the
-            // replies come only if four jobs run at once (else a job times out and fails).
-            &format!(
-                "read x; touch {dir}/$x; while [ $(ls {dir} | wc -l) -lt 4 ]; do sleep 0.02; done; echo $x",
-                dir = marks.path().display()
-            ),
-            "--concurrency",
-            "4",
-            "--exec-timeout",
-            "20s",
-        ],
+    let barrier = format!(
+        "read x; touch {dir}/$x; while [ $(ls {dir} | wc -l) -lt 4 ]; do sleep 0.02; done; echo $x",
+        dir = marks.path().display()
     );
-    let all_up = wait_until(Duration::from_secs(10), || {
+    let mut args = vec!["--exec", &barrier, "--exec-timeout", "20s"];
+    args.extend(extra);
+    let _w = worker(&b.endpoint, "sleepy", &args);
+    let up = wait_until(Duration::from_secs(10), || {
         raw_call(&b.endpoint, "mmi.workers", &[b""], 1000)
-            .is_some_and(|f| f.first().is_some_and(|s| s.starts_with(b"sleepy idle=4")))
+            .is_some_and(|f| f.first().is_some_and(|s| s.starts_with(registered)))
     });
-    assert!(all_up, "four sessions register");
+    assert!(
+        up,
+        "the worker registers as {}",
+        String::from_utf8_lossy(registered)
+    );
     let calls: Vec<_> = (0..4)
         .map(|i| {
             let ep = b.endpoint.clone();
@@ -100,6 +97,12 @@ fn concurrency_runs_commands_at_once() {
         let out = call.join().unwrap();
         assert_eq!(stdout(&out), format!("{i}\n"), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn concurrency_runs_commands_at_once() {
+    // Four sessions, four connections.
+    four_jobs_at_once(&["--concurrency", "4"], b"sleepy idle=4");
 }
 
 #[test]
@@ -346,4 +349,71 @@ fn filter_answers_every_line_through_long_running_commands() {
     // Two sessions, so at most two processes were ever started for 300 requests.
     let started = w.stderr().matches("started the filter").count();
     assert!((1..=2).contains(&started), "{}", w.stderr());
+}
+
+/// `--credit 4 --concurrency 4`: one connection (one worker at the broker) holds four requests
+/// and runs four --exec jobs at once.
+#[test]
+fn a_credited_worker_runs_jobs_at_once_over_one_connection() {
+    four_jobs_at_once(&["--credit", "4", "--concurrency", "4"], b"sleepy idle=1 ");
+}
+
+/// A credited worker killed while it holds many requests: the broker requeues every one, and
+/// each is answered once by the next worker.
+#[test]
+fn a_killed_credited_worker_has_everything_it_held_redone() {
+    let marks = tempfile::tempdir().unwrap();
+    let b = broker(&["-v"]);
+    let mut slow = worker(
+        &b.endpoint,
+        "job",
+        &[
+            "--exec",
+            &format!(
+                "read x; touch '{}/'\"$x\"; sleep 30",
+                marks.path().display()
+            ),
+            "--credit",
+            "8",
+            "--concurrency",
+            "6",
+        ],
+    );
+    wait_for_service(&b.endpoint, "job");
+    let calls: Vec<_> = (0..6)
+        .map(|i| {
+            let ep = b.endpoint.clone();
+            std::thread::spawn(move || {
+                client(
+                    &ep,
+                    &[
+                        "job",
+                        &format!("payload {i}"),
+                        "--timeout",
+                        "30s",
+                        "--retries",
+                        "1",
+                    ],
+                )
+            })
+        })
+        .collect();
+    // Each job marks itself when it starts: then the worker holds all six.
+    let all_held = wait_until(Duration::from_secs(20), || {
+        std::fs::read_dir(marks.path()).unwrap().count() == 6
+    });
+    assert!(all_held, "{}", b.proc.stderr());
+    slow.signal("KILL");
+    slow.wait_exit(Duration::from_secs(5));
+    let _good = worker(&b.endpoint, "job", &[]);
+    for (i, call) in calls.into_iter().enumerate() {
+        let out = call.join().unwrap();
+        assert_eq!(stdout(&out), format!("payload {i}\n"), "{}", stderr(&out));
+    }
+    assert_eq!(
+        b.proc.stderr().matches("requeued: its worker died").count(),
+        6,
+        "{}",
+        b.proc.stderr()
+    );
 }

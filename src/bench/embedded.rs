@@ -38,7 +38,14 @@ impl Drop for Embedded {
 /// Starts the broker and `workers` echo workers for `service`. Clients reach the broker over
 /// loopback TCP; the workers, being threads of this process, over inproc, as the raw
 /// proxy's workers do, so that the comparison measures the broker and not the transport.
-pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> Result<Embedded> {
+///
+/// With `credit` over 1 each worker holds that many requests at once (`worker --credit`).
+pub fn broker(
+    service: &[u8],
+    workers: usize,
+    credit: u32,
+    broker: crate::broker::Config,
+) -> Result<Embedded> {
     let shutdown = Shutdown::manual();
     let broker_ctx = Context::new();
     let inproc = transport::unique_inproc("bench-broker");
@@ -63,10 +70,11 @@ pub fn broker(service: &[u8], workers: usize, broker: crate::broker::Config) -> 
             heartbeat: broker.heartbeat,
             liveness: broker.liveness,
             reconnect: broker.heartbeat,
+            credit,
         };
         let (ctx, brokers, stop) = (broker_ctx.clone(), brokers.clone(), shutdown.clone());
         threads.push(std::thread::spawn(move || {
-            if let Err(e) = worker::run(&ctx, &brokers, cfg, Arc::new(Echo), &stop) {
+            if let Err(e) = worker::run(&ctx, &brokers, cfg, Arc::new(Echo), 1, &stop) {
                 log::warn!("embedded worker failed: {e:#}");
             }
         }));

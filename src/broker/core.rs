@@ -19,6 +19,13 @@
 //! MDP/0.1 and 0.2 peers share the socket: each worker and each request remember their
 //! version. A 0.2 worker's PARTIALs go to a 0.2 client as they come, and are gathered into
 //! one REPLY (up to `max_msg_size` bytes) for a 0.1 client.
+//!
+//! Credit (docs/PROTOCOL-EXTENSIONS.md): a worker whose READY says `credit=N` is sent up to N
+//! requests at once (at most `max_credit`). Each carries a token of the broker's in its
+//! client-address frame, so the replies are matched to their requests in any order; a worker
+//! without credit is served exactly as MDP says, its client-address frame the client's
+//! routing id. Requests go to the worker of the service with the fewest in hand, then to the
+//! one least recently given one.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -61,6 +68,8 @@ pub struct Config {
     pub max_services: usize,
     /// Workers registered at once.
     pub max_workers: usize,
+    /// The most requests one worker may hold, whatever credit it announces.
+    pub max_credit: usize,
 }
 
 impl Default for Config {
@@ -78,6 +87,7 @@ impl Default for Config {
             max_queue_bytes: 1 << 30,
             max_services: 10_000,
             max_workers: 10_000,
+            max_credit: 256,
         }
     }
 }
@@ -412,6 +422,12 @@ enum Gathered {
 
 #[derive(Debug)]
 struct Job {
+    /// What the REQUEST's client-address frame carried, and the reply must carry back: the
+    /// client's routing id for a worker without credit, a token of the broker's for one with.
+    address: Frame,
+    /// The broker's dispatch count when it was given: a dead worker's requests are requeued
+    /// in this order.
+    order: u64,
     request: Pending,
     /// When the worker was given the request.
     since: Instant,
@@ -425,17 +441,31 @@ struct Worker {
     service: Frame,
     form: Form,
     last_seen: Instant,
-    job: Option<Job>,
+    /// The requests in hand: at most one without credit, up to `credit` with.
+    jobs: Vec<Job>,
+    /// The requests it may hold at once; 1 is plain MDP.
+    credit: usize,
+    /// When it was last given a request (the broker's dispatch count then): least recently
+    /// used first among credited workers with as few in hand.
+    last_used: u64,
     rate: RateCheck,
     /// It has sent a HEARTBEAT while holding a request (zmqtool's workers do; the zguide's
     /// single-threaded ones cannot), so its busy silences are judged like idle ones.
     beats_while_busy: bool,
 }
 
+impl Worker {
+    fn has_room(&self) -> bool {
+        self.jobs.len() < self.credit
+    }
+}
+
 #[derive(Debug)]
 struct Service {
-    /// Idle workers, least recently used first.
+    /// Idle workers without credit, least recently used first.
     idle: VecDeque<Identity>,
+    /// Workers with credit, busy or not (a deployment has a few, each holding many).
+    credited: Vec<Identity>,
     requests: VecDeque<Pending>,
     workers: usize,
     /// Since when this service has had no workers.
@@ -446,6 +476,7 @@ impl Service {
     fn new(now: Instant) -> Service {
         Service {
             idle: VecDeque::new(),
+            credited: Vec::new(),
             requests: VecDeque::new(),
             workers: 0,
             empty_since: Some(now),
@@ -464,6 +495,9 @@ pub struct Broker {
     /// Bytes of their bodies.
     queued_bytes: usize,
     tick_at: Instant,
+    /// Requests dispatched so far: the clock of `Worker::last_used`, and the source of the
+    /// tokens credited workers get.
+    dispatched: u64,
 }
 
 impl Broker {
@@ -475,6 +509,7 @@ impl Broker {
             services: HashMap::new(),
             queued: 0,
             queued_bytes: 0,
+            dispatched: 0,
         }
     }
 
@@ -570,11 +605,19 @@ impl Broker {
         let mut list: Vec<mmi::ServiceStatus> = self
             .services
             .iter()
-            .map(|(name, service)| mmi::ServiceStatus {
-                name: name.clone(),
-                idle: service.idle.len(),
-                busy: service.workers - service.idle.len(),
-                queued: service.requests.len(),
+            .map(|(name, service)| {
+                let idle = service.idle.len()
+                    + service
+                        .credited
+                        .iter()
+                        .filter(|id| self.workers.get(*id).is_some_and(|w| w.jobs.is_empty()))
+                        .count();
+                mmi::ServiceStatus {
+                    name: name.clone(),
+                    idle,
+                    busy: service.workers - idle,
+                    queued: service.requests.len(),
+                }
             })
             .collect();
         list.sort_by(|a, b| a.name.cmp(&b.name));
@@ -678,9 +721,9 @@ impl Broker {
                 // Half an interval after the request went out, a heartbeat was sent while
                 // busy, not just before the request arrived.
                 if worker
-                    .job
-                    .as_ref()
-                    .is_some_and(|job| now.duration_since(job.since) >= self.cfg.heartbeat / 2)
+                    .jobs
+                    .iter()
+                    .any(|job| now.duration_since(job.since) >= self.cfg.heartbeat / 2)
                 {
                     worker.beats_while_busy = true;
                 }
@@ -761,14 +804,21 @@ impl Broker {
             .or_insert_with(|| Service::new(now));
         entry.workers += 1;
         entry.empty_since = None;
-        entry.idle.push_back(id.clone());
+        let credit = (extensions.credit() as usize).clamp(1, self.cfg.max_credit.max(1));
+        if credit > 1 {
+            entry.credited.push(id.clone());
+        } else {
+            entry.idle.push_back(id.clone());
+        }
         self.workers.insert(
             id,
             Worker {
                 service: service.clone(),
                 form,
                 last_seen: now,
-                job: None,
+                jobs: Vec::new(),
+                credit,
+                last_used: 0,
                 rate: RateCheck::default(),
                 beats_while_busy: extensions.busy_heartbeats,
             },
@@ -803,12 +853,13 @@ impl Broker {
         let Some(worker) = self.workers.get_mut(&id) else {
             return;
         };
-        let Some(job) = worker.job.as_mut() else {
+        if worker.jobs.is_empty() {
             return self.evict(now, id, EvictReason::ReplyWhileIdle, out);
-        };
-        if job.request.client.0 != client {
-            return self.evict(now, id, EvictReason::WrongClient, out);
         }
+        let Some(index) = worker.jobs.iter().position(|job| job.address == client) else {
+            return self.evict(now, id, EvictReason::WrongClient, out);
+        };
+        let job = &mut worker.jobs[index];
         let service = worker.service.clone();
         let to = job.request.client.clone();
         let form = job.request.form;
@@ -844,8 +895,13 @@ impl Broker {
             }
         }
         if kind == ReplyKind::Final {
-            worker.job = None;
-            if let Some(entry) = self.services.get_mut(&service) {
+            // Order is kept by `Job::order`, not by place (a remove would move up to
+            // `credit` jobs per reply).
+            worker.jobs.swap_remove(index);
+            // A credited worker stays on its service's list; one without is idle again.
+            if worker.credit == 1
+                && let Some(entry) = self.services.get_mut(&service)
+            {
                 entry.idle.push_back(id);
             }
             self.dispatch(now, &service, out);
@@ -865,7 +921,8 @@ impl Broker {
         out.events.push(Event::WorkerEvicted { worker: id, reason });
     }
 
-    /// Forgets a worker; a request it held goes back to the head of its service's queue.
+    /// Forgets a worker; the requests it held go back to the head of its service's queue, in
+    /// the order they were given to it.
     fn remove_worker(&mut self, now: Instant, id: &Identity, out: &mut Output) {
         let Some(worker) = self.workers.remove(id) else {
             return;
@@ -874,90 +931,154 @@ impl Broker {
             return;
         };
         service.workers -= 1;
-        if worker.job.is_none() {
+        if worker.credit > 1 {
+            service.credited.retain(|c| c != id);
+        } else if worker.jobs.is_empty() {
             service.idle.retain(|idle| idle != id);
         }
         if service.workers == 0 {
             service.empty_since = Some(now);
         }
-        let Some(job) = worker.job else {
-            return;
-        };
-        let name = Printable::of(&worker.service);
-        let mut request = job.request;
-        let lost = if job.streamed {
-            Some(LossReason::PartlyAnswered)
-        } else if request.redelivered {
-            Some(LossReason::SecondDeath)
-        } else {
-            None
-        };
-        if let Some(reason) = lost {
-            out.events.push(Event::RequestLost {
-                service: name,
-                client: request.client,
-                reason,
-            });
+        if worker.jobs.is_empty() {
             return;
         }
-        request.redelivered = true;
-        request.queued_at = now;
-        out.events.push(Event::Requeued {
-            service: name,
-            client: request.client.clone(),
-        });
-        self.queued_bytes += body_bytes(&request.body);
-        service.requests.push_front(request);
-        self.queued += 1;
+        let name = Printable::of(&worker.service);
+        let mut jobs = worker.jobs;
+        jobs.sort_unstable_by_key(|job| job.order);
+        for job in jobs.into_iter().rev() {
+            let mut request = job.request;
+            let lost = if job.streamed {
+                Some(LossReason::PartlyAnswered)
+            } else if request.redelivered {
+                Some(LossReason::SecondDeath)
+            } else {
+                None
+            };
+            if let Some(reason) = lost {
+                out.events.push(Event::RequestLost {
+                    service: name.clone(),
+                    client: request.client,
+                    reason,
+                });
+                continue;
+            }
+            request.redelivered = true;
+            request.queued_at = now;
+            out.events.push(Event::Requeued {
+                service: name.clone(),
+                client: request.client.clone(),
+            });
+            self.queued_bytes += body_bytes(&request.body);
+            service.requests.push_front(request);
+            self.queued += 1;
+        }
         self.dispatch(now, &worker.service, out);
     }
 
-    /// Pairs the service's idle workers (least recently used first) with its queued requests.
+    /// Pairs the service's queued requests with its workers that have room: the one with the
+    /// fewest requests in hand, then the least recently used (an idle worker without credit
+    /// has none in hand; its queue is in least recently used order).
     fn dispatch(&mut self, now: Instant, name: &[u8], out: &mut Output) {
-        let expiry = self.cfg.expiry();
         loop {
-            let Some(service) = self.services.get_mut(name) else {
+            let Some(service) = self.services.get(name) else {
                 return;
             };
             if service.requests.is_empty() {
                 return;
             }
-            let Some(id) = service.idle.pop_front() else {
+            let Some(id) = self.choose(service) else {
                 return;
             };
-            let Some(worker) = self.workers.get_mut(&id) else {
+            let Some(worker) = self.workers.get(&id) else {
+                // Not reachable: the lists hold registered workers only (check_invariants).
+                self.forget_listed(name, &id);
                 continue;
             };
-            if now.duration_since(worker.last_seen) >= expiry {
-                // Dead but not yet purged (an idle worker's allowance is the plain expiry):
-                // purge it now rather than lose a request to it.
-                service.idle.push_front(id.clone());
+            if self
+                .silence_allowed(worker)
+                .is_some_and(|allowed| now.duration_since(worker.last_seen) >= allowed)
+            {
+                // Dead but not yet purged: purge it now rather than lose a request to it.
                 self.expire(now, id, out);
                 continue;
             }
-            let Some(request) = service.requests.pop_front() else {
-                return;
-            };
-            self.queued -= 1;
-            self.queued_bytes -= body_bytes(&request.body);
-            out.sends.push(Outgoing::ToWorker {
-                to: id,
-                form: worker.form,
-                msg: WorkerMsg::Request {
-                    client: request.client.0.clone(),
-                    body: request.body.clone(),
-                },
-            });
-            worker.job = Some(Job {
-                request,
-                since: now,
-                streamed: false,
-                gathered: Gathered::Frames {
-                    frames: Vec::new(),
-                    bytes: 0,
-                },
-            });
+            self.give(now, name, id, out);
         }
+    }
+
+    /// The worker of `service` the next request goes to, if any has room.
+    fn choose(&self, service: &Service) -> Option<Identity> {
+        let plain = service.idle.front().map(|id| {
+            let last = self.workers.get(id).map_or(0, |w| w.last_used);
+            ((0, last), id)
+        });
+        let credited = service
+            .credited
+            .iter()
+            .filter_map(|id| Some((self.workers.get(id)?, id)))
+            .filter(|(w, _)| w.has_room())
+            .map(|(w, id)| ((w.jobs.len(), w.last_used), id))
+            .min();
+        match (plain, credited) {
+            (Some(p), Some(c)) => Some(p.min(c).1.clone()),
+            (p, c) => p.or(c).map(|(_, id)| id.clone()),
+        }
+    }
+
+    /// Drops `id` from `name`'s lists.
+    fn forget_listed(&mut self, name: &[u8], id: &Identity) {
+        if let Some(service) = self.services.get_mut(name) {
+            service.idle.retain(|i| i != id);
+            service.credited.retain(|i| i != id);
+        }
+    }
+
+    /// Sends the request at the head of `name`'s queue to worker `id`, which has room.
+    fn give(&mut self, now: Instant, name: &[u8], id: Identity, out: &mut Output) {
+        let (Some(service), Some(worker)) =
+            (self.services.get_mut(name), self.workers.get_mut(&id))
+        else {
+            return;
+        };
+        let Some(request) = service.requests.pop_front() else {
+            return;
+        };
+        if worker.credit == 1 {
+            // `choose` takes an idle worker from the front.
+            if service.idle.front() == Some(&id) {
+                service.idle.pop_front();
+            } else {
+                service.idle.retain(|i| i != &id);
+            }
+        }
+        self.queued -= 1;
+        self.queued_bytes -= body_bytes(&request.body);
+        self.dispatched += 1;
+        worker.last_used = self.dispatched;
+        let address = if worker.credit == 1 {
+            request.client.0.clone()
+        } else {
+            self.dispatched.to_be_bytes().to_vec()
+        };
+        out.sends.push(Outgoing::ToWorker {
+            to: id,
+            form: worker.form,
+            msg: WorkerMsg::Request {
+                client: address.clone(),
+                body: request.body.clone(),
+            },
+        });
+        worker.jobs.push(Job {
+            address,
+            order: self.dispatched,
+            request,
+            since: now,
+            streamed: false,
+            gathered: Gathered::Frames {
+                frames: Vec::new(),
+                bytes: 0,
+            },
+        });
     }
 
     fn expire(&mut self, now: Instant, id: Identity, out: &mut Output) {
@@ -976,9 +1097,10 @@ impl Broker {
     /// not shown that it heartbeats while busy, the busy timeout (`None`: for ever).
     fn silence_allowed(&self, worker: &Worker) -> Option<Duration> {
         let expiry = self.cfg.expiry();
-        match worker.job {
-            Some(_) if !worker.beats_while_busy => self.cfg.busy_timeout.map(|b| b.max(expiry)),
-            _ => Some(expiry),
+        if !worker.jobs.is_empty() && !worker.beats_while_busy {
+            self.cfg.busy_timeout.map(|b| b.max(expiry))
+        } else {
+            Some(expiry)
         }
     }
 
@@ -1094,7 +1216,7 @@ impl Broker {
             }
             for id in &service.idle {
                 match self.workers.get(id) {
-                    Some(w) if w.job.is_none() && &w.service == name => {}
+                    Some(w) if w.jobs.is_empty() && w.credit == 1 && &w.service == name => {}
                     _ => {
                         return Err(format!(
                             "idle list holds {id}, which is not an idle worker of it"
@@ -1102,10 +1224,27 @@ impl Broker {
                     }
                 }
             }
+            for id in &service.credited {
+                match self.workers.get(id) {
+                    Some(w) if w.credit > 1 && &w.service == name => {}
+                    _ => return Err(format!("credited list holds {id}, not a credited worker")),
+                }
+            }
+            let credited = self
+                .workers
+                .values()
+                .filter(|w| &w.service == name && w.credit > 1)
+                .count();
+            if credited != service.credited.len() {
+                return Err(format!(
+                    "{credited} credited workers but {} listed",
+                    service.credited.len()
+                ));
+            }
             let idle = self
                 .workers
                 .values()
-                .filter(|w| &w.service == name && w.job.is_none())
+                .filter(|w| &w.service == name && w.jobs.is_empty() && w.credit == 1)
                 .count();
             if idle != service.idle.len() {
                 return Err(format!(
@@ -1116,10 +1255,14 @@ impl Broker {
             if service.workers > 0 && service.empty_since.is_some() {
                 return Err("a service with workers is marked empty".into());
             }
-            // Progress: a queued request never waits while a worker of its service idles.
-            if !service.requests.is_empty() && !service.idle.is_empty() {
+            // Progress: a queued request never waits while a worker of its service has room.
+            let room = service
+                .credited
+                .iter()
+                .any(|id| self.workers.get(id).is_some_and(Worker::has_room));
+            if !service.requests.is_empty() && (!service.idle.is_empty() || room) {
                 return Err(format!(
-                    "{} requests queued beside {} idle workers",
+                    "{} requests queued beside {} idle workers (or credit unused)",
                     service.requests.len(),
                     service.idle.len()
                 ));
@@ -1154,6 +1297,18 @@ impl Broker {
             if !self.services.contains_key(&worker.service) {
                 return Err("a worker of an unknown service".into());
             }
+            if worker.jobs.len() > worker.credit || worker.credit > self.cfg.max_credit.max(1) {
+                return Err(format!(
+                    "a worker holds {} requests on a credit of {}",
+                    worker.jobs.len(),
+                    worker.credit
+                ));
+            }
+            for (i, job) in worker.jobs.iter().enumerate() {
+                if worker.jobs[..i].iter().any(|j| j.address == job.address) {
+                    return Err("two requests at one worker share an address".into());
+                }
+            }
         }
         Ok(())
     }
@@ -1161,11 +1316,16 @@ impl Broker {
     /// Requests queued or held by workers (for the tests' conservation checks).
     /// True when the worker `id` is registered and holds a request.
     pub fn holds(&self, id: &Identity) -> bool {
-        self.workers.get(id).is_some_and(|w| w.job.is_some())
+        self.held(id) > 0
+    }
+
+    /// How many requests the worker `id` holds (0 for one not registered).
+    pub fn held(&self, id: &Identity) -> usize {
+        self.workers.get(id).map_or(0, |w| w.jobs.len())
     }
 
     pub fn requests_in_hand(&self) -> usize {
-        self.queued + self.workers.values().filter(|w| w.job.is_some()).count()
+        self.queued + self.workers.values().map(|w| w.jobs.len()).sum::<usize>()
     }
 }
 

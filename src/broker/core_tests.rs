@@ -117,20 +117,9 @@ impl Harness {
 
 /// The (worker, client, body) of each REQUEST sent to a worker.
 fn requests(sends: &[Outgoing]) -> Vec<(String, String, String)> {
-    sends
-        .iter()
-        .filter_map(|o| match o {
-            Outgoing::ToWorker {
-                to,
-                msg: WorkerMsg::Request { client, body },
-                ..
-            } => Some((
-                to.to_string(),
-                String::from_utf8_lossy(client).into_owned(),
-                String::from_utf8_lossy(&body[0]).into_owned(),
-            )),
-            _ => None,
-        })
+    requests_raw(sends)
+        .into_iter()
+        .map(|(to, client, body)| (to, String::from_utf8_lossy(&client).into_owned(), body))
         .collect()
 }
 
@@ -1155,5 +1144,213 @@ fn queued_bytes_are_bounded_too() {
             .filter(|e| matches!(e, Event::RequestLost { .. }))
             .count(),
         1
+    );
+}
+
+// --- credit (docs/PROTOCOL-EXTENSIONS.md) ---
+
+impl Harness {
+    fn ready_credit(&mut self, worker: &str, service: &str, credit: u32) -> Vec<Outgoing> {
+        self.worker(
+            worker,
+            Version::V02,
+            WorkerMsg::Ready {
+                service: service.as_bytes().to_vec(),
+                extensions: Extensions {
+                    busy_heartbeats: true,
+                    credit: Some(credit),
+                },
+            },
+        )
+    }
+
+    fn request_02(&mut self, client: &str, body: &str) -> Vec<Outgoing> {
+        self.request_v(client, "echo", body, Version::V02)
+    }
+
+    /// A FINAL from `worker` carrying the client-address frame `address` as given.
+    fn final_raw(&mut self, worker: &str, address: &[u8], body: &str) -> Vec<Outgoing> {
+        self.worker(
+            worker,
+            Version::V02,
+            WorkerMsg::Final {
+                client: address.to_vec(),
+                body: vec![body.as_bytes().to_vec()],
+            },
+        )
+    }
+}
+
+/// (worker, address frame, body) of each REQUEST, with the address as bytes.
+fn requests_raw(sends: &[Outgoing]) -> Vec<(String, Frame, String)> {
+    sends
+        .iter()
+        .filter_map(|o| match o {
+            Outgoing::ToWorker {
+                to,
+                msg: WorkerMsg::Request { client, body },
+                ..
+            } => Some((
+                to.to_string(),
+                client.clone(),
+                String::from_utf8_lossy(&body[0]).into_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// (client, body) of each reply sent to a client.
+fn replies(sends: &[Outgoing]) -> Vec<(String, String)> {
+    sends
+        .iter()
+        .filter_map(|o| match o {
+            Outgoing::ToClient { to, reply, .. } => Some((
+                to.to_string(),
+                String::from_utf8_lossy(&reply.body[0]).into_owned(),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+use crate::mdp::Extensions;
+
+#[test]
+fn a_credited_worker_gets_up_to_its_credit_and_replies_match_out_of_order() {
+    let mut h = Harness::new();
+    h.ready_credit("W", "echo", 3);
+    // One client with four requests in flight: three go out at once, one waits.
+    let mut given = Vec::new();
+    for body in ["a", "b", "c", "d"] {
+        given.extend(requests_raw(&h.request_02("C", body)));
+    }
+    assert_eq!(given.len(), 3, "{given:?}");
+    assert_eq!(h.mmi("mmi.service", "echo"), [b"200".to_vec()]);
+    // Each carries a token of its own, not the client's routing id.
+    let addresses: std::collections::HashSet<&Frame> = given.iter().map(|g| &g.1).collect();
+    assert_eq!(addresses.len(), 3);
+    assert!(given.iter().all(|g| g.1 != b"C"));
+    // Answered in reverse order: each reply reaches the client as its own request's.
+    let c = given[2].1.clone();
+    let sends = h.final_raw("W", &c, "c!");
+    assert_eq!(replies(&sends), [("C".into(), "c!".into())]);
+    // The freed slot takes the waiting request.
+    let d = requests_raw(&sends);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0].2, "d");
+    for (addr, body) in [(&given[0].1, "a!"), (&given[1].1, "b!"), (&d[0].1, "d!")] {
+        assert_eq!(
+            replies(&h.final_raw("W", addr, body)),
+            [("C".into(), body.into())]
+        );
+    }
+    assert_eq!(h.broker.requests_in_hand(), 0);
+    // An address it does not hold: the worker is done with.
+    let sends = h.final_raw("W", b"nonsense", "x");
+    assert_eq!(disconnects(&sends), ["W"]);
+}
+
+#[test]
+fn requests_go_to_the_worker_with_fewest_in_hand_then_least_recently_used() {
+    let mut h = Harness::new();
+    h.ready_credit("A", "echo", 4);
+    h.ready_credit("B", "echo", 4);
+    let mut to = Vec::new();
+    for i in 0..6 {
+        to.extend(
+            requests_raw(&h.request_02("C", &i.to_string()))
+                .into_iter()
+                .map(|g| g.0),
+        );
+    }
+    // Alternating: each time the other has fewer in hand, or as few and was used longer ago.
+    assert_eq!(to, ["A", "B", "A", "B", "A", "B"]);
+    // A plain worker (none in hand) beats credited ones with requests in hand.
+    h.ready_v("P", "echo", Version::V02);
+    let sends = h.request_02("C", "7");
+    assert_eq!(requests_raw(&sends)[0].0, "P");
+    // Plain workers still get the client's routing id, as MDP says.
+    assert_eq!(requests_raw(&sends)[0].1, b"C");
+}
+
+#[test]
+fn a_dead_credited_worker_has_everything_it_held_requeued_once_in_order() {
+    let mut h = Harness::new();
+    h.ready_credit("W", "echo", 8);
+    for body in ["1", "2", "3"] {
+        h.request_02("C", body);
+    }
+    assert!(h.broker.holds(&id("W")));
+    // It falls silent; the purge requeues all three, oldest first, for the next worker.
+    h.advance(HB * 4);
+    h.tick();
+    let requeued = h
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::Requeued { .. }))
+        .count();
+    assert_eq!(requeued, 3);
+    let sends = h.ready_credit("V", "echo", 8);
+    let bodies: Vec<String> = requests_raw(&sends).into_iter().map(|g| g.2).collect();
+    assert_eq!(bodies, ["1", "2", "3"]);
+    // V dies too: each has now killed two workers and is dropped.
+    h.advance(HB * 4);
+    h.tick();
+    let lost = h
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Event::RequestLost {
+                    reason: LossReason::SecondDeath,
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(lost, 3);
+    assert_eq!(h.broker.requests_in_hand(), 0);
+}
+
+#[test]
+fn credit_is_capped_by_max_credit_and_partials_reach_the_right_client() {
+    let mut h = Harness::with(Config {
+        max_credit: 2,
+        ..Config::default()
+    });
+    h.ready_credit("W", "echo", 64);
+    let a = requests_raw(&h.request_02("A", "x"));
+    let b = requests_raw(&h.request_02("B", "y"));
+    assert!(
+        requests_raw(&h.request_02("A", "z")).is_empty(),
+        "capped at 2"
+    );
+    let partial = h.worker(
+        "W",
+        Version::V02,
+        WorkerMsg::Partial {
+            client: b[0].1.clone(),
+            body: vec![b"half".to_vec()],
+        },
+    );
+    assert_eq!(replies(&partial), [("B".into(), "half".into())]);
+    assert_eq!(
+        replies(&h.final_raw("W", &a[0].1, "x!")),
+        [("A".into(), "x!".into())]
+    );
+}
+
+#[test]
+fn a_worker_without_credit_is_served_byte_for_byte_as_before() {
+    // The frames a plain 0.1 worker receives: the client's routing id as the address.
+    let mut h = Harness::new();
+    h.ready("W", "echo");
+    let sends = h.request("C", "echo", "hi");
+    let frames = sends[0].clone().into_frames().unwrap();
+    assert_eq!(
+        frames,
+        [&b"W"[..], b"", b"MDPW01", b"\x02", b"C", b"", b"hi"]
     );
 }

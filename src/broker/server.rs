@@ -87,11 +87,15 @@ impl Server {
     }
 }
 
-/// What a broker frontend socket is tuned with: frames over the message limit are refused by
-/// libzmq before they are buffered.
+/// What a broker frontend socket is tuned with: a message that the core would refuse for its
+/// size is refused by libzmq before it is buffered, so one peer can make the broker hold at
+/// most --max-msg-size bytes plus 64 per frame of --max-frames, whatever it sends. (Anything
+/// libzmq refuses, the core would: --max-frames frames of --max-msg-size bytes in all cost
+/// less than this.)
 pub fn frontend_tuning(cfg: &Config) -> Tuning {
+    let overhead = (cfg.max_frames as u64).saturating_mul(transport::FRAME_OVERHEAD);
     Tuning {
-        max_frame: Some(cfg.max_msg_size as u64),
+        max_message: Some((cfg.max_msg_size as u64).saturating_add(overhead)),
         ..Tuning::default()
     }
 }

@@ -19,7 +19,7 @@ use super::fsm::{Event, Fatal, Fsm, State, Verdict};
 use crate::broker::{self, Broker, Output};
 use crate::mdp::Frame;
 use crate::runtime::Shutdown;
-use crate::transport::{self, Context, Kind, Linger, ServerSecurity, Socket, Tuning};
+use crate::transport::{self, Context, Kind, Linger, Security, Socket, Tuning};
 
 /// One server's settings (the `zmqtool bstar` flags).
 #[derive(Debug, Clone)]
@@ -38,6 +38,21 @@ pub struct Options {
     pub policy: crate::auth::Policy,
 }
 
+/// How this server connects to its peer's state socket: with CURVE, as the pair's own
+/// certificate to a server holding the same one.
+fn state_client_security(policy: &crate::auth::Policy) -> Security {
+    match &policy.curve {
+        Some(curve) => Security::Curve {
+            server: curve.public,
+            client: transport::CurveKeys {
+                public: curve.public,
+                secret: curve.secret,
+            },
+        },
+        None => Security::Null,
+    }
+}
+
 /// Runs one server until `shutdown`; a split brain (dual actives or passives) is an error.
 pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
     if opts.policy.is_active() {
@@ -50,16 +65,24 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         broker::server::frontend_tuning(&opts.broker),
         std::slice::from_ref(&opts.frontend),
     )?;
+    // The state exchange is secured as the frontend is, but for PLAIN: the same addresses and
+    // CURVE certificate (both servers of a pair hold the same one, as clients fail over with
+    // one server key), so with CURVE each server proves itself to the other with it.
     let (publisher, _) = ctx.bind(
         Kind::Pub,
         Linger::Discard,
-        ServerSecurity::default(),
+        transport::zap::state_security(&opts.policy),
         Tuning::default(),
         std::slice::from_ref(&opts.state_bind),
     )?;
-    let subscriber = ctx.socket(Kind::Sub, Linger::Discard)?;
+    let subscriber = ctx.connect(
+        Kind::Sub,
+        Linger::Discard,
+        &state_client_security(&opts.policy),
+        Tuning::default(),
+        &opts.state_connect,
+    )?;
     subscriber.subscribe_all()?;
-    subscriber.connect(&opts.state_connect)?;
     let role = if opts.primary { "primary" } else { "backup" };
     log::warn!(
         "{role} serving {} on {} (state on {}, peer state from {})",
@@ -301,10 +324,20 @@ fn run_hook(cmd: &str, state: State, previous: Option<State>) {
 }
 
 /// `zmqtool bstar status EP`: the state a server publishes on its state endpoint.
-pub fn status(ctx: &Context, endpoint: &str, timeout: Duration) -> Result<Option<State>> {
-    let mut sub = ctx.socket(Kind::Sub, Linger::Discard)?;
+pub fn status(
+    ctx: &Context,
+    endpoint: &str,
+    security: &Security,
+    timeout: Duration,
+) -> Result<Option<State>> {
+    let mut sub = ctx.connect(
+        Kind::Sub,
+        Linger::Discard,
+        security,
+        Tuning::default(),
+        endpoint,
+    )?;
     sub.subscribe_all()?;
-    sub.connect(endpoint)?;
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         let wait = transport::wait_until(Instant::now(), deadline);

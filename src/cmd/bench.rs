@@ -32,11 +32,16 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
                 let e = embedded::broker(
                     &service,
                     args.workers as usize,
+                    args.credit,
                     crate::broker::Config::default(),
                 )?;
                 let ep = e.endpoint.clone();
+                let credit = match args.credit {
+                    1 => String::new(),
+                    n => format!(" with credit {n}"),
+                };
                 let name = format!(
-                    "embedded broker, {} echo worker{}",
+                    "embedded broker, {} echo worker{}{credit}",
                     args.workers,
                     plural(args.workers)
                 );

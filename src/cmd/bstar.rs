@@ -8,7 +8,8 @@ use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
     if let Some(BstarCommand::Status(status)) = args.command {
-        let state = server::status(&super::context(), &status.endpoint, status.wait)?;
+        let security = status.curve.security()?.unwrap_or_default();
+        let state = server::status(&super::context(), &status.endpoint, &security, status.wait)?;
         let Some(state) = state else {
             return Err(Fatal::error(
                 Exit::Timeout,

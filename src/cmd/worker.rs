@@ -27,6 +27,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         heartbeat: args.heartbeat,
         liveness: args.liveness,
         reconnect: args.reconnect,
+        credit: args.credit,
     };
     let handler: Arc<dyn Handler> = match (&args.exec, &args.filter) {
         (Some(command), _) => Arc::new(Exec {
@@ -44,12 +45,18 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         (None, None) => Arc::new(Echo),
     };
     let brokers = args.brokers.worker_brokers()?;
-    let sessions: Vec<_> = (0..args.concurrency)
+    // Without credit each session holds one request, so --concurrency is sessions; with it,
+    // one session holds the credit's worth and runs --concurrency of them at once.
+    let (sessions, parallel) = match args.credit {
+        1 => (args.concurrency, 1),
+        _ => (1, args.concurrency as usize),
+    };
+    let sessions: Vec<_> = (0..sessions)
         .map(|_| {
             let (ctx, brokers, cfg) = (ctx.clone(), brokers.clone(), cfg.clone());
             let (handler, shutdown) = (handler.clone(), shutdown.clone());
             std::thread::spawn(move || {
-                let result = worker::run(&ctx, &brokers, cfg, handler, &shutdown);
+                let result = worker::run(&ctx, &brokers, cfg, handler, parallel, &shutdown);
                 if result.is_err() {
                     // One session failing (a bad endpoint, say) stops the others.
                     shutdown.stop();

@@ -25,23 +25,48 @@ pub struct Extensions {
     /// `busy-heartbeats`: the worker keeps heartbeating while it holds a request, so a
     /// broker may presume it dead after the usual liveness even when it is busy.
     pub busy_heartbeats: bool,
+    /// `credit=N` (N > 1): the worker can hold N requests at once, and answers each by the
+    /// client-address frame it came with (docs/PROTOCOL-EXTENSIONS.md). `None`: one at a
+    /// time, as MDP says.
+    pub credit: Option<u32>,
 }
 
 const BUSY_HEARTBEATS: &[u8] = b"busy-heartbeats";
+const CREDIT: &[u8] = b"credit=";
 
 impl Extensions {
+    /// The requests the worker may hold at once (1 unless it announced more).
+    pub fn credit(&self) -> u32 {
+        self.credit.unwrap_or(1)
+    }
+
+    /// Tokens separated by spaces; unknown ones (and a malformed credit) are ignored, so
+    /// extensions can be added without breaking older brokers.
     fn parse(frame: &[u8]) -> Extensions {
         let mut ext = Extensions::default();
         for token in frame.split(|b| *b == b' ') {
             if token == BUSY_HEARTBEATS {
                 ext.busy_heartbeats = true;
+            } else if let Some(n) = token.strip_prefix(CREDIT) {
+                ext.credit = std::str::from_utf8(n)
+                    .ok()
+                    .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .filter(|&n| n > 1);
             }
         }
         ext
     }
 
     fn to_frame(self) -> Option<Frame> {
-        self.busy_heartbeats.then(|| BUSY_HEARTBEATS.to_vec())
+        let mut tokens: Vec<Vec<u8>> = Vec::new();
+        if self.busy_heartbeats {
+            tokens.push(BUSY_HEARTBEATS.to_vec());
+        }
+        if let Some(n) = self.credit.filter(|&n| n > 1) {
+            tokens.push([CREDIT, n.to_string().as_bytes()].concat());
+        }
+        (!tokens.is_empty()).then(|| tokens.join(&b' '))
     }
 }
 
@@ -244,6 +269,14 @@ mod tests {
                 service: b"echo".to_vec(),
                 extensions: Extensions {
                     busy_heartbeats: true,
+                    credit: None,
+                },
+            },
+            WorkerMsg::Ready {
+                service: b"echo".to_vec(),
+                extensions: Extensions {
+                    busy_heartbeats: true,
+                    credit: Some(64),
                 },
             },
             WorkerMsg::Request {
@@ -277,6 +310,13 @@ mod tests {
             Some(frames(&[
                 b"",
                 b"MDPW01",
+                b"\x01",
+                b"echo",
+                b"busy-heartbeats credit=64",
+            ])),
+            Some(frames(&[
+                b"",
+                b"MDPW01",
                 b"\x02",
                 b"\x00\x80\x00\x00\x29",
                 b"",
@@ -293,10 +333,31 @@ mod tests {
     }
 
     #[test]
+    fn credit_is_read_from_the_extensions_frame_and_nonsense_is_ignored() {
+        let credit = |frame: &[u8]| Extensions::parse(frame).credit;
+        assert_eq!(credit(b"credit=64"), Some(64));
+        assert_eq!(credit(b"busy-heartbeats credit=2 future-thing"), Some(2));
+        for plain in [
+            &b""[..],
+            b"credit=1",
+            b"credit=0",
+            b"credit=-5",
+            b"credit=+5",
+            b"credit=99999999999",
+            b"credit=",
+            b"credit=6x",
+        ] {
+            assert_eq!(credit(plain), None, "{plain:?}");
+        }
+        assert_eq!(Extensions::default().credit(), 1);
+    }
+
+    #[test]
     fn v02_commands_are_byte_exact() {
         let expected: Vec<Vec<Frame>> = vec![
             frames(&[b"MDPW02", b"\x01", b"echo"]),
             frames(&[b"MDPW02", b"\x01", b"echo", b"busy-heartbeats"]),
+            frames(&[b"MDPW02", b"\x01", b"echo", b"busy-heartbeats credit=64"]),
             frames(&[b"MDPW02", b"\x02", b"\x00\x80\x00\x00\x29", b"", b"hello"]),
             frames(&[b"MDPW02", b"\x03", b"C", b"", b"part", b""]),
             frames(&[b"MDPW02", b"\x04", b"C", b"", b"done"]),

@@ -89,6 +89,10 @@ struct Service {
     /// The request whose mmi.service lookup is in flight: one lookup per service at a
     /// time, so that one absence counts once in the backoff.
     probing: Option<Uuid>,
+    /// Requests of this service not yet replied to, wherever they stand.
+    jobs: usize,
+    /// In the dispatcher's round-robin order (which holds only services with a queue).
+    in_order: bool,
 }
 
 /// The dispatcher.
@@ -97,11 +101,15 @@ pub struct Dispatcher {
     cfg: Config,
     jobs: HashMap<Uuid, Job>,
     services: HashMap<Frame, Service>,
-    /// Services in the order they are served (round robin).
+    /// Services with queued requests, in the order they are served (round robin); a service
+    /// whose queue empties leaves it, so a poll never walks idle services.
     order: VecDeque<Frame>,
     /// Requests waiting to retry, by when.
     delayed: BTreeSet<(Instant, Uuid)>,
     inflight: usize,
+    /// Services with no request left: forgotten in one sweep once there are many, so the
+    /// check costs nothing per poll (it used to scan every request for every service).
+    unused: usize,
 }
 
 impl Dispatcher {
@@ -113,6 +121,7 @@ impl Dispatcher {
             order: VecDeque::new(),
             delayed: BTreeSet::new(),
             inflight: 0,
+            unused: 0,
         }
     }
 
@@ -145,7 +154,27 @@ impl Dispatcher {
                 backoff: self.cfg.min_backoff,
             },
         );
-        self.service(&service).queue.push_back(uuid);
+        let s = self.service(&service);
+        s.jobs += 1;
+        if s.jobs == 1 {
+            self.unused -= 1;
+        }
+        self.enqueue(&service, uuid, false);
+    }
+
+    /// Queues `uuid` for its service (at the head for a retry), and puts the service in the
+    /// round-robin order if it is not there.
+    fn enqueue(&mut self, name: &[u8], uuid: Uuid, first: bool) {
+        let s = self.service(name);
+        if first {
+            s.queue.push_front(uuid);
+        } else {
+            s.queue.push_back(uuid);
+        }
+        if !s.in_order {
+            s.in_order = true;
+            self.order.push_back(name.to_vec());
+        }
     }
 
     /// The client closed the request: forget it (a call in flight is left to finish).
@@ -157,6 +186,12 @@ impl Dispatcher {
     /// flight, its service's lookup.
     fn forget(&mut self, uuid: Uuid) -> Option<Job> {
         let job = self.jobs.remove(&uuid)?;
+        if let Some(s) = self.services.get_mut(&job.entry.service) {
+            s.jobs -= 1;
+            if s.jobs == 0 {
+                self.unused += 1;
+            }
+        }
         match job.stage {
             Stage::Queued => {
                 if let Some(s) = self.services.get_mut(&job.entry.service) {
@@ -176,8 +211,8 @@ impl Dispatcher {
 
     fn service(&mut self, name: &[u8]) -> &mut Service {
         if !self.services.contains_key(name) {
-            self.order.push_back(name.to_vec());
             self.services.insert(name.to_vec(), Service::default());
+            self.unused += 1;
         }
         self.services.get_mut(name).expect("just inserted")
     }
@@ -195,7 +230,7 @@ impl Dispatcher {
             {
                 job.stage = Stage::Queued;
                 let service = job.entry.service.clone();
-                self.service(&service).queue.push_front(uuid);
+                self.enqueue(&service, uuid, true);
             }
         }
         let mut idle_rounds = 0;
@@ -203,19 +238,29 @@ impl Dispatcher {
             let Some(name) = self.order.pop_front() else {
                 break;
             };
-            self.order.push_back(name.clone());
             let Some(service) = self.services.get_mut(&name) else {
                 continue;
             };
+            if service.queue.is_empty() {
+                // Emptied by a close: it leaves the order until a request is queued.
+                service.in_order = false;
+                continue;
+            }
             let present = service.present_until.is_some_and(|t| t > now);
             let blocked = service.absent_until.is_some_and(|t| t > now)
                 || (!present && service.probing.is_some());
-            if blocked || service.queue.is_empty() {
+            if blocked {
+                self.order.push_back(name);
                 idle_rounds += 1;
                 continue;
             }
             idle_rounds = 0;
             let uuid = service.queue.pop_front().expect("not empty");
+            if service.queue.is_empty() {
+                service.in_order = false;
+            } else {
+                self.order.push_back(name.clone());
+            }
             if !present {
                 service.probing = Some(uuid);
             }
@@ -237,22 +282,16 @@ impl Dispatcher {
         self.forget_empty_services();
     }
 
+    /// Forgets the services no request needs any more, once there are over 64 of them (what
+    /// was learnt of a service's presence is kept while it may be used again soon).
     fn forget_empty_services(&mut self) {
-        let jobs = &self.jobs;
-        let idle: Vec<Frame> = self
-            .services
-            .iter()
-            .filter(|(name, s)| {
-                s.queue.is_empty() && !jobs.values().any(|j| &j.entry.service == *name)
-            })
-            .map(|(name, _)| name.clone())
-            .collect();
-        if idle.len() > 64 {
-            for name in idle {
-                self.services.remove(&name);
-                self.order.retain(|n| *n != name);
-            }
+        if self.unused <= 64 {
+            return;
         }
+        self.services.retain(|_, s| s.jobs > 0);
+        let services = &self.services;
+        self.order.retain(|name| services.contains_key(name));
+        self.unused = 0;
     }
 
     /// The answer to an `Ask`.
@@ -280,8 +319,8 @@ impl Dispatcher {
         job.stage = Stage::Queued;
         self.inflight -= 1;
         let (min, max) = (self.cfg.min_backoff, self.cfg.max_backoff);
+        self.enqueue(&name, uuid, true);
         let service = self.service(&name);
-        service.queue.push_front(uuid);
         service.present_until = None;
         service.backoff = next_backoff(service.backoff, min, max);
         service.absent_until = Some(now + service.backoff);
@@ -410,6 +449,30 @@ mod tests {
             }]
         );
         assert_eq!((d.pending(), d.inflight()), (0, 0));
+    }
+
+    #[test]
+    fn services_no_request_needs_are_forgotten_in_one_sweep() {
+        let mut d = Dispatcher::new(cfg(1000));
+        let t = Instant::now();
+        let entries: Vec<Entry> = (0..70).map(|i| entry(&format!("s{i}"), "x")).collect();
+        let busy = entry("s0", "still needed");
+        for e in entries.iter().cloned().chain([busy.clone()]) {
+            d.add(e);
+        }
+        polled(&mut d, t);
+        for e in &entries {
+            d.on_reply(t, e.uuid, vec![], &mut vec![]);
+        }
+        assert_eq!(d.services.len(), 70, "kept until the sweep");
+        polled(&mut d, t);
+        // 69 services had nothing left; s0 still has a request.
+        assert_eq!(d.services.len(), 1);
+        // Its request is in flight: nothing queued, so no service in the round robin.
+        assert!(d.order.is_empty());
+        assert_eq!((d.services[&b"s0"[..]].jobs, d.unused), (1, 0));
+        d.closed(busy.uuid);
+        assert_eq!(d.unused, 1);
     }
 
     #[test]

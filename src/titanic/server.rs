@@ -165,6 +165,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
                 heartbeat: opts.heartbeat,
                 liveness: 3,
                 reconnect: opts.reconnect,
+                credit: 1,
             };
             let handler: Arc<dyn Handler> = Arc::new(Service {
                 services: services.clone(),
@@ -172,7 +173,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
             });
             let (ctx, brokers, stop) = (ctx.clone(), opts.brokers.clone(), shutdown.clone());
             threads.push(std::thread::spawn(move || {
-                let result = worker::run(&ctx, &brokers, cfg, handler, &stop);
+                let result = worker::run(&ctx, &brokers, cfg, handler, 1, &stop);
                 if result.is_err() {
                     stop.stop();
                 }

@@ -33,6 +33,8 @@ pub enum TransportError {
         "CURVE is not available: this build's libzmq has no libsodium (it is built in on x86_64 Linux; see zmqtool --version)"
     )]
     NoCurve,
+    #[error("the thread that checks connections (ZAP and the socket monitors) has stopped")]
+    GuardGone,
 }
 
 impl TransportError {

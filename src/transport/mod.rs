@@ -1,6 +1,7 @@
 //! The only code that touches `zmq`: contexts, sockets with one linger policy, security
-//! (NULL, PLAIN) passed in as a value, the ZAP handler, timed receive with `EINTR` handled,
-//! non-blocking send, polling, and the `-vv` frame dumps.
+//! (NULL, PLAIN, CURVE) passed in as a value, the guard thread (ZAP handler and socket
+//! monitors), timed receive with `EINTR` handled, non-blocking send, polling, and the `-vv`
+//! frame dumps.
 //!
 //! Everything above this module speaks in [`Frame`]s and [`Duration`]s; nothing above it sees
 //! a `zmq` type or an `errno`. Every receive and send of a whole message goes through here,
@@ -12,7 +13,7 @@
 pub mod channel;
 pub mod curve;
 mod error;
-mod monitor;
+mod guard;
 pub mod zap;
 
 pub use curve::{CurveKeys, Key};
@@ -22,6 +23,10 @@ use std::time::{Duration, Instant};
 pub use error::TransportError;
 
 use crate::mdp::Frame;
+
+/// What one frame of a multipart message costs against [`Tuning::max_message`] besides its
+/// bytes: the size of libzmq's `zmq_msg_t`, which each queued frame occupies.
+pub const FRAME_OVERHEAD: u64 = 64;
 
 /// How long a peer of a server socket has to finish its handshake.
 pub const HANDSHAKE: Duration = Duration::from_secs(5);
@@ -136,8 +141,9 @@ pub enum Security {
 /// (see [`zap`]); this says which mechanism the socket offers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerSecurity {
-    /// Ask the ZAP handler about every connection (for `--allow`, PLAIN users, CURVE keys).
-    pub zap: bool,
+    /// Ask the ZAP handler about every connection, in this ZAP domain (for `--allow`,
+    /// connection limits, PLAIN users, CURVE keys).
+    pub zap: Option<&'static str>,
     /// Offer the PLAIN mechanism.
     pub plain: bool,
     /// Be a CURVE server with this secret key.
@@ -147,26 +153,39 @@ pub struct ServerSecurity {
 /// Socket options other than linger and security, set before bind or connect.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Tuning {
-    /// The largest frame accepted (`ZMQ_MAXMSGSIZE`); larger ones drop the connection.
-    pub max_frame: Option<u64>,
+    /// The largest message accepted (`ZMQ_MAXMSGSIZE`); a peer that sends a larger one is
+    /// disconnected before it is buffered, and the socket monitor logs why. In this
+    /// project's libzmq the limit covers the whole multipart message, each frame before the
+    /// last counted at its size plus [`FRAME_OVERHEAD`] (vendor/zeromq-src/PATCHES.md).
+    pub max_message: Option<u64>,
     /// No high-water marks: never drop or block on queue length (load generators, whose
     /// queues are bounded by their own window).
     pub unbounded: bool,
 }
 
-/// A zmq context: one I/O thread and the sockets made from it. Clones share it.
+/// A zmq context: one I/O thread and the sockets made from it, and the guard thread that
+/// watches its server sockets once it has one. Clones share both.
 #[derive(Clone, Default)]
-pub struct Context(zmq::Context);
+pub struct Context(std::sync::Arc<Shared>);
+
+#[derive(Default)]
+struct Shared {
+    /// The guard ([`guard`]), started with the first socket it watches. Declared first, so
+    /// it is stopped (its sockets closed) before `zmq` ends the context.
+    guard: std::sync::Mutex<Option<guard::Handle>>,
+    zmq: zmq::Context,
+}
 
 impl Context {
     pub fn new() -> Context {
-        Context(zmq::Context::new())
+        Context::default()
     }
 
     /// A new socket of `kind` with `linger`.
     pub fn socket(&self, kind: Kind, linger: Linger) -> Result<Socket, TransportError> {
         let inner = self
             .0
+            .zmq
             .socket(kind.zmq())
             .map_err(|e| TransportError::option("create a socket", e))?;
         inner
@@ -213,10 +232,11 @@ impl Context {
             .set_handshake_ivl(HANDSHAKE.as_millis() as i32)
             .map_err(|e| TransportError::option("set the handshake timeout", e))?;
         socket.secure_server(&security)?;
-        if security != ServerSecurity::default() {
+        if security != ServerSecurity::default() || tuning.max_message.is_some() {
             // Handshakes that fail (a wrong key, no CURVE, no credentials) never reach the
-            // ZAP handler; the monitor is how they get a log line.
-            monitor::watch(self, &socket)?;
+            // ZAP handler, and a message over the limit just drops its connection: the
+            // monitor is how they get a log line, and how ZAP knows where connections are.
+            guard::watch(self, &socket)?;
         }
         let mut bound = Vec::with_capacity(binds.len());
         for endpoint in binds {
@@ -244,10 +264,10 @@ pub enum Sent {
 
 impl Socket {
     fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
-        if let Some(max) = tuning.max_frame {
+        if let Some(max) = tuning.max_message {
             self.inner
                 .set_maxmsgsize(max.min(i64::MAX as u64) as i64)
-                .map_err(|e| TransportError::option("set the largest frame", e))?;
+                .map_err(|e| TransportError::option("set the largest message", e))?;
         }
         if tuning.unbounded {
             self.inner
@@ -285,9 +305,9 @@ impl Socket {
                 .and_then(|()| self.inner.set_curve_secretkey(&secret.0))
                 .map_err(|e| TransportError::option("be a CURVE server", e))?;
         }
-        if security.zap {
+        if let Some(domain) = security.zap {
             self.inner
-                .set_zap_domain(zap::DOMAIN)
+                .set_zap_domain(domain)
                 .map_err(|e| TransportError::option("set the ZAP domain", e))?;
         }
         if security.plain {

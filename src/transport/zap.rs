@@ -1,67 +1,73 @@
 //! The ZAP handler (23/ZAP): libzmq asks it about every new connection to a server socket
 //! whose ZAP domain is set, before any message from that connection is read, so a refused
-//! peer never reaches the broker. The decision is [`Policy::decide`]'s, a pure function;
-//! this is the socket loop around it.
+//! peer never reaches the broker. The decision is [`Policy::decide`]'s, a pure function; the
+//! guard thread ([`super::guard`]) receives the requests and sends these answers.
 
-use std::time::Duration;
-
+use super::guard::{self, Policies, Watch};
 use super::{Context, Kind, Linger, ServerSecurity, TransportError};
-use crate::auth::Policy;
+use crate::auth::{Connections, Policy};
 use crate::mdp::Frame;
 
-/// The ZAP domain zmqtool's server sockets use (setting one makes libzmq consult ZAP even for
-/// the NULL mechanism).
+/// The ZAP domain of zmqtool's client-facing server sockets (setting one makes libzmq consult
+/// ZAP even for the NULL mechanism).
 pub const DOMAIN: &str = "zmqtool";
+
+/// The ZAP domain of Binary Star's state socket: the frontend's rules without PLAIN.
+pub const STATE_DOMAIN: &str = "zmqtool-state";
 
 /// Where libzmq sends ZAP requests (fixed by 23/ZAP).
 const ENDPOINT: &str = "inproc://zeromq.zap.01";
 
-/// What a server socket must offer for `policy`.
+/// What a client-facing server socket must offer for `policy`.
 pub fn server_security(policy: &Policy) -> ServerSecurity {
     ServerSecurity {
-        zap: policy.is_active(),
+        zap: policy.is_active().then_some(DOMAIN),
         plain: policy.users.is_some(),
         curve: policy.curve.as_ref().map(|c| c.secret),
     }
 }
 
-/// Starts the ZAP handler for `ctx` (one per context) and returns once it is bound; it runs
-/// until the context ends.
-pub fn start(ctx: &Context, policy: Policy) -> Result<(), TransportError> {
-    let socket = ctx.socket(Kind::Rep, Linger::Discard)?;
-    socket.bind(ENDPOINT)?;
-    std::thread::spawn(move || serve(socket, policy));
-    Ok(())
-}
-
-fn serve(mut socket: super::Socket, policy: Policy) {
-    loop {
-        let request = match socket.recv(Duration::from_secs(3600)) {
-            Ok(Some(request)) => request,
-            Ok(None) => continue,
-            // The context is ending.
-            Err(_) => return,
-        };
-        if socket.send(answer(&policy, &request)).is_err() {
-            return;
-        }
+/// What Binary Star's state socket must offer for the frontend's `policy`: the same
+/// addresses, connection limit and CURVE keys, no PLAIN (see [`Policy::for_state`]).
+pub fn state_security(policy: &Policy) -> ServerSecurity {
+    ServerSecurity {
+        zap: policy.for_state().is_active().then_some(STATE_DOMAIN),
+        plain: false,
+        curve: policy.curve.as_ref().map(|c| c.secret),
     }
 }
 
+/// Starts answering ZAP requests for `ctx` (one handler per context), with `policy`; call it
+/// before binding the sockets it guards.
+pub fn start(ctx: &Context, policy: Policy) -> Result<(), TransportError> {
+    let socket = ctx.socket(Kind::Rep, Linger::Discard)?;
+    socket.bind(ENDPOINT)?;
+    let policies = Policies {
+        state: policy.for_state(),
+        frontend: policy,
+    };
+    guard::give(ctx, Watch::Zap(socket, Box::new(policies)))
+}
+
 /// The reply to one ZAP request: version, request id, status, text, user id, metadata.
-fn answer(policy: &Policy, request: &[Frame]) -> Vec<Frame> {
+pub(super) fn answer(policies: &Policies, open: &Connections, request: &[Frame]) -> Vec<Frame> {
     match request {
         [
             version,
             id,
-            _domain,
+            domain,
             address,
             _identity,
             mechanism,
             credentials @ ..,
         ] if version == b"1.0" => {
+            let policy = if domain == STATE_DOMAIN.as_bytes() {
+                &policies.state
+            } else {
+                &policies.frontend
+            };
             let address = String::from_utf8_lossy(address);
-            match policy.decide(&address, mechanism, credentials) {
+            match policy.decide(&address, open.open(&address), mechanism, credentials) {
                 Ok(user) => {
                     log::info!("accepted a connection from {address}");
                     reply(id, b"200", b"OK", user.as_bytes())
@@ -92,8 +98,8 @@ fn reply(id: &[u8], status: &[u8], text: &[u8], user: &[u8]) -> Vec<Frame> {
 mod tests {
     use super::*;
 
-    fn request(address: &str, mechanism: &str, creds: &[&str]) -> Vec<Frame> {
-        let mut frames: Vec<Frame> = ["1.0", "7", DOMAIN, address, "", mechanism]
+    fn request(domain: &str, address: &str, mechanism: &str, creds: &[&str]) -> Vec<Frame> {
+        let mut frames: Vec<Frame> = ["1.0", "7", domain, address, "", mechanism]
             .iter()
             .map(|s| s.as_bytes().to_vec())
             .collect();
@@ -101,21 +107,55 @@ mod tests {
         frames
     }
 
+    fn policies(policy: Policy) -> Policies {
+        Policies {
+            state: policy.for_state(),
+            frontend: policy,
+        }
+    }
+
     #[test]
     fn answers_carry_the_request_id_and_the_verdict() {
-        let policy = Policy {
+        let policies = policies(Policy {
             allow: vec!["127.0.0.0/8".parse().unwrap()],
             ..Policy::default()
-        };
-        let ok = answer(&policy, &request("127.0.0.1", "NULL", &[]));
+        });
+        let none = Connections::default();
+        let ok = answer(&policies, &none, &request(DOMAIN, "127.0.0.1", "NULL", &[]));
         assert_eq!((&ok[1][..], &ok[2][..]), (&b"7"[..], &b"200"[..]));
-        let refused = answer(&policy, &request("10.0.0.1", "NULL", &[]));
+        let refused = answer(&policies, &none, &request(DOMAIN, "10.0.0.1", "NULL", &[]));
         assert_eq!(&refused[2][..], b"400");
         assert!(String::from_utf8_lossy(&refused[3]).contains("not in --allow"));
         assert_eq!(
-            &answer(&policy, &[b"2.0".to_vec(), b"9".to_vec()])[2][..],
+            &answer(&policies, &none, &[b"2.0".to_vec(), b"9".to_vec()])[2][..],
             b"500"
         );
-        assert_eq!(answer(&policy, &[]).len(), 6);
+        assert_eq!(answer(&policies, &none, &[]).len(), 6);
+    }
+
+    #[test]
+    fn the_state_domain_needs_no_password_and_counts_connections() {
+        let users = [("ann".to_string(), "pw".to_string())]
+            .into_iter()
+            .collect();
+        let policies = policies(Policy {
+            users: Some(users),
+            max_per_address: Some(1),
+            ..Policy::default()
+        });
+        let mut open = Connections::default();
+        open.opened(5, Some("127.0.0.1".parse().unwrap()));
+        let null = |domain| request(domain, "127.0.0.1", "NULL", &[]);
+        assert_eq!(&answer(&policies, &open, &null(DOMAIN))[2][..], b"400");
+        assert_eq!(
+            &answer(&policies, &open, &null(STATE_DOMAIN))[2][..],
+            b"200"
+        );
+        let plain = request(DOMAIN, "127.0.0.1", "PLAIN", &["ann", "pw"]);
+        assert_eq!(&answer(&policies, &open, &plain)[2][..], b"200");
+        open.opened(6, Some("127.0.0.1".parse().unwrap()));
+        let refused = answer(&policies, &open, &plain);
+        assert_eq!(&refused[2][..], b"400");
+        assert!(String::from_utf8_lossy(&refused[3]).contains("--max-connections-per-ip"));
     }
 }

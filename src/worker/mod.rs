@@ -3,7 +3,9 @@
 //!
 //! A handler that is not instant runs on a job thread and sends its replies back as typed
 //! values over a [`channel`], so the session keeps heartbeating while it works and can abandon
-//! the job if the broker goes away.
+//! the job if the broker goes away. With credit (`--credit`) the session holds several
+//! requests: instant handlers answer each as it comes, others run up to `parallel` at once on
+//! threads of their own, the rest waiting their turn, all over the one connection.
 
 pub mod exec;
 pub mod filter;
@@ -63,21 +65,26 @@ pub struct Brokers {
     pub security: Security,
 }
 
-/// Runs one worker session until `shutdown`; then finishes the request in hand, sends
+/// Runs one worker session until `shutdown`, running at most `parallel` of its jobs at once
+/// (they are the session's credit's worth); then finishes the requests in hand, sends
 /// DISCONNECT and returns.
 pub fn run(
     ctx: &Context,
     brokers: &Brokers,
     cfg: session::Config,
     handler: Arc<dyn Handler>,
+    parallel: usize,
     shutdown: &Shutdown,
 ) -> Result<()> {
     let service = String::from_utf8_lossy(&cfg.service).into_owned();
-    let mut driver = Driver::new(ctx, brokers, handler, service)?;
+    let mut driver = Driver::new(ctx, brokers, handler, service, parallel)?;
     let mut out = Output::default();
     let mut session = Session::start(cfg, brokers.endpoints.len(), Instant::now(), &mut out);
     loop {
         driver.apply(&mut session, &mut out)?;
+        if shutdown.requested() {
+            session.drain();
+        }
         if shutdown.requested() && !session.is_busy() {
             session.stop(&mut out);
             driver.apply(&mut session, &mut out)?;
@@ -95,7 +102,7 @@ struct JobReply {
     body: Vec<Frame>,
 }
 
-/// A thread that runs a session's jobs, one at a time.
+/// A thread that runs jobs, one at a time.
 struct JobThread {
     jobs: std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>,
     /// Set while it runs a job.
@@ -108,8 +115,8 @@ impl JobThread {
         let busy = Arc::new(AtomicBool::new(false));
         let running = busy.clone();
         std::thread::spawn(move || {
-            // Ends when the driver drops its sender (a new thread took over, or the session
-            // ended) and the job in hand is done.
+            // Ends when the driver drops its sender (the session ended) and the job in hand
+            // is done.
             for (job, cancel) in queue {
                 let token = job.token;
                 let mut finished = false;
@@ -128,20 +135,101 @@ impl JobThread {
         });
         JobThread { jobs, busy }
     }
+
+    fn is_free(&self) -> bool {
+        !self.busy.load(Ordering::SeqCst)
+    }
+}
+
+/// The jobs of a session whose handler is not instant: up to `parallel` running on job
+/// threads (reused: no thread is made per request), the rest waiting in arrival order.
+struct Jobs {
+    parallel: usize,
+    threads: Vec<JobThread>,
+    /// Jobs handed to a thread and not finished or abandoned, with their cancel flags.
+    running: Vec<(u64, Arc<AtomicBool>)>,
+    waiting: std::collections::VecDeque<Job>,
+}
+
+impl Jobs {
+    fn new(parallel: usize) -> Jobs {
+        Jobs {
+            parallel: parallel.max(1),
+            threads: Vec::new(),
+            running: Vec::new(),
+            waiting: std::collections::VecDeque::new(),
+        }
+    }
+
+    fn start(
+        &mut self,
+        job: Job,
+        handler: &Arc<dyn Handler>,
+        results: &channel::Sender<JobReply>,
+    ) -> Result<()> {
+        if self.running.len() >= self.parallel {
+            self.waiting.push_back(job);
+            return Ok(());
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        self.running.push((job.token, cancel.clone()));
+        // A free thread if there is one; a new one while abandoned jobs occupy the old.
+        let index = match self.threads.iter().position(JobThread::is_free) {
+            Some(i) => i,
+            None => {
+                self.threads
+                    .push(JobThread::start(handler.clone(), results.try_clone()?));
+                self.threads.len() - 1
+            }
+        };
+        let thread = &self.threads[index];
+        thread.busy.store(true, Ordering::SeqCst);
+        let _ = thread.jobs.send((job, cancel));
+        Ok(())
+    }
+
+    /// The job `token` has sent its FINAL: start the next waiting one.
+    fn finished(
+        &mut self,
+        token: u64,
+        handler: &Arc<dyn Handler>,
+        results: &channel::Sender<JobReply>,
+    ) -> Result<()> {
+        self.running.retain(|(t, _)| *t != token);
+        while self.running.len() < self.parallel
+            && let Some(job) = self.waiting.pop_front()
+        {
+            self.start(job, handler, results)?;
+        }
+        Ok(())
+    }
+
+    /// Stops the job `token`: cancelled if running (its thread finishes it and is free
+    /// again), forgotten if waiting.
+    fn abandon(&mut self, token: u64) {
+        self.waiting.retain(|job| job.token != token);
+        self.running.retain(|(t, flag)| {
+            if *t == token {
+                flag.store(true, Ordering::SeqCst);
+            }
+            *t != token
+        });
+    }
+
+    fn any_running(&self) -> bool {
+        !self.running.is_empty()
+    }
 }
 
 struct Driver {
-    job_thread: Option<JobThread>,
+    jobs: Jobs,
     ctx: Context,
     brokers: Brokers,
     handler: Arc<dyn Handler>,
     socket: Option<Socket>,
     results_tx: channel::Sender<JobReply>,
     results: channel::Receiver<JobReply>,
-    cancel: Option<(u64, Arc<AtomicBool>)>,
     service: String,
-    /// The token of the job running on a thread: its results must be polled too.
-    job_running: Option<u64>,
 }
 
 impl Driver {
@@ -150,19 +238,18 @@ impl Driver {
         brokers: &Brokers,
         handler: Arc<dyn Handler>,
         service: String,
+        parallel: usize,
     ) -> Result<Driver> {
         let (results_tx, results) = channel::channel(ctx)?;
         Ok(Driver {
-            job_thread: None,
+            jobs: Jobs::new(parallel),
             ctx: ctx.clone(),
             brokers: brokers.clone(),
             handler,
             socket: None,
             results_tx,
             results,
-            cancel: None,
             service,
-            job_running: None,
         })
     }
 
@@ -208,13 +295,7 @@ impl Driver {
                 }
             }
             Action::Handle(job) => self.start_job(job, session, out)?,
-            Action::Abandon { token } => {
-                if let Some((running, flag)) = &self.cancel
-                    && *running == token
-                {
-                    flag.store(true, Ordering::SeqCst);
-                }
-            }
+            Action::Abandon { token } => self.jobs.abandon(token),
         }
         Ok(())
     }
@@ -231,33 +312,13 @@ impl Driver {
             }
             return Ok(());
         }
-        let cancel = Arc::new(AtomicBool::new(false));
-        self.cancel = Some((job.token, cancel.clone()));
-        self.job_running = Some(job.token);
-        // One job thread serves the session's jobs one after another (no thread, socket and
-        // connection made per request); a new one is started only while an abandoned job
-        // still occupies the old.
-        let idle = self
-            .job_thread
-            .as_ref()
-            .is_some_and(|t| !t.busy.load(Ordering::SeqCst));
-        if !idle {
-            self.job_thread = Some(JobThread::start(
-                self.handler.clone(),
-                self.results_tx.try_clone()?,
-            ));
-        }
-        if let Some(thread) = &self.job_thread {
-            thread.busy.store(true, Ordering::SeqCst);
-            let _ = thread.jobs.send((job, cancel));
-        }
-        Ok(())
+        self.jobs.start(job, &self.handler, &self.results_tx)
     }
 
     /// Waits for a message from the broker or a job result, until the session's deadline.
     fn poll(&mut self, session: &mut Session, out: &mut Output) -> Result<()> {
         let wait = transport::wait_until(Instant::now(), session.next_deadline());
-        if self.job_running.is_none() {
+        if !self.jobs.any_running() {
             // The common case: one socket to wait on, with a timed receive (no poll).
             let Some(socket) = &mut self.socket else {
                 std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
@@ -275,8 +336,9 @@ impl Driver {
         sockets.extend(self.socket.as_ref());
         transport::poll(&sockets, wait).context("poll failed on the worker socket")?;
         for reply in self.results.drain() {
-            if reply.kind == ReplyKind::Final && self.job_running == Some(reply.token) {
-                self.job_running = None;
+            if reply.kind == ReplyKind::Final {
+                self.jobs
+                    .finished(reply.token, &self.handler, &self.results_tx)?;
             }
             session.reply(Instant::now(), reply.token, reply.kind, reply.body, out);
         }
@@ -325,6 +387,9 @@ fn log_event(event: &Event, endpoints: &[String], service: &str, cfg: &session::
         ),
         Event::StaleReply { token } => {
             log::info!("reply to request #{token} dropped: its broker connection is gone")
+        }
+        Event::Declined => {
+            log::info!("declined a request while stopping (the broker requeues it)")
         }
     }
 }

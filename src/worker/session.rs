@@ -26,6 +26,8 @@ pub struct Config {
     pub liveness: u32,
     /// Pause before reconnecting to a silent broker.
     pub reconnect: Duration,
+    /// Requests held at once (announced in READY when over 1; see [`Extensions::credit`]).
+    pub credit: u32,
 }
 
 /// A request handed to the handler. The token ties its reply to the connection it came on.
@@ -47,7 +49,7 @@ pub enum Action {
     Send(WorkerMsg),
     /// Start handling a request.
     Handle(Job),
-    /// Stop handling the job in hand (the broker that gave it is gone).
+    /// Stop handling this job (the broker that gave it is gone).
     Abandon { token: u64 },
 }
 
@@ -78,6 +80,8 @@ pub enum Event {
     StaleReply {
         token: u64,
     },
+    /// A request that came while stopping: left to the broker, which requeues it.
+    Declined,
 }
 
 #[derive(Debug, Default)]
@@ -111,11 +115,14 @@ pub struct Session {
     cfg: Config,
     endpoints: usize,
     state: State,
-    /// The request in hand: its token and client address.
-    job: Option<(u64, Frame)>,
+    /// The requests in hand (up to the credit), oldest first: token and client address.
+    jobs: Vec<(u64, Frame)>,
     next_token: u64,
     /// READYs answered with DISCONNECT in a row, for the backoff.
     refusals: u32,
+    /// Stopping: requests in hand are finished, new ones declined (the broker requeues them
+    /// when the DISCONNECT that ends the session reaches it).
+    draining: bool,
 }
 
 /// The first pause after a refused READY; it doubles with each refusal in a row.
@@ -136,9 +143,10 @@ impl Session {
             cfg,
             endpoints: endpoints.max(1),
             state: State::Stopped,
-            job: None,
+            jobs: Vec::new(),
             next_token: 1,
             refusals: 0,
+            draining: false,
         };
         session.connect(0, now, out);
         session
@@ -150,14 +158,14 @@ impl Session {
 
     /// True while a request is in hand.
     pub fn is_busy(&self) -> bool {
-        self.job.is_some()
+        !self.jobs.is_empty()
     }
 
     /// When [`Session::tick`] next has work to do.
     pub fn next_deadline(&self) -> Instant {
         match &self.state {
             // While a job runs the broker's silence is not judged (see `tick`).
-            State::Connected { heartbeat_at, .. } if self.job.is_some() => *heartbeat_at,
+            State::Connected { heartbeat_at, .. } if self.is_busy() => *heartbeat_at,
             State::Connected {
                 last_seen,
                 heartbeat_at,
@@ -180,6 +188,7 @@ impl Session {
             // The driver keeps heartbeating while a job runs on its thread.
             extensions: Extensions {
                 busy_heartbeats: true,
+                credit: (self.cfg.credit > 1).then_some(self.cfg.credit),
             },
         }));
         self.state = State::Connected {
@@ -192,8 +201,8 @@ impl Session {
         };
     }
 
-    fn abandon_job(&mut self, out: &mut Output) {
-        if let Some((token, _)) = self.job.take() {
+    fn abandon_jobs(&mut self, out: &mut Output) {
+        for (token, _) in self.jobs.drain(..) {
             out.actions.push(Action::Abandon { token });
         }
     }
@@ -242,15 +251,19 @@ impl Session {
                     });
                 }
             }
+            WorkerMsg::Request { .. } if self.draining => {
+                out.events.push(Event::Declined);
+            }
             WorkerMsg::Request { client, body } => {
-                if self.job.is_some() {
-                    out.events.push(Event::Unexpected("REQUEST while busy"));
+                if self.jobs.len() >= self.cfg.credit.max(1) as usize {
+                    out.events
+                        .push(Event::Unexpected("REQUEST beyond the credit"));
                     return;
                 }
                 self.refusals = 0;
                 let token = self.next_token;
                 self.next_token += 1;
-                self.job = Some((token, client.clone()));
+                self.jobs.push((token, client.clone()));
                 out.actions.push(Action::Handle(Job {
                     token,
                     client,
@@ -272,7 +285,7 @@ impl Session {
             WorkerMsg::Disconnect => {
                 // 7/MDP: close the socket and reconnect on a new one.
                 out.events.push(Event::Disconnected { endpoint });
-                self.abandon_job(out);
+                self.abandon_jobs(out);
                 let next = (endpoint + 1) % self.endpoints;
                 self.connect(next, now, out);
             }
@@ -296,7 +309,7 @@ impl Session {
                 // The zguide's brokers heartbeat idle workers only: silence while a job runs
                 // is what they do, not a sign of death. The job finishes and its reply goes
                 // out; the broker's liveness is judged again from then on.
-                if silent >= expiry && self.job.is_none() {
+                if silent >= expiry && self.jobs.is_empty() {
                     let endpoint = *endpoint;
                     out.events.push(Event::BrokerSilent { endpoint, silent });
                     out.actions.push(Action::Close);
@@ -304,7 +317,7 @@ impl Session {
                         endpoint: (endpoint + 1) % self.endpoints,
                         until: now + self.cfg.reconnect,
                     };
-                    self.abandon_job(out);
+                    self.abandon_jobs(out);
                 } else if now >= *heartbeat_at {
                     *heartbeat_at = now + self.cfg.heartbeat;
                     out.actions.push(Action::Send(WorkerMsg::Heartbeat));
@@ -329,13 +342,11 @@ impl Session {
         body: Vec<Frame>,
         out: &mut Output,
     ) {
-        let client = match &self.job {
-            Some((current, client)) if *current == token => client.clone(),
-            _ => {
-                out.events.push(Event::StaleReply { token });
-                return;
-            }
+        let Some(index) = self.jobs.iter().position(|(t, _)| *t == token) else {
+            out.events.push(Event::StaleReply { token });
+            return;
         };
+        let client = self.jobs[index].1.clone();
         let State::Connected {
             heartbeat_at,
             last_seen,
@@ -362,11 +373,17 @@ impl Session {
             (ReplyKind::Partial, Version::V02) => WorkerMsg::Partial { client, body },
             (ReplyKind::Partial, Version::V01) => return, // no PARTIAL in 0.1: the FINAL carries all
             (ReplyKind::Final, _) => {
-                self.job = None;
+                self.jobs.remove(index);
                 WorkerMsg::Final { client, body }
             }
         };
         out.actions.push(Action::Send(msg));
+    }
+
+    /// Starts stopping: the requests in hand are finished, new ones declined; call
+    /// [`Session::stop`] once [`Session::is_busy`] is false.
+    pub fn drain(&mut self) {
+        self.draining = true;
     }
 
     /// Says goodbye: DISCONNECT to the broker, then nothing more.
@@ -375,7 +392,7 @@ impl Session {
             out.actions.push(Action::Send(WorkerMsg::Disconnect));
         }
         out.actions.push(Action::Close);
-        self.job = None;
+        self.jobs.clear();
         self.state = State::Stopped;
     }
 }
@@ -393,6 +410,7 @@ mod tests {
             heartbeat: HB,
             liveness: 3,
             reconnect: Duration::from_millis(500),
+            credit: 1,
         }
     }
 
@@ -424,7 +442,8 @@ mod tests {
                 Action::Send(WorkerMsg::Ready {
                     service: b"echo".to_vec(),
                     extensions: Extensions {
-                        busy_heartbeats: true
+                        busy_heartbeats: true,
+                        credit: None,
                     },
                 })
             ]

@@ -355,3 +355,13 @@ impl RawWorker {
         None
     }
 }
+
+/// A field of /proc/PID/status in KiB (`VmRSS`, `VmHWM`); 0 when unreadable.
+pub fn status_kib(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}

@@ -315,6 +315,12 @@ bool zmq::stream_engine_base_t::in_event_internal ()
     //  or the session has rejected the message.
     if (rc == -1) {
         if (errno != EAGAIN) {
+            //  zmqtool: say why to the socket monitor when a message was over
+            //  ZMQ_MAXMSGSIZE (the event whose value is an errno); upstream drops
+            //  the connection with only a DISCONNECTED event.
+            if (errno == EMSGSIZE)
+                _socket->event_handshake_failed_no_detail (_endpoint_uri_pair,
+                                                           EMSGSIZE);
             error (protocol_error);
             return false;
         }

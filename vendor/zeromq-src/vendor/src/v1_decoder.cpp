@@ -38,10 +38,12 @@
 #include "likely.hpp"
 #include "wire.hpp"
 #include "err.hpp"
+#include "v2_decoder.hpp"
 
 zmq::v1_decoder_t::v1_decoder_t (size_t bufsize_, int64_t maxmsgsize_) :
     decoder_base_t<v1_decoder_t> (bufsize_),
-    _max_msg_size (maxmsgsize_)
+    _max_msg_size (maxmsgsize_),
+    _msg_cost (0)
 {
     int rc = _in_progress.init ();
     errno_assert (rc == 0);
@@ -70,8 +72,7 @@ int zmq::v1_decoder_t::one_byte_size_ready (unsigned char const *)
             return -1;
         }
 
-        if (_max_msg_size >= 0
-            && static_cast<int64_t> (*_tmpbuf - 1) > _max_msg_size) {
+        if (too_big (*_tmpbuf - 1)) {
             errno = EMSGSIZE;
             return -1;
         }
@@ -105,8 +106,7 @@ int zmq::v1_decoder_t::eight_byte_size_ready (unsigned char const *)
     }
 
     //  Message size must not exceed the maximum allowed size.
-    if (_max_msg_size >= 0
-        && payload_length - 1 > static_cast<uint64_t> (_max_msg_size)) {
+    if (too_big (payload_length - 1)) {
         errno = EMSGSIZE;
         return -1;
     }
@@ -151,6 +151,20 @@ int zmq::v1_decoder_t::message_ready (unsigned char const *)
 {
     //  Message is completely read. Push it further and start reading
     //  new message. (in_progress is a 0-byte message after this point.)
+    if (_in_progress.flags () & msg_t::more)
+        _msg_cost += v2_decoder_t::frame_overhead + _in_progress.size ();
+    else
+        _msg_cost = 0;
     next_step (_tmpbuf, 1, &v1_decoder_t::one_byte_size_ready);
     return 1;
+}
+
+//  zmqtool: the frame alone, or the whole multipart message with it, over the
+//  limit (as v2_decoder_t::size_ready).
+bool zmq::v1_decoder_t::too_big (uint64_t size_) const
+{
+    if (_max_msg_size < 0)
+        return false;
+    const uint64_t max = static_cast<uint64_t> (_max_msg_size);
+    return size_ > max || _msg_cost + size_ > max;
 }

@@ -54,6 +54,12 @@ class v1_decoder_t ZMQ_FINAL : public decoder_base_t<v1_decoder_t>
     msg_t _in_progress;
 
     const int64_t _max_msg_size;
+    //  zmqtool: what the frames before this one of the message being read
+    //  cost (their sizes plus v2_decoder_t::frame_overhead each).
+    uint64_t _msg_cost;
+
+    //  zmqtool: whether a frame of size_ bytes takes the message over the limit.
+    bool too_big (uint64_t size_) const;
 
     ZMQ_NON_COPYABLE_NOR_MOVABLE (v1_decoder_t)
 };

@@ -44,7 +44,8 @@ zmq::v2_decoder_t::v2_decoder_t (size_t bufsize_,
     decoder_base_t<v2_decoder_t, shared_message_memory_allocator> (bufsize_),
     _msg_flags (0),
     _zero_copy (zero_copy_),
-    _max_msg_size (maxmsgsize_)
+    _max_msg_size (maxmsgsize_),
+    _msg_cost (0)
 {
     int rc = _in_progress.init ();
     errno_assert (rc == 0);
@@ -95,11 +96,17 @@ int zmq::v2_decoder_t::size_ready (uint64_t msg_size_,
                                    unsigned char const *read_pos_)
 {
     //  Message size must not exceed the maximum allowed size.
-    if (_max_msg_size >= 0)
-        if (unlikely (msg_size_ > static_cast<uint64_t> (_max_msg_size))) {
+    //  zmqtool: nor may the whole multipart message, counting each frame before
+    //  this one at its size plus frame_overhead (what a queued frame costs in
+    //  memory), so a peer cannot make the socket hold many frames of the
+    //  largest size, or a flood of empty ones, before the application sees them.
+    if (_max_msg_size >= 0) {
+        const uint64_t max = static_cast<uint64_t> (_max_msg_size);
+        if (unlikely (msg_size_ > max || _msg_cost + msg_size_ > max)) {
             errno = EMSGSIZE;
             return -1;
         }
+    }
 
     //  Message size must fit into size_t data type.
     if (unlikely (msg_size_ != static_cast<size_t> (msg_size_))) {
@@ -162,6 +169,10 @@ int zmq::v2_decoder_t::message_ready (unsigned char const *)
 {
     //  Message is completely read. Signal this to the caller
     //  and prepare to decode next message.
+    if (_msg_flags & msg_t::more)
+        _msg_cost += frame_overhead + _in_progress.size ();
+    else
+        _msg_cost = 0;
     next_step (_tmpbuf, 1, &v2_decoder_t::flags_ready);
     return 1;
 }

@@ -48,6 +48,9 @@ class v2_decoder_t ZMQ_FINAL
     //  i_decoder interface.
     msg_t *msg () { return &_in_progress; }
 
+    //  zmqtool: what one frame of a multipart message costs besides its bytes.
+    static const uint64_t frame_overhead = sizeof (msg_t);
+
   private:
     int flags_ready (unsigned char const *);
     int one_byte_size_ready (unsigned char const *);
@@ -62,6 +65,9 @@ class v2_decoder_t ZMQ_FINAL
 
     const bool _zero_copy;
     const int64_t _max_msg_size;
+    //  zmqtool: what the frames before this one of the message being read
+    //  cost (their sizes plus frame_overhead each); see size_ready.
+    uint64_t _msg_cost;
 
     ZMQ_NON_COPYABLE_NOR_MOVABLE (v2_decoder_t)
 };

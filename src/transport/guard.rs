@@ -1,0 +1,263 @@
+//! The guard: one thread per context that watches its server sockets. It answers the ZAP
+//! handler's requests (libzmq asks about every new connection, see [`super::zap`]) and reads
+//! the socket monitor of every server socket, so it knows each connection's source address
+//! (for `--max-connections-per-ip`) and logs what only the monitor sees: a handshake that
+//! fails before ZAP is asked (a wrong CURVE key, another mechanism, no credentials) and a
+//! connection dropped for a message over the size limit.
+//!
+//! ZAP and the monitors share one thread so the count a ZAP answer relies on is exact: libzmq
+//! reports a connection's acceptance to the monitor before the connection's handshake starts,
+//! so draining the monitors before each answer counts every connection open at that moment,
+//! the one asked about included.
+
+use std::net::IpAddr;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::{Context, Kind, Linger, Socket, TransportError};
+use crate::auth::{Connections, Policy};
+
+/// What the guard is given to watch.
+pub(super) enum Watch {
+    /// The ZAP handler's socket, with the policies of the two ZAP domains.
+    Zap(Socket, Box<Policies>),
+    /// The monitor events of one server socket.
+    Monitor(Socket),
+    /// The context is ending: close every socket and return.
+    Stop,
+}
+
+/// A running guard, owned by its context: dropping it stops the guard and waits until its
+/// sockets are closed, so the context's end can flush what other sockets have queued (a
+/// socket left open would keep libzmq's context alive, and a process would exit without
+/// sending the DISCONNECTs a server queued last).
+pub(super) struct Handle {
+    sender: mpsc::Sender<Watch>,
+    /// Wakes the guard out of its poll (an empty message to its PULL socket).
+    waker: Socket,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Handle {
+    fn start(ctx: &Context) -> Result<Handle, TransportError> {
+        let endpoint = super::unique_inproc("guard");
+        let wake = ctx.socket(Kind::Pull, Linger::Discard)?;
+        wake.bind(&endpoint)?;
+        let waker = ctx.socket(Kind::Push, Linger::Discard)?;
+        waker.connect(&endpoint)?;
+        let (sender, receiver) = mpsc::channel();
+        let thread = std::thread::spawn(move || Guard::default().run(wake, receiver));
+        Ok(Handle {
+            sender,
+            waker,
+            thread: Some(thread),
+        })
+    }
+
+    fn give(&self, watch: Watch) -> Result<(), TransportError> {
+        self.sender
+            .send(watch)
+            .map_err(|_| TransportError::GuardGone)?;
+        // A wake-up lost to a full queue is harmless: the queued ones wake the guard.
+        let _ = self.waker.inner.send(&[][..], zmq::DONTWAIT);
+        Ok(())
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if self.give(Watch::Stop).is_ok()
+            && let Some(thread) = self.thread.take()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Who may connect: to the ordinary server sockets, and to Binary Star's state socket.
+pub(super) struct Policies {
+    pub frontend: Policy,
+    pub state: Policy,
+}
+
+/// The events watched: acceptance and closing (the per-address count), and failures.
+fn events() -> i32 {
+    zmq::SocketEvent::ACCEPTED as i32
+        | zmq::SocketEvent::DISCONNECTED as i32
+        | zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32
+        | zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL as i32
+}
+
+/// Sends `watch` to `ctx`'s guard, starting the guard on first use.
+pub(super) fn give(ctx: &Context, watch: Watch) -> Result<(), TransportError> {
+    let mut guard = ctx.0.guard.lock().unwrap_or_else(|e| e.into_inner());
+    if guard.is_none() {
+        *guard = Some(Handle::start(ctx)?);
+    }
+    guard.as_ref().expect("started above").give(watch)
+}
+
+/// Starts monitoring `socket` (before it binds, so no connection is missed).
+pub(super) fn watch(ctx: &Context, socket: &Socket) -> Result<(), TransportError> {
+    let endpoint = super::unique_inproc("monitor");
+    socket
+        .inner
+        .monitor(&endpoint, events())
+        .map_err(|e| TransportError::option("monitor the socket", e))?;
+    let events = ctx.socket(Kind::Pair, Linger::Discard)?;
+    // Connected here, before the socket binds, so no event is missed.
+    events.connect(&endpoint)?;
+    give(ctx, Watch::Monitor(events))
+}
+
+/// One monitored socket: its events and what the last failure said, until the
+/// disconnection that follows it names the connection.
+struct Monitored {
+    events: Socket,
+    failure: Option<Failure>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// A message over `ZMQ_MAXMSGSIZE` (this project's libzmq says so; see PATCHES.md).
+    TooBig,
+    Handshake(&'static str),
+}
+
+#[derive(Default)]
+struct Guard {
+    zap: Option<(Socket, Policies)>,
+    monitors: Vec<Monitored>,
+    connections: Connections,
+}
+
+impl Guard {
+    fn run(mut self, wake: Socket, receiver: mpsc::Receiver<Watch>) {
+        loop {
+            if !self.take(&wake, &receiver) {
+                return;
+            }
+            let mut sockets: Vec<&Socket> = vec![&wake];
+            sockets.extend(self.monitors.iter().map(|m| &m.events));
+            if let Some((zap, _)) = &self.zap {
+                sockets.push(zap);
+            }
+            let readable = match super::poll(&sockets, Duration::from_secs(3600)) {
+                Ok(readable) => readable,
+                // The context is ending.
+                Err(_) => return,
+            };
+            if readable.iter().skip(1).any(|&r| r) && self.serve().is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Takes the sockets given since last time; `false` when told to stop.
+    fn take(&mut self, wake: &Socket, receiver: &mpsc::Receiver<Watch>) -> bool {
+        while let Ok(Some(_)) = wake.try_recv() {}
+        while let Ok(watch) = receiver.try_recv() {
+            match watch {
+                Watch::Zap(socket, policies) => self.zap = Some((socket, *policies)),
+                Watch::Monitor(events) => self.monitors.push(Monitored {
+                    events,
+                    failure: None,
+                }),
+                Watch::Stop => return false,
+            }
+        }
+        true
+    }
+
+    /// Reads every monitor event waiting, then answers every ZAP request waiting.
+    fn serve(&mut self) -> Result<(), TransportError> {
+        self.drain_monitors()?;
+        loop {
+            let Some((zap, _)) = &self.zap else {
+                return Ok(());
+            };
+            let Some(request) = zap.try_recv()? else {
+                return Ok(());
+            };
+            // Events of connections accepted since the drain above.
+            self.drain_monitors()?;
+            let (zap, policies) = self.zap.as_ref().expect("checked above");
+            let reply = super::zap::answer(policies, &self.connections, &request);
+            zap.send(reply)?;
+        }
+    }
+
+    fn drain_monitors(&mut self) -> Result<(), TransportError> {
+        for monitored in &mut self.monitors {
+            while let Some(frames) = monitored.events.try_recv()? {
+                on_event(monitored, &mut self.connections, &frames);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One monitor event: a frame of event number (u16) and value (u32), then the endpoint.
+fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[Vec<u8>]) {
+    let [head, endpoint, ..] = frames else {
+        return;
+    };
+    let (Some(event), Some(value)) = (
+        head.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])),
+        head.get(2..6)
+            .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+    ) else {
+        return;
+    };
+    let event = i32::from(event);
+    let fd = value as i32;
+    if event == zmq::SocketEvent::ACCEPTED as i32 {
+        connections.opened(fd, peer_address(fd));
+    } else if event == zmq::SocketEvent::DISCONNECTED as i32 {
+        let from = connections.closed(fd);
+        if let Some(failure) = monitored.failure.take() {
+            log_failure(failure, from, &String::from_utf8_lossy(endpoint));
+        }
+    } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32 {
+        monitored.failure = Some(if value as i32 == zmq::Error::EMSGSIZE.to_raw() {
+            Failure::TooBig
+        } else {
+            Failure::Handshake("no detail (a wrong server key, or another security mechanism)")
+        });
+    } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL as i32 {
+        monitored.failure = Some(Failure::Handshake(
+            "protocol error (a wrong server key, or another security mechanism)",
+        ));
+    }
+}
+
+fn log_failure(failure: Failure, from: Option<IpAddr>, endpoint: &str) {
+    let from = match from {
+        Some(ip) => format!("from {ip} on {endpoint}"),
+        None => format!("on {endpoint}"),
+    };
+    match failure {
+        Failure::TooBig => {
+            log::warn!("dropped a connection {from}: a message over --max-msg-size")
+        }
+        Failure::Handshake(why) => {
+            log::warn!("refused a connection {from}: its handshake failed: {why}")
+        }
+    }
+}
+
+/// The address a descriptor libzmq accepted is connected to (none for ipc://, or when it
+/// has closed already).
+fn peer_address(fd: i32) -> Option<IpAddr> {
+    use nix::sys::socket::{SockaddrStorage, getpeername};
+    let addr: SockaddrStorage = getpeername(fd).ok()?;
+    if let Some(v4) = addr.as_sockaddr_in() {
+        return Some(IpAddr::V4(v4.ip()));
+    }
+    let v6 = addr.as_sockaddr_in6()?.ip();
+    // A dual-stack socket reports IPv4 peers in their mapped form; ZAP gives them as IPv4.
+    Some(match v6.to_ipv4_mapped() {
+        Some(v4) => IpAddr::V4(v4),
+        None => IpAddr::V6(v6),
+    })
+}
