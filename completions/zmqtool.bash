@@ -46,6 +46,9 @@ _zmqtool() {
             zmqtool,perf)
                 cmd="zmqtool__subcmd__perf"
                 ;;
+            zmqtool,stats)
+                cmd="zmqtool__subcmd__stats"
+                ;;
             zmqtool,titanic)
                 cmd="zmqtool__subcmd__titanic"
                 ;;
@@ -93,6 +96,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__help,perf)
                 cmd="zmqtool__subcmd__help__subcmd__perf"
+                ;;
+            zmqtool__subcmd__help,stats)
+                cmd="zmqtool__subcmd__help__subcmd__stats"
                 ;;
             zmqtool__subcmd__help,titanic)
                 cmd="zmqtool__subcmd__help__subcmd__titanic"
@@ -170,7 +176,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client mmi bstar bench perf keygen completions man titanic help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client stats mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,7 +272,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__broker)
-            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --metrics-bind --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -348,6 +354,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --metrics-bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -356,7 +366,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bstar)
-            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --verbose --quiet --json --help --version status help"
+            opts="-v -q -h -V --primary --backup --frontend --state-bind --state-connect --peer-heartbeat --echo --on-change --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --metrics-bind --verbose --quiet --json --help --version status help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -451,6 +461,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --max-credit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-bind)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -594,7 +608,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client mmi bstar bench perf keygen completions man titanic help"
+            opts="broker worker client stats mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -748,6 +762,20 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__perf)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__stats)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -967,6 +995,48 @@ _zmqtool() {
                     return 0
                     ;;
                 --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__stats)
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --watch --timeout --retries --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --watch)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

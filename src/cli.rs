@@ -64,6 +64,7 @@ pub enum Command {
     Worker(WorkerArgs),
     Client(ClientArgs),
     Mmi(MmiArgs),
+    Stats(StatsArgs),
     Titanic(TitanicArgs),
     Bstar(BstarArgs),
     Bench(BenchArgs),
@@ -81,6 +82,7 @@ impl Command {
             Command::Worker(_) => "worker",
             Command::Client(_) => "client",
             Command::Mmi(_) => "mmi",
+            Command::Stats(_) => "stats",
             Command::Titanic(_) => "titanic",
             Command::Bstar(_) => "bstar",
             Command::Bench(_) => "bench",
@@ -99,7 +101,8 @@ impl Command {
 /// service until a worker is free. A worker silent for LIVENESS heartbeats is purged, and a
 /// request it held is given, once, to another worker. A service with no workers for
 /// --service-ttl is forgotten with its queue. The broker answers mmi.service (200/404),
-/// mmi.services, mmi.workers, and 501 for any other mmi. name.
+/// mmi.services, mmi.workers, mmi.stats (see `zmqtool stats`), and 501 for any other mmi.
+/// name. With --metrics-bind it serves Prometheus metrics on http://HOST:PORT/metrics.
 ///
 /// On SIGINT or SIGTERM it sends DISCONNECT to every worker and exits (130 after SIGINT).
 #[derive(Debug, Args)]
@@ -218,6 +221,10 @@ pub struct BrokerOpts {
     /// (`worker --credit`).
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub max_credit: u64,
+    /// Serve the statistics as Prometheus metrics on http://HOST:PORT/metrics (OpenMetrics
+    /// text). Off unless given; binds only there (port 0 picks one; the log says which).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_bind: Option<String>,
 }
 
 impl BrokerOpts {
@@ -475,6 +482,36 @@ impl ClientArgs {
 }
 
 impl MmiArgs {
+    pub fn options(&self) -> anyhow::Result<crate::client::Options> {
+        self.brokers
+            .client_options(self.timeout, self.retries, Form::V01)
+    }
+}
+
+/// Show a running broker's statistics (from its mmi.stats service).
+///
+/// Uptime; requests received, replies delivered, requests dropped by reason, requeued,
+/// malformed and refused messages, refused connections; per service its requests, replies,
+/// queue now and at its peak, idle and busy workers, and the time from dispatch to final reply
+/// (p50, p99, max). --json prints one object (one per refresh with --watch). A broker that
+/// does not offer statistics (other brokers answer mmi.stats with 501) exits 5; no answer,
+/// exit 3.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// Ask again every DUR, until interrupted.
+    #[arg(long, value_name = "DUR", value_parser = parse_interval)]
+    pub watch: Option<Duration>,
+    /// How long each attempt waits for a reply.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub timeout: Duration,
+    /// Attempts in all before giving up.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub retries: u32,
+}
+
+impl StatsArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
             .client_options(self.timeout, self.retries, Form::V01)
@@ -1036,6 +1073,15 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "seq 1000 | zmqtool client upper --lines --pipeline 32",
             "zmqtool --json client echo hi | jq .frames",
             "zmqtool client slow job --timeout 10s --retries 1",
+        ],
+    ),
+    (
+        "stats",
+        &[
+            "zmqtool stats                                   # uptime, counters, per service",
+            "zmqtool stats --watch 2s                        # refresh every 2 s",
+            "zmqtool --json stats | jq '.services[] | {name, p99: .latency_us.p99}'",
+            "zmqtool broker --metrics-bind 127.0.0.1:9464    # the same for Prometheus",
         ],
     ),
     (

@@ -11,7 +11,7 @@
 //! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
-//! | [`broker`] | `core` (the sans-IO Majordomo broker), `mmi` (its answers), `server` (the ROUTER driver) |
+//! | [`broker`] | `core` (the sans-IO Majordomo broker), `stats` (its statistics), `mmi` (its answers), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |

@@ -131,6 +131,19 @@ impl Shutdown {
         self.interrupted.load(Ordering::SeqCst) || self.terminated.load(Ordering::SeqCst)
     }
 
+    /// Sleeps for `d`, waking early (within 100 ms) when a stop is requested; true then.
+    pub fn sleep(&self, d: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + d;
+        while !self.requested() {
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            std::thread::sleep(left.min(std::time::Duration::from_millis(100)));
+        }
+        true
+    }
+
     /// The exit code for a clean stop: 130 after SIGINT, else 0.
     pub fn exit(&self) -> Exit {
         if self.interrupted.load(Ordering::SeqCst) {

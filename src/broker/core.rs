@@ -31,6 +31,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
 use crate::mdp::{
     ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
@@ -470,6 +471,7 @@ struct Service {
     workers: usize,
     /// Since when this service has had no workers.
     empty_since: Option<Instant>,
+    stats: ServiceStats,
 }
 
 impl Service {
@@ -480,6 +482,7 @@ impl Service {
             requests: VecDeque::new(),
             workers: 0,
             empty_since: Some(now),
+            stats: ServiceStats::default(),
         }
     }
 }
@@ -498,6 +501,7 @@ pub struct Broker {
     /// Requests dispatched so far: the clock of `Worker::last_used`, and the source of the
     /// tokens credited workers get.
     dispatched: u64,
+    stats: Stats,
 }
 
 impl Broker {
@@ -510,7 +514,45 @@ impl Broker {
             queued: 0,
             queued_bytes: 0,
             dispatched: 0,
+            stats: Stats::new(now),
         }
+    }
+
+    /// Where the transport counts the connections it refuses, for the statistics.
+    pub fn count_refused_connections(
+        &mut self,
+        counter: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    ) {
+        self.stats.count_refused_connections(counter);
+    }
+
+    /// The statistics (`mmi.stats`): counters since start, and per service (by name).
+    pub fn stats(&self, now: Instant) -> mmi::Stats {
+        let mut services: Vec<(&Frame, &Service)> = self.services.iter().collect();
+        services.sort_by(|a, b| a.0.cmp(b.0));
+        let services = services
+            .into_iter()
+            .map(|(name, service)| {
+                let idle = self.idle_workers(service);
+                service.stats.report(
+                    String::from_utf8_lossy(name).into_owned(),
+                    service.requests.len(),
+                    idle,
+                    service.workers - idle,
+                )
+            })
+            .collect();
+        self.stats.report(now, services)
+    }
+
+    /// Workers of `service` holding no request.
+    fn idle_workers(&self, service: &Service) -> usize {
+        service.idle.len()
+            + service
+                .credited
+                .iter()
+                .filter(|id| self.workers.get(*id).is_some_and(|w| w.jobs.is_empty()))
+                .count()
     }
 
     pub fn config(&self) -> &Config {
@@ -524,6 +566,12 @@ impl Broker {
 
     /// Takes one message that arrived from `from` on the ROUTER socket.
     pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
+        let first = out.events.len();
+        self.take(now, from, frames, out);
+        self.stats.note(&out.events[first..]);
+    }
+
+    fn take(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
         if let Some(limit) = self.too_big(&frames) {
             out.events.push(Event::Refused {
                 peer: from.clone(),
@@ -572,8 +620,10 @@ impl Broker {
             return;
         }
         self.tick_at = now + self.cfg.heartbeat;
+        let first = out.events.len();
         self.purge(now, out);
         self.remove_expired_services(now, out);
+        self.stats.note(&out.events[first..]);
         for (id, worker) in &self.workers {
             out.sends.push(Outgoing::ToWorker {
                 to: id.clone(),
@@ -606,12 +656,7 @@ impl Broker {
             .services
             .iter()
             .map(|(name, service)| {
-                let idle = service.idle.len()
-                    + service
-                        .credited
-                        .iter()
-                        .filter(|id| self.workers.get(*id).is_some_and(|w| w.jobs.is_empty()))
-                        .count();
+                let idle = self.idle_workers(service);
                 mmi::ServiceStatus {
                     name: name.clone(),
                     idle,
@@ -638,7 +683,7 @@ impl Broker {
         out: &mut Output,
     ) {
         if mmi::is_mmi(&request.service) {
-            let body = super::mmi::answer(self, &request.service, request.body);
+            let body = super::mmi::answer(self, now, &request.service, request.body);
             out.sends.push(Outgoing::ToClient {
                 to: client,
                 form,
@@ -646,6 +691,7 @@ impl Broker {
             });
             return;
         }
+        self.stats.request();
         if let Err(limit) = self.service_allowed(&request.service) {
             out.events.push(Event::Refused {
                 peer: client,
@@ -685,6 +731,8 @@ impl Broker {
             redelivered: false,
             queued_at: now,
         });
+        service.stats.request();
+        service.stats.queued(service.requests.len());
         self.queued += 1;
         self.queued_bytes += size;
         self.dispatch(now, &request.service, out);
@@ -863,10 +911,12 @@ impl Broker {
         let service = worker.service.clone();
         let to = job.request.client.clone();
         let form = job.request.form;
+        let since = job.since;
         let max = self.cfg.max_msg_size;
         if form.version == Version::V02 && kind == ReplyKind::Partial {
             job.streamed = true;
         }
+        let sent = out.sends.len();
         match (form.version, kind) {
             (Version::V02, _) => out.sends.push(Outgoing::ToClient {
                 to,
@@ -898,11 +948,19 @@ impl Broker {
             // Order is kept by `Job::order`, not by place (a remove would move up to
             // `credit` jobs per reply).
             worker.jobs.swap_remove(index);
-            // A credited worker stays on its service's list; one without is idle again.
-            if worker.credit == 1
-                && let Some(entry) = self.services.get_mut(&service)
-            {
-                entry.idle.push_back(id);
+            let plain = worker.credit == 1;
+            let delivered = out.sends.len() > sent;
+            if let Some(entry) = self.services.get_mut(&service) {
+                // A credited worker stays on its service's list; one without is idle again.
+                if plain {
+                    entry.idle.push_back(id);
+                }
+                if delivered {
+                    entry.stats.reply(now.saturating_duration_since(since));
+                }
+            }
+            if delivered {
+                self.stats.reply();
             }
             self.dispatch(now, &service, out);
         }
@@ -970,6 +1028,7 @@ impl Broker {
             });
             self.queued_bytes += body_bytes(&request.body);
             service.requests.push_front(request);
+            service.stats.queued(service.requests.len());
             self.queued += 1;
         }
         self.dispatch(now, &worker.service, out);

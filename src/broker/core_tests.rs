@@ -1354,3 +1354,54 @@ fn a_worker_without_credit_is_served_byte_for_byte_as_before() {
         [&b"W"[..], b"", b"MDPW01", b"\x02", b"C", b"", b"hi"]
     );
 }
+
+// --- statistics ---
+
+#[test]
+fn statistics_count_requests_replies_drops_and_latency() {
+    let mut h = Harness::with(Config {
+        max_queue: 1,
+        ..Config::default()
+    });
+    h.ready("W", "echo");
+    h.request("C", "echo", "one");
+    h.advance(Duration::from_millis(7));
+    h.reply("W", "C", "one");
+    h.request("C", "echo", "two"); // to W
+    h.request("D", "echo", "three"); // queued
+    h.request("E", "echo", "four"); // queue full: dropped
+    h.send("X", vec![b"garbage".to_vec()]);
+    h.mmi("mmi.service", "echo"); // not counted as a request
+    let stats = h.broker.stats(h.now);
+    assert_eq!((stats.requests, stats.replies), (4, 1));
+    assert_eq!(stats.dropped["queue_full"], 1);
+    assert_eq!(stats.dropped["second_death"], 0);
+    assert_eq!(stats.malformed, 1);
+    let echo = &stats.services[0];
+    assert_eq!(echo.name, "echo");
+    assert_eq!(
+        (
+            echo.requests,
+            echo.replies,
+            echo.queued,
+            echo.queued_peak,
+            echo.idle,
+            echo.busy
+        ),
+        (3, 1, 1, 1, 0, 1)
+    );
+    assert!(
+        (6_900..=7_100).contains(&echo.latency_us.p50),
+        "{:?}",
+        echo.latency_us
+    );
+    // The worker leaves holding "two": requeued, counted.
+    h.advance(HB * 4);
+    h.worker("W", Version::V01, WorkerMsg::Disconnect);
+    assert_eq!(h.broker.stats(h.now).requeued, 1);
+    // mmi.stats carries the same as one JSON frame.
+    let body = h.mmi("mmi.stats", "");
+    let wire: mmi::Stats = serde_json::from_slice(&body[0]).unwrap();
+    assert_eq!((wire.requests, wire.replies, wire.requeued), (4, 1, 1));
+    assert!(wire.uptime_s >= 10.0);
+}

@@ -4,12 +4,18 @@
 //! request body comes back with its last frame replaced by the status code, so a client that
 //! sent extra frames (a correlation id, say) gets them back.
 
+use std::time::Instant;
+
 use super::core::Broker;
 use crate::mdp::{Frame, mmi};
 
 /// The reply body for a request to the `mmi.` service `service`.
-pub fn answer(broker: &Broker, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
+pub fn answer(broker: &Broker, now: Instant, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
     match service {
+        mmi::STATS => match serde_json::to_vec(&broker.stats(now)) {
+            Ok(json) => vec![json],
+            Err(_) => with_code(body, mmi::Code::NotImplemented),
+        },
         mmi::SERVICE => {
             let present = body.last().is_some_and(|name| broker.has_workers(name));
             let code = if present {

@@ -19,6 +19,8 @@ pub struct Server {
     broker: Broker,
     out: Output,
     endpoints: Vec<String>,
+    /// Where the statistics are published for `--metrics-bind`.
+    metrics: Option<super::metrics::Publisher>,
 }
 
 impl Server {
@@ -37,12 +39,23 @@ impl Server {
             frontend_tuning(&cfg),
             binds,
         )?;
+        let mut broker = Broker::new(cfg, Instant::now());
+        broker.count_refused_connections(ctx.refused_connections());
         Ok(Server {
             socket,
-            broker: Broker::new(cfg, Instant::now()),
+            broker,
             out: Output::default(),
             endpoints,
+            metrics: None,
         })
+    }
+
+    /// Serves Prometheus metrics on `bind` (HOST:PORT); returns the address bound.
+    pub fn serve_metrics(&mut self, bind: &str) -> Result<String> {
+        let publisher = super::metrics::Publisher::new(Default::default());
+        let addr = super::metrics::serve(bind, publisher.published.clone())?;
+        self.metrics = Some(publisher);
+        Ok(addr)
     }
 
     /// The endpoints actually bound (with any `*` port resolved).
@@ -66,6 +79,11 @@ impl Server {
         if now >= self.broker.next_deadline() {
             self.broker.tick(now, &mut self.out);
             self.flush()?;
+        }
+        if let Some(metrics) = &mut self.metrics
+            && metrics.due(now)
+        {
+            metrics.published.set(self.broker.stats(now));
         }
         let wait = transport::wait_until(Instant::now(), self.broker.next_deadline());
         let received = self

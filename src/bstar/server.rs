@@ -36,6 +36,8 @@ pub struct Options {
     pub on_change: Option<String>,
     /// Who may connect to the frontend.
     pub policy: crate::auth::Policy,
+    /// Where to serve Prometheus metrics (`--metrics-bind`).
+    pub metrics_bind: Option<String>,
 }
 
 /// How this server connects to its peer's state socket: with CURVE, as the pair's own
@@ -100,12 +102,22 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         opts: opts.clone(),
         fsm: Fsm::new(opts.primary, opts.peer_heartbeat, Instant::now()),
         broker: None,
+        refused: ctx.refused_connections(),
         out: Output::default(),
         frontend,
         held: Held::default(),
     };
     let initial = server.fsm.state();
     server.changed(None, initial, "started");
+    let mut metrics = match &opts.metrics_bind {
+        Some(bind) => {
+            let publisher = broker::metrics::Publisher::new(Default::default());
+            let addr = broker::metrics::serve(bind, publisher.published.clone())?;
+            log::warn!("metrics on http://{addr}/metrics");
+            Some(publisher)
+        }
+        None => None,
+    };
     let mut next_publish = Instant::now();
     while !shutdown.requested() {
         let now = Instant::now();
@@ -115,6 +127,13 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         }
         if let Some(b) = server.broker.as_mut() {
             b.tick(now, &mut server.out);
+        }
+        if let Some(m) = &mut metrics
+            && m.due(now)
+        {
+            // A passive server hosts no broker: it has nothing to report.
+            let stats = server.broker.as_ref().map(|b| b.stats(now));
+            m.published.set(stats.unwrap_or_default());
         }
         server.flush()?;
         let mut deadline = next_publish;
@@ -145,6 +164,8 @@ struct Server {
     opts: Options,
     fsm: Fsm,
     broker: Option<Broker>,
+    /// Counted by the transport; given to each broker core this server hosts.
+    refused: std::sync::Arc<std::sync::atomic::AtomicU64>,
     out: Output,
     frontend: Socket,
     /// What came before this server knew whether it is active or passive.
@@ -273,7 +294,9 @@ impl Server {
             None => log::info!("state {after}: {why}"),
         }
         if after == State::Active && self.broker.is_none() && !self.opts.echo {
-            self.broker = Some(Broker::new(self.opts.broker.clone(), Instant::now()));
+            let mut broker = Broker::new(self.opts.broker.clone(), Instant::now());
+            broker.count_refused_connections(self.refused.clone());
+            self.broker = Some(broker);
         }
         if let Err(e) = self.release_held(after) {
             log::warn!("cannot serve what came during start-up: {e:#}");

@@ -12,9 +12,13 @@ pub fn run(args: BrokerArgs) -> Result<Exit> {
     if policy.is_active() {
         crate::transport::zap::start(&ctx, policy.clone())?;
     }
-    let server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy)?;
+    let mut server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy)?;
     for endpoint in server.endpoints() {
         log::warn!("listening on {endpoint}");
+    }
+    if let Some(bind) = &args.opts.metrics_bind {
+        let addr = server.serve_metrics(bind)?;
+        log::warn!("metrics on http://{addr}/metrics");
     }
     server.run(&shutdown)?;
     Ok(shutdown.exit())

@@ -52,6 +52,7 @@ pub fn run(args: BstarArgs, json: bool) -> Result<Exit> {
         broker: args.broker.config(),
         on_change: args.on_change,
         policy: args.access.policy()?,
+        metrics_bind: args.broker.metrics_bind.clone(),
     };
     server::serve(&super::context(), &opts, &shutdown)?;
     Ok(shutdown.exit())

@@ -126,12 +126,7 @@ fn print_table(
         .iter()
         .map(|s| render::terminal_safe(&s.name))
         .collect();
-    let width = names
-        .iter()
-        .map(|n| n.chars().count())
-        .max()
-        .unwrap_or(0)
-        .max(7);
+    let width = render::name_width(&names);
     writeln!(
         out,
         "{:<width$}  {:>6}  {:>6}  {:>8}",

@@ -10,6 +10,7 @@ pub mod logger;
 mod mmi;
 mod perf;
 pub mod render;
+mod stats;
 mod titanic;
 mod worker;
 
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Worker(args) => worker::run(args),
         Command::Client(args) => client::run(args, json),
         Command::Mmi(args) => mmi::run(args, json),
+        Command::Stats(args) => stats::run(args, json),
         Command::Titanic(args) => titanic::run(args.command, json),
         Command::Bstar(args) => bstar::run(args, json),
         Command::Bench(args) => bench::run(args, json),

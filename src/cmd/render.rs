@@ -237,6 +237,16 @@ pub struct Ratios {
     pub p50_ratio: f64,
 }
 
+/// The width of a table's first column: its longest name, and at least "SERVICE".
+pub fn name_width(names: &[String]) -> usize {
+    names
+        .iter()
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("SERVICE".len())
+}
+
 /// A name from the network (a service, a request id) as it may be shown in a terminal:
 /// control characters (newlines, escape sequences that move the cursor or erase lines) are
 /// written as escapes, so a peer cannot forge or hide table rows.

@@ -4,11 +4,12 @@
 //! mmi.service   body: ... name   reply: the request body, last frame replaced by "200" | "404"
 //! mmi.services  body: anything   reply: one frame per known service name
 //! mmi.workers   body: anything   reply: one frame per service, "NAME idle=I busy=B queued=Q"
+//! mmi.stats     body: anything   reply: one frame, a JSON object ([`Stats`])
 //! mmi.*         (anything else)  reply: the request body, last frame replaced by "501"
 //! ```
 //!
-//! Only `mmi.service` is in 8/MMI; `mmi.services` and `mmi.workers` are zmqtool's (names
-//! seen in other brokers). An MDP reply carries at least one body frame, so an empty list is
+//! Only `mmi.service` is in 8/MMI; `mmi.services`, `mmi.workers` and `mmi.stats` are
+//! zmqtool's (RFC 8 leaves the rest of the namespace to brokers; other brokers answer 501). An MDP reply carries at least one body frame, so an empty list is
 //! sent as a single empty frame; service names are never empty, so this is unambiguous.
 
 use super::Frame;
@@ -21,6 +22,66 @@ pub const SERVICE: &[u8] = b"mmi.service";
 pub const SERVICES: &[u8] = b"mmi.services";
 /// Per service: idle and busy workers, queued requests.
 pub const WORKERS: &[u8] = b"mmi.workers";
+/// The broker's statistics, as one JSON frame.
+pub const STATS: &[u8] = b"mmi.stats";
+
+/// The `mmi.stats` report: what the broker has done since it started, and per service since
+/// the service was (last) created.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    pub uptime_s: f64,
+    /// Client requests received (not `mmi.`).
+    pub requests: u64,
+    /// Final replies delivered to clients.
+    pub replies: u64,
+    /// Requests dropped without a reply, by reason (`queue_full`, `queue_total`,
+    /// `queue_bytes`, `second_death`, `partly_answered`, `service_expired`,
+    /// `gather_overflow`).
+    pub dropped: std::collections::BTreeMap<String, u64>,
+    /// Requests given to another worker after theirs died.
+    pub requeued: u64,
+    /// Messages that did not parse.
+    pub malformed: u64,
+    /// Messages refused for a limit (size, frames, names, services, workers).
+    pub refused: u64,
+    /// Connections refused by the access policy (`--allow`, PLAIN, CURVE, per-address
+    /// limits) or whose security handshake failed.
+    pub refused_connections: u64,
+    pub services: Vec<ServiceStats>,
+}
+
+/// One service's figures in [`Stats`].
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ServiceStats {
+    pub name: String,
+    pub requests: u64,
+    pub replies: u64,
+    pub queued: usize,
+    pub queued_peak: usize,
+    pub idle: usize,
+    pub busy: usize,
+    /// From dispatch to the final reply, in microseconds.
+    pub latency_us: Latency,
+    /// Replies timed, and their total time (for a mean, and Prometheus' `_sum`).
+    pub latency_count: u64,
+    pub latency_sum_us: u64,
+    /// Cumulative counts of replies within each bound, for Prometheus' histogram.
+    pub latency_buckets: Vec<Bucket>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Latency {
+    pub p50: u64,
+    pub p99: u64,
+    pub max: u64,
+}
+
+/// Replies that took at most `le_s` seconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Bucket {
+    pub le_s: f64,
+    pub count: u64,
+}
 
 /// True when `service` is in the broker's own namespace (a prefix, not a substring).
 pub fn is_mmi(service: &[u8]) -> bool {

@@ -46,7 +46,11 @@ impl Handle {
         let waker = ctx.socket(Kind::Push, Linger::Discard)?;
         waker.connect(&endpoint)?;
         let (sender, receiver) = mpsc::channel();
-        let thread = std::thread::spawn(move || Guard::default().run(wake, receiver));
+        let guard = Guard {
+            refused: ctx.refused_connections(),
+            ..Guard::default()
+        };
+        let thread = std::thread::spawn(move || guard.run(wake, receiver));
         Ok(Handle {
             sender,
             waker,
@@ -129,6 +133,8 @@ struct Guard {
     zap: Option<(Socket, Policies)>,
     monitors: Vec<Monitored>,
     connections: Connections,
+    /// Counts refusals and failed handshakes (the context's, read by the statistics).
+    refused: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Guard {
@@ -183,6 +189,10 @@ impl Guard {
             self.drain_monitors()?;
             let (zap, policies) = self.zap.as_ref().expect("checked above");
             let reply = super::zap::answer(policies, &self.connections, &request);
+            if reply.get(2).is_some_and(|status| status != b"200") {
+                self.refused
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             zap.send(reply)?;
         }
     }
@@ -190,7 +200,10 @@ impl Guard {
     fn drain_monitors(&mut self) -> Result<(), TransportError> {
         for monitored in &mut self.monitors {
             while let Some(frames) = monitored.events.try_recv()? {
-                on_event(monitored, &mut self.connections, &frames);
+                if on_event(monitored, &mut self.connections, &frames) {
+                    self.refused
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
             }
         }
         Ok(())
@@ -198,16 +211,17 @@ impl Guard {
 }
 
 /// One monitor event: a frame of event number (u16) and value (u32), then the endpoint.
-fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[Vec<u8>]) {
+/// True when it ended a connection that failed (its handshake, or the size limit).
+fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[Vec<u8>]) -> bool {
     let [head, endpoint, ..] = frames else {
-        return;
+        return false;
     };
     let (Some(event), Some(value)) = (
         head.get(..2).map(|b| u16::from_ne_bytes([b[0], b[1]])),
         head.get(2..6)
             .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
     ) else {
-        return;
+        return false;
     };
     let event = i32::from(event);
     let fd = value as i32;
@@ -217,6 +231,7 @@ fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[
         let from = connections.closed(fd);
         if let Some(failure) = monitored.failure.take() {
             log_failure(failure, from, &String::from_utf8_lossy(endpoint));
+            return true;
         }
     } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32 {
         monitored.failure = Some(if value as i32 == zmq::Error::EMSGSIZE.to_raw() {
@@ -229,6 +244,7 @@ fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[
             "protocol error (a wrong server key, or another security mechanism)",
         ));
     }
+    false
 }
 
 fn log_failure(failure: Failure, from: Option<IpAddr>, endpoint: &str) {

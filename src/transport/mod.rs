@@ -173,12 +173,20 @@ struct Shared {
     /// The guard ([`guard`]), started with the first socket it watches. Declared first, so
     /// it is stopped (its sockets closed) before `zmq` ends the context.
     guard: std::sync::Mutex<Option<guard::Handle>>,
+    /// Connections the guard refused or saw fail their handshake.
+    refused: std::sync::Arc<std::sync::atomic::AtomicU64>,
     zmq: zmq::Context,
 }
 
 impl Context {
     pub fn new() -> Context {
         Context::default()
+    }
+
+    /// The count of connections to this context's server sockets that were refused (by the
+    /// ZAP handler) or failed their handshake or size limit, for the statistics.
+    pub fn refused_connections(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+        self.0.refused.clone()
     }
 
     /// A new socket of `kind` with `linger`.
