@@ -23,10 +23,10 @@ pub const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 /// The latest statistics, shared between the broker loop and the HTTP thread.
 #[derive(Clone, Default, Debug)]
-pub struct Published(Arc<Mutex<mmi::Stats>>);
+struct Published(Arc<Mutex<mmi::Stats>>);
 
 impl Published {
-    pub fn set(&self, stats: mmi::Stats) {
+    fn set(&self, stats: mmi::Stats) {
         *self.0.lock().unwrap_or_else(|e| e.into_inner()) = stats;
     }
 
@@ -35,35 +35,38 @@ impl Published {
     }
 }
 
-/// When the broker loop publishes next: it calls [`Publisher::due`] with the time and, when
-/// due, publishes.
+/// The broker loop's side: it calls [`Publisher::tick`] on every turn, which publishes a
+/// fresh snapshot once a second.
 #[derive(Debug)]
 pub struct Publisher {
-    pub published: Published,
+    published: Published,
     next: Instant,
 }
 
 impl Publisher {
-    pub fn new(published: Published) -> Publisher {
-        Publisher {
+    /// Serves `/metrics` on `bind` (HOST:PORT; port 0 picks one) and logs the address.
+    pub fn start(bind: &str) -> Result<Publisher> {
+        let published = Published::default();
+        let addr = serve(bind, published.clone())?;
+        log::warn!("metrics on http://{addr}/metrics");
+        Ok(Publisher {
             published,
             next: Instant::now(),
-        }
+        })
     }
 
-    /// True once a second (then the caller publishes).
-    pub fn due(&mut self, now: Instant) -> bool {
+    /// Publishes `stats()` if a second has passed since the last time.
+    pub fn tick(&mut self, now: Instant, stats: impl FnOnce() -> mmi::Stats) {
         if now < self.next {
-            return false;
+            return;
         }
         self.next = now + PUBLISH_EVERY;
-        true
+        self.published.set(stats());
     }
 }
 
-/// Serves `/metrics` on `bind` (HOST:PORT; port 0 picks one) from a thread of its own;
-/// returns the address bound.
-pub fn serve(bind: &str, published: Published) -> Result<String> {
+/// Serves `/metrics` on `bind` from a thread of its own; returns the address bound.
+fn serve(bind: &str, published: Published) -> Result<String> {
     let server = tiny_http::Server::http(bind)
         .map_err(|e| anyhow!("cannot serve metrics on {bind}: {e}"))?;
     let addr = server

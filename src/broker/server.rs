@@ -50,12 +50,10 @@ impl Server {
         })
     }
 
-    /// Serves Prometheus metrics on `bind` (HOST:PORT); returns the address bound.
-    pub fn serve_metrics(&mut self, bind: &str) -> Result<String> {
-        let publisher = super::metrics::Publisher::new(Default::default());
-        let addr = super::metrics::serve(bind, publisher.published.clone())?;
-        self.metrics = Some(publisher);
-        Ok(addr)
+    /// Serves Prometheus metrics on `bind` (HOST:PORT), and logs where.
+    pub fn serve_metrics(&mut self, bind: &str) -> Result<()> {
+        self.metrics = Some(super::metrics::Publisher::start(bind)?);
+        Ok(())
     }
 
     /// The endpoints actually bound (with any `*` port resolved).
@@ -80,10 +78,8 @@ impl Server {
             self.broker.tick(now, &mut self.out);
             self.flush()?;
         }
-        if let Some(metrics) = &mut self.metrics
-            && metrics.due(now)
-        {
-            metrics.published.set(self.broker.stats(now));
+        if let Some(metrics) = &mut self.metrics {
+            metrics.tick(now, || self.broker.stats(now));
         }
         let wait = transport::wait_until(Instant::now(), self.broker.next_deadline());
         let received = self

@@ -109,15 +109,11 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
     };
     let initial = server.fsm.state();
     server.changed(None, initial, "started");
-    let mut metrics = match &opts.metrics_bind {
-        Some(bind) => {
-            let publisher = broker::metrics::Publisher::new(Default::default());
-            let addr = broker::metrics::serve(bind, publisher.published.clone())?;
-            log::warn!("metrics on http://{addr}/metrics");
-            Some(publisher)
-        }
-        None => None,
-    };
+    let mut metrics = opts
+        .metrics_bind
+        .as_deref()
+        .map(broker::metrics::Publisher::start)
+        .transpose()?;
     let mut next_publish = Instant::now();
     while !shutdown.requested() {
         let now = Instant::now();
@@ -128,12 +124,15 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         if let Some(b) = server.broker.as_mut() {
             b.tick(now, &mut server.out);
         }
-        if let Some(m) = &mut metrics
-            && m.due(now)
-        {
+        if let Some(m) = &mut metrics {
             // A passive server hosts no broker: it has nothing to report.
-            let stats = server.broker.as_ref().map(|b| b.stats(now));
-            m.published.set(stats.unwrap_or_default());
+            m.tick(now, || {
+                server
+                    .broker
+                    .as_ref()
+                    .map(|b| b.stats(now))
+                    .unwrap_or_default()
+            });
         }
         server.flush()?;
         let mut deadline = next_publish;

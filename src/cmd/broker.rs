@@ -17,8 +17,7 @@ pub fn run(args: BrokerArgs) -> Result<Exit> {
         log::warn!("listening on {endpoint}");
     }
     if let Some(bind) = &args.opts.metrics_bind {
-        let addr = server.serve_metrics(bind)?;
-        log::warn!("metrics on http://{addr}/metrics");
+        server.serve_metrics(bind)?;
     }
     server.run(&shutdown)?;
     Ok(shutdown.exit())
