@@ -1103,12 +1103,9 @@ impl Broker {
             return;
         };
         if worker.credit == 1 {
-            // `choose` takes an idle worker from the front.
-            if service.idle.front() == Some(&id) {
-                service.idle.pop_front();
-            } else {
-                service.idle.retain(|i| i != &id);
-            }
+            // `choose` gives a worker without credit only from the front of the idle queue.
+            let front = service.idle.pop_front();
+            debug_assert_eq!(front.as_ref(), Some(&id));
         }
         self.queued -= 1;
         self.queued_bytes -= body_bytes(&request.body);

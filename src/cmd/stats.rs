@@ -104,7 +104,7 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
 }
 
 /// A time in microseconds, in the unit that reads best: 850µs, 12.3ms, 4.1s.
-pub fn micros(us: u64) -> String {
+fn micros(us: u64) -> String {
     match us {
         0..1_000 => format!("{us}µs"),
         1_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),

@@ -84,11 +84,11 @@ pub fn run(
         driver.apply(&mut session, &mut out)?;
         if shutdown.requested() {
             session.drain();
-        }
-        if shutdown.requested() && !session.is_busy() {
-            session.stop(&mut out);
-            driver.apply(&mut session, &mut out)?;
-            return Ok(());
+            if !session.is_busy() {
+                session.stop(&mut out);
+                driver.apply(&mut session, &mut out)?;
+                return Ok(());
+            }
         }
         driver.poll(&mut session, &mut out)?;
         session.tick(Instant::now(), &mut out);
