@@ -34,6 +34,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec')
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running broker''s statistics (from its mmi.stats service)')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'A live full-screen view of one broker (from its mmi.stats service)')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
@@ -135,6 +136,24 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--watch', '--watch', [CompletionResultType]::ParameterName, 'Ask again every DUR, until interrupted')
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each attempt waits for a reply')
             [CompletionResult]::new('--retries', '--retries', [CompletionResultType]::ParameterName, 'Attempts in all before giving up')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;top' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--interval', '--interval', [CompletionResultType]::ParameterName, 'How often to ask the broker')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long each request waits for the answer before the view says the broker is not answering')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
@@ -485,6 +504,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('worker', 'worker', [CompletionResultType]::ParameterValue, 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec')
             [CompletionResult]::new('client', 'client', [CompletionResultType]::ParameterValue, 'Call SERVICE through a broker and print the reply, one frame per line')
             [CompletionResult]::new('stats', 'stats', [CompletionResultType]::ParameterValue, 'Show a running broker''s statistics (from its mmi.stats service)')
+            [CompletionResult]::new('top', 'top', [CompletionResultType]::ParameterValue, 'A live full-screen view of one broker (from its mmi.stats service)')
             [CompletionResult]::new('mmi', 'mmi', [CompletionResultType]::ParameterValue, 'Ask the broker about services (8/MMI)')
             [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)')
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
@@ -506,6 +526,9 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;stats' {
+            break
+        }
+        'zmqtool;help;top' {
             break
         }
         'zmqtool;help;mmi' {

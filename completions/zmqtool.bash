@@ -52,6 +52,9 @@ _zmqtool() {
             zmqtool,titanic)
                 cmd="zmqtool__subcmd__titanic"
                 ;;
+            zmqtool,top)
+                cmd="zmqtool__subcmd__top"
+                ;;
             zmqtool,worker)
                 cmd="zmqtool__subcmd__worker"
                 ;;
@@ -102,6 +105,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__help,titanic)
                 cmd="zmqtool__subcmd__help__subcmd__titanic"
+                ;;
+            zmqtool__subcmd__help,top)
+                cmd="zmqtool__subcmd__help__subcmd__top"
                 ;;
             zmqtool__subcmd__help,worker)
                 cmd="zmqtool__subcmd__help__subcmd__worker"
@@ -176,7 +182,7 @@ _zmqtool() {
 
     case "${cmd}" in
         zmqtool)
-            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client stats mmi bstar bench perf keygen completions man titanic help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version broker worker client stats top mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -608,7 +614,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help)
-            opts="broker worker client stats mmi bstar bench perf keygen completions man titanic help"
+            opts="broker worker client stats top mmi bstar bench perf keygen completions man titanic help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -876,6 +882,20 @@ _zmqtool() {
         zmqtool__subcmd__help__subcmd__titanic__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1403,6 +1423,44 @@ _zmqtool() {
                     return 0
                     ;;
                 --reconnect)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__top)
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --interval --timeout --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --broker)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --plain)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-server-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --curve-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --interval)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

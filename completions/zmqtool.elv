@@ -31,6 +31,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand stats 'Show a running broker''s statistics (from its mmi.stats service)'
+            cand top 'A live full-screen view of one broker (from its mmi.stats service)'
             cand mmi 'Ask the broker about services (8/MMI)'
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
@@ -128,6 +129,23 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --watch 'Ask again every DUR, until interrupted'
             cand --timeout 'How long each attempt waits for a reply'
             cand --retries 'Attempts in all before giving up'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;top'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --interval 'How often to ask the broker'
+            cand --timeout 'How long each request waits for the answer before the view says the broker is not answering'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -451,6 +469,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand worker 'Run a worker that serves SERVICE through a broker: echo each request, or run a shell command per request with --exec'
             cand client 'Call SERVICE through a broker and print the reply, one frame per line'
             cand stats 'Show a running broker''s statistics (from its mmi.stats service)'
+            cand top 'A live full-screen view of one broker (from its mmi.stats service)'
             cand mmi 'Ask the broker about services (8/MMI)'
             cand bstar 'Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo)'
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
@@ -468,6 +487,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;client'= {
         }
         &'zmqtool;help;stats'= {
+        }
+        &'zmqtool;help;top'= {
         }
         &'zmqtool;help;mmi'= {
         }

@@ -65,6 +65,7 @@ pub enum Command {
     Client(ClientArgs),
     Mmi(MmiArgs),
     Stats(StatsArgs),
+    Top(TopArgs),
     Titanic(TitanicArgs),
     Bstar(BstarArgs),
     Bench(BenchArgs),
@@ -83,6 +84,7 @@ impl Command {
             Command::Client(_) => "client",
             Command::Mmi(_) => "mmi",
             Command::Stats(_) => "stats",
+            Command::Top(_) => "top",
             Command::Titanic(_) => "titanic",
             Command::Bstar(_) => "bstar",
             Command::Bench(_) => "bench",
@@ -515,6 +517,38 @@ impl StatsArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
         self.brokers
             .client_options(self.timeout, self.retries, Form::V01)
+    }
+}
+
+/// A live full-screen view of one broker (from its mmi.stats service).
+///
+/// Per service: requests per second over the last interval, waiting requests now and at the
+/// peak, idle and busy workers, p99 of the time from dispatch to final reply (since the
+/// service started), requests dropped, and a sparkline of requests per second; above them the
+/// broker's totals with their rates, drops by reason, and a sparkline over all services. A
+/// service with requests waiting and no idle worker is yellow, one that dropped requests in
+/// the last interval red. When the broker stops answering, a red banner says for how long and
+/// the last figures stay; with a failover list (a Binary Star pair) the next broker is asked.
+///
+/// Keys: q or Esc quits (exit 0), Ctrl-C too (exit 130), s sorts by name, requests per second
+/// or queue. The terminal is restored however it ends. Needs a terminal: for scripts, use
+/// `zmqtool stats --watch`. A broker without statistics (answers mmi.stats with 501) exits 5.
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// How often to ask the broker.
+    #[arg(long, value_name = "DUR", default_value = "1s", value_parser = parse_interval)]
+    pub interval: Duration,
+    /// How long each request waits for the answer before the view says the broker is not
+    /// answering.
+    #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
+    pub timeout: Duration,
+}
+
+impl TopArgs {
+    pub fn options(&self) -> anyhow::Result<crate::client::Options> {
+        self.brokers.client_options(self.timeout, 1, Form::V01)
     }
 }
 
@@ -1082,6 +1116,14 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool stats --watch 2s                        # refresh every 2 s",
             "zmqtool --json stats | jq '.services[] | {name, p99: .latency_us.p99}'",
             "zmqtool broker --metrics-bind 127.0.0.1:9464    # the same for Prometheus",
+        ],
+    ),
+    (
+        "top",
+        &[
+            "zmqtool top                                     # tcp://127.0.0.1:5555, every 1 s",
+            "zmqtool top --broker tcp://broker:5555 --interval 500ms",
+            "zmqtool top --broker tcp://a:5555,tcp://b:5555  # a Binary Star pair",
         ],
     ),
     (

@@ -6,7 +6,7 @@
 //!
 //! | module | owns |
 //! | --- | --- |
-//! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`) |
+//! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
 //! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |

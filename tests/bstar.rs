@@ -539,3 +539,42 @@ fn a_curve_pair_exchanges_its_state_encrypted() {
     );
     assert_eq!(status(&pair.primary_state, &[]).0, Some(3));
 }
+
+/// `--metrics-bind` on a pair: the active server reports its broker's counts; the passive
+/// one, which hosts no broker, serves an empty report (so a scrape of either succeeds).
+#[test]
+fn each_server_of_a_pair_serves_metrics() {
+    let pair = Pair::new();
+    let metrics = ["--metrics-bind", "127.0.0.1:0"];
+    let primary = pair.start(true, &metrics);
+    let backup = pair.start(false, &metrics);
+    let address = |p: &Proc| {
+        bound_endpoint(p, "metrics on http://")
+            .trim_end_matches("/metrics")
+            .to_string()
+    };
+    let (primary_http, backup_http) = (address(&primary), address(&backup));
+    pair.wait_status(true, "active");
+    pair.wait_status(false, "passive");
+    let _w = pair.worker();
+    for i in 0..2 {
+        let out = pair.client(&["echo", &i.to_string()]);
+        assert_eq!(stdout(&out), format!("{i}\n"), "{}", stderr(&out));
+    }
+    // The snapshot is refreshed every second: wait until it shows the two replies.
+    let mut body = String::new();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            body = http_get(&primary_http, "/metrics").1;
+            body.contains("zmqtool_replies_total{service=\"echo\"} 2")
+        }),
+        "{body}"
+    );
+    let (status, passive) = http_get(&backup_http, "/metrics");
+    assert!(status.contains("200"), "{status}");
+    assert!(
+        passive.contains("zmqtool_requeued_requests_total 0"),
+        "{passive}"
+    );
+    assert!(!passive.contains("service="), "{passive}");
+}

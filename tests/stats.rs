@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::time::Duration;
 
 use common::*;
@@ -50,8 +50,16 @@ fn stats_counts_what_the_broker_did() {
     assert!(p50 > 0 && p50 <= max, "{echo}");
     let none = services.iter().find(|v| v["name"] == "none").unwrap();
     assert_eq!(
-        (none["queued"].as_u64(), none["queued_peak"].as_u64()),
-        (Some(1), Some(1))
+        (
+            none["queued"].as_u64(),
+            none["queued_peak"].as_u64(),
+            none["dropped"].as_u64()
+        ),
+        (Some(1), Some(1), Some(1))
+    );
+    assert_eq!(
+        echo["queued_peak"], 0,
+        "each went straight to the idle worker"
     );
     // The table says the same.
     let out = run(&["stats", "--broker", &b.endpoint]);
@@ -65,17 +73,7 @@ fn stats_counts_what_the_broker_did() {
 /// plain reason. Played by a raw ROUTER that answers as mdbroker.c does.
 #[test]
 fn a_broker_without_statistics_is_exit_5() {
-    let ctx = zmq::Context::new();
-    let router = ctx.socket(zmq::ROUTER).unwrap();
-    router.set_linger(0).unwrap();
-    router.bind("tcp://127.0.0.1:*").unwrap();
-    let endpoint = router.get_last_endpoint().unwrap().unwrap();
-    let answer = std::thread::spawn(move || {
-        let msg = router.recv_multipart(0).unwrap();
-        router
-            .send_multipart([&msg[0][..], b"", b"MDPC01", b"mmi.stats", b"501"], 0)
-            .unwrap();
-    });
+    let (endpoint, answer) = broker_without_statistics();
     let out = run(&["stats", "--broker", &endpoint, "--retries", "1"]);
     answer.join().unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
@@ -112,19 +110,6 @@ fn watch_refreshes_until_interrupted() {
 }
 
 /// GET `path` from `addr` (HOST:PORT); the status line and the body.
-fn http_get(addr: &str, path: &str) -> (String, String) {
-    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(tcp, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
-    let mut response = String::new();
-    tcp.read_to_string(&mut response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
-    (
-        head.lines().next().unwrap_or("").to_string(),
-        body.to_string(),
-    )
-}
-
 /// /metrics is valid OpenMetrics by the Prometheus project's own parser (prometheus_client in
 /// Python, from tests/interop/requirements.txt), with the counters the broker keeps.
 #[test]

@@ -713,6 +713,9 @@ impl Broker {
             (queued >= max_queue).then_some(LossReason::QueueFull(max_queue))
         };
         if let Some(reason) = full {
+            if let Some(service) = self.services.get_mut(&request.service) {
+                service.stats.dropped();
+            }
             out.events.push(Event::RequestLost {
                 service: Printable::of(&request.service),
                 client,
@@ -732,7 +735,6 @@ impl Broker {
             queued_at: now,
         });
         service.stats.request();
-        service.stats.queued(service.requests.len());
         self.queued += 1;
         self.queued_bytes += size;
         self.dispatch(now, &request.service, out);
@@ -957,6 +959,8 @@ impl Broker {
                 }
                 if delivered {
                     entry.stats.reply(now.saturating_duration_since(since));
+                } else {
+                    entry.stats.dropped(); // a gathered MDP/0.1 reply over the size limit
                 }
             }
             if delivered {
@@ -1013,6 +1017,7 @@ impl Broker {
                 None
             };
             if let Some(reason) = lost {
+                service.stats.dropped();
                 out.events.push(Event::RequestLost {
                     service: name.clone(),
                     client: request.client,
@@ -1028,7 +1033,6 @@ impl Broker {
             });
             self.queued_bytes += body_bytes(&request.body);
             service.requests.push_front(request);
-            service.stats.queued(service.requests.len());
             self.queued += 1;
         }
         self.dispatch(now, &worker.service, out);
@@ -1046,6 +1050,11 @@ impl Broker {
                 return;
             }
             let Some(id) = self.choose(service) else {
+                // What is left waits for a worker: the depth the peak is taken of.
+                let depth = service.requests.len();
+                if let Some(service) = self.services.get_mut(name) {
+                    service.stats.queued(depth);
+                }
                 return;
             };
             let Some(worker) = self.workers.get(&id) else {
@@ -1207,6 +1216,7 @@ impl Broker {
             self.queued_bytes -= freed;
             self.queued -= before - service.requests.len();
             for client in expired {
+                service.stats.dropped();
                 out.events.push(Event::RequestLost {
                     service: Printable::of(&name),
                     client,

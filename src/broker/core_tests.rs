@@ -1365,6 +1365,8 @@ fn statistics_count_requests_replies_drops_and_latency() {
     });
     h.ready("W", "echo");
     h.request("C", "echo", "one");
+    let straight_to_w = &h.broker.stats(h.now).services[0];
+    assert_eq!(straight_to_w.queued_peak, 0, "it never waited");
     h.advance(Duration::from_millis(7));
     h.reply("W", "C", "one");
     h.request("C", "echo", "two"); // to W
@@ -1383,12 +1385,13 @@ fn statistics_count_requests_replies_drops_and_latency() {
         (
             echo.requests,
             echo.replies,
+            echo.dropped,
             echo.queued,
             echo.queued_peak,
             echo.idle,
             echo.busy
         ),
-        (3, 1, 1, 1, 0, 1)
+        (3, 1, 1, 1, 1, 0, 1)
     );
     assert!(
         (6_900..=7_100).contains(&echo.latency_us.p50),

@@ -130,6 +130,8 @@ impl Stats {
 pub struct ServiceStats {
     requests: u64,
     replies: u64,
+    /// Requests for this service dropped without a reply (any reason).
+    dropped: u64,
     queued_peak: usize,
     /// Microseconds from dispatch to final reply; made with the first reply (a service that
     /// never answers costs nothing).
@@ -142,6 +144,12 @@ impl ServiceStats {
         self.requests += 1;
     }
 
+    pub fn dropped(&mut self) {
+        self.dropped += 1;
+    }
+
+    /// Requests left waiting for a worker after a dispatch: the peak is the most that ever
+    /// waited (one handed straight to an idle worker never did).
     pub fn queued(&mut self, depth: usize) {
         self.queued_peak = self.queued_peak.max(depth);
     }
@@ -187,6 +195,7 @@ impl ServiceStats {
             name,
             requests: self.requests,
             replies: self.replies,
+            dropped: self.dropped,
             queued,
             queued_peak: self.queued_peak,
             idle,

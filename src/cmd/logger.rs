@@ -1,9 +1,30 @@
 //! The log backend: library code emits `log` events; this decides how they look on stderr
 //! (`TIME COMPONENT: message`, one event a line) and which are shown (`-q`, `-v`, `-vv`).
 //!
-//! The level is the only process-wide mutable state of zmqtool, and it is `log`'s own.
+//! The level is `log`'s own process-wide state; the one other is where lines go while a
+//! full-screen view is up ([`divert`]).
 
 use std::io::Write;
+use std::sync::{Mutex, mpsc};
+
+/// Where log lines go instead of stderr, while a full-screen view (`zmqtool top`) is up: a
+/// line written to stderr then would scribble over the screen.
+static DIVERTED: Mutex<Option<mpsc::Sender<String>>> = Mutex::new(None);
+
+/// Sends log lines to `to` until the guard is dropped.
+pub fn divert(to: mpsc::Sender<String>) -> Diverted {
+    *DIVERTED.lock().unwrap_or_else(|e| e.into_inner()) = Some(to);
+    Diverted(())
+}
+
+/// While alive, log lines go where [`divert`] said; stderr again once dropped.
+pub struct Diverted(());
+
+impl Drop for Diverted {
+    fn drop(&mut self) {
+        DIVERTED.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
+}
 
 /// Shows events on stderr, each prefixed with the time and the subcommand's name.
 struct Stderr {
@@ -17,6 +38,10 @@ impl log::Log for Stderr {
 
     fn log(&self, record: &log::Record<'_>) {
         if !self.enabled(record.metadata()) {
+            return;
+        }
+        if let Some(to) = DIVERTED.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            let _ = to.send(record.args().to_string());
             return;
         }
         let now = humantime::format_rfc3339_millis(std::time::SystemTime::now());

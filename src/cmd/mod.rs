@@ -12,6 +12,7 @@ mod perf;
 pub mod render;
 mod stats;
 mod titanic;
+mod top;
 mod worker;
 
 use anyhow::Result;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Client(args) => client::run(args, json),
         Command::Mmi(args) => mmi::run(args, json),
         Command::Stats(args) => stats::run(args, json),
+        Command::Top(args) => top::run(args, json),
         Command::Titanic(args) => titanic::run(args.command, json),
         Command::Bstar(args) => bstar::run(args, json),
         Command::Bench(args) => bench::run(args, json),

@@ -43,7 +43,7 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
 }
 
 /// The report in an mmi.stats reply; a 501 means the broker has none.
-fn parse(frames: &[Vec<u8>]) -> Result<mmi::Stats> {
+pub(super) fn parse(frames: &[Vec<u8>]) -> Result<mmi::Stats> {
     let [frame] = frames else {
         return Err(anyhow!(
             "the broker's mmi.stats reply has {} frames, not one",
@@ -85,8 +85,18 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
     let width = render::name_width(&names);
     writeln!(
         out,
-        "{:<width$}  {:>9}  {:>9}  {:>6}  {:>6}  {:>4}  {:>4}  {:>8}  {:>8}  {:>8}",
-        "SERVICE", "REQUESTS", "REPLIES", "QUEUED", "PEAK", "IDLE", "BUSY", "P50", "P99", "MAX"
+        "{:<width$}  {:>9}  {:>9}  {:>7}  {:>6}  {:>6}  {:>4}  {:>4}  {:>8}  {:>8}  {:>8}",
+        "SERVICE",
+        "REQUESTS",
+        "REPLIES",
+        "DROPPED",
+        "QUEUED",
+        "PEAK",
+        "IDLE",
+        "BUSY",
+        "P50",
+        "P99",
+        "MAX"
     )?;
     for (name, svc) in names.iter().zip(&s.services) {
         let l = &svc.latency_us;
@@ -96,15 +106,15 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
         };
         writeln!(
             out,
-            "{name:<width$}  {:>9}  {:>9}  {:>6}  {:>6}  {:>4}  {:>4}  {p50:>8}  {p99:>8}  {max:>8}",
-            svc.requests, svc.replies, svc.queued, svc.queued_peak, svc.idle, svc.busy
+            "{name:<width$}  {:>9}  {:>9}  {:>7}  {:>6}  {:>6}  {:>4}  {:>4}  {p50:>8}  {p99:>8}  {max:>8}",
+            svc.requests, svc.replies, svc.dropped, svc.queued, svc.queued_peak, svc.idle, svc.busy
         )?;
     }
     Ok(())
 }
 
 /// A time in microseconds, in the unit that reads best: 850µs, 12.3ms, 4.1s.
-fn micros(us: u64) -> String {
+pub(super) fn micros(us: u64) -> String {
     match us {
         0..1_000 => format!("{us}µs"),
         1_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),

@@ -56,6 +56,10 @@ pub struct ServiceStats {
     pub name: String,
     pub requests: u64,
     pub replies: u64,
+    /// Requests for this service dropped without a reply (the reasons are in
+    /// [`Stats::dropped`]); absent from older brokers' reports.
+    #[serde(default)]
+    pub dropped: u64,
     pub queued: usize,
     pub queued_peak: usize,
     pub idle: usize,

@@ -365,3 +365,36 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
+
+/// One HTTP/1.0 GET: the status line and the body.
+pub fn http_get(addr: &str, path: &str) -> (String, String) {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(tcp, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut response = String::new();
+    tcp.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (
+        head.lines().next().unwrap_or("").to_string(),
+        body.to_string(),
+    )
+}
+
+/// A broker without mmi.stats, as the zguide's brokers are: a raw ROUTER that answers the
+/// first request with 501 (as mdbroker.c does for an unknown mmi. name). Its endpoint, and the
+/// thread to join once the request was made.
+pub fn broker_without_statistics() -> (String, std::thread::JoinHandle<()>) {
+    let ctx = zmq::Context::new();
+    let router = ctx.socket(zmq::ROUTER).unwrap();
+    router.set_linger(0).unwrap();
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = router.get_last_endpoint().unwrap().unwrap();
+    let answer = std::thread::spawn(move || {
+        let msg = router.recv_multipart(0).unwrap();
+        router
+            .send_multipart([&msg[0][..], b"", b"MDPC01", b"mmi.stats", b"501"], 0)
+            .unwrap();
+    });
+    (endpoint, answer)
+}
