@@ -254,7 +254,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --protocol 'Protocol version of the clients: 0.1 or 0.2'
             cand --check 'How replies are checked. echo: each must be exactly its request (an echo service). none: any well-formed reply from SERVICE counts, for services that do not echo; replies are then matched to requests in sending order, so with several workers answering out of order the latency figures are approximate (exact with --pipeline 1)'
             cand --proxy 'Drive the raw baseline instead of the broker: a ROUTER-DEALER zmq_proxy with REP echo workers behind it (MDP/0.1 requests come back unchanged, a valid reply)'
-            cand --compare 'Run the same load against the embedded broker and then the raw proxy, and report the broker''s throughput and latency as ratios of the proxy''s'
+            cand --compare 'Run the same load against the embedded broker, then the lean MDP broker (the floor for any MDP broker on libzmq: zero-copy forwarding, routing only, the same echo workers), then the raw proxy, and report the broker''s throughput and latency as ratios of each'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'

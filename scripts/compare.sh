@@ -41,7 +41,7 @@ kill $RP $RE; wait $RP $RE 2>/dev/null
 LEP=tcp://127.0.0.1:$(port)
 "$T/leanbroker" $LEP & LB=$!; sleep 0.5
 "$T/rawmdpworker" $LEP cecho 16 60 >/dev/null & LW=$!; sleep 1
-row "lean C MDP broker + 16 lean C sessions" $LEP $LB "" cecho
+row "lean C MDP broker + 16 lean C sessions" $LEP $LB $LW cecho
 kill $LW $LB; wait $LW $LB 2>/dev/null
 
 EP=tcp://127.0.0.1:$(port)

@@ -853,8 +853,9 @@ pub struct BenchArgs {
     /// workers behind it (MDP/0.1 requests come back unchanged, a valid reply).
     #[arg(long, conflicts_with_all = ["broker", "compare"])]
     pub proxy: bool,
-    /// Run the same load against the embedded broker and then the raw proxy, and report the
-    /// broker's throughput and latency as ratios of the proxy's.
+    /// Run the same load against the embedded broker, then the lean MDP broker (the floor for
+    /// any MDP broker on libzmq: zero-copy forwarding, routing only, the same echo workers),
+    /// then the raw proxy, and report the broker's throughput and latency as ratios of each.
     #[arg(long, conflicts_with = "broker")]
     pub compare: bool,
     /// How replies are checked. echo: each must be exactly its request (an echo service).
@@ -1196,7 +1197,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         "bench",
         &[
             "zmqtool bench                                   # embedded broker + 1 echo worker, 5 s",
-            "zmqtool bench --compare --workers 2             # against a raw zmq_proxy too",
+            "zmqtool bench --compare --workers 2             # against the lean MDP broker and a raw proxy",
             "zmqtool bench echo --broker tcp://prod:5555 --rate 2000 --duration 1m",
             "zmqtool bench --requests 100000 --threshold 'p99<5ms' --threshold 'throughput>20k'",
             "zmqtool --json bench | jq .latency_us.p99",

@@ -8,7 +8,7 @@
 //! | --- | --- |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
-//! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets |
+//! | [`bench`] | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, lean MDP broker, raw proxy) |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `stats` (its statistics), `mmi` (its answers), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
@@ -19,7 +19,7 @@
 //! | [`runtime`] | exit codes and shutdown signals |
 //! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
 //! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send, poll, frame dumps, typed channels between threads |
+//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send, poll, frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch threads and clocks, and

@@ -239,7 +239,7 @@ fn mdp02_clients_bench_too() {
 }
 
 #[test]
-fn compare_reports_broker_proxy_and_ratios() {
+fn compare_reports_broker_lean_proxy_and_ratios() {
     let out = run(&[
         "--json",
         "bench",
@@ -251,11 +251,29 @@ fn compare_reports_broker_proxy_and_ratios() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let lines = json_lines(&out);
-    assert_eq!(lines.len(), 3);
+    assert_eq!(lines.len(), 4);
     assert!(lines[0]["target"].as_str().unwrap().contains("broker"));
-    assert!(lines[1]["target"].as_str().unwrap().contains("proxy"));
-    assert_eq!(lines[1]["errors"], 0);
-    assert!(lines[2]["comparison"]["throughput_ratio"].as_f64().unwrap() > 0.0);
+    assert!(
+        lines[1]["target"]
+            .as_str()
+            .unwrap()
+            .contains("lean MDP broker")
+    );
+    assert!(lines[2]["target"].as_str().unwrap().contains("proxy"));
+    // Every reply from each target checked byte for byte: the lean broker routes correctly.
+    for line in &lines[..3] {
+        assert_eq!(line["errors"], 0, "{line}");
+        assert!(line["requests"].as_u64().unwrap() > 0, "{line}");
+    }
+    let comparison = &lines[3]["comparison"];
+    for ratio in [
+        "throughput_ratio",
+        "p50_ratio",
+        "lean_throughput_ratio",
+        "lean_p50_ratio",
+    ] {
+        assert!(comparison[ratio].as_f64().unwrap() > 0.0, "{comparison}");
+    }
 }
 
 #[test]

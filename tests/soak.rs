@@ -119,3 +119,82 @@ fn dispatcher_cost_per_delivery_is_flat_in_services() {
         many / one
     );
 }
+
+/// The broker core's cost per request-reply cycle for one echo worker, holding nothing else
+/// against holding 2,000 idle heartbeating workers over 500 services and 50,000 requests
+/// queued for 500 services without workers (docs/PERFORMANCE.md). Simulated time: 50 µs a
+/// request (20,000/s), so every 50,000 requests all 2,000 workers heartbeat and the broker
+/// ticks (purges, expiry, heartbeats out), as a real one would; that cost counts. Prints the
+/// figures; run with `cargo test --release --test soak -- --ignored --nocapture holds`.
+#[test]
+#[ignore = "a measurement: run with --ignored"]
+fn broker_cost_per_request_is_flat_in_what_it_holds() {
+    use zmqtool::broker::core::{Broker, Config, Identity, Output};
+    let cfg = Config {
+        service_ttl: Duration::from_secs(3600), // the queued requests wait all through
+        ..Config::default()
+    };
+    let step = Duration::from_micros(50);
+    let id = |s: String| Identity(s.into_bytes());
+    let frames = |parts: &[&[u8]]| -> Vec<Vec<u8>> { parts.iter().map(|p| p.to_vec()).collect() };
+    let run = |loaded: bool, requests: u32| {
+        let mut now = Instant::now();
+        let mut broker = Broker::new(cfg.clone(), now);
+        let mut out = Output::default();
+        let mut idle = Vec::new();
+        if loaded {
+            for i in 0..2_000 {
+                let service = format!("idle-{}", i % 500);
+                idle.push(id(format!("worker-{i}")));
+                let ready = frames(&[b"", b"MDPW01", b"\x01", service.as_bytes()]);
+                broker.handle(now, idle[i].clone(), ready, &mut out);
+            }
+            for i in 0..50_000 {
+                let service = format!("waiting-{}", i % 500);
+                let request = frames(&[b"", b"MDPC01", service.as_bytes(), b"body"]);
+                broker.handle(now, id(format!("client-{}", i % 100)), request, &mut out);
+            }
+            out.clear();
+        }
+        let (worker, client) = (id("echo-worker".into()), id("client".into()));
+        broker.handle(
+            now,
+            worker.clone(),
+            frames(&[b"", b"MDPW01", b"\x01", b"echo"]),
+            &mut out,
+        );
+        out.clear();
+        let body = [7u8; 64];
+        let heartbeat = frames(&[b"", b"MDPW01", b"\x04"]);
+        let every = (cfg.heartbeat.as_micros() / step.as_micros()) as u32;
+        let started = Instant::now();
+        for n in 0..requests {
+            now += step;
+            let request = frames(&[b"", b"MDPC01", b"echo", &body]);
+            broker.handle(now, client.clone(), request, &mut out);
+            let reply = frames(&[b"", b"MDPW01", b"\x03", &client.0, b"", &body]);
+            broker.handle(now, worker.clone(), reply, &mut out);
+            assert_eq!(out.sends.len(), 2, "dispatched and answered");
+            out.clear();
+            if n % every == 0 {
+                for w in idle.iter().chain([&worker]) {
+                    broker.handle(now, w.clone(), heartbeat.clone(), &mut out);
+                }
+                broker.tick(now, &mut out);
+                out.clear();
+            }
+        }
+        let ns = started.elapsed().as_secs_f64() * 1e9 / requests as f64;
+        let held = broker.stats(now);
+        (ns, held.services.len())
+    };
+    let requests = 1_000_000;
+    let (empty, _) = run(false, requests);
+    let (loaded, services) = run(true, requests);
+    eprintln!(
+        "broker core, {requests} requests: {empty:.0} ns per request-reply holding nothing, \
+         {loaded:.0} ns holding 2,000 idle workers and 50,000 queued requests over {services} \
+         services ({:.2}x)",
+        loaded / empty
+    );
+}

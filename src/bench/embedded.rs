@@ -1,5 +1,6 @@
-//! In-process targets for `zmqtool bench`: the Majordomo broker with echo workers, or the raw
-//! ROUTER-DEALER proxy with REP echo workers, each on a loopback port of its own.
+//! In-process targets for `zmqtool bench`: the Majordomo broker with echo workers, the lean
+//! MDP broker (the floor) with the same workers, or the raw ROUTER-DEALER proxy with REP echo
+//! workers, each on a loopback port of its own.
 //!
 //! Each side gets its own zmq context (so its own I/O thread), as separate processes would.
 
@@ -59,26 +60,15 @@ pub fn broker(
             log::warn!("embedded broker failed: {e:#}");
         }
     }));
-    let brokers = Brokers {
-        endpoints: vec![inproc],
-        security: Security::Null,
-    };
-    for _ in 0..workers {
-        let cfg = session::Config {
-            service: service.to_vec(),
-            form: crate::mdp::Form::V01,
-            heartbeat: broker.heartbeat,
-            liveness: broker.liveness,
-            reconnect: broker.heartbeat,
-            credit,
-        };
-        let (ctx, brokers, stop) = (broker_ctx.clone(), brokers.clone(), shutdown.clone());
-        threads.push(std::thread::spawn(move || {
-            if let Err(e) = worker::run(&ctx, &brokers, cfg, Arc::new(Echo), 1, &stop) {
-                log::warn!("embedded worker failed: {e:#}");
-            }
-        }));
-    }
+    threads.extend(echo_workers(
+        &broker_ctx,
+        &inproc,
+        service,
+        workers,
+        credit,
+        &broker,
+        &shutdown,
+    ));
     let embedded = Embedded {
         endpoint,
         shutdown,
@@ -87,6 +77,75 @@ pub fn broker(
     };
     super::wait_for_workers(&Context::new(), &embedded.endpoint, service, workers)?;
     Ok(embedded)
+}
+
+/// Starts `workers` zmqtool echo workers for `service` on `endpoint` (inproc, in `ctx`), with
+/// the heartbeats of `broker` and `credit` each.
+fn echo_workers(
+    ctx: &Context,
+    endpoint: &str,
+    service: &[u8],
+    workers: usize,
+    credit: u32,
+    broker: &crate::broker::Config,
+    shutdown: &Shutdown,
+) -> Vec<JoinHandle<()>> {
+    let brokers = Brokers {
+        endpoints: vec![endpoint.to_string()],
+        security: Security::Null,
+    };
+    (0..workers)
+        .map(|_| {
+            let cfg = session::Config {
+                service: service.to_vec(),
+                form: crate::mdp::Form::V01,
+                heartbeat: broker.heartbeat,
+                liveness: broker.liveness,
+                reconnect: broker.heartbeat,
+                credit,
+            };
+            let (ctx, brokers, stop) = (ctx.clone(), brokers.clone(), shutdown.clone());
+            std::thread::spawn(move || {
+                if let Err(e) = worker::run(&ctx, &brokers, cfg, Arc::new(Echo), 1, &stop) {
+                    log::warn!("embedded worker failed: {e:#}");
+                }
+            })
+        })
+        .collect()
+}
+
+/// Starts the lean MDP broker ([`transport::lean_broker`]: zero-copy forwarding, nothing
+/// but routing) with the same echo workers as [`broker`], reached the same ways: the floor
+/// the broker's figures are compared with.
+pub fn lean(service: &[u8], workers: usize, credit: u32) -> Result<Embedded> {
+    let shutdown = Shutdown::manual();
+    let ctx = Context::new();
+    let inproc = transport::unique_inproc("bench-lean");
+    let binds = ["tcp://127.0.0.1:*".to_string(), inproc.clone()];
+    let (socket, bound) = ctx.bind(
+        Kind::Router,
+        Linger::Discard,
+        ServerSecurity::default(),
+        Tuning::default(),
+        &binds,
+    )?;
+    let endpoint = bound[0].clone();
+    let stop = shutdown.clone();
+    let mut threads = vec![std::thread::spawn(move || {
+        if let Err(e) = transport::lean_broker(socket, &|| stop.requested()) {
+            log::warn!("embedded lean broker failed: {e:#}");
+        }
+    })];
+    let defaults = crate::broker::Config::default();
+    threads.extend(echo_workers(
+        &ctx, &inproc, service, workers, credit, &defaults, &shutdown,
+    ));
+    Ok(Embedded {
+        endpoint,
+        shutdown,
+        control: None,
+        threads,
+    })
 }
 
 /// Starts a ROUTER (loopback) - DEALER proxy with `workers` REP echo workers behind it.

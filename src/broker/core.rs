@@ -27,9 +27,13 @@
 //! routing id. Requests go to the worker of the service with the fewest in hand, then to the
 //! one least recently given one.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, Instant};
+
+// foldhash, not the standard SipHash: a third of the price per lookup, seeded at random per
+// process (docs/SECURITY.md weighs it), and the tables are bounded by the limits anyway.
+use foldhash::{HashMap, HashMapExt};
 
 use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
@@ -1248,6 +1252,8 @@ fn gather(gathered: &mut Gathered, body: Vec<Frame>, max: usize) {
         *bytes += body.iter().map(Vec::len).sum::<usize>();
         if *bytes > max {
             *gathered = Gathered::Overflowed;
+        } else if frames.is_empty() {
+            *frames = body; // the usual case, a single REPLY: nothing to copy
         } else {
             frames.extend(body);
         }

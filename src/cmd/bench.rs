@@ -18,7 +18,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
     let targets: Vec<Target> = match (&args.broker, args.proxy, args.compare) {
         (Some(ep), _, _) => vec![Target::Remote(ep.clone())],
         (None, true, _) => vec![Target::Proxy],
-        (None, false, true) => vec![Target::Broker, Target::Proxy],
+        (None, false, true) => vec![Target::Broker, Target::Lean, Target::Proxy],
         (None, false, false) => vec![Target::Broker],
     };
     for target in targets {
@@ -42,6 +42,16 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
                 };
                 let name = format!(
                     "embedded broker, {} echo worker{}{credit}",
+                    args.workers,
+                    plural(args.workers)
+                );
+                (Some(e), ep, name)
+            }
+            Target::Lean => {
+                let e = embedded::lean(&service, args.workers as usize, args.credit)?;
+                let ep = e.endpoint.clone();
+                let name = format!(
+                    "lean MDP broker (zero-copy, routing only), {} echo worker{}",
                     args.workers,
                     plural(args.workers)
                 );
@@ -73,8 +83,8 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
             return Ok(Exit::Interrupted);
         }
     }
-    if let [broker, proxy] = reports.as_slice() {
-        compare(&mut out, broker, proxy, json)?;
+    if let [broker, lean, proxy] = reports.as_slice() {
+        compare(&mut out, broker, lean, proxy, json)?;
     }
     out.flush()?;
     for report in &reports {
@@ -89,7 +99,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
 fn running_limit(target: &Target) -> Option<usize> {
     match target {
         Target::Broker => Some(crate::broker::Config::default().max_msg_size),
-        Target::Remote(_) | Target::Proxy => None,
+        Target::Remote(_) | Target::Lean | Target::Proxy => None,
     }
 }
 
@@ -115,6 +125,8 @@ fn warn_about_size(args: &BenchArgs, limit: Option<usize>) {
 enum Target {
     Remote(String),
     Broker,
+    /// The floor for an MDP broker: [`crate::transport::lean_broker`].
+    Lean,
     Proxy,
 }
 
@@ -146,18 +158,27 @@ fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Result<Load
     })
 }
 
+/// The broker's throughput and p50 latency as ratios of the lean MDP broker's (what any MDP
+/// broker on libzmq costs) and of the raw proxy's (what libzmq costs without MDP).
 fn compare(
     out: &mut impl Write,
     broker: &Report,
+    lean: &Report,
     proxy: &Report,
     json: bool,
 ) -> std::io::Result<()> {
     let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { 0.0 };
-    let throughput = ratio(broker.throughput(), proxy.throughput());
-    let p50 = ratio(
-        broker.percentiles().p50 as f64,
-        proxy.percentiles().p50 as f64,
-    );
+    let of = |base: &Report| {
+        (
+            ratio(broker.throughput(), base.throughput()),
+            ratio(
+                broker.percentiles().p50 as f64,
+                base.percentiles().p50 as f64,
+            ),
+        )
+    };
+    let ((throughput, p50), (lean_throughput, lean_p50)) = (of(proxy), of(lean));
+    let rounded = |r: f64| (r * 1000.0).round() / 1000.0;
     if json {
         super::render::json_line(
             out,
@@ -165,12 +186,21 @@ fn compare(
                 comparison: super::render::Ratios {
                     broker_throughput_rps: broker.throughput().round() as u64,
                     proxy_throughput_rps: proxy.throughput().round() as u64,
-                    throughput_ratio: (throughput * 1000.0).round() / 1000.0,
-                    p50_ratio: (p50 * 1000.0).round() / 1000.0,
+                    throughput_ratio: rounded(throughput),
+                    p50_ratio: rounded(p50),
+                    lean_throughput_rps: lean.throughput().round() as u64,
+                    lean_throughput_ratio: rounded(lean_throughput),
+                    lean_p50_ratio: rounded(lean_p50),
                 },
             },
         )
     } else {
+        writeln!(
+            out,
+            "broker / lean MDP broker: throughput {:.0}%, p50 latency {:.2}x",
+            lean_throughput * 100.0,
+            lean_p50
+        )?;
         writeln!(
             out,
             "broker / raw proxy: throughput {:.0}%, p50 latency {:.2}x",

@@ -1,7 +1,7 @@
 //! The only code that touches `zmq`: contexts, sockets with one linger policy, security
 //! (NULL, PLAIN, CURVE) passed in as a value, the guard thread (ZAP handler and socket
-//! monitors), timed receive with `EINTR` handled, non-blocking send, polling, and the `-vv`
-//! frame dumps.
+//! monitors), timed receive with `EINTR` handled, non-blocking send, polling, the `-vv`
+//! frame dumps, and the lean MDP broker `bench --compare` measures against (`lean`).
 //!
 //! Everything above this module speaks in [`Frame`]s and [`Duration`]s; nothing above it sees
 //! a `zmq` type or an `errno`. Every receive and send of a whole message goes through here,
@@ -14,6 +14,7 @@ pub mod channel;
 pub mod curve;
 mod error;
 mod guard;
+mod lean;
 pub mod zap;
 
 pub use curve::{CurveKeys, Key};
@@ -21,6 +22,7 @@ pub use curve::{CurveKeys, Key};
 use std::time::{Duration, Instant};
 
 pub use error::TransportError;
+pub use lean::lean_broker;
 
 use crate::mdp::Frame;
 
@@ -368,15 +370,27 @@ impl Socket {
         self.take(zmq::DONTWAIT)
     }
 
+    /// One whole message, each frame copied out of one reused libzmq message into a `Vec`
+    /// sized for it, in a list sized for a Majordomo message (zmq's `recv_multipart` grows
+    /// the list from nothing and makes a message per frame).
     fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
-        match self.inner.recv_multipart(flags) {
-            Ok(frames) => {
-                dump("<-", &frames);
-                Ok(Some(frames))
+        let mut frames = Vec::with_capacity(8);
+        let mut msg = zmq::Message::new();
+        loop {
+            match self.inner.recv(&mut msg, flags) {
+                Ok(()) => {}
+                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if frames.is_empty() => {
+                    return Ok(None);
+                }
+                Err(e) => return Err(TransportError::io("receive", e)),
             }
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) => Ok(None),
-            Err(e) => Err(TransportError::io("receive", e)),
+            frames.push(msg.to_vec());
+            if !msg.get_more() {
+                break;
+            }
         }
+        dump("<-", &frames);
+        Ok(Some(frames))
     }
 
     fn set_rcvtimeo(&mut self, wait: Duration) -> Result<(), TransportError> {
@@ -394,13 +408,23 @@ impl Socket {
     /// Sends one whole message without blocking.
     pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
         dump("->", &frames);
-        match self.inner.send_multipart(frames, zmq::DONTWAIT) {
-            Ok(()) => Ok(Sent::Queued),
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) | Err(zmq::Error::EINTR) => {
-                Ok(Sent::Dropped)
+        let last = frames.len().saturating_sub(1);
+        for (i, frame) in frames.into_iter().enumerate() {
+            let flags = if i < last {
+                zmq::DONTWAIT | zmq::SNDMORE
+            } else {
+                zmq::DONTWAIT
+            };
+            match self.inner.send(message(frame), flags) {
+                Ok(()) => {}
+                // Only the first frame can be refused: once it is queued, the rest are too.
+                Err(zmq::Error::EAGAIN)
+                | Err(zmq::Error::EHOSTUNREACH)
+                | Err(zmq::Error::EINTR) => return Ok(Sent::Dropped),
+                Err(e) => return Err(TransportError::io("send", e)),
             }
-            Err(e) => Err(TransportError::io("send", e)),
         }
+        Ok(Sent::Queued)
     }
 
     /// Sends one message made of `frames`, waiting for queue room (load generators and perf
@@ -592,6 +616,21 @@ fn render_dump(frame: &[u8]) -> String {
 /// True when this build's libzmq has CURVE (libsodium linked in).
 pub fn has_curve() -> bool {
     zmq::has("curve").unwrap_or(false)
+}
+
+/// The largest frame libzmq keeps inside its message (a "very small message": no
+/// allocation of its own); larger ones get a block with a reference count.
+const INLINE_FRAME: usize = 33;
+
+/// A libzmq message for `frame`. A small one is copied into the message itself, costing
+/// libzmq no allocation (handing over the `Vec` would cost it one, and a free on its I/O
+/// thread); a larger one is handed over without a copy and freed when libzmq has sent it.
+fn message(frame: Frame) -> zmq::Message {
+    if frame.len() <= INLINE_FRAME {
+        zmq::Message::from(&frame[..])
+    } else {
+        zmq::Message::from(frame)
+    }
 }
 
 #[cfg(test)]
