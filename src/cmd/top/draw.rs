@@ -184,6 +184,9 @@ fn draw_sparkline(frame: &mut Frame, model: &Model, area: Rect) {
     );
 }
 
+/// The narrowest trend column worth drawing.
+const TREND_MIN: u16 = 12;
+
 /// The fixed columns after the name: header and width.
 const COLUMNS: [(&str, u16); 7] = [
     ("REQ/S", 7),
@@ -203,21 +206,24 @@ fn draw_services(frame: &mut Frame, model: &Model, area: Rect) {
         .collect();
     let name_width = render::name_width(&names).clamp(7, 32) as u16;
     let fixed: u16 = name_width + COLUMNS.iter().map(|(_, w)| w + 1).sum::<u16>() + 1;
-    let trend = area.width.saturating_sub(fixed).max(1);
+    // The trend takes what is left; on a screen too narrow for a useful one, it goes.
+    let trend = match area.width.saturating_sub(fixed) {
+        w if w < TREND_MIN => None,
+        w => Some(w),
+    };
     let header = Row::new(
-        std::iter::once("SERVICE")
-            .chain(COLUMNS.iter().map(|(h, _)| *h))
-            .chain(std::iter::once("REQ/S TREND"))
-            .map(|h| Line::from(h).right_aligned()),
+        std::iter::once(Line::from("SERVICE"))
+            .chain(COLUMNS.iter().map(|(h, _)| Line::from(*h).right_aligned()))
+            .chain(trend.map(|_| Line::from("REQ/S TREND").right_aligned())),
     )
     .style(Style::new().add_modifier(Modifier::BOLD | Modifier::REVERSED));
     let rows = names
         .into_iter()
         .zip(services)
-        .map(|(name, s)| service_row(name, s, trend as usize));
+        .map(|(name, s)| service_row(name, s, trend.map(usize::from)));
     let widths = std::iter::once(Constraint::Length(name_width))
         .chain(COLUMNS.iter().map(|(_, w)| Constraint::Length(*w)))
-        .chain(std::iter::once(Constraint::Length(trend)));
+        .chain(trend.map(Constraint::Length));
     let empty = model
         .last
         .as_ref()
@@ -236,7 +242,7 @@ fn draw_services(frame: &mut Frame, model: &Model, area: Rect) {
     );
 }
 
-fn service_row(name: String, s: &Service, trend: usize) -> Row<'static> {
+fn service_row(name: String, s: &Service, trend: Option<usize>) -> Row<'static> {
     let r = &s.report;
     let p99 = if r.latency_count == 0 {
         "-".to_string()
@@ -262,9 +268,7 @@ fn service_row(name: String, s: &Service, trend: usize) -> Row<'static> {
     Row::new(
         std::iter::once(Line::from(name))
             .chain(cells.into_iter().map(|c| Line::from(c).right_aligned()))
-            .chain(std::iter::once(
-                Line::from(bars(&s.history, trend)).fg(Color::Cyan),
-            )),
+            .chain(trend.map(|width| Line::from(bars(&s.history, width)).fg(Color::Cyan))),
     )
     .style(style)
 }
@@ -291,7 +295,11 @@ mod tests {
     use ratatui::backend::TestBackend;
 
     fn screen(model: &Model, now: Instant) -> String {
-        let mut terminal = Terminal::new(TestBackend::new(120, 24)).unwrap();
+        screen_of(model, now, 120)
+    }
+
+    fn screen_of(model: &Model, now: Instant, width: u16) -> String {
+        let mut terminal = Terminal::new(TestBackend::new(width, 24)).unwrap();
         let info = Source {
             broker: "tcp://127.0.0.1:5555",
             every: Duration::from_secs(1),
@@ -369,6 +377,22 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("echo"), "{text}");
+    }
+
+    #[test]
+    fn a_narrow_screen_drops_the_trend_not_the_figures() {
+        let mut model = Model::default();
+        let t = Instant::now();
+        model.answer(t, "tcp://127.0.0.1:5555", stats(10.0, 1_000, 0));
+        model.answer(t, "tcp://127.0.0.1:5555", stats(11.0, 3_500, 0));
+        let text = screen_of(&model, t, 64);
+        assert!(!text.contains("TREND"), "{text}");
+        let row = text.lines().find(|l| l.starts_with("echo")).expect(&text);
+        assert!(
+            row.trim_end().ends_with(" 0"),
+            "DROPPED is the last column: {row}"
+        );
+        assert!(screen(&model, t).contains("REQ/S TREND"));
     }
 
     #[test]
