@@ -81,7 +81,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --exec 'Run `sh -c CMD` for each request instead of echoing it'
             cand --filter 'Keep one `sh -c CMD` running per session, fed one request per line on stdin and answering one line per request on stdout: at the speed of a pipe. CMD must flush each line (`sed -u`, `awk` with fflush(), `python3 -u`, `jq --unbuffered`)'
             cand --exec-timeout 'With --exec: kill the command after this long; with --filter: the longest a reply may take. Either way the request is answered with an error reply'
-            cand --concurrency 'Without --credit: worker sessions to run, each with its own connection, so N requests are handled at once. With --credit: --exec or --filter jobs run at once over the one connection (an echo worker answers each request as it comes)'
+            cand --concurrency 'Without --credit: worker sessions to run, each with its own connection, so N requests are handled at once (the echo worker runs them all on one thread). With --credit: --exec or --filter jobs run at once over the one connection (an echo worker answers each request as it comes)'
             cand --credit 'Hold up to N requests at once on one connection (an extension: READY carries `credit=N`, and a zmqtool broker sends that many before the first reply comes back, so the broker round trip no longer bounds a worker''s rate). Brokers that do not know it send one at a time, as MDP says. Default 1: plain MDP'
             cand --heartbeat 'Heartbeat interval; must match the broker''s'
             cand --liveness 'Heartbeats the broker may miss before the worker reconnects'

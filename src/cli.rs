@@ -385,7 +385,7 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "DUR", default_value = "1m", value_parser = parse_interval)]
     pub exec_timeout: Duration,
     /// Without --credit: worker sessions to run, each with its own connection, so N requests
-    /// are handled at once. With --credit: --exec or --filter jobs run at once over the one
+    /// are handled at once (the echo worker runs them all on one thread). With --credit: --exec or --filter jobs run at once over the one
     /// connection (an echo worker answers each request as it comes).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,

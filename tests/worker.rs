@@ -417,3 +417,65 @@ fn a_killed_credited_worker_has_everything_it_held_redone() {
         b.proc.stderr()
     );
 }
+
+/// Echo sessions (`--concurrency` without credit) share one thread: each registers and is
+/// served over its own connection, the process does not grow a thread per session, and on
+/// SIGTERM every session sends DISCONNECT (the broker forgets them at once, long before its
+/// heartbeats would have).
+#[test]
+fn echo_sessions_share_one_thread_and_all_disconnect_on_sigterm() {
+    let b = broker(&["--heartbeat", "10s"]);
+    let mut w = worker(
+        &b.endpoint,
+        "echo",
+        &["--concurrency", "4", "--heartbeat", "10s"],
+    );
+    let idle = |ep: &str| -> Option<u64> {
+        let out = run(&["--json", "stats", "--broker", ep]);
+        let s: serde_json::Value = serde_json::from_str(stdout(&out).trim()).ok()?;
+        let services = s["services"].as_array()?.clone();
+        let echo = services.into_iter().find(|v| v["name"] == "echo")?;
+        echo["idle"].as_u64()
+    };
+    assert!(
+        wait_until(Duration::from_secs(20), || idle(&b.endpoint) == Some(4)),
+        "four sessions never registered: {:?}",
+        idle(&b.endpoint)
+    );
+    // Eight in flight over four sessions: every reply checked.
+    let out = run_with_timeout(
+        &[
+            "--json",
+            "bench",
+            "--broker",
+            &b.endpoint,
+            "--requests",
+            "2000",
+            "--warmup",
+            "0s",
+            "--pipeline",
+            "8",
+        ],
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let threads = std::fs::read_to_string(format!("/proc/{}/status", w.pid()))
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("Threads:")
+                .map(|n| n.trim().parse::<u32>().unwrap())
+        })
+        .unwrap();
+    // The sessions' thread (main) and libzmq's I/O and reaper threads; a thread a session
+    // would make it 7.
+    assert!(threads <= 4, "{threads} threads for 4 echo sessions");
+    w.signal("TERM");
+    assert_eq!(w.wait_exit(Duration::from_secs(20)), Some(0));
+    assert!(
+        wait_until(Duration::from_secs(20), || idle(&b.endpoint).unwrap_or(0)
+            == 0),
+        "sessions still registered after SIGTERM: {:?}",
+        idle(&b.endpoint)
+    );
+}

@@ -51,6 +51,12 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         1 => (args.concurrency, 1),
         _ => (1, args.concurrency as usize),
     };
+    if handler.inline() && sessions > 1 {
+        // Instant answers: the sessions share one thread.
+        let count = sessions as usize;
+        worker::run_inline_sessions(&ctx, &brokers, cfg, handler, count, &shutdown)?;
+        return Ok(shutdown.exit());
+    }
     let sessions: Vec<_> = (0..sessions)
         .map(|_| {
             let (ctx, brokers, cfg) = (ctx.clone(), brokers.clone(), cfg.clone());

@@ -95,6 +95,77 @@ pub fn run(
     }
 }
 
+/// Runs `count` worker sessions of an instant handler (`Handler::inline`, e.g. [`Echo`]) on
+/// this one thread, each its own connection holding one request at a time, until `shutdown`;
+/// then each sends DISCONNECT. One thread waiting on all the sockets at once costs the
+/// machine less than a thread per session: no thread is woken to hand a request to another.
+pub fn run_inline_sessions(
+    ctx: &Context,
+    brokers: &Brokers,
+    cfg: session::Config,
+    handler: Arc<dyn Handler>,
+    count: usize,
+    shutdown: &Shutdown,
+) -> Result<()> {
+    debug_assert!(handler.inline(), "only an instant handler shares a thread");
+    let service = String::from_utf8_lossy(&cfg.service).into_owned();
+    let now = Instant::now();
+    let mut all = (0..count.max(1))
+        .map(|_| {
+            let mut out = Output::default();
+            let session = Session::start(cfg.clone(), brokers.endpoints.len(), now, &mut out);
+            let driver = Driver::new(ctx, brokers, handler.clone(), service.clone(), 1)?;
+            Ok((driver, session, out))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    loop {
+        for (driver, session, out) in &mut all {
+            driver.apply(session, out)?;
+        }
+        if shutdown.requested() {
+            // An instant handler has answered whatever came before this point.
+            for (driver, session, out) in &mut all {
+                session.drain();
+                session.stop(out);
+                driver.apply(session, out)?;
+            }
+            return Ok(());
+        }
+        let deadline = all
+            .iter()
+            .map(|(_, session, _)| session.next_deadline())
+            .min();
+        let wait = transport::wait_until(Instant::now(), deadline.unwrap_or(now));
+        let connected: Vec<usize> = (0..all.len())
+            .filter(|&i| all[i].0.socket.is_some())
+            .collect();
+        let readable = if connected.is_empty() {
+            std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
+            Vec::new()
+        } else {
+            let sockets: Vec<&Socket> = connected
+                .iter()
+                .filter_map(|&i| all[i].0.socket.as_ref())
+                .collect();
+            transport::poll(&sockets, wait).context("poll failed on the worker sockets")?
+        };
+        for (&i, _) in connected.iter().zip(&readable).filter(|(_, r)| **r) {
+            let (driver, session, out) = &mut all[i];
+            while let Some(frames) = match &driver.socket {
+                Some(socket) => socket.try_recv().context("receive failed")?,
+                None => None,
+            } {
+                session.on_message(Instant::now(), frames, out);
+                driver.apply(session, out)?;
+            }
+        }
+        let now = Instant::now();
+        for (_, session, out) in &mut all {
+            session.tick(now, out);
+        }
+    }
+}
+
 /// What a job thread sends back: one PARTIAL or the FINAL of the request `token`.
 struct JobReply {
     token: u64,
