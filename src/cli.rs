@@ -523,8 +523,9 @@ impl StatsArgs {
 /// A live full-screen view of one broker (from its mmi.stats service).
 ///
 /// Per service: requests per second over the last interval, waiting requests now and at the
-/// peak, idle and busy workers, p99 of the time from dispatch to final reply (since the
-/// service started), requests dropped, and a sparkline of requests per second; above them the
+/// peak, idle and busy workers, p99 of the time from dispatch to final reply over the last
+/// interval (from the broker's histogram buckets, as Prometheus' histogram_quantile
+/// estimates it), requests dropped, and a sparkline of requests per second; above them the
 /// broker's totals with their rates, drops by reason, and a sparkline over all services. A
 /// service with requests waiting and no idle worker is yellow, one that dropped requests in
 /// the last interval red. When the broker stops answering, a red banner says for how long and

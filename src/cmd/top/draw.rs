@@ -244,11 +244,9 @@ fn draw_services(frame: &mut Frame, model: &Model, area: Rect) {
 
 fn service_row(name: String, s: &Service, trend: Option<usize>) -> Row<'static> {
     let r = &s.report;
-    let p99 = if r.latency_count == 0 {
-        "-".to_string()
-    } else {
-        micros(r.latency_us.p99)
-    };
+    let p99 = s
+        .p99_us
+        .map_or("-".to_string(), |us| micros(us.round() as u64));
     let cells = [
         s.rates.requests.map_or("-".into(), per_second),
         thousands(r.queued as u64),
@@ -340,6 +338,17 @@ mod tests {
                     max: 9_000,
                 },
                 latency_count: requests,
+                // Every reply between 1 and 2 ms.
+                latency_buckets: vec![
+                    mmi::Bucket {
+                        le_s: 0.001,
+                        count: 0,
+                    },
+                    mmi::Bucket {
+                        le_s: 0.002,
+                        count: requests,
+                    },
+                ],
                 ..Default::default()
             }],
             ..Default::default()
@@ -358,9 +367,10 @@ mod tests {
         assert!(text.contains("dropped 4 (4/s): queue_full 4"), "{text}");
         let row = text.lines().find(|l| l.starts_with("echo")).expect(&text);
         let cells: Vec<&str> = row.split_whitespace().collect();
+        // P99 of the last interval: 99% of the way through the (1 ms, 2 ms] bucket.
         assert_eq!(
             cells[..8],
-            ["echo", "2,500", "2", "9", "0", "4", "1.5ms", "4"]
+            ["echo", "2,500", "2", "9", "0", "4", "2.0ms", "4"]
         );
         assert!(row.ends_with('█'), "{row}");
     }

@@ -65,6 +65,10 @@ pub struct Service {
     /// Its figures in the last report.
     pub report: mmi::ServiceStats,
     pub rates: Rates,
+    /// The 99th percentile of dispatch-to-reply time over the last interval, in
+    /// microseconds: estimated from the broker's histogram buckets as Prometheus'
+    /// `histogram_quantile` does. `None` when no reply came in the interval.
+    pub p99_us: Option<f64>,
     /// Requests per second, oldest first, one per report since the service appeared.
     pub history: VecDeque<u64>,
 }
@@ -164,11 +168,17 @@ impl Model {
                     replies: rate(span, svc.replies, counted(|s| s.replies)),
                     dropped: rate(span, svc.dropped, counted(|s| s.dropped)),
                 };
+                let p99_us = match (before, &was) {
+                    (None, _) => None,
+                    (Some(_), Some(w)) => quantile(0.99, &w.report, svc),
+                    (Some(_), None) => quantile(0.99, &mmi::ServiceStats::default(), svc),
+                };
                 let mut history = was.map(|w| w.history).unwrap_or_default();
                 push(&mut history, rates.requests);
                 Service {
                     report: svc.clone(),
                     rates,
+                    p99_us,
                     history,
                 }
             })
@@ -228,6 +238,34 @@ fn rate(span: Option<f64>, now: u64, before: Option<u64>) -> Option<f64> {
     let (span, before) = (span?, before?);
     let delta = if now >= before { now - before } else { now };
     Some(delta as f64 / span)
+}
+
+/// The `q` quantile of the replies timed between two reports of a service, in microseconds,
+/// from the difference of their cumulative buckets: the bucket the rank falls in, and a
+/// straight line across it (Prometheus' `histogram_quantile`). Above the last bound, that
+/// bound. `None` when no reply was timed in between, or when the counts went down (the
+/// service was made anew: then `now` alone is the interval's).
+fn quantile(q: f64, before: &mmi::ServiceStats, now: &mmi::ServiceStats) -> Option<f64> {
+    let reset = now.latency_count < before.latency_count;
+    let base = |i: usize| match reset {
+        true => 0,
+        false => before.latency_buckets.get(i).map_or(0, |b| b.count),
+    };
+    let total = now.latency_count - if reset { 0 } else { before.latency_count };
+    if total == 0 {
+        return None;
+    }
+    let rank = q * total as f64;
+    let (mut below, mut lower_s) = (0u64, 0.0);
+    for (i, bucket) in now.latency_buckets.iter().enumerate() {
+        let within = bucket.count.saturating_sub(base(i));
+        if within as f64 >= rank {
+            let share = (rank - below as f64) / (within - below).max(1) as f64;
+            return Some((lower_s + (bucket.le_s - lower_s) * share) * 1e6);
+        }
+        (below, lower_s) = (within, bucket.le_s);
+    }
+    now.latency_buckets.last().map(|b| b.le_s * 1e6)
 }
 
 fn push(history: &mut VecDeque<u64>, rate: Option<f64>) {
@@ -423,6 +461,49 @@ mod tests {
         m.answer(t, "ep", with_drops(3.0, 5));
         assert!(m.services()[0].dropping());
         assert_eq!(m.rates.dropped, Some(3.0));
+    }
+
+    fn timed(count: u64, buckets: &[(f64, u64)]) -> mmi::ServiceStats {
+        mmi::ServiceStats {
+            name: "a".into(),
+            latency_count: count,
+            latency_buckets: buckets
+                .iter()
+                .map(|&(le_s, count)| mmi::Bucket { le_s, count })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn p99_of_the_interval_comes_from_the_bucket_differences() {
+        // Before: 100 fast replies. Then 100 more, 98 within 1 ms and 2 between 1 and 2 ms:
+        // the 99th of those 100 is halfway through the (1 ms, 2 ms] bucket.
+        let before = timed(100, &[(0.001, 100), (0.002, 100), (0.004, 100)]);
+        let now = timed(200, &[(0.001, 198), (0.002, 200), (0.004, 200)]);
+        let p99 = quantile(0.99, &before, &now).unwrap();
+        assert!((p99 - 1_500.0).abs() < 1.0, "{p99}");
+        // Nothing timed in between: nothing to say.
+        assert_eq!(quantile(0.99, &now, &now), None);
+        // All past the last bound: the last bound.
+        let slow = timed(300, &[(0.001, 198), (0.002, 200), (0.004, 200)]);
+        assert_eq!(quantile(0.99, &now, &slow), Some(4_000.0));
+        // Counts went down (the service was made anew): the new counts are the interval's.
+        let anew = timed(10, &[(0.001, 10), (0.002, 10), (0.004, 10)]);
+        let p99 = quantile(0.99, &now, &anew).unwrap();
+        assert!(p99 <= 1_000.0, "{p99}");
+    }
+
+    #[test]
+    fn a_service_line_carries_its_recent_p99() {
+        let mut m = Model::default();
+        let t = Instant::now();
+        let with = |uptime, svc: mmi::ServiceStats| report(uptime, vec![svc]);
+        m.answer(t, "ep", with(1.0, timed(100, &[(0.001, 100), (0.01, 100)])));
+        assert_eq!(m.services()[0].p99_us, None, "one report spans no interval");
+        m.answer(t, "ep", with(2.0, timed(200, &[(0.001, 100), (0.01, 200)])));
+        let p99 = m.services()[0].p99_us.unwrap();
+        assert!(p99 > 1_000.0 && p99 <= 10_000.0, "{p99}");
     }
 
     #[test]
