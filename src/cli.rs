@@ -224,7 +224,8 @@ pub struct BrokerOpts {
     #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub max_credit: u64,
     /// Serve the statistics as Prometheus metrics on http://HOST:PORT/metrics (OpenMetrics
-    /// text). Off unless given; binds only there (port 0 picks one; the log says which).
+    /// text; a bstar server adds zmqtool_bstar_state). Off unless given; binds only there
+    /// (port 0 picks one; the log says which).
     #[arg(long, value_name = "HOST:PORT")]
     pub metrics_bind: Option<String>,
 }

@@ -540,8 +540,8 @@ fn a_curve_pair_exchanges_its_state_encrypted() {
     assert_eq!(status(&pair.primary_state, &[]).0, Some(3));
 }
 
-/// `--metrics-bind` on a pair: the active server reports its broker's counts; the passive
-/// one, which hosts no broker, serves an empty report (so a scrape of either succeeds).
+/// `--metrics-bind` on a pair: each says its state (`zmqtool_bstar_state`); the active
+/// server reports its broker's counts, the passive one, which hosts no broker, none.
 #[test]
 fn each_server_of_a_pair_serves_metrics() {
     let pair = Pair::new();
@@ -570,8 +570,19 @@ fn each_server_of_a_pair_serves_metrics() {
         }),
         "{body}"
     );
-    let (status, passive) = http_get(&backup_http, "/metrics");
-    assert!(status.contains("200"), "{status}");
+    assert!(
+        body.contains("zmqtool_bstar_state{state=\"active\"} 1"),
+        "{body}"
+    );
+    let mut passive = String::new();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            let (status, text) = http_get(&backup_http, "/metrics");
+            passive = text;
+            status.contains("200") && passive.contains("zmqtool_bstar_state{state=\"passive\"} 1")
+        }),
+        "{passive}"
+    );
     assert!(
         passive.contains("zmqtool_requeued_requests_total 0"),
         "{passive}"

@@ -21,16 +21,34 @@ use crate::mdp::mmi;
 /// How often the broker loop refreshes the snapshot.
 pub const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
-/// The latest statistics, shared between the broker loop and the HTTP thread.
+/// What one scrape reports: the broker's statistics and, for a Binary Star server, its state.
 #[derive(Clone, Default, Debug)]
-struct Published(Arc<Mutex<mmi::Stats>>);
+pub struct Report {
+    pub stats: mmi::Stats,
+    /// Every state a Binary Star server can be in, and whether it is in it (empty for a
+    /// plain broker).
+    pub states: Vec<(&'static str, bool)>,
+}
+
+impl From<mmi::Stats> for Report {
+    fn from(stats: mmi::Stats) -> Report {
+        Report {
+            stats,
+            states: Vec::new(),
+        }
+    }
+}
+
+/// The latest report, shared between the broker loop and the HTTP thread.
+#[derive(Clone, Default, Debug)]
+struct Published(Arc<Mutex<Report>>);
 
 impl Published {
-    fn set(&self, stats: mmi::Stats) {
-        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = stats;
+    fn set(&self, report: Report) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = report;
     }
 
-    fn get(&self) -> mmi::Stats {
+    fn get(&self) -> Report {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
@@ -55,13 +73,13 @@ impl Publisher {
         })
     }
 
-    /// Publishes `stats()` if a second has passed since the last time.
-    pub fn tick(&mut self, now: Instant, stats: impl FnOnce() -> mmi::Stats) {
+    /// Publishes `report()` if a second has passed since the last time.
+    pub fn tick(&mut self, now: Instant, report: impl FnOnce() -> Report) {
         if now < self.next {
             return;
         }
         self.next = now + PUBLISH_EVERY;
-        self.published.set(stats());
+        self.published.set(report());
     }
 }
 
@@ -98,17 +116,17 @@ fn serve(bind: &str, published: Published) -> Result<String> {
     Ok(addr)
 }
 
-/// The OpenMetrics text of `stats`.
-pub fn encode(stats: mmi::Stats) -> Result<String, std::fmt::Error> {
+/// The OpenMetrics text of `report`.
+pub fn encode(report: Report) -> Result<String, std::fmt::Error> {
     let mut registry = Registry::default();
-    registry.register_collector(Box::new(Snapshot(stats)));
+    registry.register_collector(Box::new(Snapshot(report)));
     let mut text = String::new();
     prometheus_client::encoding::text::encode(&mut text, &registry)?;
     Ok(text)
 }
 
 #[derive(Debug)]
-struct Snapshot(mmi::Stats);
+struct Snapshot(Report);
 
 /// One metric: its descriptor, then a value per label set.
 fn family(
@@ -132,7 +150,7 @@ fn family(
 
 impl Collector for Snapshot {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let s = &self.0;
+        let s = &self.0.stats;
         let none = Vec::new;
         let per_service = |f: &dyn Fn(&mmi::ServiceStats) -> u64| -> Vec<_> {
             s.services
@@ -247,6 +265,22 @@ impl Collector for Snapshot {
             Gauge,
             &workers,
         )?;
+        if !self.0.states.is_empty() {
+            let states: Vec<_> = self
+                .0
+                .states
+                .iter()
+                .map(|(state, on)| (vec![("state", state.to_string())], u64::from(*on)))
+                .collect();
+            family(
+                &mut encoder,
+                "zmqtool_bstar_state",
+                "This Binary Star server's state: 1 for the one it is in, 0 for the others.",
+                None,
+                Gauge,
+                &states,
+            )?;
+        }
         let mut duration = encoder.encode_descriptor(
             "zmqtool_request_duration",
             "Time from dispatch to a worker to the final reply, by service.",
@@ -314,7 +348,7 @@ mod tests {
             }],
             ..mmi::Stats::default()
         };
-        let text = encode(stats).unwrap();
+        let text = encode(stats.into()).unwrap();
         for line in [
             "zmqtool_requests_total{service=\"echo\"} 10",
             "zmqtool_replies_total{service=\"echo\"} 9",
@@ -328,5 +362,26 @@ mod tests {
         ] {
             assert!(text.contains(line), "{line:?} not in:\n{text}");
         }
+        assert!(
+            !text.contains("bstar"),
+            "a plain broker has no Binary Star state"
+        );
+    }
+
+    #[test]
+    fn a_binary_star_server_reports_its_state() {
+        let report = Report {
+            stats: mmi::Stats::default(),
+            states: vec![("active", false), ("passive", true)],
+        };
+        let text = encode(report).unwrap();
+        assert!(
+            text.contains("zmqtool_bstar_state{state=\"passive\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("zmqtool_bstar_state{state=\"active\"} 0"),
+            "{text}"
+        );
     }
 }

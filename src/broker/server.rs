@@ -79,7 +79,7 @@ impl Server {
             self.flush()?;
         }
         if let Some(metrics) = &mut self.metrics {
-            metrics.tick(now, || self.broker.stats(now));
+            metrics.tick(now, || self.broker.stats(now).into());
         }
         let wait = transport::wait_until(Instant::now(), self.broker.next_deadline());
         let received = self

@@ -125,13 +125,20 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
             b.tick(now, &mut server.out);
         }
         if let Some(m) = &mut metrics {
-            // A passive server hosts no broker: it has nothing to report.
+            // A passive server hosts no broker: its state is all it has to report.
             m.tick(now, || {
-                server
-                    .broker
-                    .as_ref()
-                    .map(|b| b.stats(now))
-                    .unwrap_or_default()
+                let current = server.fsm.state();
+                broker::metrics::Report {
+                    stats: server
+                        .broker
+                        .as_ref()
+                        .map(|b| b.stats(now))
+                        .unwrap_or_default(),
+                    states: State::ALL
+                        .iter()
+                        .map(|s| (s.name(), *s == current))
+                        .collect(),
+                }
             });
         }
         server.flush()?;
