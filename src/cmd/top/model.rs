@@ -151,28 +151,23 @@ impl Model {
             .into_iter()
             .map(|s| (s.report.name.clone(), s))
             .collect();
+        let unseen = mmi::ServiceStats::default();
         self.services = report
             .services
             .iter()
             .map(|svc| {
                 let was = old.remove(&svc.name);
-                // A service seen for the first time was created within the interval: all its
-                // counts are new. After a restart nothing is known.
-                let counted = |f: fn(&mmi::ServiceStats) -> u64| match (before, &was) {
-                    (None, _) => None,
-                    (Some(_), Some(w)) => Some(f(&w.report)),
-                    (Some(_), None) => Some(0),
-                };
+                // The service's figures at the last report. One seen for the first time was
+                // created within the interval: all its counts are new. After a restart (or on
+                // the first report) nothing is known.
+                let base = before.map(|_| was.as_ref().map_or(&unseen, |w| &w.report));
+                let counted = |f: fn(&mmi::ServiceStats) -> u64| base.map(f);
                 let rates = Rates {
                     requests: rate(span, svc.requests, counted(|s| s.requests)),
                     replies: rate(span, svc.replies, counted(|s| s.replies)),
                     dropped: rate(span, svc.dropped, counted(|s| s.dropped)),
                 };
-                let p99_us = match (before, &was) {
-                    (None, _) => None,
-                    (Some(_), Some(w)) => quantile(0.99, &w.report, svc),
-                    (Some(_), None) => quantile(0.99, &mmi::ServiceStats::default(), svc),
-                };
+                let p99_us = base.and_then(|base| quantile(0.99, base, svc));
                 let mut history = was.map(|w| w.history).unwrap_or_default();
                 push(&mut history, rates.requests);
                 Service {
