@@ -136,6 +136,14 @@ fn reply(socket: &Socket, service: &[u8], rest: Message) -> Result<(), Transport
     send(socket, head.into_iter().chain(body))
 }
 
+/// Sends `frames` as one message; a peer gone or not reading loses it, as ROUTER does.
+fn send(
+    socket: &Socket,
+    frames: impl IntoIterator<Item = zmq::Message>,
+) -> Result<(), TransportError> {
+    socket.send_messages(frames).map(drop)
+}
+
 fn empty() -> zmq::Message {
     zmq::Message::new()
 }
@@ -162,27 +170,4 @@ fn receive(socket: &Socket) -> Result<Option<Message>, TransportError> {
             return Ok(Some(msg));
         }
     }
-}
-
-/// Sends `frames` as one message; a peer gone or not reading loses it, as ROUTER does.
-fn send(
-    socket: &Socket,
-    frames: impl IntoIterator<Item = zmq::Message>,
-) -> Result<(), TransportError> {
-    let mut frames = frames.into_iter().peekable();
-    while let Some(frame) = frames.next() {
-        let flags = if frames.peek().is_some() {
-            zmq::DONTWAIT | zmq::SNDMORE
-        } else {
-            zmq::DONTWAIT
-        };
-        match socket.inner.send(frame, flags) {
-            Ok(()) => {}
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EHOSTUNREACH) | Err(zmq::Error::EINTR) => {
-                return Ok(());
-            }
-            Err(e) => return Err(TransportError::io("send", e)),
-        }
-    }
-    Ok(())
 }

@@ -408,14 +408,22 @@ impl Socket {
     /// Sends one whole message without blocking.
     pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
         dump("->", &frames);
-        let last = frames.len().saturating_sub(1);
-        for (i, frame) in frames.into_iter().enumerate() {
-            let flags = if i < last {
-                zmq::DONTWAIT | zmq::SNDMORE
-            } else {
-                zmq::DONTWAIT
+        self.send_messages(frames.into_iter().map(message))
+    }
+
+    /// Sends `frames` as one message without blocking; a full queue or a peer that is gone
+    /// loses it (as ROUTER does), reported as [`Sent::Dropped`].
+    fn send_messages(
+        &self,
+        frames: impl IntoIterator<Item = zmq::Message>,
+    ) -> Result<Sent, TransportError> {
+        let mut frames = frames.into_iter().peekable();
+        while let Some(frame) = frames.next() {
+            let flags = match frames.peek() {
+                Some(_) => zmq::DONTWAIT | zmq::SNDMORE,
+                None => zmq::DONTWAIT,
             };
-            match self.inner.send(message(frame), flags) {
+            match self.inner.send(frame, flags) {
                 Ok(()) => {}
                 // Only the first frame can be refused: once it is queued, the rest are too.
                 Err(zmq::Error::EAGAIN)
