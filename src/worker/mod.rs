@@ -82,13 +82,8 @@ pub fn run(
     let mut session = Session::start(cfg, brokers.endpoints.len(), Instant::now(), &mut out);
     loop {
         driver.apply(&mut session, &mut out)?;
-        if shutdown.requested() {
-            session.drain();
-            if !session.is_busy() {
-                session.stop(&mut out);
-                driver.apply(&mut session, &mut out)?;
-                return Ok(());
-            }
+        if shutdown.requested() && driver.leave_when_idle(&mut session, &mut out)? {
+            return Ok(());
         }
         driver.poll(&mut session, &mut out)?;
         session.tick(Instant::now(), &mut out);
@@ -123,19 +118,18 @@ pub fn run_inline_sessions(
             driver.apply(session, out)?;
         }
         if shutdown.requested() {
-            // An instant handler has answered whatever came before this point.
             for (driver, session, out) in &mut all {
-                session.drain();
-                session.stop(out);
-                driver.apply(session, out)?;
+                let left = driver.leave_when_idle(session, out)?;
+                debug_assert!(left, "an instant handler holds nothing between turns");
             }
             return Ok(());
         }
         let deadline = all
             .iter()
             .map(|(_, session, _)| session.next_deadline())
-            .min();
-        let wait = transport::wait_until(Instant::now(), deadline.unwrap_or(now));
+            .min()
+            .expect("one session at least");
+        let wait = transport::wait_until(Instant::now(), deadline);
         let connected: Vec<usize> = (0..all.len())
             .filter(|&i| all[i].0.socket.is_some())
             .collect();
@@ -322,6 +316,18 @@ impl Driver {
             results,
             service,
         })
+    }
+
+    /// After a stop request: takes no new requests and, once none is in hand, sends
+    /// DISCONNECT. True when the session has left.
+    fn leave_when_idle(&mut self, session: &mut Session, out: &mut Output) -> Result<bool> {
+        session.drain();
+        if session.is_busy() {
+            return Ok(false);
+        }
+        session.stop(out);
+        self.apply(session, out)?;
+        Ok(true)
     }
 
     /// Carries out the session's actions (and those they lead to) until none are left.
