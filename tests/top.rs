@@ -72,11 +72,8 @@ impl Pane {
             .args(args)
             .env_remove("TMUX")
             .env("TERM", "xterm-256color");
-        for (name, _) in std::env::vars_os() {
-            if name.to_string_lossy().starts_with("ZMQTOOL_") {
-                command.env_remove(name);
-            }
-        }
+        // The tmux server passes its environment on to the zmqtool it runs.
+        without_zmqtool_env(&mut command);
         let out = command.output().expect("tmux runs");
         assert!(
             out.status.success(),

@@ -108,6 +108,13 @@ fn collect(reader: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
 /// the environment it sets.
 pub fn command() -> Command {
     let mut command = Command::new(BIN);
+    without_zmqtool_env(&mut command);
+    command
+}
+
+/// Removes the developer's `ZMQTOOL_*` variables from what `command` will run with (and so
+/// from any zmqtool it starts).
+pub fn without_zmqtool_env(command: &mut Command) -> &mut Command {
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("ZMQTOOL_") {
             command.env_remove(name);
