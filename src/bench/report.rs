@@ -178,12 +178,18 @@ fn parse_count(text: &str) -> Option<f64> {
 
 /// Microseconds for humans: 850µs, 1.25ms, 2.00s.
 pub fn us(v: u64) -> String {
+    us_to(v, 2)
+}
+
+/// Microseconds for humans, with `decimals` digits after the point of ms and s: with 1,
+/// 850µs, 1.2ms, 2.0s.
+pub fn us_to(v: u64, decimals: usize) -> String {
     if v < 1_000 {
         format!("{v}µs")
     } else if v < 1_000_000 {
-        format!("{:.2}ms", v as f64 / 1e3)
+        format!("{:.*}ms", decimals, v as f64 / 1e3)
     } else {
-        format!("{:.2}s", v as f64 / 1e6)
+        format!("{:.*}s", decimals, v as f64 / 1e6)
     }
 }
 
@@ -432,5 +438,7 @@ mod tests {
         assert_eq!(us(850), "850µs");
         assert_eq!(us(1250), "1.25ms");
         assert_eq!(us(2_000_000), "2.00s");
+        assert_eq!(us_to(12_345, 1), "12.3ms");
+        assert_eq!(us_to(4_100_000, 1), "4.1s");
     }
 }

@@ -4,6 +4,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, anyhow};
 
 use super::render;
+use crate::bench::report::us_to;
 use crate::cli::StatsArgs;
 use crate::client;
 use crate::mdp::mmi;
@@ -100,6 +101,7 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
     )?;
     for (name, svc) in names.iter().zip(&s.services) {
         let l = &svc.latency_us;
+        let micros = |us| us_to(us, 1);
         let (p50, p99, max) = match svc.latency_count {
             0 => ("-".to_string(), "-".to_string(), "-".to_string()),
             _ => (micros(l.p50), micros(l.p99), micros(l.max)),
@@ -111,13 +113,4 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
         )?;
     }
     Ok(())
-}
-
-/// A time in microseconds, in the unit that reads best: 850µs, 12.3ms, 4.1s.
-pub(super) fn micros(us: u64) -> String {
-    match us {
-        0..1_000 => format!("{us}µs"),
-        1_000..1_000_000 => format!("{:.1}ms", us as f64 / 1e3),
-        _ => format!("{:.1}s", us as f64 / 1e6),
-    }
 }

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table};
 
 use super::model::{Link, Model, Service, bars, per_second, thousands};
+use crate::bench::report::us_to;
 use crate::cmd::render;
-use crate::cmd::stats::micros;
 
 /// What the view shows besides the model: the broker it asks, and how often.
 pub struct Source<'a> {
@@ -246,7 +246,7 @@ fn service_row(name: String, s: &Service, trend: Option<usize>) -> Row<'static> 
     let r = &s.report;
     let p99 = s
         .p99_us
-        .map_or("-".to_string(), |us| micros(us.round() as u64));
+        .map_or("-".to_string(), |us| us_to(us.round() as u64, 1));
     let cells = [
         s.rates.requests.map_or("-".into(), per_second),
         thousands(r.queued as u64),
