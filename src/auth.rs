@@ -221,7 +221,7 @@ impl Policy {
         address: &str,
         open: usize,
         mechanism: &[u8],
-        credentials: &[Vec<u8>],
+        credentials: &[impl AsRef<[u8]>],
     ) -> Result<String, Refusal> {
         if !self.allow.is_empty() {
             let ip: IpAddr = address
@@ -239,10 +239,8 @@ impl Policy {
         if let Some(curve) = &self.curve {
             return match (mechanism, credentials) {
                 (b"CURVE", [key]) => {
-                    let key: [u8; 32] = key
-                        .as_slice()
-                        .try_into()
-                        .map_err(|_| Refusal::MalformedKey)?;
+                    let key: [u8; 32] =
+                        key.as_ref().try_into().map_err(|_| Refusal::MalformedKey)?;
                     let key = Key(key);
                     match &curve.allow {
                         Some(allowed) if !allowed.contains(&key) => {
@@ -266,9 +264,9 @@ impl Policy {
                 let [user, password] = credentials else {
                     return Err(Refusal::MalformedCredentials);
                 };
-                let user = String::from_utf8_lossy(user);
+                let user = String::from_utf8_lossy(user.as_ref());
                 match users.get(user.as_ref()) {
-                    Some(expected) if same_secret(expected.as_bytes(), password) => {
+                    Some(expected) if same_secret(expected.as_bytes(), password.as_ref()) => {
                         Ok(user.into_owned())
                     }
                     _ => Err(Refusal::BadCredentials(user.into_owned())),
@@ -362,20 +360,28 @@ mod tests {
     #[test]
     fn the_policy_filters_addresses_and_checks_passwords() {
         let open = Policy::default();
-        assert!(open.decide("1.2.3.4", 1, b"NULL", &[]).is_ok());
+        assert!(open.decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]]).is_ok());
         let allow = Policy {
             allow: vec![cidr("127.0.0.0/8")],
             ..Policy::default()
         };
-        assert!(allow.decide("127.0.0.1", 1, b"NULL", &[]).is_ok());
         assert!(
             allow
-                .decide("10.0.0.1", 1, b"NULL", &[])
+                .decide("127.0.0.1", 1, b"NULL", &[] as &[&[u8]])
+                .is_ok()
+        );
+        assert!(
+            allow
+                .decide("10.0.0.1", 1, b"NULL", &[] as &[&[u8]])
                 .unwrap_err()
                 .to_string()
                 .contains("not in --allow")
         );
-        assert!(allow.decide("garbage", 1, b"NULL", &[]).is_err());
+        assert!(
+            allow
+                .decide("garbage", 1, b"NULL", &[] as &[&[u8]])
+                .is_err()
+        );
         let users = Policy {
             users: Some(HashMap::from([("ann".to_string(), "s3cret".to_string())])),
             ..Policy::default()
@@ -395,8 +401,16 @@ mod tests {
                 .decide("1.2.3.4", 1, b"PLAIN", &creds("bob", "s3cret"))
                 .is_err()
         );
-        assert!(users.decide("1.2.3.4", 1, b"NULL", &[]).is_err());
-        assert!(users.decide("1.2.3.4", 1, b"PLAIN", &[]).is_err());
+        assert!(
+            users
+                .decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]])
+                .is_err()
+        );
+        assert!(
+            users
+                .decide("1.2.3.4", 1, b"PLAIN", &[] as &[&[u8]])
+                .is_err()
+        );
     }
 
     #[test]
@@ -447,7 +461,11 @@ mod tests {
             closed.decide("1.2.3.4", 1, b"CURVE", &[b.0.to_vec()]),
             Err(Refusal::KeyNotAllowed(b.to_z85()))
         );
-        assert!(closed.decide("1.2.3.4", 1, b"NULL", &[]).is_err());
+        assert!(
+            closed
+                .decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]])
+                .is_err()
+        );
         assert!(
             closed
                 .decide("1.2.3.4", 1, b"CURVE", &[vec![1; 5]])
@@ -480,9 +498,13 @@ mod tests {
             ..Policy::default()
         };
         assert!(limited.is_active());
-        assert!(limited.decide("10.0.0.1", 2, b"NULL", &[]).is_ok());
+        assert!(
+            limited
+                .decide("10.0.0.1", 2, b"NULL", &[] as &[&[u8]])
+                .is_ok()
+        );
         assert_eq!(
-            limited.decide("10.0.0.1", 3, b"NULL", &[]),
+            limited.decide("10.0.0.1", 3, b"NULL", &[] as &[&[u8]]),
             Err(Refusal::TooManyConnections {
                 ip: "10.0.0.1".parse().unwrap(),
                 open: 3,
@@ -490,7 +512,7 @@ mod tests {
             })
         );
         // Not an IP address (ipc://): not counted.
-        assert!(limited.decide("", 3, b"NULL", &[]).is_ok());
+        assert!(limited.decide("", 3, b"NULL", &[] as &[&[u8]]).is_ok());
     }
 
     #[test]

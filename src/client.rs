@@ -75,7 +75,7 @@ pub fn call(
         let endpoint = &opts.endpoints[attempt as usize % endpoints];
         let mut socket = connect(ctx, &opts.security, endpoint)?;
         let request = ClientRequest {
-            service: service.to_vec(),
+            service: Frame::copy(service),
             body: body.clone(),
         };
         // Not connected yet, the request waits in the socket's queue; a full queue (a broker
@@ -282,7 +282,7 @@ fn send_request(
     job: InFlight,
 ) -> Result<(), CallError> {
     let frames = ClientRequest {
-        service: service.to_vec(),
+        service: Frame::copy(service),
         body: job.body.clone(),
     }
     .to_frames_in(opts.form);

@@ -18,8 +18,8 @@
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`runtime`] | exit codes and shutdown signals |
 //! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
-//! | [`mdp`] | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send, poll, frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
+//! | [`mdp`] | the wire codec: frames (`transport::Frame`) <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
+//! | [`transport`] | the only code that touches zmq: `Frame` (one message part, held as libzmq holds it, so frames are forwarded without copies), sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send, poll, frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch threads and clocks, and
@@ -31,9 +31,9 @@
 //! # Example: the codec, byte for byte
 //!
 //! ```
-//! use zmqtool::mdp::{ClientRequest, Form, Inbound, Version};
+//! use zmqtool::mdp::{ClientRequest, Form, Frame, Inbound, Version};
 //!
-//! let request = ClientRequest { service: b"echo".to_vec(), body: vec![b"hi".to_vec()] };
+//! let request = ClientRequest { service: Frame::from("echo"), body: vec![Frame::from("hi")] };
 //! let frames = request.clone().to_frames(Version::V02);
 //! assert_eq!(frames, [&b"MDPC02"[..], b"\x01", b"echo", b"hi"]);
 //! // A broker tells the versions apart by the header frame.

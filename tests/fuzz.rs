@@ -36,15 +36,15 @@ fn seeds() -> Vec<Vec<Frame>> {
         for service in SERVICES {
             seeds.push(
                 ClientRequest {
-                    service: service.to_vec(),
-                    body: vec![b"echo".to_vec()],
+                    service: Frame::copy(service),
+                    body: vec![Frame::copy(b"echo")],
                 }
                 .to_frames(version),
             );
             for credit in [None, Some(3)] {
                 seeds.push(
                     WorkerMsg::Ready {
-                        service: service.to_vec(),
+                        service: Frame::copy(service),
                         extensions: Extensions {
                             busy_heartbeats: credit.is_some(),
                             credit,
@@ -58,16 +58,16 @@ fn seeds() -> Vec<Vec<Frame>> {
         for client in IDS {
             for msg in [
                 WorkerMsg::Final {
-                    client: client.to_vec(),
-                    body: vec![b"r".to_vec()],
+                    client: Frame::copy(client),
+                    body: vec![Frame::copy(b"r")],
                 },
                 WorkerMsg::Partial {
-                    client: client.to_vec(),
-                    body: vec![b"p".to_vec()],
+                    client: Frame::copy(client),
+                    body: vec![Frame::copy(b"p")],
                 },
                 WorkerMsg::Request {
-                    client: client.to_vec(),
-                    body: vec![b"q".to_vec()],
+                    client: Frame::copy(client),
+                    body: vec![Frame::copy(b"q")],
                 },
             ] {
                 if let Ok(frames) = msg.to_frames(version) {
@@ -110,7 +110,7 @@ fn mutate(mut frames: Vec<Frame>, m: &Mutation) -> Vec<Frame> {
             }
         }
         Mutation::Truncate(i) => frames.truncate(i % (n + 1)),
-        Mutation::Append(extra) => frames.push(extra.clone()),
+        Mutation::Append(extra) => frames.push(extra.clone().into()),
         _ => {}
     }
     frames
@@ -128,7 +128,10 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 fn noise() -> impl Strategy<Value = Vec<Frame>> {
-    proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..10), 0..7)
+    proptest::collection::vec(
+        proptest::collection::vec(any::<u8>(), 0..10).prop_map(Frame::from),
+        0..7,
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -217,7 +220,7 @@ proptest! {
                     {
                         accepted = 1;
                     }
-                    broker.handle(now, Identity(IDS[id].to_vec()), frames, &mut out);
+                    broker.handle(now, Identity(Frame::copy(IDS[id])), frames, &mut out);
                 }
                 Step::Advance(ms) => now += Duration::from_millis(ms),
                 Step::Tick => broker.tick(now, &mut out),
@@ -280,12 +283,12 @@ proptest! {
             match kind {
                 0 => d.add(Entry {
                     uuid,
-                    service: vec![b'a' + (i % 3) as u8],
+                    service: vec![b'a' + (i % 3) as u8].into(),
                     created_ms: 0,
                     replied_ms: None,
                 }),
                 1 => d.on_presence(now, uuid, i % 2 == 0, &mut out),
-                2 => d.on_reply(now, uuid, vec![b"r".to_vec()], &mut out),
+                2 => d.on_reply(now, uuid, vec![Frame::copy(b"r")], &mut out),
                 3 => d.on_timeout(now, uuid),
                 4 => d.closed(uuid),
                 _ => now += Duration::from_millis(ms),
@@ -362,13 +365,13 @@ impl Model {
     fn frames(&self, act: &Act) -> Option<(Identity, Vec<Frame>)> {
         let worker = |w: usize, msg: WorkerMsg| {
             let v = self.version[w].unwrap_or(Version::V01);
-            Some((Identity(WORKERS[w].to_vec()), msg.to_frames(v).ok()?))
+            Some((Identity(Frame::copy(WORKERS[w])), msg.to_frames(v).ok()?))
         };
         match *act {
             Act::Ready(w, s, v, credit) => Some((
-                Identity(WORKERS[w].to_vec()),
+                Identity(Frame::copy(WORKERS[w])),
                 WorkerMsg::Ready {
-                    service: NAMES[s].to_vec(),
+                    service: Frame::copy(NAMES[s]),
                     extensions: Extensions {
                         busy_heartbeats: false,
                         credit: (credit > 1).then_some(credit),
@@ -378,17 +381,17 @@ impl Model {
                 .ok()?,
             )),
             Act::Request(c, s, v) => Some((
-                Identity(CLIENTS[c].to_vec()),
+                Identity(Frame::copy(CLIENTS[c])),
                 ClientRequest {
-                    service: NAMES[s].to_vec(),
-                    body: vec![b"q".to_vec()],
+                    service: Frame::copy(NAMES[s]),
+                    body: vec![Frame::copy(b"q")],
                 }
                 .to_frames(version(v)),
             )),
             Act::Answer(w, i, answer) => {
                 let held = &self.holding[w];
                 let client = held.get(i % held.len().max(1))?.clone();
-                let body = vec![b"r".to_vec()];
+                let body = vec![Frame::from("r")];
                 match answer {
                     Answer::Final => worker(w, WorkerMsg::Final { client, body }),
                     Answer::Partial => worker(w, WorkerMsg::Partial { client, body }),
@@ -396,13 +399,13 @@ impl Model {
                         w,
                         WorkerMsg::Final {
                             client,
-                            body: vec![b"x".to_vec(); 20],
+                            body: vec![Frame::copy(b"x"); 20],
                         },
                     ),
                     Answer::Malformed => {
                         let (id, mut frames) = worker(w, WorkerMsg::Final { client, body })?;
                         let at = frames.iter().rposition(|f| f.is_empty())?;
-                        frames[at] = b"not empty".to_vec();
+                        frames[at] = Frame::copy(b"not empty");
                         Some((id, frames))
                     }
                 }
@@ -488,7 +491,7 @@ fn answering_workers_keep_replies_flowing() {
                 for (w, id) in WORKERS.iter().enumerate() {
                     // A worker the broker presumed dead may think it still holds requests;
                     // the broker must never hold more than the worker does.
-                    let held = broker.held(&Identity(id.to_vec()));
+                    let held = broker.held(&Identity(Frame::copy(id)));
                     prop_assert!(
                         held <= model.holding[w].len(),
                         "the broker holds {held} requests at {}, which holds {} (after {act:?})",

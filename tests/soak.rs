@@ -87,7 +87,7 @@ fn dispatcher_cost_per_delivery_is_flat_in_services() {
         for i in 0..100_000 {
             d.add(Entry {
                 uuid: Uuid::new(),
-                service: format!("service-{}", i % services).into_bytes(),
+                service: format!("service-{}", i % services).into_bytes().into(),
                 created_ms: 0,
                 replied_ms: None,
             });
@@ -103,7 +103,7 @@ fn dispatcher_cost_per_delivery_is_flat_in_services() {
                 match action {
                     Action::Ask { uuid, .. } => d.on_presence(now, uuid, true, &mut out),
                     Action::Send { uuid, .. } => {
-                        d.on_reply(now, uuid, vec![b"ok".to_vec()], &mut out);
+                        d.on_reply(now, uuid, vec![zmqtool::mdp::Frame::copy(b"ok")], &mut out);
                         delivered += 1;
                     }
                     Action::Store { .. } => {}
@@ -135,8 +135,8 @@ fn broker_cost_per_request_is_flat_in_what_it_holds() {
         ..Config::default()
     };
     let step = Duration::from_micros(50);
-    let id = |s: String| Identity(s.into_bytes());
-    let frames = |parts: &[&[u8]]| -> Vec<Vec<u8>> { parts.iter().map(|p| p.to_vec()).collect() };
+    let id = |s: String| Identity(s.into_bytes().into());
+    let frames = zmqtool::mdp::frames;
     let run = |loaded: bool, requests: u32| {
         let mut now = Instant::now();
         let mut broker = Broker::new(cfg.clone(), now);

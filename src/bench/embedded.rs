@@ -12,7 +12,7 @@ use anyhow::{Context as _, Result};
 use crate::broker::server::Server;
 use crate::runtime::Shutdown;
 use crate::transport::{
-    self, Context, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
+    self, Context, Frame, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
 };
 use crate::worker::{self, Brokers, Echo, session};
 
@@ -28,7 +28,7 @@ impl Drop for Embedded {
     fn drop(&mut self) {
         self.shutdown.stop();
         if let Some(control) = &self.control {
-            let _ = control.send(vec![b"TERMINATE".to_vec()]);
+            let _ = control.send(vec![Frame::from("TERMINATE")]);
         }
         for t in self.threads.drain(..) {
             let _ = t.join();
@@ -97,7 +97,7 @@ fn echo_workers(
     (0..workers)
         .map(|_| {
             let cfg = session::Config {
-                service: service.to_vec(),
+                service: Frame::copy(service),
                 form: crate::mdp::Form::V01,
                 heartbeat: broker.heartbeat,
                 liveness: broker.liveness,

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 
 use crate::runtime::Shutdown;
-use crate::transport::Context;
+use crate::transport::{Context, Frame};
 use load::{Load, Run, Stop, Tally};
 use report::{Report, new_histogram};
 
@@ -221,7 +221,7 @@ pub fn wait_for_workers(
             ctx,
             &opts,
             crate::mdp::mmi::WORKERS,
-            vec![vec![]],
+            vec![Frame::empty()],
             &never,
             &mut |_| {},
         ) {

@@ -111,7 +111,7 @@ impl Config {
 
 /// A peer's ROUTER identity: the envelope, kept apart from the message.
 #[derive(Clone, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub struct Identity(pub Vec<u8>);
+pub struct Identity(pub Frame);
 
 impl fmt::Display for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -141,12 +141,17 @@ pub enum Outgoing {
 impl Outgoing {
     /// The frames for a ROUTER socket: identity first.
     pub fn into_frames(self) -> Result<Vec<Frame>, ProtocolError> {
-        let (to, mut frames) = match self {
-            Outgoing::ToClient { to, form, reply } => (to, reply.to_frames_in(form)?),
-            Outgoing::ToWorker { to, form, msg } => (to, msg.to_frames_in(form)?),
-        };
+        let (to, mut frames) = self.into_routed()?;
         frames.insert(0, to.0);
         Ok(frames)
+    }
+
+    /// The peer it goes to, and the frames after its identity.
+    pub fn into_routed(self) -> Result<(Identity, Vec<Frame>), ProtocolError> {
+        Ok(match self {
+            Outgoing::ToClient { to, form, reply } => (to, reply.to_frames_in(form)?),
+            Outgoing::ToWorker { to, form, msg } => (to, msg.to_frames_in(form)?),
+        })
     }
 
     pub fn to(&self) -> &Identity {
@@ -602,7 +607,7 @@ impl Broker {
         if frames.len() > self.cfg.max_frames {
             return Some(Limit::Frames(self.cfg.max_frames));
         }
-        let size: usize = frames.iter().map(Vec::len).sum();
+        let size: usize = frames.iter().map(|f| f.len()).sum();
         (size > self.cfg.max_msg_size).then_some(Limit::Size(self.cfg.max_msg_size))
     }
 
@@ -662,7 +667,7 @@ impl Broker {
             .map(|(name, service)| {
                 let idle = self.idle_workers(service);
                 mmi::ServiceStatus {
-                    name: name.clone(),
+                    name: name.to_vec(),
                     idle,
                     busy: service.workers - idle,
                     queued: service.requests.len(),
@@ -1047,107 +1052,44 @@ impl Broker {
     /// has none in hand; its queue is in least recently used order).
     fn dispatch(&mut self, now: Instant, name: &[u8], out: &mut Output) {
         loop {
-            let Some(service) = self.services.get(name) else {
+            let Some(service) = self.services.get_mut(name) else {
                 return;
             };
             if service.requests.is_empty() {
                 return;
             }
-            let Some(id) = self.choose(service) else {
+            let Some(id) = choose(&self.workers, service) else {
                 // What is left waits for a worker: the depth the peak is taken of.
                 let depth = service.requests.len();
-                if let Some(service) = self.services.get_mut(name) {
-                    service.stats.queued(depth);
-                }
+                service.stats.queued(depth);
                 return;
             };
-            let Some(worker) = self.workers.get(&id) else {
+            let Some(worker) = self.workers.get_mut(&id) else {
                 // Not reachable: the lists hold registered workers only (check_invariants).
-                self.forget_listed(name, &id);
+                service.idle.retain(|i| *i != id);
+                service.credited.retain(|i| *i != id);
                 continue;
             };
-            if self
-                .silence_allowed(worker)
+            if silence_allowed(&self.cfg, worker)
                 .is_some_and(|allowed| now.duration_since(worker.last_seen) >= allowed)
             {
                 // Dead but not yet purged: purge it now rather than lose a request to it.
                 self.expire(now, id, out);
                 continue;
             }
-            self.give(now, name, id, out);
+            let Some(request) = service.requests.pop_front() else {
+                return;
+            };
+            if worker.credit == 1 {
+                // `choose` gives a worker without credit only from the front of the idle queue.
+                let front = service.idle.pop_front();
+                debug_assert_eq!(front.as_ref(), Some(&id));
+            }
+            self.queued -= 1;
+            self.queued_bytes -= body_bytes(&request.body);
+            self.dispatched += 1;
+            give(now, self.dispatched, worker, id, request, out);
         }
-    }
-
-    /// The worker of `service` the next request goes to, if any has room.
-    fn choose(&self, service: &Service) -> Option<Identity> {
-        let plain = service.idle.front().map(|id| {
-            let last = self.workers.get(id).map_or(0, |w| w.last_used);
-            ((0, last), id)
-        });
-        let credited = service
-            .credited
-            .iter()
-            .filter_map(|id| Some((self.workers.get(id)?, id)))
-            .filter(|(w, _)| w.has_room())
-            .map(|(w, id)| ((w.jobs.len(), w.last_used), id))
-            .min();
-        match (plain, credited) {
-            (Some(p), Some(c)) => Some(p.min(c).1.clone()),
-            (p, c) => p.or(c).map(|(_, id)| id.clone()),
-        }
-    }
-
-    /// Drops `id` from `name`'s lists.
-    fn forget_listed(&mut self, name: &[u8], id: &Identity) {
-        if let Some(service) = self.services.get_mut(name) {
-            service.idle.retain(|i| i != id);
-            service.credited.retain(|i| i != id);
-        }
-    }
-
-    /// Sends the request at the head of `name`'s queue to worker `id`, which has room.
-    fn give(&mut self, now: Instant, name: &[u8], id: Identity, out: &mut Output) {
-        let (Some(service), Some(worker)) =
-            (self.services.get_mut(name), self.workers.get_mut(&id))
-        else {
-            return;
-        };
-        let Some(request) = service.requests.pop_front() else {
-            return;
-        };
-        if worker.credit == 1 {
-            // `choose` gives a worker without credit only from the front of the idle queue.
-            let front = service.idle.pop_front();
-            debug_assert_eq!(front.as_ref(), Some(&id));
-        }
-        self.queued -= 1;
-        self.queued_bytes -= body_bytes(&request.body);
-        self.dispatched += 1;
-        worker.last_used = self.dispatched;
-        let address = if worker.credit == 1 {
-            request.client.0.clone()
-        } else {
-            self.dispatched.to_be_bytes().to_vec()
-        };
-        out.sends.push(Outgoing::ToWorker {
-            to: id,
-            form: worker.form,
-            msg: WorkerMsg::Request {
-                client: address.clone(),
-                body: request.body.clone(),
-            },
-        });
-        worker.jobs.push(Job {
-            address,
-            order: self.dispatched,
-            request,
-            since: now,
-            streamed: false,
-            gathered: Gathered::Frames {
-                frames: Vec::new(),
-                bytes: 0,
-            },
-        });
     }
 
     fn expire(&mut self, now: Instant, id: Identity, out: &mut Output) {
@@ -1162,24 +1104,13 @@ impl Broker {
         self.remove_worker(now, &id, out);
     }
 
-    /// How long `worker` may be silent: `liveness` heartbeats, or for a busy worker that has
-    /// not shown that it heartbeats while busy, the busy timeout (`None`: for ever).
-    fn silence_allowed(&self, worker: &Worker) -> Option<Duration> {
-        let expiry = self.cfg.expiry();
-        if !worker.jobs.is_empty() && !worker.beats_while_busy {
-            self.cfg.busy_timeout.map(|b| b.max(expiry))
-        } else {
-            Some(expiry)
-        }
-    }
-
     /// Purges every worker silent for longer than it may be, idle or busy.
     fn purge(&mut self, now: Instant, out: &mut Output) {
         let mut dead: Vec<Identity> = self
             .workers
             .iter()
             .filter(|(_, w)| {
-                self.silence_allowed(w)
+                silence_allowed(&self.cfg, w)
                     .is_some_and(|allowed| now.duration_since(w.last_seen) >= allowed)
             })
             .map(|(id, _)| id.clone())
@@ -1241,15 +1172,81 @@ impl Broker {
     }
 }
 
+/// The worker of `service` the next request goes to, if any has room.
+fn choose(workers: &HashMap<Identity, Worker>, service: &Service) -> Option<Identity> {
+    let plain = service.idle.front().map(|id| {
+        let last = workers.get(id).map_or(0, |w| w.last_used);
+        ((0, last), id)
+    });
+    let credited = service
+        .credited
+        .iter()
+        .filter_map(|id| Some((workers.get(id)?, id)))
+        .filter(|(w, _)| w.has_room())
+        .map(|(w, id)| ((w.jobs.len(), w.last_used), id))
+        .min();
+    match (plain, credited) {
+        (Some(p), Some(c)) => Some(p.min(c).1.clone()),
+        (p, c) => p.or(c).map(|(_, id)| id.clone()),
+    }
+}
+
+/// Sends `request` to `worker` (`id`), which has room, as the broker's `dispatched`th.
+fn give(
+    now: Instant,
+    dispatched: u64,
+    worker: &mut Worker,
+    id: Identity,
+    request: Pending,
+    out: &mut Output,
+) {
+    worker.last_used = dispatched;
+    let address = if worker.credit == 1 {
+        request.client.0.clone()
+    } else {
+        Frame::copy(&dispatched.to_be_bytes())
+    };
+    out.sends.push(Outgoing::ToWorker {
+        to: id,
+        form: worker.form,
+        msg: WorkerMsg::Request {
+            client: address.clone(),
+            body: request.body.clone(),
+        },
+    });
+    worker.jobs.push(Job {
+        address,
+        order: dispatched,
+        request,
+        since: now,
+        streamed: false,
+        gathered: Gathered::Frames {
+            frames: Vec::new(),
+            bytes: 0,
+        },
+    });
+}
+
+/// How long `worker` may be silent: `liveness` heartbeats, or for a busy worker that has
+/// not shown that it heartbeats while busy, the busy timeout (`None`: for ever).
+fn silence_allowed(cfg: &Config, worker: &Worker) -> Option<Duration> {
+    let expiry = cfg.expiry();
+    if !worker.jobs.is_empty() && !worker.beats_while_busy {
+        cfg.busy_timeout.map(|b| b.max(expiry))
+    } else {
+        Some(expiry)
+    }
+}
+
 /// The bytes a request body holds.
 fn body_bytes(body: &[Frame]) -> usize {
-    body.iter().map(Vec::len).sum()
+    body.iter().map(|f| f.len()).sum()
 }
 
 /// Adds a PARTIAL's body to what is gathered for a 0.1 client, within `max` bytes.
 fn gather(gathered: &mut Gathered, body: Vec<Frame>, max: usize) {
     if let Gathered::Frames { frames, bytes } = gathered {
-        *bytes += body.iter().map(Vec::len).sum::<usize>();
+        *bytes += body.iter().map(|f| f.len()).sum::<usize>();
         if *bytes > max {
             *gathered = Gathered::Overflowed;
         } else if frames.is_empty() {

@@ -12,7 +12,7 @@ struct Harness {
 }
 
 fn id(name: &str) -> Identity {
-    Identity(name.as_bytes().to_vec())
+    Identity(Frame::copy(name.as_bytes()))
 }
 
 impl Harness {
@@ -63,7 +63,7 @@ impl Harness {
             worker,
             version,
             WorkerMsg::Ready {
-                service,
+                service: service.into(),
                 extensions: Default::default(),
             },
         )
@@ -75,8 +75,8 @@ impl Harness {
 
     fn request_v(&mut self, client: &str, service: &str, body: &str, v: Version) -> Vec<Outgoing> {
         let req = ClientRequest {
-            service: service.as_bytes().to_vec(),
-            body: vec![body.as_bytes().to_vec()],
+            service: Frame::copy(service.as_bytes()),
+            body: vec![Frame::copy(body.as_bytes())],
         };
         self.send(client, req.to_frames(v))
     }
@@ -94,7 +94,8 @@ impl Harness {
         kind: ReplyKind,
     ) -> Vec<Outgoing> {
         let client = client.as_bytes().to_vec();
-        let body = vec![body.as_bytes().to_vec()];
+        let client = Frame::from(client);
+        let body = vec![Frame::copy(body.as_bytes())];
         let msg = match kind {
             ReplyKind::Partial => WorkerMsg::Partial { client, body },
             ReplyKind::Final => WorkerMsg::Final { client, body },
@@ -470,7 +471,7 @@ fn mmi_service_reads_the_last_body_frame() {
     let mut h = Harness::new();
     h.ready("w1", "echo");
     let req = ClientRequest {
-        service: mmi::SERVICE.to_vec(),
+        service: Frame::copy(mmi::SERVICE),
         body: frames(&[b"tag", b"echo"]),
     };
     let sends = h.send("c", req.to_frames(Version::V01));
@@ -548,7 +549,7 @@ fn unexpected_commands_from_workers_get_disconnect() {
         "w1",
         Version::V01,
         WorkerMsg::Request {
-            client: b"c".to_vec(),
+            client: Frame::copy(b"c"),
             body: frames(&[b"x"]),
         },
     );
@@ -1068,7 +1069,7 @@ fn a_worker_whose_reply_is_refused_is_evicted_and_its_request_redone() {
         // Over --max-frames (1024 by default).
         {
             let mut f = frames(&[b"", b"MDPW01", b"\x03", b"c", b""]);
-            f.extend(std::iter::repeat_n(b"x".to_vec(), 2000));
+            f.extend(std::iter::repeat_n(Frame::from("x"), 2000));
             f
         },
         // Malformed: no empty frame after the client address.
@@ -1155,7 +1156,7 @@ impl Harness {
             worker,
             Version::V02,
             WorkerMsg::Ready {
-                service: service.as_bytes().to_vec(),
+                service: Frame::copy(service.as_bytes()),
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: Some(credit),
@@ -1174,8 +1175,8 @@ impl Harness {
             worker,
             Version::V02,
             WorkerMsg::Final {
-                client: address.to_vec(),
-                body: vec![body.as_bytes().to_vec()],
+                client: Frame::copy(address),
+                body: vec![Frame::copy(body.as_bytes())],
             },
         )
     }
@@ -1332,7 +1333,7 @@ fn credit_is_capped_by_max_credit_and_partials_reach_the_right_client() {
         Version::V02,
         WorkerMsg::Partial {
             client: b[0].1.clone(),
-            body: vec![b"half".to_vec()],
+            body: vec![Frame::copy(b"half")],
         },
     );
     assert_eq!(replies(&partial), [("B".into(), "half".into())]);
@@ -1372,7 +1373,7 @@ fn statistics_count_requests_replies_drops_and_latency() {
     h.request("C", "echo", "two"); // to W
     h.request("D", "echo", "three"); // queued
     h.request("E", "echo", "four"); // queue full: dropped
-    h.send("X", vec![b"garbage".to_vec()]);
+    h.send("X", vec![Frame::copy(b"garbage")]);
     h.mmi("mmi.service", "echo"); // not counted as a request
     let stats = h.broker.stats(h.now);
     assert_eq!((stats.requests, stats.replies), (4, 1));

@@ -13,7 +13,7 @@ use crate::mdp::{Frame, mmi};
 pub fn answer(broker: &Broker, now: Instant, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
     match service {
         mmi::STATS => match serde_json::to_vec(&broker.stats(now)) {
-            Ok(json) => vec![json],
+            Ok(json) => vec![json.into()],
             Err(_) => with_code(body, mmi::Code::NotImplemented),
         },
         mmi::SERVICE => {
@@ -25,7 +25,13 @@ pub fn answer(broker: &Broker, now: Instant, service: &[u8], body: Vec<Frame>) -
             };
             with_code(body, code)
         }
-        mmi::SERVICES => mmi::list_body(broker.services().into_iter().map(|s| s.name).collect()),
+        mmi::SERVICES => mmi::list_body(
+            broker
+                .services()
+                .into_iter()
+                .map(|s| s.name.into())
+                .collect(),
+        ),
         mmi::WORKERS => mmi::list_body(broker.services().iter().map(|s| s.to_frame()).collect()),
         _ => with_code(body, mmi::Code::NotImplemented),
     }
@@ -33,8 +39,8 @@ pub fn answer(broker: &Broker, now: Instant, service: &[u8], body: Vec<Frame>) -
 
 fn with_code(mut body: Vec<Frame>, code: mmi::Code) -> Vec<Frame> {
     match body.last_mut() {
-        Some(last) => *last = code.as_bytes().to_vec(),
-        None => body.push(code.as_bytes().to_vec()),
+        Some(last) => *last = Frame::copy(code.as_bytes()),
+        None => body.push(Frame::copy(code.as_bytes())),
     }
     body
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use super::core::{Broker, Config, Event, Identity, Level, Output};
+use crate::mdp::Frame;
 use crate::runtime::Shutdown;
 use crate::transport::{self, Context, Kind, Linger, Socket, Tuning};
 
@@ -115,7 +116,7 @@ pub fn frontend_tuning(cfg: &Config) -> Tuning {
 }
 
 /// Hands one message from a ROUTER (routing id first) to the broker core.
-pub fn handle_routed(broker: &mut Broker, now: Instant, frames: Vec<Vec<u8>>, out: &mut Output) {
+pub fn handle_routed(broker: &mut Broker, now: Instant, frames: Vec<Frame>, out: &mut Output) {
     let mut frames = frames.into_iter();
     if let Some(identity) = frames.next() {
         broker.handle(now, Identity(identity), frames.collect(), out);
@@ -129,10 +130,10 @@ pub fn deliver(socket: &Socket, out: &mut Output) -> Result<(), transport::Trans
         log_event(&event);
     }
     for outgoing in out.sends.drain(..) {
-        match outgoing.into_frames() {
+        match outgoing.into_routed() {
             // A peer that is gone or not reading loses the message, as ROUTER does.
-            Ok(frames) => {
-                socket.send(frames)?;
+            Ok((to, frames)) => {
+                socket.send_routed(to.0, frames)?;
             }
             Err(e) => log::warn!("internal error, message not sent: {e}"),
         }

@@ -118,7 +118,7 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
     while !shutdown.requested() {
         let now = Instant::now();
         if now >= next_publish {
-            publisher.send(vec![server.fsm.state().to_frame()])?;
+            publisher.send(vec![server.fsm.state().to_frame().into()])?;
             next_publish = now + opts.peer_heartbeat;
         }
         if let Some(b) = server.broker.as_mut() {
@@ -153,7 +153,7 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         .context("poll failed")?;
         if readable[1] {
             while let Some(frames) = subscriber.try_recv()? {
-                server.on_peer(frames.first().map(Vec::as_slice).unwrap_or_default())?;
+                server.on_peer(frames.first().map(|f| f.as_slice()).unwrap_or_default())?;
             }
         }
         if readable[0] {
@@ -193,7 +193,7 @@ impl Held {
     const MAX_BYTES: usize = 64 << 20;
 
     fn hold(&mut self, frames: Vec<Frame>) {
-        let size: usize = frames.iter().map(Vec::len).sum();
+        let size: usize = frames.iter().map(|f| f.len()).sum();
         if self.messages.len() < Self::MAX_MESSAGES && self.bytes + size <= Self::MAX_BYTES {
             self.bytes += size;
             self.messages.push(frames);

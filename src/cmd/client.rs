@@ -61,13 +61,13 @@ pub(crate) fn request_body(args: &[String]) -> Result<Vec<Frame>> {
             std::io::stdin()
                 .read_to_end(&mut frame)
                 .context("cannot read the request from stdin")?;
-            body.push(frame);
+            body.push(frame.into());
         } else {
-            body.push(arg.clone().into_bytes());
+            body.push(Frame::from(arg.as_str()));
         }
     }
     if body.is_empty() {
-        body.push(Vec::new());
+        body.push(Frame::empty());
     }
     Ok(body)
 }
@@ -123,7 +123,7 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let started = Instant::now();
-    let requests = line_source(&input, |line| vec![line]);
+    let requests = line_source(&input, |line| vec![line.into()]);
     let window = args.pipeline as usize;
     let result = client::pipeline(
         &ctx,

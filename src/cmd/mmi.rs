@@ -28,7 +28,7 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
         // An mmi. name is asked directly (no worker can serve one, so asking mmi.service
         // about it would always say 404).
         Some(name) if mmi::is_mmi(name.as_bytes()) => {
-            let frames = ask(name.as_bytes(), vec![Vec::new()])?;
+            let frames = ask(name.as_bytes(), vec![Frame::empty()])?;
             print_frames(&mut out, &name, &frames, json)?;
             Ok(frames
                 .last()
@@ -36,7 +36,7 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
                 .map_or(Exit::Success, exit_for))
         }
         Some(name) => {
-            let frames = ask(mmi::SERVICE, vec![name.clone().into_bytes()])?;
+            let frames = ask(mmi::SERVICE, vec![name.clone().into_bytes().into()])?;
             let last = frames.last().cloned().unwrap_or_default();
             let Some(code) = mmi::Code::parse(&last) else {
                 return Err(anyhow::anyhow!(
@@ -60,7 +60,7 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
             Ok(exit_for(code))
         }
         None => {
-            let frames = ask(mmi::WORKERS, vec![Vec::new()])?;
+            let frames = ask(mmi::WORKERS, vec![Frame::empty()])?;
             if frames.last().and_then(|f| mmi::Code::parse(f)) == Some(mmi::Code::NotImplemented) {
                 return Err(Fatal::error(
                     Exit::NotImplemented,

@@ -282,7 +282,7 @@ mod tests {
         assert_eq!(json(&JsonFrame(b"hello")), r#""hello""#);
         assert_eq!(json(&JsonFrame(&[0xff, 0x00])), r#"{"base64":"/wA="}"#);
         assert_eq!(
-            json(&JsonFrames(&[b"a".to_vec(), vec![0xfe]])),
+            json(&JsonFrames(&[Frame::copy(b"a"), vec![0xfe].into()])),
             r#"["a",{"base64":"/g=="}]"#
         );
     }

@@ -7,7 +7,7 @@ use super::render;
 use crate::bench::report::us_to;
 use crate::cli::StatsArgs;
 use crate::client;
-use crate::mdp::mmi;
+use crate::mdp::{Frame, mmi};
 use crate::runtime::{Exit, Fatal, Shutdown};
 
 pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
@@ -20,7 +20,7 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
             &ctx,
             &opts,
             mmi::STATS,
-            vec![Vec::new()],
+            vec![Frame::empty()],
             &shutdown,
             &mut |_| {},
         )?;
@@ -44,7 +44,7 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
 }
 
 /// The report in an mmi.stats reply; a 501 means the broker has none.
-pub(super) fn parse(frames: &[Vec<u8>]) -> Result<mmi::Stats> {
+pub(super) fn parse(frames: &[Frame]) -> Result<mmi::Stats> {
     let [frame] = frames else {
         return Err(anyhow!(
             "the broker's mmi.stats reply has {} frames, not one",

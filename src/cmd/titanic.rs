@@ -80,7 +80,7 @@ fn store_request(
     body: Vec<Frame>,
     shutdown: &Shutdown,
 ) -> Result<Ticket> {
-    let mut frames = vec![service.as_bytes().to_vec()];
+    let mut frames = vec![Frame::from(service)];
     frames.extend(body);
     let (status, rest) = tsp_call(ctx, call, tsp::REQUEST, frames, shutdown)?;
     match status {
@@ -138,7 +138,8 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut stored, mut failed) = (0u64, 0u64);
     let started = Instant::now();
-    let requests = super::client::line_source(&input, |line| vec![service.clone(), line]);
+    let requests =
+        super::client::line_source(&input, |line| vec![service.clone().into(), line.into()]);
     let result = client::pipeline(
         &ctx,
         &args.call.options()?,
@@ -252,7 +253,7 @@ fn print_reply(uuid: &Ticket, frames: &[Frame], json: bool) -> Result<()> {
 fn uuid_call(args: &TitanicUuidArgs, service: &[u8]) -> Result<(Ticket, Status, Vec<Frame>)> {
     let shutdown = Shutdown::install()?;
     let uuid = parse_uuid_arg(&args.uuid)?;
-    let body = vec![uuid.as_bytes().to_vec()];
+    let body = vec![Frame::copy(uuid.as_bytes())];
     let (status, frames) = tsp_call(&super::context(), &args.call, service, body, &shutdown)?;
     Ok((uuid, status, frames))
 }
@@ -298,7 +299,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
             &ctx,
             &args.call,
             tsp::REPLY,
-            vec![uuid.as_bytes().to_vec()],
+            vec![Frame::copy(uuid.as_bytes())],
             &shutdown,
         )?;
         match status {
@@ -308,7 +309,7 @@ fn call(args: TitanicCallArgs, json: bool) -> Result<Exit> {
                     &ctx,
                     &args.call,
                     tsp::CLOSE,
-                    vec![uuid.as_bytes().to_vec()],
+                    vec![Frame::copy(uuid.as_bytes())],
                     &shutdown,
                 )?;
                 if closed != Status::Ok {

@@ -22,7 +22,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {
-        service: args.service.clone().into_bytes(),
+        service: args.service.clone().into_bytes().into(),
         form: args.protocol,
         heartbeat: args.heartbeat,
         liveness: args.liveness,

@@ -111,7 +111,11 @@ impl ClientRequest {
     /// The frames a DEALER client sends, in `form`.
     pub fn to_frames_in(self, form: Form) -> Vec<Frame> {
         if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
-            let mut frames = vec![Vec::new(), CLIENT_V02.to_vec(), vec![majortomo::REQUEST]];
+            let mut frames = vec![
+                Frame::empty(),
+                Frame::copy(CLIENT_V02),
+                Frame::copy(&[majortomo::REQUEST]),
+            ];
             frames.push(self.service);
             frames.extend(self.body);
             return frames;
@@ -123,7 +127,7 @@ impl ClientRequest {
     pub fn to_frames(self, version: Version) -> Vec<Frame> {
         let mut frames = version.start(version.client_header(), 2 + self.body.len());
         if version == Version::V02 {
-            frames.push(vec![REQUEST]);
+            frames.push(Frame::copy(&[REQUEST]));
         }
         frames.push(self.service);
         frames.extend(self.body);
@@ -192,7 +196,7 @@ impl ClientReply {
         };
         Ok(ClientReply {
             kind,
-            service: service.to_vec(),
+            service: Frame::copy(service),
             body: reader.rest(),
         })
     }
@@ -234,7 +238,11 @@ impl ClientReply {
                 ReplyKind::Partial => majortomo::PARTIAL,
                 ReplyKind::Final => majortomo::FINAL,
             };
-            let mut frames = vec![Vec::new(), CLIENT_V02.to_vec(), vec![command]];
+            let mut frames = vec![
+                Frame::empty(),
+                Frame::copy(CLIENT_V02),
+                Frame::copy(&[command]),
+            ];
             frames.extend(self.body);
             return Ok(frames);
         }
@@ -253,8 +261,8 @@ impl ClientReply {
                     version,
                 });
             }
-            (Version::V02, ReplyKind::Partial) => frames.push(vec![PARTIAL]),
-            (Version::V02, ReplyKind::Final) => frames.push(vec![FINAL]),
+            (Version::V02, ReplyKind::Partial) => frames.push(Frame::copy(&[PARTIAL])),
+            (Version::V02, ReplyKind::Final) => frames.push(Frame::copy(&[FINAL])),
         }
         frames.push(self.service);
         frames.extend(self.body);
@@ -269,7 +277,7 @@ mod tests {
 
     fn request() -> ClientRequest {
         ClientRequest {
-            service: b"echo".to_vec(),
+            service: Frame::copy(b"echo"),
             body: frames(&[b"hello", b""]),
         }
     }
@@ -302,7 +310,7 @@ mod tests {
     fn replies_are_byte_exact() {
         let reply = |kind| ClientReply {
             kind,
-            service: b"echo".to_vec(),
+            service: Frame::copy(b"echo"),
             body: frames(&[b"hi"]),
         };
         assert_eq!(
@@ -335,7 +343,7 @@ mod tests {
         ] {
             let reply = ClientReply {
                 kind,
-                service: b"svc".to_vec(),
+                service: Frame::copy(b"svc"),
                 body: frames(&[b"a", b"b"]),
             };
             let parsed = ClientReply::parse(reply.clone().to_frames(version).unwrap()).unwrap();

@@ -66,7 +66,7 @@ impl Form {
     /// Writes RFC frames (as the codec makes them) in this form.
     pub(crate) fn frame(self, mut frames: Vec<Frame>) -> Vec<Frame> {
         if self.version == Version::V02 && self.dialect != Dialect::Rfc18 {
-            frames.insert(0, Vec::new());
+            frames.insert(0, Frame::empty());
         }
         frames
     }
@@ -118,7 +118,7 @@ pub(crate) mod majortomo {
 pub(crate) fn majortomo_request(frames: &mut [Frame]) -> bool {
     match frames {
         [header, command, ..] if header == CLIENT_V02 && command == &[majortomo::REQUEST] => {
-            *command = vec![0x01];
+            *command = Frame::copy(&[0x01]);
             true
         }
         _ => false,
@@ -140,7 +140,7 @@ mod tests {
     #[test]
     fn only_0_2_dialects_add_a_delimiter() {
         assert!(Form::V01.delimited() && !Form::V02.delimited() && Form::MAJORTOMO.delimited());
-        let f = vec![b"MDPW02".to_vec(), vec![5]];
+        let f = crate::mdp::frames(&[b"MDPW02", &[5]]);
         assert_eq!(Form::V02.frame(f.clone()), f);
         assert_eq!(Form::MAJORTOMO.frame(f.clone())[0], b"");
         assert_eq!(Form::V01.frame(f.clone()), f, "0.1 frames already carry it");

@@ -130,7 +130,7 @@ impl Code {
 /// What the broker knows of one service, as `mmi.workers` reports it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceStatus {
-    pub name: Frame,
+    pub name: Vec<u8>,
     pub idle: usize,
     pub busy: usize,
     pub queued: usize,
@@ -146,7 +146,7 @@ impl ServiceStatus {
             )
             .as_bytes(),
         );
-        frame
+        frame.into()
     }
 
     /// Parses one `mmi.workers` frame. The counts are read from the right, so a name may
@@ -179,7 +179,7 @@ fn count(field: &[u8], key: &[u8]) -> Option<usize> {
 /// The body of a list reply: one frame per item, or a single empty frame for none.
 pub fn list_body(items: Vec<Frame>) -> Vec<Frame> {
     if items.is_empty() {
-        vec![Vec::new()]
+        vec![Frame::empty()]
     } else {
         items
     }
@@ -245,7 +245,7 @@ mod tests {
     fn empty_lists_are_one_empty_frame() {
         assert_eq!(list_body(vec![]), vec![Vec::<u8>::new()]);
         assert!(list_items(&list_body(vec![])).is_empty());
-        let items = vec![b"a".to_vec(), b"b".to_vec()];
+        let items = crate::mdp::frames(&[b"a", b"b"]);
         assert_eq!(list_items(&list_body(items.clone())), &items[..]);
     }
 }

@@ -29,8 +29,7 @@ pub use client::{ClientReply, ClientRequest, ReplyKind};
 pub use dialect::{Dialect, Form};
 pub use worker::{Extensions, WorkerMsg};
 
-/// One ZeroMQ message part.
-pub type Frame = Vec<u8>;
+pub use crate::transport::{Frame, frames};
 
 /// `"MDPC01"`: MDP/Client 0.1.
 pub const CLIENT_V01: &[u8] = b"MDPC01";
@@ -67,13 +66,14 @@ impl Version {
         }
     }
 
-    /// Starts a message in this version: the leading empty frame (0.1 only) and `header`.
+    /// Starts a message in this version: the leading empty frame (0.1 only) and `header`,
+    /// with room for `capacity` frames more and the ROUTER identity a broker puts in front.
     fn start(self, header: &'static [u8], capacity: usize) -> Vec<Frame> {
-        let mut frames = Vec::with_capacity(capacity + 2);
+        let mut frames = Vec::with_capacity(capacity + 3);
         if self == Version::V01 {
-            frames.push(Vec::new());
+            frames.push(Frame::empty());
         }
-        frames.push(header.to_vec());
+        frames.push(Frame::copy(header));
         frames
     }
 }
@@ -213,20 +213,21 @@ pub fn escape_line(frames: &[Frame]) -> Vec<u8> {
     line
 }
 
-/// A cursor over the frames of one message, consumed front to back.
+/// A cursor over the frames of one message, consumed front to back. What is left (a body)
+/// is handed on in the message's own list, not copied into a new one.
 pub(crate) struct Reader {
-    frames: std::vec::IntoIter<Frame>,
+    frames: Vec<Frame>,
+    /// How many frames have been read.
+    at: usize,
 }
 
 impl Reader {
     pub(crate) fn new(frames: Vec<Frame>) -> Self {
-        Reader {
-            frames: frames.into_iter(),
-        }
+        Reader { frames, at: 0 }
     }
 
     pub(crate) fn next(&mut self, what: &'static str) -> Result<Frame, ProtocolError> {
-        self.frames.next().ok_or(ProtocolError::MissingFrame(what))
+        self.optional().ok_or(ProtocolError::MissingFrame(what))
     }
 
     pub(crate) fn command(&mut self) -> Result<u8, ProtocolError> {
@@ -247,21 +248,25 @@ impl Reader {
 
     /// The rest of the message as a body of at least one frame.
     pub(crate) fn body(self) -> Result<Vec<Frame>, ProtocolError> {
-        let body: Vec<Frame> = self.frames.collect();
+        let body = self.rest();
         if body.is_empty() {
             return Err(ProtocolError::MissingFrame("body"));
         }
         Ok(body)
     }
 
-    /// The next frame, if there is one.
+    /// The next frame, if there is one. (The frame read is left empty in the list, which
+    /// costs nothing: an empty frame is a few bytes in place.)
     pub(crate) fn optional(&mut self) -> Option<Frame> {
-        self.frames.next()
+        let frame = self.frames.get_mut(self.at)?;
+        self.at += 1;
+        Some(std::mem::take(frame))
     }
 
     /// Every frame left, however many (none included).
-    pub(crate) fn rest(self) -> Vec<Frame> {
-        self.frames.collect()
+    pub(crate) fn rest(mut self) -> Vec<Frame> {
+        self.frames.drain(..self.at);
+        self.frames
     }
 
     /// Reads the client address and the empty frame that must follow it.
@@ -277,8 +282,8 @@ impl Reader {
         Ok(client)
     }
 
-    pub(crate) fn end(mut self, command: &'static str) -> Result<(), ProtocolError> {
-        let extra = self.frames.by_ref().count();
+    pub(crate) fn end(self, command: &'static str) -> Result<(), ProtocolError> {
+        let extra = self.frames.len() - self.at;
         if extra > 0 {
             return Err(ProtocolError::TrailingFrames { command, extra });
         }
@@ -346,11 +351,6 @@ impl Inbound {
 }
 
 #[cfg(test)]
-pub(crate) fn frames(parts: &[&[u8]]) -> Vec<Frame> {
-    parts.iter().map(|p| p.to_vec()).collect()
-}
-
-#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -381,8 +381,8 @@ mod tests {
             dialect: Dialect::Delimited,
         };
         let request = ClientRequest {
-            service: b"echo".to_vec(),
-            body: vec![b"hi".to_vec()],
+            service: Frame::copy(b"echo"),
+            body: vec![Frame::copy(b"hi")],
         };
         assert_eq!(
             Inbound::parse(frames(&[b"", b"MDPC02", b"\x01", b"echo", b"hi"])),
@@ -398,7 +398,7 @@ mod tests {
             Ok(Inbound::Worker(
                 delimited,
                 WorkerMsg::Ready {
-                    service: b"echo".to_vec(),
+                    service: Frame::copy(b"echo"),
                     extensions: Default::default(),
                 }
             ))
@@ -429,7 +429,7 @@ mod tests {
 
     #[test]
     fn lines_escape_what_would_break_them() {
-        let frames = vec![b"a\tb".to_vec(), b"c\nd\\".to_vec(), b"plain".to_vec()];
+        let frames = frames(&[b"a\tb", b"c\nd\\", b"plain"]);
         assert_eq!(escape_line(&frames), b"a\\tb\tc\\nd\\\\\tplain".to_vec());
     }
 

@@ -66,7 +66,7 @@ impl Extensions {
         if let Some(n) = self.credit.filter(|&n| n > 1) {
             tokens.push([CREDIT, n.to_string().as_bytes()].concat());
         }
-        (!tokens.is_empty()).then(|| tokens.join(&b' '))
+        (!tokens.is_empty()).then(|| tokens.join(&b' ').into())
     }
 }
 
@@ -216,15 +216,15 @@ impl WorkerMsg {
         let header = version.worker_header();
         let with_address = |byte: u8, client: Frame, body: Vec<Frame>| {
             let mut frames = version.start(header, 3 + body.len());
-            frames.push(vec![byte]);
+            frames.push(Frame::copy(&[byte]));
             frames.push(client);
-            frames.push(Vec::new());
+            frames.push(Frame::empty());
             frames.extend(body);
             frames
         };
         let bare = |byte: u8, rest: Option<Frame>| {
             let mut frames = version.start(header, 2);
-            frames.push(vec![byte]);
+            frames.push(Frame::copy(&[byte]));
             frames.extend(rest);
             frames
         };
@@ -262,33 +262,33 @@ mod tests {
     fn all_commands() -> Vec<WorkerMsg> {
         vec![
             WorkerMsg::Ready {
-                service: b"echo".to_vec(),
+                service: Frame::copy(b"echo"),
                 extensions: Extensions::default(),
             },
             WorkerMsg::Ready {
-                service: b"echo".to_vec(),
+                service: Frame::copy(b"echo"),
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: None,
                 },
             },
             WorkerMsg::Ready {
-                service: b"echo".to_vec(),
+                service: Frame::copy(b"echo"),
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: Some(64),
                 },
             },
             WorkerMsg::Request {
-                client: b"\x00\x80\x00\x00\x29".to_vec(),
+                client: Frame::copy(b"\x00\x80\x00\x00\x29"),
                 body: frames(&[b"hello"]),
             },
             WorkerMsg::Partial {
-                client: b"C".to_vec(),
+                client: Frame::copy(b"C"),
                 body: frames(&[b"part", b""]),
             },
             WorkerMsg::Final {
-                client: b"C".to_vec(),
+                client: Frame::copy(b"C"),
                 body: frames(&[b"done"]),
             },
             WorkerMsg::Heartbeat,

@@ -173,7 +173,7 @@ impl Dispatcher {
         }
         if !s.in_order {
             s.in_order = true;
-            self.order.push_back(name.to_vec());
+            self.order.push_back(Frame::copy(name));
         }
     }
 
@@ -211,7 +211,7 @@ impl Dispatcher {
 
     fn service(&mut self, name: &[u8]) -> &mut Service {
         if !self.services.contains_key(name) {
-            self.services.insert(name.to_vec(), Service::default());
+            self.services.insert(Frame::copy(name), Service::default());
             self.unused += 1;
         }
         self.services.get_mut(name).expect("just inserted")
@@ -403,7 +403,7 @@ mod tests {
     fn entry(service: &str, _body: &str) -> Entry {
         Entry {
             uuid: Uuid::new(),
-            service: service.as_bytes().to_vec(),
+            service: Frame::copy(service.as_bytes()),
             created_ms: 0,
             replied_ms: None,
         }
@@ -433,19 +433,19 @@ mod tests {
             polled(&mut d, t),
             vec![Action::Ask {
                 uuid: u,
-                service: b"echo".to_vec()
+                service: Frame::copy(b"echo")
             }]
         );
         let mut out = vec![];
         d.on_presence(t, u, true, &mut out);
         assert!(matches!(&out[0], Action::Send { uuid, .. } if *uuid == u));
         let mut out = vec![];
-        d.on_reply(t, u, vec![b"hi".to_vec()], &mut out);
+        d.on_reply(t, u, vec![Frame::copy(b"hi")], &mut out);
         assert_eq!(
             out,
             vec![Action::Store {
                 uuid: u,
-                reply: vec![b"hi".to_vec()]
+                reply: vec![Frame::copy(b"hi")]
             }]
         );
         assert_eq!((d.pending(), d.inflight()), (0, 0));
@@ -563,7 +563,7 @@ mod tests {
         d.closed(ub);
         assert_eq!((d.pending(), d.inflight()), (0, 0));
         let mut out = vec![];
-        d.on_reply(t, ua, vec![b"late".to_vec()], &mut out);
+        d.on_reply(t, ua, vec![Frame::copy(b"late")], &mut out);
         assert!(out.is_empty(), "a reply for a closed request is not stored");
         assert!(polled(&mut d, t).is_empty());
     }
@@ -610,7 +610,7 @@ mod tests {
         let t = Instant::now();
         polled(&mut d, t);
         d.on_timeout(t, u);
-        d.on_reply(t, u, vec![b"r".to_vec()], &mut vec![]);
+        d.on_reply(t, u, vec![Frame::copy(b"r")], &mut vec![]);
         d.add(e);
         let out = polled(&mut d, t + Duration::from_secs(1));
         assert_eq!(out.len(), 1);

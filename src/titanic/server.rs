@@ -60,7 +60,7 @@ impl Services {
         };
         let uuid = Uuid::new();
         match self.store.insert(uuid, request) {
-            Ok(()) => vec![Status::Ok.frame(""), uuid.as_bytes().to_vec()],
+            Ok(()) => vec![Status::Ok.frame(""), Frame::copy(uuid.as_bytes())],
             Err(e) => failure(e),
         }
     }
@@ -160,7 +160,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
     ] {
         for _ in 0..sessions {
             let cfg = session::Config {
-                service: name.to_vec(),
+                service: Frame::copy(name),
                 form: crate::mdp::Form::V01,
                 heartbeat: opts.heartbeat,
                 liveness: 3,
@@ -337,7 +337,7 @@ impl Dispatch {
         let endpoint = &endpoints[self.next_endpoint % endpoints.len()];
         let socket = client::connect(&self.ctx, &self.brokers.security, endpoint)?;
         let frames = ClientRequest {
-            service: service.to_vec(),
+            service: Frame::copy(service),
             body,
         }
         .to_frames(Version::V01);

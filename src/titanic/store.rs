@@ -267,7 +267,7 @@ fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Entry>> {
     let replied_ms: Option<i64> = r.get(3)?;
     Ok(Uuid::parse(uuid.as_bytes()).map(|uuid| Entry {
         uuid,
-        service,
+        service: service.into(),
         created_ms,
         replied_ms,
     }))
@@ -373,7 +373,7 @@ fn run_batch(
                 let result = tx
                     .prepare_cached("INSERT INTO requests (uuid, service, body, created) VALUES (?1, ?2, ?3, ?4)")
                     .and_then(|mut s| {
-                        s.execute(params![uuid.as_str(), request.service, encode_frames(&request.body), created])
+                        s.execute(params![uuid.as_str(), request.service.as_slice(), encode_frames(&request.body), created])
                     })
                     .map(|_| ());
                 if result.is_ok() {
@@ -433,7 +433,12 @@ fn run_batch(
                     Err(e) => Err(StoreError::from(e)),
                     Ok(None) => Ok(None),
                     Ok(Some((service, body))) => decode_frames(&body)
-                        .map(|body| Some(StoreRequest { service, body }))
+                        .map(|body| {
+                            Some(StoreRequest {
+                                service: service.into(),
+                                body,
+                            })
+                        })
                         .ok_or(StoreError::Corrupt { uuid, part: "body" }),
                 };
                 answers.push(answer(done, request));
@@ -472,8 +477,8 @@ mod tests {
 
     fn request(service: &str, body: &str) -> StoreRequest {
         StoreRequest {
-            service: service.as_bytes().to_vec(),
-            body: vec![body.as_bytes().to_vec()],
+            service: Frame::copy(service.as_bytes()),
+            body: vec![Frame::copy(body.as_bytes())],
         }
     }
 
@@ -490,23 +495,23 @@ mod tests {
         assert_eq!(store.status(u).unwrap(), State::Pending);
         assert_eq!(store.pending().unwrap().len(), 1);
         assert_eq!(store.load(u).unwrap(), Some(request("echo", "hi")));
-        assert!(store.reply(u, vec![b"HI".to_vec()]).unwrap());
+        assert!(store.reply(u, vec![Frame::copy(b"HI")]).unwrap());
         assert_eq!(
             store.load(u).unwrap(),
             None,
             "a replied request is not sent again"
         );
         assert!(
-            !store.reply(u, vec![b"again".to_vec()]).unwrap(),
+            !store.reply(u, vec![Frame::copy(b"again")]).unwrap(),
             "first reply wins"
         );
         assert_eq!(
             store.status(u).unwrap(),
-            State::Replied(vec![b"HI".to_vec()])
+            State::Replied(vec![Frame::copy(b"HI")])
         );
         assert_eq!(
             store.status(u).unwrap(),
-            State::Replied(vec![b"HI".to_vec()]),
+            State::Replied(vec![Frame::copy(b"HI")]),
             "reply is not consumed"
         );
         assert!(store.pending().unwrap().is_empty());
@@ -578,7 +583,7 @@ mod tests {
         let (a, b) = (Uuid::new(), Uuid::new());
         store.insert(a, request("s", "a")).unwrap();
         store.insert(b, request("s", "b")).unwrap();
-        store.reply(a, vec![b"A".to_vec()]).unwrap();
+        store.reply(a, vec![Frame::copy(b"A")]).unwrap();
         assert_eq!(store.expire(now_ms() + 1000).unwrap(), 1);
         assert_eq!(store.status(a).unwrap(), State::Unknown);
         assert_eq!(store.status(b).unwrap(), State::Pending);
@@ -594,7 +599,7 @@ mod tests {
         let (replied, pending) = (Uuid::new(), Uuid::new());
         store.insert(replied, request("s", "a")).unwrap();
         store.insert(pending, request("s", "b")).unwrap();
-        store.reply(replied, vec![b"A".to_vec()]).unwrap();
+        store.reply(replied, vec![Frame::copy(b"A")]).unwrap();
         let conn = Connection::open(&path).unwrap();
         conn.execute(
             "UPDATE requests SET reply = x'ffffffff' WHERE reply IS NOT NULL",

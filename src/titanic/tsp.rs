@@ -45,9 +45,9 @@ impl Status {
     /// The status frame, with optional text after the code.
     pub fn frame(self, text: &str) -> Frame {
         if text.is_empty() {
-            self.code().as_bytes().to_vec()
+            Frame::copy(self.code().as_bytes())
         } else {
-            format!("{} {text}", self.code()).into_bytes()
+            format!("{} {text}", self.code()).into_bytes().into()
         }
     }
 
@@ -214,7 +214,7 @@ pub fn decode_frames(mut blob: &[u8]) -> Option<Vec<Frame>> {
     while !blob.is_empty() {
         let len = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
         let frame = blob.get(4..4 + len)?;
-        frames.push(frame.to_vec());
+        frames.push(Frame::copy(frame));
         blob = &blob[4 + len..];
     }
     Some(frames)
@@ -255,7 +255,7 @@ mod tests {
         assert_eq!(parse_uuid_body(&[]), None);
         let good = Uuid::new().as_bytes().to_vec();
         assert_eq!(
-            parse_uuid_body(&[good.clone(), good]),
+            parse_uuid_body(&[good.clone().into(), good.into()]),
             None,
             "one frame only"
         );
@@ -278,11 +278,11 @@ mod tests {
 
     #[test]
     fn store_requests_need_a_service_and_a_body() {
-        let f = |parts: &[&[u8]]| parts.iter().map(|p| p.to_vec()).collect::<Vec<_>>();
+        let f = crate::mdp::frames;
         assert_eq!(
             StoreRequest::parse(f(&[b"echo", b"hi"])),
             Ok(StoreRequest {
-                service: b"echo".to_vec(),
+                service: Frame::copy(b"echo"),
                 body: f(&[b"hi"])
             })
         );
@@ -293,7 +293,7 @@ mod tests {
 
     #[test]
     fn frames_survive_encoding() {
-        let frames = vec![b"".to_vec(), b"hello".to_vec(), vec![0, 1, 255]];
+        let frames = crate::mdp::frames(&[b"", b"hello", &[0, 1, 255]]);
         assert_eq!(decode_frames(&encode_frames(&frames)), Some(frames));
         assert_eq!(decode_frames(&[0, 0, 0, 9, 1]), None);
     }

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::{Context, Kind, Linger, Socket, TransportError};
+use super::{Context, Frame, Kind, Linger, Socket, TransportError};
 use crate::auth::{Connections, Policy};
 
 /// What the guard is given to watch.
@@ -212,7 +212,7 @@ impl Guard {
 
 /// One monitor event: a frame of event number (u16) and value (u32), then the endpoint.
 /// True when it ended a connection that failed (its handshake, or the size limit).
-fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[Vec<u8>]) -> bool {
+fn on_event(monitored: &mut Monitored, connections: &mut Connections, frames: &[Frame]) -> bool {
     let [head, endpoint, ..] = frames else {
         return false;
     };

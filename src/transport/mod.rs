@@ -1,4 +1,5 @@
-//! The only code that touches `zmq`: contexts, sockets with one linger policy, security
+//! The only code that touches `zmq`: frames ([`Frame`], receiving and sending them straight
+//! on libzmq's C API in `frame`), contexts, sockets with one linger policy, security
 //! (NULL, PLAIN, CURVE) passed in as a value, the guard thread (ZAP handler and socket
 //! monitors), timed receive with `EINTR` handled, non-blocking send, polling, the `-vv`
 //! frame dumps, and the lean MDP broker `bench --compare` measures against (`lean`).
@@ -13,6 +14,7 @@
 pub mod channel;
 pub mod curve;
 mod error;
+mod frame;
 mod guard;
 mod lean;
 pub mod zap;
@@ -22,9 +24,8 @@ pub use curve::{CurveKeys, Key};
 use std::time::{Duration, Instant};
 
 pub use error::TransportError;
+pub use frame::{Frame, frames};
 pub use lean::lean_broker;
-
-use crate::mdp::Frame;
 
 /// What one frame of a multipart message costs against [`Tuning::max_message`] besides its
 /// bytes: the size of libzmq's `zmq_msg_t`, which each queued frame occupies.
@@ -201,8 +202,11 @@ impl Context {
         inner
             .set_linger(linger.millis())
             .map_err(|e| TransportError::option("set linger", e))?;
+        let mut inner = inner;
+        let raw = inner.as_mut_ptr();
         Ok(Socket {
             inner,
+            raw,
             rcvtimeo: -1,
         })
     }
@@ -259,9 +263,15 @@ impl Context {
 /// One zmq socket. `Send`, not `Sync`: each thread owns its sockets.
 pub struct Socket {
     inner: zmq::Socket,
+    /// `inner`'s libzmq socket, for receiving and sending [`Frame`]s (see [`frame::recv`]).
+    raw: *mut std::os::raw::c_void,
     /// The receive timeout set on the socket now, so it is changed only when it differs.
     rcvtimeo: i32,
 }
+
+// SAFETY: `raw` is `inner`'s own socket, which zmq lets move between threads (`zmq::Socket`
+// is `Send`); the raw pointer keeps `Socket` from being `Sync`, as libzmq sockets must not be.
+unsafe impl Send for Socket {}
 
 /// What became of a message given to [`Socket::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -370,23 +380,25 @@ impl Socket {
         self.take(zmq::DONTWAIT)
     }
 
-    /// One whole message, each frame copied out of one reused libzmq message into a `Vec`
-    /// sized for it, in a list sized for a Majordomo message (zmq's `recv_multipart` grows
-    /// the list from nothing and makes a message per frame).
+    /// One whole message, received into one reused libzmq message: each small frame copied
+    /// out of it, each larger one taken as libzmq received it (no copy), in a list sized for
+    /// a Majordomo message (zmq's `recv_multipart` grows the list from nothing).
     fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
         let mut frames = Vec::with_capacity(8);
-        let mut msg = zmq::Message::new();
+        let mut spare = frame::Spare::new();
         loop {
-            match self.inner.recv(&mut msg, flags) {
-                Ok(()) => {}
+            // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
+            match unsafe { frame::recv(self.raw, &mut spare, flags) } {
+                Ok((frame, more)) => {
+                    frames.push(frame);
+                    if !more {
+                        break;
+                    }
+                }
                 Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if frames.is_empty() => {
                     return Ok(None);
                 }
                 Err(e) => return Err(TransportError::io("receive", e)),
-            }
-            frames.push(msg.to_vec());
-            if !msg.get_more() {
-                break;
             }
         }
         dump("<-", &frames);
@@ -408,7 +420,38 @@ impl Socket {
     /// Sends one whole message without blocking.
     pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
         dump("->", &frames);
-        self.send_messages(frames.into_iter().map(message))
+        self.send_frames(frames)
+    }
+
+    /// Sends one whole message to the peer of a ROUTER socket whose routing id is `to`,
+    /// without blocking: `to` first, then `frames`.
+    pub fn send_routed(&self, to: Frame, frames: Vec<Frame>) -> Result<Sent, TransportError> {
+        if log::log_enabled!(target: FRAMES, log::Level::Trace) {
+            dump(
+                "->",
+                &[&to[..]]
+                    .into_iter()
+                    .chain(frames.iter().map(|f| &f[..]))
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let more = !frames.is_empty();
+        // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
+        if let Err(e) = unsafe { frame::send(self.raw, to, flags(more)) } {
+            return refused(e);
+        }
+        self.send_frames(frames)
+    }
+
+    fn send_frames(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
+        let last = frames.len().saturating_sub(1);
+        for (i, frame) in frames.into_iter().enumerate() {
+            // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
+            if let Err(e) = unsafe { frame::send(self.raw, frame, flags(i < last)) } {
+                return refused(e);
+            }
+        }
+        Ok(Sent::Queued)
     }
 
     /// Sends `frames` as one message without blocking; a full queue or a peer that is gone
@@ -425,11 +468,7 @@ impl Socket {
             };
             match self.inner.send(frame, flags) {
                 Ok(()) => {}
-                // Only the first frame can be refused: once it is queued, the rest are too.
-                Err(zmq::Error::EAGAIN)
-                | Err(zmq::Error::EHOSTUNREACH)
-                | Err(zmq::Error::EINTR) => return Ok(Sent::Dropped),
-                Err(e) => return Err(TransportError::io("send", e)),
+                Err(e) => return refused(e),
             }
         }
         Ok(Sent::Queued)
@@ -439,7 +478,7 @@ impl Socket {
     /// tools, whose senders must not lose what they count).
     pub fn send_slices(&self, frames: &[&[u8]]) -> Result<(), TransportError> {
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
-            dump("->", &frames.iter().map(|f| f.to_vec()).collect::<Vec<_>>());
+            dump("->", frames);
         }
         let last = frames.len().saturating_sub(1);
         for (i, frame) in frames.iter().enumerate() {
@@ -493,12 +532,7 @@ impl Socket {
         }
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
             let shown = n.min(parts.0.len());
-            dump(
-                "<-",
-                &(0..shown)
-                    .map(|i| parts.get(i).to_vec())
-                    .collect::<Vec<_>>(),
-            );
+            dump("<-", &(0..shown).map(|i| parts.get(i)).collect::<Vec<_>>());
         }
         Ok(Some(n))
     }
@@ -524,6 +558,24 @@ impl Socket {
             Err(zmq::Error::EINTR) => Ok(false),
             Err(e) => Err(TransportError::io("poll", e)),
         }
+    }
+}
+
+/// The flags for a non-blocking send of a frame, with `more` frames of its message to follow.
+fn flags(more: bool) -> i32 {
+    match more {
+        true => zmq::DONTWAIT | zmq::SNDMORE,
+        false => zmq::DONTWAIT,
+    }
+}
+
+/// What a failed non-blocking send of a message's frame means. Only the first frame can be
+/// refused (once it is queued, the rest are too): a full queue, or a peer that is gone or
+/// unknown to a ROUTER, loses the message, as on a dead link.
+fn refused(error: zmq::Error) -> Result<Sent, TransportError> {
+    match error {
+        zmq::Error::EAGAIN | zmq::Error::EHOSTUNREACH | zmq::Error::EINTR => Ok(Sent::Dropped),
+        e => Err(TransportError::io("send", e)),
     }
 }
 
@@ -595,12 +647,13 @@ pub const FRAMES: &str = "zmqtool::frames";
 
 /// Dumps a message's frames at `-vv`, one line per frame with its size, as text when
 /// printable and hex otherwise (the zguide `dump` helper's format).
-pub fn dump(direction: &str, frames: &[Frame]) {
+pub fn dump(direction: &str, frames: &[impl AsRef<[u8]>]) {
     if !log::log_enabled!(target: FRAMES, log::Level::Trace) {
         return;
     }
     let mut text = format!("{direction} {} frames", frames.len());
     for frame in frames {
+        let frame = frame.as_ref();
         text.push_str(&format!(
             "\n    [{:03}] {}",
             frame.len(),
@@ -624,21 +677,6 @@ fn render_dump(frame: &[u8]) -> String {
 /// True when this build's libzmq has CURVE (libsodium linked in).
 pub fn has_curve() -> bool {
     zmq::has("curve").unwrap_or(false)
-}
-
-/// The largest frame libzmq keeps inside its message (a "very small message": no
-/// allocation of its own); larger ones get a block with a reference count.
-const INLINE_FRAME: usize = 33;
-
-/// A libzmq message for `frame`. A small one is copied into the message itself, costing
-/// libzmq no allocation (handing over the `Vec` would cost it one, and a free on its I/O
-/// thread); a larger one is handed over without a copy and freed when libzmq has sent it.
-fn message(frame: Frame) -> zmq::Message {
-    if frame.len() <= INLINE_FRAME {
-        zmq::Message::from(&frame[..])
-    } else {
-        zmq::Message::from(frame)
-    }
 }
 
 #[cfg(test)]
@@ -673,12 +711,70 @@ mod tests {
         let ctx = Context::new();
         let (mut a, b) = pair(&ctx);
         assert_eq!(a.recv(Duration::from_millis(1)).unwrap(), None);
-        assert_eq!(b.send(vec![b"x".to_vec(), vec![]]).unwrap(), Sent::Queued);
+        assert_eq!(
+            b.send(vec![Frame::from("x"), Frame::empty()]).unwrap(),
+            Sent::Queued
+        );
         assert_eq!(
             a.recv(Duration::from_secs(5)).unwrap(),
-            Some(vec![b"x".to_vec(), vec![]])
+            Some(frames(&[b"x", b""]))
         );
         assert_eq!(a.try_recv().unwrap(), None);
+    }
+
+    /// Frames of every kind of size cross TCP (where libzmq decodes in place) and come back
+    /// through a ROUTER: inline, copied out of libzmq's receive buffer, and taken as they are;
+    /// received ones are forwarded and clones sent, as a broker does.
+    #[test]
+    fn frames_of_every_size_cross_tcp_and_are_forwarded() {
+        let ctx = Context::new();
+        let (mut router, _) = ctx
+            .bind(
+                Kind::Router,
+                Linger::Discard,
+                ServerSecurity::default(),
+                Tuning::default(),
+                &["tcp://127.0.0.1:*".to_string()],
+            )
+            .unwrap();
+        let endpoint = router.inner.get_last_endpoint().unwrap().unwrap();
+        let mut dealer = ctx
+            .connect(
+                Kind::Dealer,
+                Linger::Discard,
+                &Security::Null,
+                Tuning::default(),
+                &endpoint,
+            )
+            .unwrap();
+        let sizes = [
+            0,
+            1,
+            Frame::INLINE,
+            Frame::INLINE + 1,
+            100,
+            8191,
+            8192,
+            100_000,
+        ];
+        let body: Vec<Frame> = sizes
+            .iter()
+            .map(|&n| Frame::from((0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>()))
+            .collect();
+        for _ in 0..3 {
+            dealer.send(body.clone()).unwrap();
+        }
+        for _ in 0..3 {
+            let mut got = router
+                .recv(Duration::from_secs(10))
+                .unwrap()
+                .expect("a message");
+            let id = got.remove(0);
+            assert_eq!(got, body);
+            let kept = got.clone();
+            router.send_routed(id, got).unwrap();
+            assert_eq!(dealer.recv(Duration::from_secs(10)).unwrap(), Some(kept));
+        }
     }
 
     #[test]
@@ -698,7 +794,7 @@ mod tests {
         a.send_parts(&mut parts, 2).unwrap();
         assert_eq!(
             b.recv(Duration::from_secs(5)).unwrap(),
-            Some(vec![b"one".to_vec(), b"two".to_vec()])
+            Some(frames(&[b"one", b"two"]))
         );
     }
 
@@ -707,7 +803,7 @@ mod tests {
         let ctx = Context::new();
         let (a, b) = pair(&ctx);
         let (c, _d) = pair(&ctx);
-        b.send(vec![b"hi".to_vec()]).unwrap();
+        b.send(vec![Frame::copy(b"hi")]).unwrap();
         assert!(a.readable(Duration::from_secs(5)).unwrap());
         assert_eq!(
             poll(&[&a, &c], Duration::from_secs(5)).unwrap(),

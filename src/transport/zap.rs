@@ -4,9 +4,8 @@
 //! guard thread ([`super::guard`]) receives the requests and sends these answers.
 
 use super::guard::{self, Policies, Watch};
-use super::{Context, Kind, Linger, ServerSecurity, TransportError};
+use super::{Context, Frame, Kind, Linger, ServerSecurity, TransportError};
 use crate::auth::{Connections, Policy};
-use crate::mdp::Frame;
 
 /// The ZAP domain of zmqtool's client-facing server sockets (setting one makes libzmq consult
 /// ZAP even for the NULL mechanism).
@@ -84,14 +83,10 @@ pub(super) fn answer(policies: &Policies, open: &Connections, request: &[Frame])
 }
 
 fn reply(id: &[u8], status: &[u8], text: &[u8], user: &[u8]) -> Vec<Frame> {
-    vec![
-        b"1.0".to_vec(),
-        id.to_vec(),
-        status.to_vec(),
-        text.to_vec(),
-        user.to_vec(),
-        Vec::new(),
-    ]
+    [&b"1.0"[..], id, status, text, user, b""]
+        .into_iter()
+        .map(Frame::copy)
+        .collect()
 }
 
 #[cfg(test)]
@@ -100,10 +95,10 @@ mod tests {
 
     fn request(domain: &str, address: &str, mechanism: &str, creds: &[&str]) -> Vec<Frame> {
         let mut frames: Vec<Frame> = ["1.0", "7", domain, address, "", mechanism]
-            .iter()
-            .map(|s| s.as_bytes().to_vec())
+            .into_iter()
+            .map(Frame::from)
             .collect();
-        frames.extend(creds.iter().map(|c| c.as_bytes().to_vec()));
+        frames.extend(creds.iter().map(|c| Frame::from(*c)));
         frames
     }
 
@@ -127,7 +122,7 @@ mod tests {
         assert_eq!(&refused[2][..], b"400");
         assert!(String::from_utf8_lossy(&refused[3]).contains("not in --allow"));
         assert_eq!(
-            &answer(&policies, &none, &[b"2.0".to_vec(), b"9".to_vec()])[2][..],
+            &answer(&policies, &none, &[Frame::copy(b"2.0"), Frame::copy(b"9")])[2][..],
             b"500"
         );
         assert_eq!(answer(&policies, &none, &[]).len(), 6);

@@ -45,9 +45,9 @@ pub struct Exec {
 /// The reply frames for a failed command.
 pub fn error_reply(reason: &str, stderr: &[u8]) -> Vec<Frame> {
     vec![
-        ERROR_MARKER.to_vec(),
-        reason.as_bytes().to_vec(),
-        stderr.to_vec(),
+        Frame::copy(ERROR_MARKER),
+        Frame::copy(reason.as_bytes()),
+        Frame::copy(stderr),
     ]
 }
 
@@ -87,7 +87,7 @@ impl Handler for Exec {
         let failure = match (outcome, output) {
             (Outcome::Exited(status), Ok(out)) if status.success() => {
                 let frames = if self.stream {
-                    vec![lines.take()]
+                    vec![lines.take().into()]
                 } else {
                     self.reply_frames(out)
                 };
@@ -103,7 +103,7 @@ impl Handler for Exec {
         };
         log::warn!("sh -c {:?} failed: {failure}", self.command);
         if let Some(line) = lines.held.take() {
-            reply(ReplyKind::Partial, vec![line]);
+            reply(ReplyKind::Partial, vec![line.into()]);
         }
         reply(ReplyKind::Final, error_reply(&failure, &stderr));
     }
@@ -187,7 +187,7 @@ impl HeldLine {
     ) {
         while let Ok(line) = lines.try_recv() {
             if let Some(previous) = self.held.replace(line) {
-                reply(ReplyKind::Partial, vec![previous]);
+                reply(ReplyKind::Partial, vec![previous.into()]);
             }
         }
     }
@@ -261,14 +261,14 @@ impl Exec {
                 out.pop();
             }
             if out.is_empty() {
-                return vec![Vec::new()];
+                return vec![Frame::empty()];
             }
-            return out.split(|b| *b == 0).map(<[u8]>::to_vec).collect();
+            return out.split(|b| *b == 0).map(Frame::copy).collect();
         }
         if out.last() == Some(&b'\n') {
             out.pop();
         }
-        vec![out]
+        vec![out.into()]
     }
 }
 
@@ -385,7 +385,7 @@ mod tests {
 
     fn run(e: &Exec, body: &[&[u8]]) -> Vec<(ReplyKind, Vec<Frame>)> {
         let mut replies = vec![];
-        let body = body.iter().map(|f| f.to_vec()).collect();
+        let body = crate::mdp::frames(body);
         e.handle(body, &AtomicBool::new(false), &mut |kind, frames| {
             replies.push((kind, frames))
         });
@@ -393,10 +393,7 @@ mod tests {
     }
 
     fn finals(frames: &[&[u8]]) -> Vec<(ReplyKind, Vec<Frame>)> {
-        vec![(
-            ReplyKind::Final,
-            frames.iter().map(|f| f.to_vec()).collect(),
-        )]
+        vec![(ReplyKind::Final, crate::mdp::frames(frames))]
     }
 
     #[test]
@@ -458,9 +455,9 @@ mod tests {
         assert_eq!(
             run(&e, &[b"x"]),
             vec![
-                (ReplyKind::Partial, vec![b"one".to_vec()]),
-                (ReplyKind::Partial, vec![b"two".to_vec()]),
-                (ReplyKind::Final, vec![b"three".to_vec()]),
+                (ReplyKind::Partial, vec![Frame::from("one")]),
+                (ReplyKind::Partial, vec![Frame::from("two")]),
+                (ReplyKind::Final, vec![Frame::from("three")]),
             ]
         );
     }
@@ -470,7 +467,7 @@ mod tests {
         let e = exec("sleep 30");
         let cancel = AtomicBool::new(true);
         let mut replies = 0;
-        e.handle(vec![b"x".to_vec()], &cancel, &mut |_, _| replies += 1);
+        e.handle(vec![Frame::copy(b"x")], &cancel, &mut |_, _| replies += 1);
         assert_eq!(replies, 0);
     }
 

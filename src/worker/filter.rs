@@ -179,7 +179,7 @@ impl Handler for Filter {
         let failure = match process.ask(&escape_line(&body), self.timeout, cancel) {
             Answer::Line(line) => {
                 self.give_back(process);
-                return reply(ReplyKind::Final, vec![line]);
+                return reply(ReplyKind::Final, vec![line.into()]);
             }
             Answer::Died => "the filter exited".to_string(),
             Answer::TimedOut => format!(
@@ -219,7 +219,7 @@ mod tests {
 
     fn ask(f: &Filter, body: &[&[u8]]) -> Vec<(ReplyKind, Vec<Frame>)> {
         let mut replies = vec![];
-        let body = body.iter().map(|b| b.to_vec()).collect();
+        let body = crate::mdp::frames(body);
         f.handle(body, &AtomicBool::new(false), &mut |k, frames| {
             replies.push((k, frames))
         });
@@ -237,7 +237,7 @@ mod tests {
             let r = ask(&f, &[format!("line {i}").as_bytes()]);
             assert_eq!(
                 r,
-                vec![(ReplyKind::Final, vec![format!("got line {i}").into_bytes()])]
+                vec![(ReplyKind::Final, vec![Frame::from(format!("got line {i}"))])]
             );
         }
         assert_eq!(

@@ -341,9 +341,13 @@ impl Driver {
                     session.config(),
                 );
             }
-            let actions: Vec<Action> = out.actions.drain(..).collect();
-            for action in actions {
+            // Taken out whole (acting may add more), and its room given back for the next.
+            let mut actions = std::mem::take(&mut out.actions);
+            for action in actions.drain(..) {
                 self.act(action, session, out)?;
+            }
+            if out.actions.is_empty() {
+                out.actions = actions;
             }
         }
         Ok(())
@@ -379,14 +383,11 @@ impl Driver {
 
     fn start_job(&mut self, job: Job, session: &mut Session, out: &mut Output) -> Result<()> {
         if self.handler.inline() {
-            let mut replies = Vec::new();
+            let token = job.token;
             self.handler
                 .handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
-                    replies.push((kind, body))
+                    session.reply(Instant::now(), token, kind, body, out)
                 });
-            for (kind, body) in replies {
-                session.reply(Instant::now(), job.token, kind, body, out);
-            }
             return Ok(());
         }
         self.jobs.start(job, &self.handler, &self.results_tx)

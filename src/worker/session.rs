@@ -365,7 +365,7 @@ impl Session {
         }
         // MDP replies carry at least one body frame.
         let body = if body.is_empty() {
-            vec![Vec::new()]
+            vec![Frame::empty()]
         } else {
             body
         };
@@ -405,7 +405,7 @@ mod tests {
 
     fn cfg(version: Version) -> Config {
         Config {
-            service: b"echo".to_vec(),
+            service: Frame::copy(b"echo"),
             form: version.into(),
             heartbeat: HB,
             liveness: 3,
@@ -427,8 +427,8 @@ mod tests {
 
     fn request(client: &[u8]) -> Vec<Frame> {
         wire(WorkerMsg::Request {
-            client: client.to_vec(),
-            body: vec![b"hi".to_vec()],
+            client: Frame::copy(client),
+            body: vec![Frame::copy(b"hi")],
         })
     }
 
@@ -440,7 +440,7 @@ mod tests {
             vec![
                 Action::Connect { endpoint: 0 },
                 Action::Send(WorkerMsg::Ready {
-                    service: b"echo".to_vec(),
+                    service: Frame::copy(b"echo"),
                     extensions: Extensions {
                         busy_heartbeats: true,
                         credit: None,
@@ -592,7 +592,7 @@ mod tests {
         s.on_message(t, request(b"C"), &mut out);
         s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
         let mut out = Output::default();
-        s.reply(t, 1, ReplyKind::Final, vec![b"late".to_vec()], &mut out);
+        s.reply(t, 1, ReplyKind::Final, vec![Frame::copy(b"late")], &mut out);
         assert!(out.actions.is_empty());
         assert_eq!(out.events, vec![Event::StaleReply { token: 1 }]);
     }
@@ -610,12 +610,18 @@ mod tests {
         assert!(!out.actions.contains(&Action::Close), "{:?}", out.actions);
         assert!(s.next_deadline() > later, "no busy loop on an old deadline");
         let mut out = Output::default();
-        s.reply(later, 1, ReplyKind::Final, vec![b"done".to_vec()], &mut out);
+        s.reply(
+            later,
+            1,
+            ReplyKind::Final,
+            vec![Frame::copy(b"done")],
+            &mut out,
+        );
         assert_eq!(
             out.actions,
             vec![Action::Send(WorkerMsg::Final {
-                client: b"C".to_vec(),
-                body: vec![b"done".to_vec()]
+                client: Frame::copy(b"C"),
+                body: vec![Frame::copy(b"done")]
             })]
         );
         // Idle again, the broker's silence counts from the end of the job.
@@ -636,8 +642,8 @@ mod tests {
         assert_eq!(
             out.actions,
             vec![Action::Send(WorkerMsg::Final {
-                client: b"\x00\x01".to_vec(),
-                body: vec![vec![]]
+                client: Frame::copy(b"\x00\x01"),
+                body: vec![vec![].into()]
             })]
         );
         assert!(!s.is_busy());
@@ -649,14 +655,20 @@ mod tests {
         let mut out = Output::default();
         let mut s = Session::start(cfg(Version::V02), 1, now, &mut out);
         let req = WorkerMsg::Request {
-            client: b"C".to_vec(),
-            body: vec![b"q".to_vec()],
+            client: Frame::copy(b"C"),
+            body: vec![Frame::copy(b"q")],
         };
         s.on_message(now, req.to_frames(Version::V02).unwrap(), &mut out);
         let mut out = Output::default();
-        s.reply(now, 1, ReplyKind::Partial, vec![b"1".to_vec()], &mut out);
+        s.reply(
+            now,
+            1,
+            ReplyKind::Partial,
+            vec![Frame::copy(b"1")],
+            &mut out,
+        );
         assert!(s.is_busy());
-        s.reply(now, 1, ReplyKind::Final, vec![b"2".to_vec()], &mut out);
+        s.reply(now, 1, ReplyKind::Final, vec![Frame::copy(b"2")], &mut out);
         assert!(matches!(
             out.actions[0],
             Action::Send(WorkerMsg::Partial { .. })
@@ -671,7 +683,7 @@ mod tests {
     fn malformed_and_foreign_messages_are_ignored() {
         let (mut s, t, _) = start(1);
         let mut out = Output::default();
-        s.on_message(t, vec![b"junk".to_vec()], &mut out);
+        s.on_message(t, vec![Frame::copy(b"junk")], &mut out);
         s.on_message(
             t,
             WorkerMsg::Heartbeat.to_frames(Version::V02).unwrap(),

@@ -22,7 +22,7 @@ use ratatui::crossterm::terminal::{self, EnterAlternateScreen};
 use super::{logger, stats};
 use crate::cli::TopArgs;
 use crate::client::{self, CallError};
-use crate::mdp::mmi;
+use crate::mdp::{Frame, mmi};
 use crate::runtime::{Exit, Fatal, Shutdown};
 
 /// How often keys and signals are looked at, and the screen redrawn.
@@ -129,7 +129,14 @@ fn poll(mut opts: client::Options, every: Duration, to: &mpsc::Sender<Poll>, sto
     loop {
         let started = Instant::now();
         let endpoint = opts.endpoints[0].clone();
-        let outcome = client::call(&ctx, &opts, mmi::STATS, vec![Vec::new()], stop, &mut |_| {});
+        let outcome = client::call(
+            &ctx,
+            &opts,
+            mmi::STATS,
+            vec![Frame::empty()],
+            stop,
+            &mut |_| {},
+        );
         let poll = match outcome {
             Ok(frames) => match stats::parse(&frames) {
                 Ok(stats) => Poll::Report { endpoint, stats },
