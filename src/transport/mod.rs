@@ -208,6 +208,7 @@ impl Context {
             inner,
             raw,
             rcvtimeo: -1,
+            spare: std::cell::RefCell::new(frame::Spare::new()),
         })
     }
 
@@ -267,6 +268,8 @@ pub struct Socket {
     raw: *mut std::os::raw::c_void,
     /// The receive timeout set on the socket now, so it is changed only when it differs.
     rcvtimeo: i32,
+    /// The libzmq message frames are received into, kept from one message to the next.
+    spare: std::cell::RefCell<frame::Spare>,
 }
 
 // SAFETY: `raw` is `inner`'s own socket, which zmq lets move between threads (`zmq::Socket`
@@ -380,12 +383,12 @@ impl Socket {
         self.take(zmq::DONTWAIT)
     }
 
-    /// One whole message, received into one reused libzmq message: each small frame copied
-    /// out of it, each larger one taken as libzmq received it (no copy), in a list sized for
-    /// a Majordomo message (zmq's `recv_multipart` grows the list from nothing).
+    /// One whole message, received into the socket's reused libzmq message ([`frame::recv`]
+    /// says what is copied out of it and what is taken), in a list sized for a Majordomo
+    /// message (zmq's `recv_multipart` grows the list from nothing).
     fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
         let mut frames = Vec::with_capacity(8);
-        let mut spare = frame::Spare::new();
+        let mut spare = self.spare.borrow_mut();
         loop {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
             match unsafe { frame::recv(self.raw, &mut spare, flags) } {

@@ -153,9 +153,13 @@ pub fn run_inline_sessions(
                 driver.apply(session, out)?;
             }
         }
+        // Timers are looked at when the earliest was due; one that handling a message moved
+        // earlier makes the next wait zero, and is seen then.
         let now = Instant::now();
-        for (_, session, out) in &mut all {
-            session.tick(now, out);
+        if now >= deadline {
+            for (_, session, out) in &mut all {
+                session.tick(now, out);
+            }
         }
     }
 }
