@@ -10,7 +10,8 @@
 //! Above this module a frame is just bytes: it derefs to `[u8]` (without a call into
 //! libzmq: the length and the address of a large frame's block are read once), compares,
 //! orders and hashes as its bytes do (so a `HashMap<Frame, _>` is looked up with a `&[u8]`),
-//! and is made from a `Vec<u8>`, a slice or a string. Nothing here sends or receives.
+//! and is made from a `Vec<u8>`, a slice or a string. [`recv`] and [`send`] move one frame
+//! between a libzmq socket and a `Frame`, on libzmq's C API; `Socket` calls them.
 
 use std::borrow::Borrow;
 use std::fmt;
@@ -71,6 +72,20 @@ impl Message {
             message
         }
     }
+
+    /// Another owner of this message's block: libzmq counts the owners, and frees the block
+    /// with the last.
+    fn share(&self) -> Message {
+        let mut raw = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
+        // SAFETY: zmq_msg_copy needs an initialised destination; the source is initialised,
+        // and the cell lets libzmq mark it shared (this thread only: `Frame` is not `Sync`).
+        unsafe {
+            zmq_sys::zmq_msg_init(raw.as_mut_ptr());
+            let rc = zmq_sys::zmq_msg_copy(raw.as_mut_ptr(), self.0.get());
+            assert_eq!(rc, 0, "zmq_msg_copy of an initialised message");
+            Message(std::cell::UnsafeCell::new(raw.assume_init()))
+        }
+    }
 }
 
 impl From<Vec<u8>> for Message {
@@ -94,22 +109,6 @@ impl From<Vec<u8>> for Message {
                 len as *mut c_void,
             );
             assert_eq!(rc, 0, "libzmq could not allocate a message");
-            Message(std::cell::UnsafeCell::new(raw.assume_init()))
-        }
-    }
-}
-
-impl Message {
-    /// Another owner of this message's block: libzmq counts the owners, and frees the block
-    /// with the last.
-    fn share(&self) -> Message {
-        let mut raw = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
-        // SAFETY: zmq_msg_copy needs an initialised destination; the source is initialised,
-        // and the cell lets libzmq mark it shared (this thread only: `Frame` is not `Sync`).
-        unsafe {
-            zmq_sys::zmq_msg_init(raw.as_mut_ptr());
-            let rc = zmq_sys::zmq_msg_copy(raw.as_mut_ptr(), self.0.get());
-            assert_eq!(rc, 0, "zmq_msg_copy of an initialised message");
             Message(std::cell::UnsafeCell::new(raw.assume_init()))
         }
     }

@@ -420,7 +420,8 @@ impl Socket {
         Ok(())
     }
 
-    /// Sends one whole message without blocking.
+    /// Sends one whole message without blocking; a full queue or a peer that is gone loses
+    /// it (as ROUTER does), reported as [`Sent::Dropped`].
     pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
         dump("->", &frames);
         self.send_frames(frames)
@@ -457,19 +458,15 @@ impl Socket {
         Ok(Sent::Queued)
     }
 
-    /// Sends `frames` as one message without blocking; a full queue or a peer that is gone
-    /// loses it (as ROUTER does), reported as [`Sent::Dropped`].
+    /// Sends zmq's messages as one message without blocking, as [`Socket::send`] sends frames
+    /// (the lean broker forwards what it received as zmq gave it).
     fn send_messages(
         &self,
         frames: impl IntoIterator<Item = zmq::Message>,
     ) -> Result<Sent, TransportError> {
         let mut frames = frames.into_iter().peekable();
         while let Some(frame) = frames.next() {
-            let flags = match frames.peek() {
-                Some(_) => zmq::DONTWAIT | zmq::SNDMORE,
-                None => zmq::DONTWAIT,
-            };
-            match self.inner.send(frame, flags) {
+            match self.inner.send(frame, flags(frames.peek().is_some())) {
                 Ok(()) => {}
                 Err(e) => return refused(e),
             }
