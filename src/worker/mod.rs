@@ -130,17 +130,18 @@ pub fn run_inline_sessions(
             .min()
             .expect("one session at least");
         let wait = transport::wait_until(Instant::now(), deadline);
-        let connected: Vec<usize> = (0..all.len())
-            .filter(|&i| all[i].0.socket.is_some())
-            .collect();
+        let mut connected = Vec::with_capacity(all.len());
+        let mut sockets: Vec<&Socket> = Vec::with_capacity(all.len());
+        for (i, (driver, _, _)) in all.iter().enumerate() {
+            if let Some(socket) = &driver.socket {
+                connected.push(i);
+                sockets.push(socket);
+            }
+        }
         let readable = if connected.is_empty() {
             std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
             Vec::new()
         } else {
-            let sockets: Vec<&Socket> = connected
-                .iter()
-                .filter_map(|&i| all[i].0.socket.as_ref())
-                .collect();
             transport::poll(&sockets, wait).context("poll failed on the worker sockets")?
         };
         for (&i, _) in connected.iter().zip(&readable).filter(|(_, r)| **r) {
@@ -299,6 +300,9 @@ struct Driver {
     results_tx: channel::Sender<JobReply>,
     results: channel::Receiver<JobReply>,
     service: String,
+    /// The list the session's actions are taken into while they are carried out (acting
+    /// may add more to the session's own), kept so neither is allocated again.
+    acting: Vec<Action>,
 }
 
 impl Driver {
@@ -316,6 +320,7 @@ impl Driver {
             brokers: brokers.clone(),
             handler,
             socket: None,
+            acting: Vec::new(),
             results_tx,
             results,
             service,
@@ -345,14 +350,12 @@ impl Driver {
                     session.config(),
                 );
             }
-            // Taken out whole (acting may add more), and its room given back for the next.
-            let mut actions = std::mem::take(&mut out.actions);
+            std::mem::swap(&mut self.acting, &mut out.actions);
+            let mut actions = std::mem::take(&mut self.acting);
             for action in actions.drain(..) {
                 self.act(action, session, out)?;
             }
-            if out.actions.is_empty() {
-                out.actions = actions;
-            }
+            self.acting = actions;
         }
         Ok(())
     }
