@@ -338,6 +338,9 @@ fn same_secret(expected: &[u8], given: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// No credentials (the NULL mechanism's).
+    const NONE: &[&[u8]] = &[];
+
     fn cidr(s: &str) -> Cidr {
         s.parse().unwrap()
     }
@@ -360,28 +363,20 @@ mod tests {
     #[test]
     fn the_policy_filters_addresses_and_checks_passwords() {
         let open = Policy::default();
-        assert!(open.decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]]).is_ok());
+        assert!(open.decide("1.2.3.4", 1, b"NULL", NONE).is_ok());
         let allow = Policy {
             allow: vec![cidr("127.0.0.0/8")],
             ..Policy::default()
         };
+        assert!(allow.decide("127.0.0.1", 1, b"NULL", NONE).is_ok());
         assert!(
             allow
-                .decide("127.0.0.1", 1, b"NULL", &[] as &[&[u8]])
-                .is_ok()
-        );
-        assert!(
-            allow
-                .decide("10.0.0.1", 1, b"NULL", &[] as &[&[u8]])
+                .decide("10.0.0.1", 1, b"NULL", NONE)
                 .unwrap_err()
                 .to_string()
                 .contains("not in --allow")
         );
-        assert!(
-            allow
-                .decide("garbage", 1, b"NULL", &[] as &[&[u8]])
-                .is_err()
-        );
+        assert!(allow.decide("garbage", 1, b"NULL", NONE).is_err());
         let users = Policy {
             users: Some(HashMap::from([("ann".to_string(), "s3cret".to_string())])),
             ..Policy::default()
@@ -401,16 +396,8 @@ mod tests {
                 .decide("1.2.3.4", 1, b"PLAIN", &creds("bob", "s3cret"))
                 .is_err()
         );
-        assert!(
-            users
-                .decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]])
-                .is_err()
-        );
-        assert!(
-            users
-                .decide("1.2.3.4", 1, b"PLAIN", &[] as &[&[u8]])
-                .is_err()
-        );
+        assert!(users.decide("1.2.3.4", 1, b"NULL", NONE).is_err());
+        assert!(users.decide("1.2.3.4", 1, b"PLAIN", NONE).is_err());
     }
 
     #[test]
@@ -461,11 +448,7 @@ mod tests {
             closed.decide("1.2.3.4", 1, b"CURVE", &[b.0.to_vec()]),
             Err(Refusal::KeyNotAllowed(b.to_z85()))
         );
-        assert!(
-            closed
-                .decide("1.2.3.4", 1, b"NULL", &[] as &[&[u8]])
-                .is_err()
-        );
+        assert!(closed.decide("1.2.3.4", 1, b"NULL", NONE).is_err());
         assert!(
             closed
                 .decide("1.2.3.4", 1, b"CURVE", &[vec![1; 5]])
@@ -498,13 +481,9 @@ mod tests {
             ..Policy::default()
         };
         assert!(limited.is_active());
-        assert!(
-            limited
-                .decide("10.0.0.1", 2, b"NULL", &[] as &[&[u8]])
-                .is_ok()
-        );
+        assert!(limited.decide("10.0.0.1", 2, b"NULL", NONE).is_ok());
         assert_eq!(
-            limited.decide("10.0.0.1", 3, b"NULL", &[] as &[&[u8]]),
+            limited.decide("10.0.0.1", 3, b"NULL", NONE),
             Err(Refusal::TooManyConnections {
                 ip: "10.0.0.1".parse().unwrap(),
                 open: 3,
@@ -512,7 +491,7 @@ mod tests {
             })
         );
         // Not an IP address (ipc://): not counted.
-        assert!(limited.decide("", 3, b"NULL", &[] as &[&[u8]]).is_ok());
+        assert!(limited.decide("", 3, b"NULL", NONE).is_ok());
     }
 
     #[test]

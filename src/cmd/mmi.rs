@@ -36,7 +36,7 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
                 .map_or(Exit::Success, exit_for))
         }
         Some(name) => {
-            let frames = ask(mmi::SERVICE, vec![name.clone().into_bytes().into()])?;
+            let frames = ask(mmi::SERVICE, vec![Frame::from(name.as_str())])?;
             let last = frames.last().cloned().unwrap_or_default();
             let Some(code) = mmi::Code::parse(&last) else {
                 return Err(anyhow::anyhow!(

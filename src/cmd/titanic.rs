@@ -134,12 +134,11 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let input = super::client::spawn_line_reader();
-    let service = args.service.clone().into_bytes();
+    let service = Frame::from(args.service.as_str());
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let (mut stored, mut failed) = (0u64, 0u64);
     let started = Instant::now();
-    let requests =
-        super::client::line_source(&input, |line| vec![service.clone().into(), line.into()]);
+    let requests = super::client::line_source(&input, |line| vec![service.clone(), line.into()]);
     let result = client::pipeline(
         &ctx,
         &args.call.options()?,

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use anyhow::{Result, anyhow};
 
 use crate::cli::WorkerArgs;
-use crate::mdp::Version;
+use crate::mdp::{Frame, Version};
 use crate::runtime::{Exit, Shutdown};
 use crate::worker::{self, Echo, Handler, exec::Exec, filter::Filter, session};
 
@@ -22,7 +22,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let cfg = session::Config {
-        service: args.service.clone().into_bytes().into(),
+        service: Frame::from(args.service.as_str()),
         form: args.protocol,
         heartbeat: args.heartbeat,
         liveness: args.liveness,

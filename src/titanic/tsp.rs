@@ -47,7 +47,7 @@ impl Status {
         if text.is_empty() {
             Frame::copy(self.code().as_bytes())
         } else {
-            format!("{} {text}", self.code()).into_bytes().into()
+            Frame::from(format!("{} {text}", self.code()))
         }
     }
 

@@ -728,7 +728,7 @@ mod tests {
     #[test]
     fn frames_of_every_size_cross_tcp_and_are_forwarded() {
         let ctx = Context::new();
-        let (mut router, _) = ctx
+        let (mut router, bound) = ctx
             .bind(
                 Kind::Router,
                 Linger::Discard,
@@ -737,14 +737,13 @@ mod tests {
                 &["tcp://127.0.0.1:*".to_string()],
             )
             .unwrap();
-        let endpoint = router.inner.get_last_endpoint().unwrap().unwrap();
         let mut dealer = ctx
             .connect(
                 Kind::Dealer,
                 Linger::Discard,
                 &Security::Null,
                 Tuning::default(),
-                &endpoint,
+                &bound[0],
             )
             .unwrap();
         let sizes = [
