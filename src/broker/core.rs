@@ -1197,10 +1197,14 @@ fn give(
     dispatched: u64,
     worker: &mut Worker,
     id: Identity,
-    request: Pending,
+    mut request: Pending,
     out: &mut Output,
 ) {
     worker.last_used = dispatched;
+    // The body's own list (with room for the worker's frames in front, see mdp::Message)
+    // goes out; the copy kept for requeueing shares the frames' blocks.
+    let kept = request.body.clone();
+    let body = std::mem::replace(&mut request.body, kept);
     let address = if worker.credit == 1 {
         request.client.0.clone()
     } else {
@@ -1211,7 +1215,7 @@ fn give(
         form: worker.form,
         msg: WorkerMsg::Request {
             client: address.clone(),
-            body: request.body.clone(),
+            body,
         },
     });
     worker.jobs.push(Job {

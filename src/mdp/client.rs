@@ -15,7 +15,7 @@
 //! frames here are those of a DEALER, which is what 18/MDP requires and what zmqtool uses.
 
 use super::dialect::{Dialect, Form, majortomo};
-use super::{CLIENT_V02, Frame, ProtocolError, Reader, Role, Version, read_header};
+use super::{Frame, Message, ProtocolError, Reader, Role, Version, read_header};
 
 const REQUEST: u8 = 0x01;
 const PARTIAL: u8 = 0x02;
@@ -108,30 +108,21 @@ impl ClientRequest {
         Ok(ClientRequest { service, body })
     }
 
-    /// The frames a DEALER client sends, in `form`.
+    /// The frames a DEALER client sends, in `form`, written in front of the body in its own
+    /// list ([`Message`]).
     pub fn to_frames_in(self, form: Form) -> Vec<Frame> {
-        if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
-            let mut frames = vec![
-                Frame::empty(),
-                Frame::copy(CLIENT_V02),
-                Frame::copy(&[majortomo::REQUEST]),
-            ];
-            frames.push(self.service);
-            frames.extend(self.body);
-            return frames;
-        }
-        form.frame(self.to_frames(form.version))
+        let message = Message::new(form, form.version.client_header(), self.body);
+        let message = match (form.version, form.dialect) {
+            (Version::V01, _) => message,
+            (Version::V02, Dialect::Majortomo) => message.command(majortomo::REQUEST),
+            (Version::V02, _) => message.command(REQUEST),
+        };
+        message.push(self.service).done()
     }
 
     /// The frames a DEALER client sends (RFC form).
     pub fn to_frames(self, version: Version) -> Vec<Frame> {
-        let mut frames = version.start(version.client_header(), 2 + self.body.len());
-        if version == Version::V02 {
-            frames.push(Frame::copy(&[REQUEST]));
-        }
-        frames.push(self.service);
-        frames.extend(self.body);
-        frames
+        self.to_frames_in(Form::from(version))
     }
 }
 
@@ -231,42 +222,34 @@ impl ClientReply {
         ))
     }
 
-    /// The frames the broker sends to a client that wrote in `form`.
+    /// The frames the broker sends to a client that wrote in `form`, written in front of the
+    /// body in its own list ([`Message`]). A PARTIAL has no 0.1 form; a broker gathers them
+    /// for 0.1 clients instead. A majortomo client's replies have no service frame.
     pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
-        if form.version == Version::V02 && form.dialect == Dialect::Majortomo {
-            let command = match self.kind {
-                ReplyKind::Partial => majortomo::PARTIAL,
-                ReplyKind::Final => majortomo::FINAL,
-            };
-            let mut frames = vec![
-                Frame::empty(),
-                Frame::copy(CLIENT_V02),
-                Frame::copy(&[command]),
-            ];
-            frames.extend(self.body);
-            return Ok(frames);
-        }
-        Ok(form.frame(self.to_frames(form.version)?))
+        let message = Message::new(form, form.version.client_header(), self.body);
+        let message = match (form.version, form.dialect, self.kind) {
+            (Version::V01, _, ReplyKind::Final) => message,
+            (Version::V01, _, ReplyKind::Partial) => {
+                return Err(ProtocolError::NotInVersion {
+                    command: "PARTIAL",
+                    version: form.version,
+                });
+            }
+            (Version::V02, Dialect::Majortomo, ReplyKind::Partial) => {
+                return Ok(message.command(majortomo::PARTIAL).done());
+            }
+            (Version::V02, Dialect::Majortomo, ReplyKind::Final) => {
+                return Ok(message.command(majortomo::FINAL).done());
+            }
+            (Version::V02, _, ReplyKind::Partial) => message.command(PARTIAL),
+            (Version::V02, _, ReplyKind::Final) => message.command(FINAL),
+        };
+        Ok(message.push(self.service).done())
     }
 
     /// The frames the broker sends (after the client's ROUTER identity), RFC form.
-    /// A PARTIAL has no 0.1 form; a broker gathers them for 0.1 clients instead.
     pub fn to_frames(self, version: Version) -> Result<Vec<Frame>, ProtocolError> {
-        let mut frames = version.start(version.client_header(), 2 + self.body.len());
-        match (version, self.kind) {
-            (Version::V01, ReplyKind::Final) => {}
-            (Version::V01, ReplyKind::Partial) => {
-                return Err(ProtocolError::NotInVersion {
-                    command: "PARTIAL",
-                    version,
-                });
-            }
-            (Version::V02, ReplyKind::Partial) => frames.push(Frame::copy(&[PARTIAL])),
-            (Version::V02, ReplyKind::Final) => frames.push(Frame::copy(&[FINAL])),
-        }
-        frames.push(self.service);
-        frames.extend(self.body);
-        Ok(frames)
+        self.to_frames_in(Form::from(version))
     }
 }
 

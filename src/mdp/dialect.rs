@@ -62,14 +62,6 @@ impl Form {
     pub fn delimited(self) -> bool {
         self.version == Version::V01 || self.dialect != Dialect::Rfc18
     }
-
-    /// Writes RFC frames (as the codec makes them) in this form.
-    pub(crate) fn frame(self, mut frames: Vec<Frame>) -> Vec<Frame> {
-        if self.version == Version::V02 && self.dialect != Dialect::Rfc18 {
-            frames.insert(0, Frame::empty());
-        }
-        frames
-    }
 }
 
 impl From<Version> for Form {
@@ -140,9 +132,14 @@ mod tests {
     #[test]
     fn only_0_2_dialects_add_a_delimiter() {
         assert!(Form::V01.delimited() && !Form::V02.delimited() && Form::MAJORTOMO.delimited());
-        let f = crate::mdp::frames(&[b"MDPW02", &[5]]);
-        assert_eq!(Form::V02.frame(f.clone()), f);
-        assert_eq!(Form::MAJORTOMO.frame(f.clone())[0], b"");
-        assert_eq!(Form::V01.frame(f.clone()), f, "0.1 frames already carry it");
+        let body = || crate::mdp::frames(&[b"body"]);
+        let message = |form: Form| crate::mdp::Message::new(form, b"MDPW02", body()).done();
+        assert_eq!(
+            message(Form::V02),
+            crate::mdp::frames(&[b"MDPW02", b"body"])
+        );
+        let delimited = crate::mdp::frames(&[b"", b"MDPW02", b"body"]);
+        assert_eq!(message(Form::MAJORTOMO), delimited);
+        assert_eq!(message(Form::V01), delimited);
     }
 }

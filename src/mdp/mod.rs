@@ -65,16 +65,50 @@ impl Version {
             Version::V02 => WORKER_V02,
         }
     }
+}
 
-    /// Starts a message in this version: the leading empty frame (0.1 only) and `header`,
-    /// with room for `capacity` frames more and the ROUTER identity a broker puts in front.
-    fn start(self, header: &'static [u8], capacity: usize) -> Vec<Frame> {
-        let mut frames = Vec::with_capacity(capacity + 3);
-        if self == Version::V01 {
-            frames.push(Frame::empty());
+/// A message being written in front of its body, in the body's own list. A body taken from a
+/// received message is that message's list, with room where the frames read off its front
+/// were, so a reply or a forwarded request needs no list of its own (and the socket that sends
+/// it keeps the list for its next receive). The head's frames go after the body as they are
+/// written and are turned to the front when the message is done.
+pub(crate) struct Message {
+    frames: Vec<Frame>,
+    /// How many frames of `frames` are the body (the first ones until [`Message::done`]).
+    body: usize,
+}
+
+impl Message {
+    /// A message in `form` in front of `body`: the empty frame of a delimited form, then
+    /// `header`.
+    pub(crate) fn new(form: Form, header: &'static [u8], body: Vec<Frame>) -> Message {
+        let mut message = Message {
+            body: body.len(),
+            frames: body,
+        };
+        if form.delimited() {
+            message.frames.push(Frame::empty());
         }
-        frames.push(Frame::copy(header));
-        frames
+        message.frames.push(Frame::copy(header));
+        message
+    }
+
+    /// Writes `frame` next.
+    pub(crate) fn push(mut self, frame: Frame) -> Message {
+        self.frames.push(frame);
+        self
+    }
+
+    /// Writes the one-byte `command` next.
+    pub(crate) fn command(self, command: u8) -> Message {
+        self.push(Frame::copy(&[command]))
+    }
+
+    /// The frames: the head as written, then the body.
+    pub(crate) fn done(mut self) -> Vec<Frame> {
+        let head = self.frames.len() - self.body;
+        self.frames.rotate_right(head);
+        self.frames
     }
 }
 

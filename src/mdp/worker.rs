@@ -14,7 +14,7 @@
 //! receives a command that is valid but not meant for it (a broker receiving REQUEST) treats
 //! it as "valid but unexpected", which 7/MDP answers with DISCONNECT.
 
-use super::{Form, Frame, ProtocolError, Reader, Role, Version, read_header};
+use super::{Form, Frame, Message, ProtocolError, Reader, Role, Version, read_header};
 
 /// What a worker may announce in READY, in one frame after the service name: tokens
 /// separated by spaces. A broker ignores the tokens it does not know; the zguide's brokers
@@ -155,8 +155,42 @@ impl WorkerMsg {
     }
 
     /// The frames in `form`: RFC 18's, with the empty frame first for a delimited peer.
+    /// PARTIAL has no 0.1 form. A request's or reply's frames are written in front of its
+    /// body, in the body's own list ([`Message`]).
     pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
-        Ok(form.frame(self.to_frames(form.version)?))
+        let version = form.version;
+        let b = bytes(version);
+        let start = |byte: u8, body: Vec<Frame>| {
+            Message::new(form, version.worker_header(), body).command(byte)
+        };
+        let with_address = |byte: u8, client: Frame, body: Vec<Frame>| {
+            start(byte, body).push(client).push(Frame::empty()).done()
+        };
+        Ok(match self {
+            WorkerMsg::Ready {
+                service,
+                extensions,
+            } => {
+                let mut message = start(b.ready, Vec::with_capacity(5)).push(service);
+                if let Some(frame) = extensions.to_frame() {
+                    message = message.push(frame);
+                }
+                message.done()
+            }
+            WorkerMsg::Request { client, body } => with_address(b.request, client, body),
+            WorkerMsg::Partial { client, body } => match b.partial {
+                Some(byte) => with_address(byte, client, body),
+                None => {
+                    return Err(ProtocolError::NotInVersion {
+                        command: "PARTIAL",
+                        version,
+                    });
+                }
+            },
+            WorkerMsg::Final { client, body } => with_address(b.final_, client, body),
+            WorkerMsg::Heartbeat => start(b.heartbeat, Vec::with_capacity(3)).done(),
+            WorkerMsg::Disconnect => start(b.disconnect, Vec::with_capacity(3)).done(),
+        })
     }
 
     pub(crate) fn parse_after_header(
@@ -210,47 +244,10 @@ impl WorkerMsg {
         Ok(msg)
     }
 
-    /// The frames on the wire (without any ROUTER identity). PARTIAL has no 0.1 form.
+    /// The frames on the wire (without any ROUTER identity) in RFC form. PARTIAL has no 0.1
+    /// form.
     pub fn to_frames(self, version: Version) -> Result<Vec<Frame>, ProtocolError> {
-        let b = bytes(version);
-        let header = version.worker_header();
-        let with_address = |byte: u8, client: Frame, body: Vec<Frame>| {
-            let mut frames = version.start(header, 3 + body.len());
-            frames.push(Frame::copy(&[byte]));
-            frames.push(client);
-            frames.push(Frame::empty());
-            frames.extend(body);
-            frames
-        };
-        let bare = |byte: u8, rest: Option<Frame>| {
-            let mut frames = version.start(header, 2);
-            frames.push(Frame::copy(&[byte]));
-            frames.extend(rest);
-            frames
-        };
-        Ok(match self {
-            WorkerMsg::Ready {
-                service,
-                extensions,
-            } => {
-                let mut frames = bare(b.ready, Some(service));
-                frames.extend(extensions.to_frame());
-                frames
-            }
-            WorkerMsg::Request { client, body } => with_address(b.request, client, body),
-            WorkerMsg::Partial { client, body } => match b.partial {
-                Some(byte) => with_address(byte, client, body),
-                None => {
-                    return Err(ProtocolError::NotInVersion {
-                        command: "PARTIAL",
-                        version,
-                    });
-                }
-            },
-            WorkerMsg::Final { client, body } => with_address(b.final_, client, body),
-            WorkerMsg::Heartbeat => bare(b.heartbeat, None),
-            WorkerMsg::Disconnect => bare(b.disconnect, None),
-        })
+        self.to_frames_in(Form::from(version))
     }
 }
 
@@ -294,6 +291,39 @@ mod tests {
             WorkerMsg::Heartbeat,
             WorkerMsg::Disconnect,
         ]
+    }
+
+    /// A reply goes out in the list its request came in (the frames read off its front
+    /// leave room for the reply's), in every form, with a body of one frame or several.
+    #[test]
+    fn a_reply_is_built_in_its_requests_list() {
+        for form in [Form::V01, Form::V02, Form::MAJORTOMO] {
+            for body in [frames(&[b"hello"]), frames(&[b"a", b"", b"c"])] {
+                let request = WorkerMsg::Request {
+                    client: Frame::copy(b"C"),
+                    body: body.clone(),
+                };
+                let received = request.to_frames_in(form).unwrap();
+                let list = received.as_ptr();
+                let Ok((_, WorkerMsg::Request { client, body: got })) = WorkerMsg::parse(received)
+                else {
+                    panic!("a request in {form:?}");
+                };
+                assert_eq!(got, body);
+                let reply = WorkerMsg::Final { client, body: got }
+                    .to_frames_in(form)
+                    .unwrap();
+                assert_eq!(reply.as_ptr(), list, "{form:?}: a new list");
+                let (_, parsed) = WorkerMsg::parse(reply).unwrap();
+                assert_eq!(
+                    parsed,
+                    WorkerMsg::Final {
+                        client: Frame::copy(b"C"),
+                        body
+                    }
+                );
+            }
+        }
     }
 
     #[test]

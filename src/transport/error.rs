@@ -29,6 +29,11 @@ pub enum TransportError {
         #[source]
         source: zmq::Error,
     },
+    #[error("waiting on sockets failed: {source}")]
+    Wait {
+        #[source]
+        source: std::io::Error,
+    },
     #[error(
         "CURVE is not available: this build's libzmq has no libsodium (it is built in on x86_64 Linux; see zmqtool --version)"
     )]

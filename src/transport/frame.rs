@@ -122,7 +122,7 @@ impl Drop for Message {
 }
 
 /// The `errno` of libzmq's last failed call on this thread.
-fn last_error() -> zmq::Error {
+pub(super) fn last_error() -> zmq::Error {
     // SAFETY: no arguments; reads a thread-local.
     zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() })
 }
@@ -183,10 +183,10 @@ impl Frame {
 }
 
 /// Receives one frame from the libzmq socket `socket` into `spare` (an initialised message
-/// kept for the next call): a frame that may lie in libzmq's receive buffer is copied out
-/// (into the frame itself when small), so a frame holds only its own bytes; a larger one is
-/// taken as libzmq received it. Returns the frame and whether more frames of its message
-/// follow.
+/// kept for the next call) and appends it to `frames`: a frame that may lie in libzmq's
+/// receive buffer is copied out (into the frame itself when small), so a frame holds only its
+/// own bytes; a larger one is taken as libzmq received it. Returns whether more frames of its
+/// message follow.
 ///
 /// # Safety
 /// `socket` is a live libzmq socket used by this thread only.
@@ -194,7 +194,8 @@ pub(super) unsafe fn recv(
     socket: *mut c_void,
     spare: &mut Spare,
     flags: i32,
-) -> Result<(Frame, bool), zmq::Error> {
+    frames: &mut Vec<Frame>,
+) -> Result<bool, zmq::Error> {
     let msg = spare.0.0.get();
     // SAFETY: `msg` is initialised (zmq_msg_recv closes what it held); `socket` is live.
     unsafe {
@@ -205,7 +206,7 @@ pub(super) unsafe fn recv(
         }
         let len = len as usize;
         let more = zmq_sys::zmq_msg_more(msg) != 0;
-        let frame = if len <= Frame::INLINE {
+        frames.push(if len <= Frame::INLINE {
             let data = zmq_sys::zmq_msg_data(msg) as *const u8;
             Frame::inline(std::slice::from_raw_parts(data, len))
         } else if len < RECEIVE_BUFFER {
@@ -217,8 +218,8 @@ pub(super) unsafe fn recv(
             Frame::large(Message::copy(std::slice::from_raw_parts(data, len)))
         } else {
             Frame::large(std::mem::replace(&mut spare.0, Message::new()))
-        };
-        Ok((frame, more))
+        });
+        Ok(more)
     }
 }
 

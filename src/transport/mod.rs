@@ -1,8 +1,9 @@
 //! The only code that touches `zmq`: frames ([`Frame`], receiving and sending them straight
 //! on libzmq's C API in `frame`), contexts, sockets with one linger policy, security
 //! (NULL, PLAIN, CURVE) passed in as a value, the guard thread (ZAP handler and socket
-//! monitors), timed receive with `EINTR` handled, non-blocking send, polling, the `-vv`
-//! frame dumps, and the lean MDP broker `bench --compare` measures against (`lean`).
+//! monitors), timed receive with `EINTR` handled, non-blocking send, polling (exact with
+//! [`poll`]; by the sockets' ZMQ_FDs, without a system call per socket, with [`Poller`]), the
+//! `-vv` frame dumps, and the lean MDP broker `bench --compare` measures against (`lean`).
 //!
 //! Everything above this module speaks in [`Frame`]s and [`Duration`]s; nothing above it sees
 //! a `zmq` type or an `errno`. Every receive and send of a whole message goes through here,
@@ -202,13 +203,19 @@ impl Context {
         inner
             .set_linger(linger.millis())
             .map_err(|e| TransportError::option("set linger", e))?;
+        let fd = inner
+            .get_fd()
+            .map_err(|e| TransportError::option("get the socket's ZMQ_FD", e))?;
         let mut inner = inner;
         let raw = inner.as_mut_ptr();
         Ok(Socket {
             inner,
             raw,
+            fd,
+            settled: std::cell::Cell::new(false),
             rcvtimeo: -1,
             spare: std::cell::RefCell::new(frame::Spare::new()),
+            list: std::cell::Cell::new(Vec::new()),
         })
     }
 
@@ -266,11 +273,26 @@ pub struct Socket {
     inner: zmq::Socket,
     /// `inner`'s libzmq socket, for receiving and sending [`Frame`]s (see [`frame::recv`]).
     raw: *mut std::os::raw::c_void,
+    /// libzmq's ZMQ_FD of the socket: readable when a command reached the socket (a message
+    /// arriving in an empty queue is one), see [`Poller`].
+    fd: std::os::fd::RawFd,
+    /// True when the last receive found nothing and nothing done on the socket since could
+    /// have taken in a command without [`Poller`] seeing it: only then does waiting on `fd`
+    /// see the next message.
+    settled: std::cell::Cell<bool>,
     /// The receive timeout set on the socket now, so it is changed only when it differs.
     rcvtimeo: i32,
     /// The libzmq message frames are received into, kept from one message to the next.
     spare: std::cell::RefCell<frame::Spare>,
+    /// The list the next message is received into: one a send emptied, when it was not
+    /// kept. A reply is built in its request's list (`mdp::before`), so a worker answering
+    /// or a broker forwarding makes no list per message.
+    list: std::cell::Cell<Vec<Frame>>,
 }
+
+/// The longest list a socket keeps for its next receive; a longer one is freed, so one
+/// message of many frames does not leave its list held.
+const KEPT_LIST: usize = 64;
 
 // SAFETY: `raw` is `inner`'s own socket, which zmq lets move between threads (`zmq::Socket`
 // is `Send`); the raw pointer keeps `Socket` from being `Sync`, as libzmq sockets must not be.
@@ -387,25 +409,42 @@ impl Socket {
     /// says what is copied out of it and what is taken), in a list sized for a Majordomo
     /// message (zmq's `recv_multipart` grows the list from nothing).
     fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
-        let mut frames = Vec::with_capacity(8);
+        let mut frames = self.list.take();
+        if frames.capacity() == 0 {
+            frames.reserve(8);
+        }
         let mut spare = self.spare.borrow_mut();
         loop {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-            match unsafe { frame::recv(self.raw, &mut spare, flags) } {
-                Ok((frame, more)) => {
-                    frames.push(frame);
-                    if !more {
-                        break;
-                    }
-                }
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if frames.is_empty() => {
+            match unsafe { frame::recv(self.raw, &mut spare, flags, &mut frames) } {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e @ (zmq::Error::EAGAIN | zmq::Error::EINTR)) if frames.is_empty() => {
+                    // A receive that does not wait takes in every command before it says
+                    // EAGAIN, so the next message wakes `fd`; EINTR promises no such thing.
+                    self.settled
+                        .set(e == zmq::Error::EAGAIN && flags & zmq::DONTWAIT != 0);
+                    self.list.set(frames);
                     return Ok(None);
                 }
                 Err(e) => return Err(TransportError::io("receive", e)),
             }
         }
+        // More may be queued behind it, which `fd` will not announce.
+        self.settled.set(false);
         dump("<-", &frames);
         Ok(Some(frames))
+    }
+
+    /// Keeps `list`, emptied, for the next receive if none is kept ([`KEPT_LIST`]).
+    fn keep(&self, list: Vec<Frame>) {
+        debug_assert!(list.is_empty());
+        let kept = self.list.take();
+        if kept.capacity() == 0 && list.capacity() <= KEPT_LIST {
+            self.list.set(list);
+        } else {
+            self.list.set(kept);
+        }
     }
 
     fn set_rcvtimeo(&mut self, wait: Duration) -> Result<(), TransportError> {
@@ -430,6 +469,7 @@ impl Socket {
     /// Sends one whole message to the peer of a ROUTER socket whose routing id is `to`,
     /// without blocking: `to` first, then `frames`.
     pub fn send_routed(&self, to: Frame, frames: Vec<Frame>) -> Result<Sent, TransportError> {
+        self.settled.set(false);
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
             dump(
                 "->",
@@ -447,15 +487,20 @@ impl Socket {
         self.send_frames(frames)
     }
 
-    fn send_frames(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
+    fn send_frames(&self, mut frames: Vec<Frame>) -> Result<Sent, TransportError> {
+        // A send takes in the socket's commands now and then (an arrival among them).
+        self.settled.set(false);
         let last = frames.len().saturating_sub(1);
-        for (i, frame) in frames.into_iter().enumerate() {
+        let mut sent = Ok(Sent::Queued);
+        for (i, frame) in frames.drain(..).enumerate() {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
             if let Err(e) = unsafe { frame::send(self.raw, frame, flags(i < last)) } {
-                return refused(e);
+                sent = refused(e);
+                break;
             }
         }
-        Ok(Sent::Queued)
+        self.keep(frames);
+        sent
     }
 
     /// Sends zmq's messages as one message without blocking, as [`Socket::send`] sends frames
@@ -464,6 +509,7 @@ impl Socket {
         &self,
         frames: impl IntoIterator<Item = zmq::Message>,
     ) -> Result<Sent, TransportError> {
+        self.settled.set(false);
         let mut frames = frames.into_iter().peekable();
         while let Some(frame) = frames.next() {
             match self.inner.send(frame, flags(frames.peek().is_some())) {
@@ -477,6 +523,7 @@ impl Socket {
     /// Sends one message made of `frames`, waiting for queue room (load generators and perf
     /// tools, whose senders must not lose what they count).
     pub fn send_slices(&self, frames: &[&[u8]]) -> Result<(), TransportError> {
+        self.settled.set(false);
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
             dump("->", frames);
         }
@@ -499,6 +546,7 @@ impl Socket {
         parts: &mut Parts,
         wait: Option<Duration>,
     ) -> Result<Option<usize>, TransportError> {
+        self.settled.set(false);
         match wait {
             Some(wait) => self.set_rcvtimeo(wait)?,
             None if self.rcvtimeo != -1 => {
@@ -540,6 +588,7 @@ impl Socket {
     /// Sends the first `n` frames of `parts` back out as one message, without copying
     /// (an echo). The buffers are emptied.
     pub fn send_parts(&self, parts: &mut Parts, n: usize) -> Result<(), TransportError> {
+        self.settled.set(false);
         let n = n.min(parts.0.len());
         for i in 0..n {
             let msg = std::mem::replace(&mut parts.0[i], zmq::Message::new());
@@ -553,6 +602,7 @@ impl Socket {
 
     /// True when a message is waiting, after waiting at most `wait` for one.
     pub fn readable(&self, wait: Duration) -> Result<bool, TransportError> {
+        self.settled.set(false);
         match self.inner.poll(zmq::POLLIN, millis(wait)) {
             Ok(n) => Ok(n > 0),
             Err(zmq::Error::EINTR) => Ok(false),
@@ -604,12 +654,89 @@ impl Parts {
 pub fn poll(sockets: &[&Socket], wait: Duration) -> Result<Vec<bool>, TransportError> {
     let mut items: Vec<zmq::PollItem> = sockets
         .iter()
-        .map(|s| s.inner.as_poll_item(zmq::POLLIN))
+        .map(|s| {
+            // zmq_poll takes in the sockets' commands.
+            s.settled.set(false);
+            s.inner.as_poll_item(zmq::POLLIN)
+        })
         .collect();
     match zmq::poll(&mut items, millis(wait)) {
         Ok(_) => Ok(items.iter().map(|i| i.is_readable()).collect()),
         Err(zmq::Error::EINTR) => Ok(vec![false; sockets.len()]),
         Err(e) => Err(TransportError::io("poll", e)),
+    }
+}
+
+/// Waits on many sockets at once for a loop that receives from each socket it is told of
+/// until [`Socket::try_recv`] finds nothing. Cheaper than [`poll`] by the system calls it
+/// leaves out: [`poll`] (zmq_poll) asks every socket for its events, a system call each
+/// whenever its command queue is empty; this waits on the sockets' ZMQ_FDs in one poll(2)
+/// and names only the sockets that may have a message.
+///
+/// A ZMQ_FD tells of commands, not messages: it is readable when a command reached the
+/// socket (a message arriving in an empty queue is one), and whatever takes the commands in
+/// (a receive, a send, zmq_poll) clears it, message or not. So a socket is waited on by its
+/// ZMQ_FD only when settled: its last receive found nothing (and libzmq took in every
+/// command then), with nothing done on it since. Any other socket is named at once, for
+/// the loop to receive from until it is settled again. The list handed to poll(2) is kept
+/// from one wait to the next.
+#[derive(Default)]
+pub struct Poller {
+    items: Vec<libc::pollfd>,
+    /// Per socket of the last wait: named without waiting (not settled).
+    unsettled: Vec<bool>,
+}
+
+impl Poller {
+    /// Waits until one of `sockets` may have a message, or `wait` passes; then
+    /// [`Poller::readable`] names them by their order here. A signal ends the wait early.
+    pub fn poll<'a>(
+        &mut self,
+        sockets: impl IntoIterator<Item = &'a Socket>,
+        wait: Duration,
+    ) -> Result<(), TransportError> {
+        self.items.clear();
+        self.unsettled.clear();
+        for socket in sockets {
+            self.unsettled.push(!socket.settled.get());
+            self.items.push(libc::pollfd {
+                fd: socket.fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+        }
+        let timeout = if self.unsettled.contains(&true) {
+            0
+        } else {
+            millis(wait).min(i32::MAX as i64) as i32
+        };
+        // SAFETY: the list is valid for its length; the descriptors are libzmq's, open for
+        // as long as their sockets, which are borrowed for this call.
+        let rc = unsafe {
+            libc::poll(
+                self.items.as_mut_ptr(),
+                self.items.len() as libc::nfds_t,
+                timeout,
+            )
+        };
+        if rc < 0 {
+            let error = std::io::Error::last_os_error();
+            if error.kind() != std::io::ErrorKind::Interrupted {
+                return Err(TransportError::Wait { source: error });
+            }
+            self.items.iter_mut().for_each(|item| item.revents = 0);
+        }
+        Ok(())
+    }
+
+    /// Whether the `i`th socket of the last wait may have a message: receive from it until
+    /// [`Socket::try_recv`] finds nothing.
+    pub fn readable(&self, i: usize) -> bool {
+        self.unsettled.get(i).copied().unwrap_or(false)
+            || self
+                .items
+                .get(i)
+                .is_some_and(|item| item.revents & libc::POLLIN != 0)
     }
 }
 
@@ -704,6 +831,100 @@ mod tests {
             )
             .unwrap();
         (a, b)
+    }
+
+    /// Receives from `socket` until it has nothing, as a loop served by [`Poller`] does.
+    fn settle(socket: &Socket) -> Vec<Vec<Frame>> {
+        std::iter::from_fn(|| socket.try_recv().unwrap()).collect()
+    }
+
+    /// Waits on `sockets` until the `i`th has a message, and returns it. A socket named
+    /// without one (a command that was not a message woke it) is waited on again; a wake-up
+    /// that never comes fails after a minute, not the test's first wait.
+    fn wait_for(poller: &mut Poller, sockets: &[&Socket], i: usize) -> Vec<Frame> {
+        for _ in 0..100 {
+            poller
+                .poll(sockets.iter().copied(), Duration::from_secs(60))
+                .unwrap();
+            assert!(
+                (0..sockets.len()).any(|k| poller.readable(k)),
+                "a minute passed: the message did not wake the wait"
+            );
+            if poller.readable(i)
+                && let Some(frames) = sockets[i].try_recv().unwrap()
+            {
+                return frames;
+            }
+            for (k, socket) in sockets.iter().enumerate() {
+                if poller.readable(k) {
+                    settle(socket);
+                }
+            }
+        }
+        panic!("named a hundred times without a message");
+    }
+
+    #[test]
+    fn the_poller_wakes_for_a_message_and_names_sockets_not_settled() {
+        let ctx = Context::new();
+        let (a, b) = pair(&ctx);
+        let (c, d) = pair(&ctx);
+        let mut poller = Poller::default();
+        // New sockets have not been received from: named at once, whatever the wait.
+        poller.poll([&a, &c], Duration::from_secs(3600)).unwrap();
+        assert!(poller.readable(0) && poller.readable(1));
+        assert!(settle(&a).is_empty() && settle(&c).is_empty());
+
+        // A message to a settled socket wakes the wait, for whichever socket it came to.
+        d.send(frames(&[b"to c"])).unwrap();
+        assert_eq!(wait_for(&mut poller, &[&a, &c], 1), frames(&[b"to c"]));
+        b.send(frames(&[b"to a"])).unwrap();
+        assert_eq!(wait_for(&mut poller, &[&a, &c], 0), frames(&[b"to a"]));
+        settle(&a);
+        settle(&c);
+
+        // A send may take in the command that announced a message: a socket sent on is
+        // named at once, and its message is there.
+        b.send(frames(&[b"waiting"])).unwrap();
+        a.send(frames(&[b"reply"])).unwrap();
+        poller.poll([&a, &c], Duration::from_secs(3600)).unwrap();
+        assert!(
+            poller.readable(0),
+            "a socket sent on is named without a wait"
+        );
+        assert_eq!(wait_for(&mut poller, &[&a, &c], 0), frames(&[b"waiting"]));
+        assert_eq!(settle(&b), vec![frames(&[b"reply"])]);
+    }
+
+    /// The libzmq this builds (vendor/zeromq-src/PATCHES.md) signals a socket's commands
+    /// through an eventfd, as libzmq's own build on Linux does, not a socketpair, and opens
+    /// it close-on-exec, so `worker --exec` children do not inherit it.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn sockets_signal_through_eventfds_closed_on_exec() {
+        let ctx = Context::new();
+        let socket = ctx.socket(Kind::Dealer, Linger::Discard).unwrap();
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.fd)).unwrap();
+        assert_eq!(link.to_string_lossy(), "anon_inode:[eventfd]");
+        // SAFETY: F_GETFD on a descriptor this process holds open (the socket is alive).
+        let flags = unsafe { libc::fcntl(socket.fd, libc::F_GETFD) };
+        assert!(flags >= 0 && flags & libc::FD_CLOEXEC != 0, "flags {flags}");
+    }
+
+    #[test]
+    fn a_socket_receives_into_the_list_it_last_sent() {
+        let ctx = Context::new();
+        let (a, b) = pair(&ctx);
+        b.send(frames(&[b"one", b"two"])).unwrap();
+        let mut poller = Poller::default();
+        let received = wait_for(&mut poller, &[&a], 0);
+        let list = received.as_ptr();
+        a.send(received).unwrap();
+        assert_eq!(settle(&b), vec![frames(&[b"one", b"two"])]);
+        b.send(frames(&[b"three"])).unwrap();
+        let next = wait_for(&mut poller, &[&a], 0);
+        assert_eq!(next, frames(&[b"three"]));
+        assert_eq!(next.as_ptr(), list, "the sent list was not kept");
     }
 
     #[test]

@@ -113,9 +113,17 @@ pub fn run_inline_sessions(
             Ok((driver, session, out))
         })
         .collect::<Result<Vec<_>>>()?;
+    // Each session's next deadline (looked at again when the session has had a message or a
+    // tick), which sessions are connected, and the wait on their sockets, kept from one
+    // wake-up to the next.
+    let mut deadlines: Vec<Instant> = all.iter().map(|(_, s, _)| s.next_deadline()).collect();
+    let mut connected = Vec::with_capacity(all.len());
+    let mut poller = transport::Poller::default();
     loop {
         for (driver, session, out) in &mut all {
-            driver.apply(session, out)?;
+            if !out.is_empty() {
+                driver.apply(session, out)?;
+            }
         }
         if shutdown.requested() {
             for (driver, session, out) in &mut all {
@@ -124,27 +132,26 @@ pub fn run_inline_sessions(
             }
             return Ok(());
         }
-        let deadline = all
-            .iter()
-            .map(|(_, session, _)| session.next_deadline())
-            .min()
-            .expect("one session at least");
+        let deadline = *deadlines.iter().min().expect("one session at least");
         let wait = transport::wait_until(Instant::now(), deadline);
-        let mut connected = Vec::with_capacity(all.len());
-        let mut sockets: Vec<&Socket> = Vec::with_capacity(all.len());
-        for (i, (driver, _, _)) in all.iter().enumerate() {
-            if let Some(socket) = &driver.socket {
-                connected.push(i);
-                sockets.push(socket);
-            }
-        }
-        let readable = if connected.is_empty() {
+        connected.clear();
+        connected.extend(
+            all.iter()
+                .enumerate()
+                .filter_map(|(i, (driver, _, _))| driver.socket.is_some().then_some(i)),
+        );
+        if connected.is_empty() {
             std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
-            Vec::new()
         } else {
-            transport::poll(&sockets, wait).context("poll failed on the worker sockets")?
-        };
-        for (&i, _) in connected.iter().zip(&readable).filter(|(_, r)| **r) {
+            let sockets = connected.iter().filter_map(|&i| all[i].0.socket.as_ref());
+            poller
+                .poll(sockets, wait)
+                .context("poll failed on the worker sockets")?;
+        }
+        for (k, &i) in connected.iter().enumerate() {
+            if !poller.readable(k) {
+                continue;
+            }
             let (driver, session, out) = &mut all[i];
             while let Some(frames) = match &driver.socket {
                 Some(socket) => socket.try_recv().context("receive failed")?,
@@ -153,13 +160,15 @@ pub fn run_inline_sessions(
                 session.on_message(Instant::now(), frames, out);
                 driver.apply(session, out)?;
             }
+            deadlines[i] = session.next_deadline();
         }
         // Timers are looked at when the earliest was due; one that handling a message moved
         // earlier makes the next wait zero, and is seen then.
         let now = Instant::now();
         if now >= deadline {
-            for (_, session, out) in &mut all {
+            for ((_, session, out), deadline) in all.iter_mut().zip(&mut deadlines) {
                 session.tick(now, out);
+                *deadline = session.next_deadline();
             }
         }
     }

@@ -90,6 +90,13 @@ pub struct Output {
     pub events: Vec<Event>,
 }
 
+impl Output {
+    /// Nothing to carry out or log.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty() && self.events.is_empty()
+    }
+}
+
 #[derive(Debug)]
 enum State {
     Connected {
@@ -346,7 +353,6 @@ impl Session {
             out.events.push(Event::StaleReply { token });
             return;
         };
-        let client = self.jobs[index].1.clone();
         let State::Connected {
             heartbeat_at,
             last_seen,
@@ -370,12 +376,15 @@ impl Session {
             body
         };
         let msg = match (kind, self.cfg.form.version) {
-            (ReplyKind::Partial, Version::V02) => WorkerMsg::Partial { client, body },
+            (ReplyKind::Partial, Version::V02) => WorkerMsg::Partial {
+                client: self.jobs[index].1.clone(),
+                body,
+            },
             (ReplyKind::Partial, Version::V01) => return, // no PARTIAL in 0.1: the FINAL carries all
-            (ReplyKind::Final, _) => {
-                self.jobs.remove(index);
-                WorkerMsg::Final { client, body }
-            }
+            (ReplyKind::Final, _) => WorkerMsg::Final {
+                client: self.jobs.remove(index).1,
+                body,
+            },
         };
         out.actions.push(Action::Send(msg));
     }

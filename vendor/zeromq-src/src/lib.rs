@@ -408,6 +408,20 @@ impl Build {
             build.define("HAVE_STRNLEN", "1");
             build.define("ZMQ_HAVE_UIO", "1");
 
+            // zmqtool (PATCHES.md): what libzmq's own CMake build finds on any Linux and
+            // this shim left out. Without these, each socket's command mailbox signals
+            // through a socketpair (a send and a receive on a local socket per wake-up,
+            // about four times an eventfd's cost), libzmq's timers (heartbeats, reconnects,
+            // handshakes) read the wall clock, and descriptors are marked close-on-exec
+            // only after they are made, so a child started from another thread meanwhile
+            // inherits them. HAVE_FORK stays off: it makes every mailbox signal ask getpid().
+            build.define("ZMQ_HAVE_EVENTFD", "1");
+            build.define("ZMQ_HAVE_EVENTFD_CLOEXEC", "1");
+            build.define("HAVE_CLOCK_GETTIME", "1");
+            build.define("ZMQ_HAVE_SOCK_CLOEXEC", "1");
+            build.define("HAVE_ACCEPT4", "1");
+            build.define("ZMQ_IOTHREAD_POLLER_USE_EPOLL_CLOEXEC", "1");
+
             if target.contains("android") {
                 has_strlcpy = true;
             }
