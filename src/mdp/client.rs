@@ -109,7 +109,7 @@ impl ClientRequest {
     }
 
     /// The frames a DEALER client sends, in `form`, written in front of the body in its own
-    /// list ([`Message`]).
+    /// list (`mdp::Message`).
     pub fn to_frames_in(self, form: Form) -> Vec<Frame> {
         let message = Message::new(form, form.version.client_header(), self.body);
         let message = match (form.version, form.dialect) {
@@ -223,7 +223,7 @@ impl ClientReply {
     }
 
     /// The frames the broker sends to a client that wrote in `form`, written in front of the
-    /// body in its own list ([`Message`]). A PARTIAL has no 0.1 form; a broker gathers them
+    /// body in its own list (`mdp::Message`). A PARTIAL has no 0.1 form; a broker gathers them
     /// for 0.1 clients instead. A majortomo client's replies have no service frame.
     pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
         let message = Message::new(form, form.version.client_header(), self.body);

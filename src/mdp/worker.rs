@@ -156,7 +156,7 @@ impl WorkerMsg {
 
     /// The frames in `form`: RFC 18's, with the empty frame first for a delimited peer.
     /// PARTIAL has no 0.1 form. A request's or reply's frames are written in front of its
-    /// body, in the body's own list ([`Message`]).
+    /// body, in the body's own list (`mdp::Message`).
     pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
         let version = form.version;
         let b = bytes(version);

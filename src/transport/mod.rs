@@ -406,8 +406,9 @@ impl Socket {
     }
 
     /// One whole message, received into the socket's reused libzmq message ([`frame::recv`]
-    /// says what is copied out of it and what is taken), in a list sized for a Majordomo
-    /// message (zmq's `recv_multipart` grows the list from nothing).
+    /// says what is copied out of it and what is taken), in the list the last send left
+    /// (`list`) or a new one sized for a Majordomo message (zmq's `recv_multipart` grows the
+    /// list from nothing). Records whether the socket is now settled (see [`Poller`]).
     fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
         let mut frames = self.list.take();
         if frames.capacity() == 0 {

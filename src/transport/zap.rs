@@ -1,7 +1,7 @@
 //! The ZAP handler (23/ZAP): libzmq asks it about every new connection to a server socket
 //! whose ZAP domain is set, before any message from that connection is read, so a refused
 //! peer never reaches the broker. The decision is [`Policy::decide`]'s, a pure function; the
-//! guard thread ([`super::guard`]) receives the requests and sends these answers.
+//! guard thread (`transport::guard`) receives the requests and sends these answers.
 
 use super::guard::{self, Policies, Watch};
 use super::{Context, Frame, Kind, Linger, ServerSecurity, TransportError};
