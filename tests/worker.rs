@@ -422,33 +422,23 @@ fn a_killed_credited_worker_has_everything_it_held_redone() {
 /// served over its own connection, the process does not grow a thread per session, and on
 /// SIGTERM every session sends DISCONNECT (the broker forgets them at once, long before its
 /// heartbeats would have).
-#[test]
-fn echo_sessions_share_one_thread_and_all_disconnect_on_sigterm() {
-    let b = broker(&["--heartbeat", "10s"]);
-    let mut w = worker(
-        &b.endpoint,
-        "echo",
-        &["--concurrency", "4", "--heartbeat", "10s"],
-    );
-    let idle = |ep: &str| -> Option<u64> {
-        let out = run(&["--json", "stats", "--broker", ep]);
-        let s: serde_json::Value = serde_json::from_str(stdout(&out).trim()).ok()?;
-        let services = s["services"].as_array()?.clone();
-        let echo = services.into_iter().find(|v| v["name"] == "echo")?;
-        echo["idle"].as_u64()
-    };
-    assert!(
-        wait_until(Duration::from_secs(20), || idle(&b.endpoint) == Some(4)),
-        "four sessions never registered: {:?}",
-        idle(&b.endpoint)
-    );
-    // Eight in flight over four sessions: every reply checked.
+/// How many workers of the broker at `ep` wait idle for "echo" (`stats`), if it answers.
+fn idle(ep: &str) -> Option<u64> {
+    let out = run(&["--json", "stats", "--broker", ep]);
+    let s: serde_json::Value = serde_json::from_str(stdout(&out).trim()).ok()?;
+    let services = s["services"].as_array()?.clone();
+    let echo = services.into_iter().find(|v| v["name"] == "echo")?;
+    echo["idle"].as_u64()
+}
+
+/// 2,000 requests to "echo" at `ep`, eight in flight, every reply checked.
+fn bench_echo(ep: &str) {
     let out = run_with_timeout(
         &[
             "--json",
             "bench",
             "--broker",
-            &b.endpoint,
+            ep,
             "--requests",
             "2000",
             "--warmup",
@@ -459,6 +449,23 @@ fn echo_sessions_share_one_thread_and_all_disconnect_on_sigterm() {
         Duration::from_secs(120),
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn echo_sessions_share_one_thread_and_all_disconnect_on_sigterm() {
+    let b = broker(&["--heartbeat", "10s"]);
+    let mut w = worker(
+        &b.endpoint,
+        "echo",
+        &["--concurrency", "4", "--heartbeat", "10s"],
+    );
+    assert!(
+        wait_until(Duration::from_secs(20), || idle(&b.endpoint) == Some(4)),
+        "four sessions never registered: {:?}",
+        idle(&b.endpoint)
+    );
+    // Eight in flight over four sessions: every reply checked.
+    bench_echo(&b.endpoint);
     let threads = std::fs::read_to_string(format!("/proc/{}/status", w.pid()))
         .unwrap()
         .lines()
@@ -478,4 +485,49 @@ fn echo_sessions_share_one_thread_and_all_disconnect_on_sigterm() {
         "sessions still registered after SIGTERM: {:?}",
         idle(&b.endpoint)
     );
+}
+
+/// Echo sessions that share a thread wait on their sockets' descriptors (transport::Poller):
+/// when the broker is killed and another takes its endpoint, every session notices the
+/// silence, connects anew (new sockets, waited on from then) and is served again.
+#[test]
+fn echo_sessions_come_back_after_a_broker_restart() {
+    let ipc = ipc();
+    let ep = ipc.ep.clone();
+    let mut b = broker_at(&ep, &["--heartbeat", "1s"]);
+    let w = worker(
+        &ep,
+        "echo",
+        &[
+            "-v",
+            "--concurrency",
+            "4",
+            "--heartbeat",
+            "1s",
+            "--reconnect",
+            "100ms",
+        ],
+    );
+    assert!(
+        wait_until(Duration::from_secs(20), || idle(&ep) == Some(4)),
+        "four sessions never registered: {:?}",
+        idle(&ep)
+    );
+    bench_echo(&ep);
+    b.proc.signal("KILL");
+    b.proc.wait_exit(Duration::from_secs(5));
+    let _b2 = broker_at(&ep, &["--heartbeat", "1s"]);
+    assert!(
+        wait_until(Duration::from_secs(30), || idle(&ep) == Some(4)),
+        "the sessions did not all come back: {:?}; worker log: {}",
+        idle(&ep),
+        w.stderr()
+    );
+    // They came back on new connections: told so by the new broker, or by its silence.
+    let log = w.stderr();
+    assert!(
+        log.contains("sent DISCONNECT; reconnecting") || log.contains("silent for"),
+        "{log}"
+    );
+    bench_echo(&ep);
 }
