@@ -209,6 +209,7 @@ pub fn pipeline(
     // Completed replies wait here for the ones before them; bounded so a stuck request
     // cannot make the buffer grow without limit.
     let reorder_limit = (window as u64) * 4;
+    let mut poller = transport::Poller::default();
     loop {
         if shutdown.requested() {
             return Err(CallError::Interrupted);
@@ -241,7 +242,7 @@ pub fn pipeline(
             return Ok(());
         }
         if busy_count(&slots) > 0 {
-            poll_slots(&mut slots, opts, service, &mut finished)?;
+            poll_slots(&mut slots, &mut poller, opts, service, &mut finished)?;
         }
         retry_expired(ctx, opts, service, endpoints, &mut slots, &mut finished)?;
         while let Some(outcome) = finished.remove(&next_done) {
@@ -294,6 +295,7 @@ fn send_request(
 /// Waits for replies on the busy slots until the earliest deadline.
 fn poll_slots(
     slots: &mut [Slot],
+    poller: &mut transport::Poller,
     opts: &Options,
     service: &[u8],
     finished: &mut std::collections::BTreeMap<u64, Outcome>,
@@ -307,13 +309,17 @@ fn poll_slots(
     let busy: Vec<usize> = (0..slots.len())
         .filter(|&i| slots[i].job.is_some())
         .collect();
-    let sockets: Vec<&Socket> = busy.iter().map(|&i| &slots[i].socket).collect();
-    let readable = transport::poll(&sockets, transport::wait_until(now, deadline))?;
+    // Each slot is received from until it has nothing, so its socket can be waited on by its
+    // descriptor (one system call for all, not one per socket).
+    poller.poll(
+        busy.iter().map(|&i| &slots[i].socket),
+        transport::wait_until(now, deadline),
+    )?;
     let readable: Vec<usize> = busy
         .iter()
-        .zip(readable)
-        .filter(|(_, readable)| *readable)
-        .map(|(&i, _)| i)
+        .enumerate()
+        .filter(|&(k, _)| poller.readable(k))
+        .map(|(_, &i)| i)
         .collect();
     for i in readable {
         let slot = &mut slots[i];
