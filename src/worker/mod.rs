@@ -94,6 +94,8 @@ pub fn run(
 /// this one thread, each its own connection holding one request at a time, until `shutdown`;
 /// then each sends DISCONNECT. One thread waiting on all the sockets at once costs the
 /// machine less than a thread per session: no thread is woken to hand a request to another.
+/// It waits on the sockets' descriptors ([`transport::Poller`]: one system call per wait, not
+/// one per socket) and receives from each socket it is told of until it has nothing.
 pub fn run_inline_sessions(
     ctx: &Context,
     brokers: &Brokers,
