@@ -58,6 +58,42 @@ fn lines_pipeline_returns_every_reply_in_order() {
     assert_eq!(stdout(&out), input);
 }
 
+/// At a prompt (or from a script that waits for each answer) a line goes out as soon as it
+/// is read, not when more lines or the end of input come: lines read in together are handed
+/// on together, but one alone is not held back.
+#[test]
+fn a_line_is_answered_before_the_next_is_written() {
+    use std::io::{BufRead, Write};
+    let (b, _w) = echo_broker();
+    let mut child = command()
+        .args(["client", "--broker", &b.endpoint, "echo", "--lines"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    for line in ["first", "second", "third"] {
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let reply = rx.recv_timeout(Duration::from_secs(60));
+        assert_eq!(
+            reply.as_deref(),
+            Ok(line),
+            "no reply while the input stays open"
+        );
+    }
+    drop(stdin);
+    assert!(child.wait().unwrap().success());
+}
+
 #[test]
 fn lines_json_reports_each_line_and_a_summary() {
     let (b, _w) = echo_broker();

@@ -231,38 +231,57 @@ fn print_line(
     }
 }
 
-/// Reads stdin lines on a thread of its own, so replies keep printing while it waits.
-pub(crate) fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<u8>> {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4096);
+/// Reads stdin lines on a thread of its own, so replies keep printing while it waits. Lines
+/// already read in go over together (up to [`LINE_BATCH`]), so piped input costs no thread
+/// wake-up per line; a line typed at a prompt goes at once.
+pub(crate) fn spawn_line_reader() -> std::sync::mpsc::Receiver<Vec<Vec<u8>>> {
+    // At most 4,096 lines read ahead, as when they went over one by one.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(4096 / LINE_BATCH);
     std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(LINE_BATCH);
         // A read error ends the input, as its end does.
         let _ =
-            crate::worker::exec::each_line(std::io::stdin().lock(), |line| tx.send(line).is_ok());
+            crate::worker::exec::each_line_telling(std::io::stdin().lock(), |line, next_ready| {
+                batch.push(line);
+                if next_ready && batch.len() < LINE_BATCH {
+                    return true;
+                }
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(LINE_BATCH));
+                tx.send(full).is_ok()
+            });
     });
     rx
 }
 
+/// The most lines the stdin reader hands over at once.
+const LINE_BATCH: usize = 64;
+
 /// Turns the line reader into the request source `client::pipeline` polls: `Ok(None)` while
 /// no line is ready, `Err(())` at the end of input.
 pub(crate) fn line_source<'a>(
-    input: &'a std::sync::mpsc::Receiver<Vec<u8>>,
+    input: &'a std::sync::mpsc::Receiver<Vec<Vec<u8>>>,
     make: impl Fn(Vec<u8>) -> Vec<Frame> + 'a,
 ) -> impl FnMut(Duration) -> Result<Option<Vec<Frame>>, ()> + 'a {
     use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+    // The rest of the batch last received.
+    let mut pending = std::collections::VecDeque::new();
     move |wait: Duration| {
-        let line = if wait.is_zero() {
-            input
-                .try_recv()
-                .map_err(|e| matches!(e, TryRecvError::Disconnected))
-        } else {
-            input
-                .recv_timeout(wait)
-                .map_err(|e| matches!(e, RecvTimeoutError::Disconnected))
-        };
-        match line {
-            Ok(line) => Ok(Some(make(line))),
-            Err(true) => Err(()),
-            Err(false) => Ok(None),
+        if pending.is_empty() {
+            let batch = if wait.is_zero() {
+                input
+                    .try_recv()
+                    .map_err(|e| matches!(e, TryRecvError::Disconnected))
+            } else {
+                input
+                    .recv_timeout(wait)
+                    .map_err(|e| matches!(e, RecvTimeoutError::Disconnected))
+            };
+            match batch {
+                Ok(batch) => pending.extend(batch),
+                Err(true) => return Err(()),
+                Err(false) => return Ok(None),
+            }
         }
+        Ok(pending.pop_front().map(&make))
     }
 }

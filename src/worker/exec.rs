@@ -335,6 +335,16 @@ fn read_lines(out: impl Read, lines: mpsc::Sender<Vec<u8>>) -> Result<Vec<u8>, S
 /// Calls `take` with each line of `input` (without its newline) until the input ends or
 /// `take` returns false. Shared by every line reader: `--stream`, `--filter`, `--lines`.
 pub fn each_line(input: impl Read, mut take: impl FnMut(Vec<u8>) -> bool) -> std::io::Result<()> {
+    each_line_telling(input, |line, _| take(line))
+}
+
+/// As [`each_line`], telling `take` also whether the next line is already read in whole, so
+/// that it can be had without waiting for input (a reader that hands lines on in batches
+/// hands on what it has whenever the answer is no).
+pub fn each_line_telling(
+    input: impl Read,
+    mut take: impl FnMut(Vec<u8>, bool) -> bool,
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(input);
     loop {
         let mut line = Vec::new();
@@ -344,7 +354,8 @@ pub fn each_line(input: impl Read, mut take: impl FnMut(Vec<u8>) -> bool) -> std
         if line.last() == Some(&b'\n') {
             line.pop();
         }
-        if !take(line) {
+        let next_ready = reader.buffer().contains(&b'\n');
+        if !take(line, next_ready) {
             return Ok(());
         }
     }
@@ -372,6 +383,35 @@ pub(crate) fn tail(mut err: impl Read) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Lines come without their newline, the last one whether or not it has one, each told
+    /// whether the next is already read in whole; a line cut by a read is not "ready".
+    #[test]
+    fn lines_say_whether_the_next_is_ready() {
+        let mut seen = Vec::new();
+        each_line_telling(&b"a\nbb\n\nc"[..], |line, ready| {
+            seen.push((line, ready));
+            true
+        })
+        .unwrap();
+        let want: Vec<(Vec<u8>, bool)> = vec![
+            (b"a".to_vec(), true),
+            (b"bb".to_vec(), true),
+            (b"".to_vec(), false),
+            (b"c".to_vec(), false),
+        ];
+        assert_eq!(seen, want);
+
+        // Two reads: the line the first one cuts is not ready until the second.
+        let input = std::io::Read::chain(&b"x\ny"[..], &b"z\n"[..]);
+        let mut seen = Vec::new();
+        each_line_telling(input, |line, ready| {
+            seen.push((line, ready));
+            true
+        })
+        .unwrap();
+        assert_eq!(seen, vec![(b"x".to_vec(), false), (b"yz".to_vec(), false)]);
+    }
 
     fn exec(command: &str) -> Exec {
         Exec {
