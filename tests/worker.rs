@@ -214,13 +214,29 @@ fn worker_fails_over_to_the_next_broker() {
 
 #[test]
 fn sigterm_drains_a_busy_worker_without_losing_its_reply() {
+    // The job says when it has started and then waits for the test's go, so the stop request
+    // certainly comes while it runs (the broker's "busy" alone was not enough: it shows from
+    // the moment the request is sent, and a worker stopped before it has read the request
+    // declines it instead).
+    let marks = tempfile::tempdir().unwrap();
+    let (started, go) = (marks.path().join("started"), marks.path().join("go"));
+    let job = format!(
+        ": > {}; i=0; while [ ! -e {} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; \
+         echo done",
+        started.display(),
+        go.display()
+    );
     let b = broker(&[]);
-    let mut w = worker(&b.endpoint, "slow", &["--exec", "sleep 1; echo done"]);
+    let mut w = worker(&b.endpoint, "slow", &["--exec", &job]);
     wait_for_service(&b.endpoint, "slow");
     let ep = b.endpoint.clone();
     let call = std::thread::spawn(move || {
-        client(&ep, &["slow", "x", "--timeout", "10s", "--retries", "1"])
+        client(&ep, &["slow", "x", "--timeout", "20s", "--retries", "1"])
     });
+    assert!(
+        wait_until(Duration::from_secs(30), || started.exists()),
+        "the job never started"
+    );
     assert!(wait_until(Duration::from_secs(10), || {
         raw_call(&b.endpoint, "mmi.workers", &[b""], 1000).is_some_and(|f| {
             f.first()
@@ -228,11 +244,12 @@ fn sigterm_drains_a_busy_worker_without_losing_its_reply() {
         })
     }));
     w.signal("TERM");
+    std::fs::write(&go, b"").unwrap();
     let out = call.join().unwrap();
     assert_eq!(stdout(&out), "done\n", "{}", stderr(&out));
-    assert_eq!(w.wait_exit(Duration::from_secs(5)), Some(0));
+    assert_eq!(w.wait_exit(Duration::from_secs(20)), Some(0));
     // It said goodbye: the broker has no worker left for the service.
-    assert!(wait_until(Duration::from_secs(2), || {
+    assert!(wait_until(Duration::from_secs(10), || {
         mmi_code(&b.endpoint, "slow").as_deref() == Some("404")
     }));
 }
