@@ -276,7 +276,13 @@ pub struct BrokerList {
 pub struct CurveClientArgs {
     /// Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its
     /// public certificate file.
-    #[arg(long, value_name = "KEY|FILE", env = "ZMQTOOL_CURVE_SERVER_KEY")]
+    // A Z85 key may start with '-': taken as the value, not as another option.
+    #[arg(
+        long,
+        value_name = "KEY|FILE",
+        env = "ZMQTOOL_CURVE_SERVER_KEY",
+        allow_hyphen_values = true
+    )]
     pub curve_server_key: Option<String>,
     /// With --curve-server-key: this side's own secret certificate (for a server with
     /// --curve-allow). Without it, a fresh keypair, which only an open server admits.

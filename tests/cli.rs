@@ -159,3 +159,30 @@ fn output_directories_must_exist() {
     );
     assert!(!missing.exists());
 }
+
+/// A Z85 key may start with '-' (one in 85 does): `--curve-server-key -...` takes it as the
+/// key, not as an unknown option. Here a well-formed key to a port nobody serves: the call
+/// times out (exit 3), it is not a usage error (2).
+#[test]
+fn a_curve_key_may_start_with_a_dash() {
+    let key = format!("-{}", "0".repeat(39));
+    let out = run(&[
+        "client",
+        "--broker",
+        "tcp://127.0.0.1:1",
+        "--curve-server-key",
+        &key,
+        "--timeout",
+        "100ms",
+        "--retries",
+        "1",
+        "echo",
+        "x",
+    ]);
+    assert!(
+        !stderr(&out).contains("unexpected argument"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
