@@ -53,7 +53,7 @@ impl<T> Sender<T> {
         // A wake-up lost to a full queue is harmless: the ones queued wake the receiver,
         // which then takes every value waiting.
         // Not dumped at -vv: it carries nothing.
-        let _ = self.waker.inner.send(&[][..], zmq::DONTWAIT);
+        let _ = self.waker.zmq().send(&[][..], zmq::DONTWAIT);
         true
     }
 
@@ -76,7 +76,7 @@ impl<T> Receiver<T> {
 
     /// Every value waiting now.
     pub fn drain(&self) -> Vec<T> {
-        while self.wake.inner.recv_bytes(zmq::DONTWAIT).is_ok() {}
+        while self.wake.zmq().recv_bytes(zmq::DONTWAIT).is_ok() {}
         self.rx.try_iter().collect()
     }
 }

@@ -270,6 +270,11 @@ pub fn frames(parts: &[&[u8]]) -> Vec<Frame> {
     parts.iter().map(|part| Frame::copy(part)).collect()
 }
 
+/// The bytes `frames` hold, all told (what size limits count).
+pub fn bytes_in(frames: &[Frame]) -> usize {
+    frames.iter().map(|frame| frame.len()).sum()
+}
+
 impl Default for Frame {
     fn default() -> Frame {
         Frame::empty()

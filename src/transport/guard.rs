@@ -63,7 +63,7 @@ impl Handle {
             .send(watch)
             .map_err(|_| TransportError::GuardGone)?;
         // A wake-up lost to a full queue is harmless: the queued ones wake the guard.
-        let _ = self.waker.inner.send(&[][..], zmq::DONTWAIT);
+        let _ = self.waker.zmq().send(&[][..], zmq::DONTWAIT);
         Ok(())
     }
 }
@@ -105,7 +105,7 @@ pub(super) fn give(ctx: &Context, watch: Watch) -> Result<(), TransportError> {
 pub(super) fn watch(ctx: &Context, socket: &Socket) -> Result<(), TransportError> {
     let endpoint = super::unique_inproc("monitor");
     socket
-        .inner
+        .zmq()
         .monitor(&endpoint, events())
         .map_err(|e| TransportError::option("monitor the socket", e))?;
     let events = ctx.socket(Kind::Pair, Linger::Discard)?;

@@ -157,7 +157,7 @@ fn receive(socket: &Socket) -> Result<Option<Message>, TransportError> {
     let mut msg = Vec::with_capacity(8);
     loop {
         let mut frame = zmq::Message::new();
-        match socket.inner.recv(&mut frame, 0) {
+        match socket.zmq().recv(&mut frame, 0) {
             Ok(()) => {}
             Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if msg.is_empty() => {
                 return Ok(None);

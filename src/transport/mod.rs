@@ -25,7 +25,7 @@ pub use curve::{CurveKeys, Key};
 use std::time::{Duration, Instant};
 
 pub use error::TransportError;
-pub use frame::{Frame, frames};
+pub use frame::{Frame, bytes_in, frames};
 pub use lean::lean_broker;
 
 /// What one frame of a multipart message costs against [`Tuning::max_message`] besides its
@@ -250,7 +250,7 @@ impl Context {
         // A connection that has not finished its handshake after this long is dropped
         // (libzmq's default is 30 s), so half-open connections cannot pile up for long.
         socket
-            .inner
+            .zmq()
             .set_handshake_ivl(HANDSHAKE.as_millis() as i32)
             .map_err(|e| TransportError::option("set the handshake timeout", e))?;
         socket.secure_server(&security)?;
@@ -285,7 +285,7 @@ pub struct Socket {
     /// The libzmq message frames are received into, kept from one message to the next.
     spare: std::cell::RefCell<frame::Spare>,
     /// The list the next message is received into: one a send emptied, when it was not
-    /// kept. A reply is built in its request's list (`mdp::before`), so a worker answering
+    /// kept. A reply is built in its request's list (`mdp::Message`), so a worker answering
     /// or a broker forwarding makes no list per message.
     list: std::cell::Cell<Vec<Frame>>,
 }
@@ -308,16 +308,32 @@ pub enum Sent {
 }
 
 impl Socket {
+    /// The zmq socket, for any call but [`Socket::take`]'s receive: nearly every call may
+    /// take in the socket's commands (a send, a poll, even an option), after which waiting on
+    /// its ZMQ_FD would miss what they announced, so the socket is no longer settled (see
+    /// [`Poller`]). Only `take` reads the socket past this, to record when it is settled.
+    pub(super) fn zmq(&self) -> &zmq::Socket {
+        self.settled.set(false);
+        &self.inner
+    }
+
+    /// The libzmq socket, for sending [`Frame`]s; the socket is no longer settled, as with
+    /// [`Socket::zmq`].
+    fn libzmq(&self) -> *mut std::os::raw::c_void {
+        self.settled.set(false);
+        self.raw
+    }
+
     fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
         if let Some(max) = tuning.max_message {
-            self.inner
+            self.zmq()
                 .set_maxmsgsize(max.min(i64::MAX as u64) as i64)
                 .map_err(|e| TransportError::option("set the largest message", e))?;
         }
         if tuning.unbounded {
-            self.inner
+            self.zmq()
                 .set_sndhwm(0)
-                .and_then(|()| self.inner.set_rcvhwm(0))
+                .and_then(|()| self.zmq().set_rcvhwm(0))
                 .map_err(|e| TransportError::option("set the high-water marks", e))?;
         }
         Ok(())
@@ -327,16 +343,16 @@ impl Socket {
         match security {
             Security::Null => Ok(()),
             Security::Plain(c) => self
-                .inner
+                .zmq()
                 .set_plain_username(Some(&c.user))
-                .and_then(|()| self.inner.set_plain_password(Some(&c.password)))
+                .and_then(|()| self.zmq().set_plain_password(Some(&c.password)))
                 .map_err(|e| TransportError::option("set PLAIN credentials", e)),
             Security::Curve { server, client } => {
                 curve::require()?;
-                self.inner
+                self.zmq()
                     .set_curve_serverkey(&server.0)
-                    .and_then(|()| self.inner.set_curve_publickey(&client.public.0))
-                    .and_then(|()| self.inner.set_curve_secretkey(&client.secret.0))
+                    .and_then(|()| self.zmq().set_curve_publickey(&client.public.0))
+                    .and_then(|()| self.zmq().set_curve_secretkey(&client.secret.0))
                     .map_err(|e| TransportError::option("set CURVE keys", e))
             }
         }
@@ -345,18 +361,18 @@ impl Socket {
     fn secure_server(&self, security: &ServerSecurity) -> Result<(), TransportError> {
         if let Some(secret) = &security.curve {
             curve::require()?;
-            self.inner
+            self.zmq()
                 .set_curve_server(true)
-                .and_then(|()| self.inner.set_curve_secretkey(&secret.0))
+                .and_then(|()| self.zmq().set_curve_secretkey(&secret.0))
                 .map_err(|e| TransportError::option("be a CURVE server", e))?;
         }
         if let Some(domain) = security.zap {
-            self.inner
+            self.zmq()
                 .set_zap_domain(domain)
                 .map_err(|e| TransportError::option("set the ZAP domain", e))?;
         }
         if security.plain {
-            self.inner
+            self.zmq()
                 .set_plain_server(true)
                 .map_err(|e| TransportError::option("offer PLAIN", e))?;
         }
@@ -365,11 +381,11 @@ impl Socket {
 
     /// Binds `endpoint`; returns the endpoint actually bound (a `*` port resolved).
     pub fn bind(&self, endpoint: &str) -> Result<String, TransportError> {
-        self.inner
+        self.zmq()
             .bind(endpoint)
             .map_err(|e| TransportError::bind(endpoint, e))?;
         Ok(self
-            .inner
+            .zmq()
             .get_last_endpoint()
             .ok()
             .and_then(Result::ok)
@@ -377,14 +393,14 @@ impl Socket {
     }
 
     pub fn connect(&self, endpoint: &str) -> Result<(), TransportError> {
-        self.inner
+        self.zmq()
             .connect(endpoint)
             .map_err(|e| TransportError::connect(endpoint, e))
     }
 
     /// Subscribes a SUB socket to every message.
     pub fn subscribe_all(&self) -> Result<(), TransportError> {
-        self.inner
+        self.zmq()
             .set_subscribe(b"")
             .map_err(|e| TransportError::option("subscribe", e))
     }
@@ -452,7 +468,7 @@ impl Socket {
         // Round up, so a wait never ends just before its deadline and spins.
         let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
         if ms != self.rcvtimeo {
-            self.inner
+            self.zmq()
                 .set_rcvtimeo(ms)
                 .map_err(|e| TransportError::option("set the receive timeout", e))?;
             self.rcvtimeo = ms;
@@ -470,7 +486,6 @@ impl Socket {
     /// Sends one whole message to the peer of a ROUTER socket whose routing id is `to`,
     /// without blocking: `to` first, then `frames`.
     pub fn send_routed(&self, to: Frame, frames: Vec<Frame>) -> Result<Sent, TransportError> {
-        self.settled.set(false);
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
             dump(
                 "->",
@@ -482,20 +497,18 @@ impl Socket {
         }
         let more = !frames.is_empty();
         // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-        if let Err(e) = unsafe { frame::send(self.raw, to, flags(more)) } {
+        if let Err(e) = unsafe { frame::send(self.libzmq(), to, flags(more)) } {
             return refused(e);
         }
         self.send_frames(frames)
     }
 
     fn send_frames(&self, mut frames: Vec<Frame>) -> Result<Sent, TransportError> {
-        // A send takes in the socket's commands now and then (an arrival among them).
-        self.settled.set(false);
         let last = frames.len().saturating_sub(1);
         let mut sent = Ok(Sent::Queued);
         for (i, frame) in frames.drain(..).enumerate() {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-            if let Err(e) = unsafe { frame::send(self.raw, frame, flags(i < last)) } {
+            if let Err(e) = unsafe { frame::send(self.libzmq(), frame, flags(i < last)) } {
                 sent = refused(e);
                 break;
             }
@@ -510,10 +523,9 @@ impl Socket {
         &self,
         frames: impl IntoIterator<Item = zmq::Message>,
     ) -> Result<Sent, TransportError> {
-        self.settled.set(false);
         let mut frames = frames.into_iter().peekable();
         while let Some(frame) = frames.next() {
-            match self.inner.send(frame, flags(frames.peek().is_some())) {
+            match self.zmq().send(frame, flags(frames.peek().is_some())) {
                 Ok(()) => {}
                 Err(e) => return refused(e),
             }
@@ -524,14 +536,13 @@ impl Socket {
     /// Sends one message made of `frames`, waiting for queue room (load generators and perf
     /// tools, whose senders must not lose what they count).
     pub fn send_slices(&self, frames: &[&[u8]]) -> Result<(), TransportError> {
-        self.settled.set(false);
         if log::log_enabled!(target: FRAMES, log::Level::Trace) {
             dump("->", frames);
         }
         let last = frames.len().saturating_sub(1);
         for (i, frame) in frames.iter().enumerate() {
             let flags = if i < last { zmq::SNDMORE } else { 0 };
-            self.inner
+            self.zmq()
                 .send(*frame, flags)
                 .map_err(|e| TransportError::io("send", e))?;
         }
@@ -547,11 +558,10 @@ impl Socket {
         parts: &mut Parts,
         wait: Option<Duration>,
     ) -> Result<Option<usize>, TransportError> {
-        self.settled.set(false);
         match wait {
             Some(wait) => self.set_rcvtimeo(wait)?,
             None if self.rcvtimeo != -1 => {
-                self.inner
+                self.zmq()
                     .set_rcvtimeo(-1)
                     .map_err(|e| TransportError::option("set the receive timeout", e))?;
                 self.rcvtimeo = -1;
@@ -565,14 +575,14 @@ impl Socket {
                 Some(m) => m,
                 None => &mut spare,
             };
-            match self.inner.recv(target, 0) {
+            match self.zmq().recv(target, 0) {
                 Ok(()) => {}
                 Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if n == 0 => return Ok(None),
                 Err(e) => return Err(TransportError::io("receive", e)),
             }
             n += 1;
             let more = self
-                .inner
+                .zmq()
                 .get_rcvmore()
                 .map_err(|e| TransportError::io("receive", e))?;
             if !more {
@@ -589,12 +599,11 @@ impl Socket {
     /// Sends the first `n` frames of `parts` back out as one message, without copying
     /// (an echo). The buffers are emptied.
     pub fn send_parts(&self, parts: &mut Parts, n: usize) -> Result<(), TransportError> {
-        self.settled.set(false);
         let n = n.min(parts.0.len());
         for i in 0..n {
             let msg = std::mem::replace(&mut parts.0[i], zmq::Message::new());
             let flags = if i + 1 < n { zmq::SNDMORE } else { 0 };
-            self.inner
+            self.zmq()
                 .send(msg, flags)
                 .map_err(|e| TransportError::io("send", e))?;
         }
@@ -603,8 +612,7 @@ impl Socket {
 
     /// True when a message is waiting, after waiting at most `wait` for one.
     pub fn readable(&self, wait: Duration) -> Result<bool, TransportError> {
-        self.settled.set(false);
-        match self.inner.poll(zmq::POLLIN, millis(wait)) {
+        match self.zmq().poll(zmq::POLLIN, millis(wait)) {
             Ok(n) => Ok(n > 0),
             Err(zmq::Error::EINTR) => Ok(false),
             Err(e) => Err(TransportError::io("poll", e)),
@@ -655,11 +663,7 @@ impl Parts {
 pub fn poll(sockets: &[&Socket], wait: Duration) -> Result<Vec<bool>, TransportError> {
     let mut items: Vec<zmq::PollItem> = sockets
         .iter()
-        .map(|s| {
-            // zmq_poll takes in the sockets' commands.
-            s.settled.set(false);
-            s.inner.as_poll_item(zmq::POLLIN)
-        })
+        .map(|s| s.zmq().as_poll_item(zmq::POLLIN))
         .collect();
     match zmq::poll(&mut items, millis(wait)) {
         Ok(_) => Ok(items.iter().map(|i| i.is_readable()).collect()),
