@@ -39,7 +39,7 @@ use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
 use crate::mdp::{
     ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
-    WorkerMsg, mmi,
+    WorkerMsg, bytes_in, mmi,
 };
 
 /// The broker's settings (the `zmqtool broker` flags).
@@ -607,8 +607,7 @@ impl Broker {
         if frames.len() > self.cfg.max_frames {
             return Some(Limit::Frames(self.cfg.max_frames));
         }
-        let size: usize = frames.iter().map(|f| f.len()).sum();
-        (size > self.cfg.max_msg_size).then_some(Limit::Size(self.cfg.max_msg_size))
+        (bytes_in(frames) > self.cfg.max_msg_size).then_some(Limit::Size(self.cfg.max_msg_size))
     }
 
     /// Whether a service of this name may be created (or exists).
@@ -709,7 +708,7 @@ impl Broker {
             return;
         }
         let (max_queue, max_total) = (self.cfg.max_queue, self.cfg.max_queue_total);
-        let size = body_bytes(&request.body);
+        let size = bytes_in(&request.body);
         let full = if self.queued >= max_total {
             Some(LossReason::TotalQueueFull(max_total))
         } else if self.queued_bytes + size > self.cfg.max_queue_bytes {
@@ -1040,7 +1039,7 @@ impl Broker {
                 service: name.clone(),
                 client: request.client.clone(),
             });
-            self.queued_bytes += body_bytes(&request.body);
+            self.queued_bytes += bytes_in(&request.body);
             service.requests.push_front(request);
             self.queued += 1;
         }
@@ -1086,7 +1085,7 @@ impl Broker {
                 debug_assert_eq!(front.as_ref(), Some(&id));
             }
             self.queued -= 1;
-            self.queued_bytes -= body_bytes(&request.body);
+            self.queued_bytes -= bytes_in(&request.body);
             self.dispatched += 1;
             give(now, self.dispatched, worker, id, request, out);
         }
@@ -1144,7 +1143,7 @@ impl Broker {
                 let waited = now.duration_since(r.queued_at) >= ttl;
                 if waited {
                     expired.push(r.client.clone());
-                    freed += body_bytes(&r.body);
+                    freed += bytes_in(&r.body);
                 }
                 !waited
             });
@@ -1242,15 +1241,10 @@ fn silence_allowed(cfg: &Config, worker: &Worker) -> Option<Duration> {
     }
 }
 
-/// The bytes a request body holds.
-fn body_bytes(body: &[Frame]) -> usize {
-    body.iter().map(|f| f.len()).sum()
-}
-
 /// Adds a PARTIAL's body to what is gathered for a 0.1 client, within `max` bytes.
 fn gather(gathered: &mut Gathered, body: Vec<Frame>, max: usize) {
     if let Gathered::Frames { frames, bytes } = gathered {
-        *bytes += body.iter().map(|f| f.len()).sum::<usize>();
+        *bytes += bytes_in(&body);
         if *bytes > max {
             *gathered = Gathered::Overflowed;
         } else if frames.is_empty() {
@@ -1345,7 +1339,7 @@ impl Broker {
             .services
             .values()
             .flat_map(|s| &s.requests)
-            .map(|r| body_bytes(&r.body))
+            .map(|r| bytes_in(&r.body))
             .sum();
         if bytes != self.queued_bytes {
             return Err(format!(

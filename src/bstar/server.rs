@@ -193,7 +193,7 @@ impl Held {
     const MAX_BYTES: usize = 64 << 20;
 
     fn hold(&mut self, frames: Vec<Frame>) {
-        let size: usize = frames.iter().map(|f| f.len()).sum();
+        let size = crate::mdp::bytes_in(&frames);
         if self.messages.len() < Self::MAX_MESSAGES && self.bytes + size <= Self::MAX_BYTES {
             self.bytes += size;
             self.messages.push(frames);
