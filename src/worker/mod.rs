@@ -361,8 +361,7 @@ impl Driver {
                     session.config(),
                 );
             }
-            std::mem::swap(&mut self.acting, &mut out.actions);
-            let mut actions = std::mem::take(&mut self.acting);
+            let mut actions = std::mem::replace(&mut out.actions, std::mem::take(&mut self.acting));
             for action in actions.drain(..) {
                 self.act(action, session, out)?;
             }
