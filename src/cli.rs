@@ -10,16 +10,10 @@ use crate::transport::{Credentials, Security};
 
 const DEFAULT_BROKER: &str = "tcp://127.0.0.1:5555";
 
-/// `--version`: says whether this build has CURVE.
-#[cfg(zmqtool_curve)]
+/// `--version`: the libzmq built in (crates/zmq-sys, patches/).
 const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    " (libzmq 4.3.4 with CURVE, libsodium)"
-);
-#[cfg(not(zmqtool_curve))]
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (libzmq 4.3.4 without CURVE: built with libsodium on x86_64 Linux only)"
+    " (libzmq 4.3.5 with CURVE, libsodium)"
 );
 
 /// Reliable request-reply over ZeroMQ from a shell: a Majordomo broker, workers, clients
