@@ -372,3 +372,66 @@ fn a_message_over_the_size_limit_is_dropped_before_it_is_held() {
         "the broker's peak memory grew by {grown} KiB for a message it refused"
     );
 }
+
+/// One ZMTP 1.0 frame as libzmq's v1 decoder reads it: a length that counts the flags byte
+/// (one byte, or 0xFF and eight), the flags (1: more frames follow), the body.
+fn zmtp_1_0_frame(body: &[u8], more: bool) -> Vec<u8> {
+    let len = body.len() as u64 + 1;
+    let mut frame = match u8::try_from(len) {
+        Ok(short) if short < 0xff => vec![short],
+        _ => [&[0xffu8][..], &len.to_be_bytes()].concat(),
+    };
+    frame.push(u8::from(more));
+    frame.extend_from_slice(body);
+    frame
+}
+
+/// Regression (patches/0002, patches/0003) for the ZMTP 1.0 decoder, which a broker never
+/// uses (libzmq refuses ZMTP 1.0 peers where ZAP is on, as in every zmqtool server), so a
+/// ROUTER of the test's own is driven: ZMQ_MAXMSGSIZE bounds the whole message, not each
+/// frame, and the monitor hears EMSGSIZE as the connection is dropped. Upstream delivers
+/// four frames of 300 KiB under a 1 MiB limit as one message.
+#[test]
+fn a_zmtp_1_0_message_over_the_size_limit_is_dropped() {
+    use std::io::Write;
+    let ctx = zmq::Context::new();
+    let router = ctx.socket(zmq::ROUTER).unwrap();
+    router.set_linger(0).unwrap();
+    router.set_maxmsgsize(1 << 20).unwrap();
+    router.set_rcvtimeo(10_000).unwrap();
+    router
+        .monitor(
+            "inproc://v1-monitor",
+            zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32,
+        )
+        .unwrap();
+    let events = ctx.socket(zmq::PAIR).unwrap();
+    events.set_rcvtimeo(10_000).unwrap();
+    events.connect("inproc://v1-monitor").unwrap();
+    router.bind("tcp://127.0.0.1:0").unwrap();
+    let endpoint = router.get_last_endpoint().unwrap().unwrap();
+    let mut peer = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+
+    // No routing id, then a message within the limit: the ZMTP 1.0 path works.
+    let small = [
+        zmtp_1_0_frame(b"", false),
+        zmtp_1_0_frame(b"small", true),
+        zmtp_1_0_frame(b"message", false),
+    ];
+    peer.write_all(&small.concat()).unwrap();
+    let received = router.recv_multipart(0).expect("the small message arrives");
+    assert_eq!(received[1..], [b"small".to_vec(), b"message".to_vec()]);
+
+    // Each frame is under the limit; the message is not. Writes may fail once it is dropped.
+    let frame = vec![7u8; 300 << 10];
+    for i in 0..4 {
+        let _ = peer.write_all(&zmtp_1_0_frame(&frame, i < 3));
+    }
+    let event = events.recv_multipart(0).expect("the monitor hears of the drop");
+    let value = i32::from_ne_bytes(event[0][2..6].try_into().unwrap());
+    assert_eq!(value, zmq::Error::EMSGSIZE.to_raw());
+    assert!(
+        router.recv_multipart(zmq::DONTWAIT).is_err(),
+        "the message over the limit was delivered"
+    );
+}

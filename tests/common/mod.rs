@@ -2,10 +2,6 @@
 //! kill whatever was started even when a test fails.
 #![allow(dead_code)]
 
-// Links zmqtool's libzmq (built by build.rs, with CURVE) into tests that use the zmq crate
-// directly for hand-driven peers: on the target where build.rs builds it, zmq-sys does not.
-extern crate zmqtool as _;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
