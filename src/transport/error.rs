@@ -35,7 +35,7 @@ pub enum TransportError {
         source: std::io::Error,
     },
     #[error(
-        "CURVE is not available: this build's libzmq has no libsodium (it is built in on x86_64 Linux; see zmqtool --version)"
+        "CURVE is not available: this build's libzmq has no libsodium (see zmqtool --version)"
     )]
     NoCurve,
     #[error("the thread that checks connections (ZAP and the socket monitors) has stopped")]

@@ -123,7 +123,7 @@ struct Monitored {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Failure {
-    /// A message over `ZMQ_MAXMSGSIZE` (this project's libzmq says so; see PATCHES.md).
+    /// A message over `ZMQ_MAXMSGSIZE` (this project's libzmq says so; see patches/README.md).
     TooBig,
     Handshake(&'static str),
 }

@@ -160,7 +160,7 @@ pub struct Tuning {
     /// The largest message accepted (`ZMQ_MAXMSGSIZE`); a peer that sends a larger one is
     /// disconnected before it is buffered, and the socket monitor logs why. In this
     /// project's libzmq the limit covers the whole multipart message, each frame before the
-    /// last counted at its size plus [`FRAME_OVERHEAD`] (vendor/zeromq-src/PATCHES.md).
+    /// last counted at its size plus [`FRAME_OVERHEAD`] (patches/README.md).
     pub max_message: Option<u64>,
     /// No high-water marks: never drop or block on queue length (load generators, whose
     /// queues are bounded by their own window).
@@ -901,7 +901,7 @@ mod tests {
         assert_eq!(settle(&b), vec![frames(&[b"reply"])]);
     }
 
-    /// The libzmq this builds (vendor/zeromq-src/PATCHES.md) signals a socket's commands
+    /// The libzmq this builds (crates/zmq-sys/README.md) signals a socket's commands
     /// through an eventfd, as libzmq's own build on Linux does, not a socketpair, and opens
     /// it close-on-exec, so `worker --exec` children do not inherit it.
     #[cfg(target_os = "linux")]
