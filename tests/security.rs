@@ -427,7 +427,9 @@ fn a_zmtp_1_0_message_over_the_size_limit_is_dropped() {
     for i in 0..4 {
         let _ = peer.write_all(&zmtp_1_0_frame(&frame, i < 3));
     }
-    let event = events.recv_multipart(0).expect("the monitor hears of the drop");
+    let event = events
+        .recv_multipart(0)
+        .expect("the monitor hears of the drop");
     let value = i32::from_ne_bytes(event[0][2..6].try_into().unwrap());
     assert_eq!(value, zmq::Error::EMSGSIZE.to_raw());
     assert!(

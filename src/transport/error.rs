@@ -34,9 +34,7 @@ pub enum TransportError {
         #[source]
         source: std::io::Error,
     },
-    #[error(
-        "CURVE is not available: this build's libzmq has no libsodium (see zmqtool --version)"
-    )]
+    #[error("CURVE is not available: this build's libzmq has no libsodium (see zmqtool --version)")]
     NoCurve,
     #[error("the thread that checks connections (ZAP and the socket monitors) has stopped")]
     GuardGone,
