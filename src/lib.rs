@@ -40,7 +40,6 @@
 //! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Form::V02, request)));
 //! ```
 
-pub mod auth;
 pub mod bench;
 pub mod broker;
 pub mod bstar;
@@ -48,9 +47,9 @@ pub mod cert;
 pub mod cli;
 pub mod client;
 pub mod cmd;
-pub mod heartbeat;
-pub mod mdp;
 pub mod runtime;
 pub mod titanic;
 pub mod transport;
 pub mod worker;
+
+pub use zmqtool_proto::{auth, frame, heartbeat, mdp};
