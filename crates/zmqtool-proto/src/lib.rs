@@ -23,6 +23,7 @@
 //! | [`worker`] | `session`: the worker side of MDP |
 //! | [`bstar`] | `fsm`: the Binary Star primary/backup state machine |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `dispatcher` (delivers stored requests) |
+//! | [`zap`] | the ZAP handler's answers (23/ZAP), decided by [`auth`]'s `Policy` |
 //!
 //! # Example: the codec, byte for byte
 //!
@@ -44,3 +45,4 @@ pub mod heartbeat;
 pub mod mdp;
 pub mod titanic;
 pub mod worker;
+pub mod zap;

@@ -3,6 +3,7 @@
 //! namespace. The driver (the ROUTER socket, the clock, /metrics) is zmqtool's `broker`.
 
 pub mod core;
+pub mod event;
 pub mod mmi;
 pub mod stats;
 
