@@ -2,28 +2,35 @@
 //!
 //! # Layout
 //!
-//! Top to bottom: each layer uses only the layers below it.
+//! Two crates. The protocol crate, `zmqtool-proto` (crates/zmqtool-proto), holds every
+//! protocol rule and no I/O: frames, the codecs and the sans-IO state machines, which take
+//! `now` and frames and return frames, events and the next deadline. It has no libzmq, so
+//! `cargo test -p zmqtool-proto` builds and runs without a C compiler. This crate, the driver,
+//! runs them: the transport (the only libzmq user), the servers, the command line.
+//!
+//! Top to bottom: each layer uses only the layers below it. Modules marked (proto) are the
+//! protocol crate's, re-exported here at the same paths.
 //!
 //! | module | owns |
 //! | --- | --- |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
-//! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, lean MDP broker, raw proxy) |
-//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
-//! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
-//! | [`broker`] | `core` (the sans-IO Majordomo broker), `stats` (its statistics), `mmi` (its answers), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
-//! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
+//! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, `lean` MDP broker, raw proxy) |
+//! | [`titanic`] | 9/TSP: `tsp` (wire, proto), `dispatcher` (sans-IO, proto), `store` (SQLite, group commit), `server` |
+//! | [`bstar`] | Binary Star: `fsm` (the state machine, proto), `server` (frontend, state PUB/SUB) |
+//! | [`broker`] | `core` (the Majordomo broker, proto), `stats` (its statistics, proto), `mmi` (its answers, proto), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
+//! | [`worker`] | `session` (the worker side of MDP, proto), the driver, `exec` (`--exec` handler), `filter` |
 //! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
-//! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`runtime`] | exit codes and shutdown signals |
-//! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
-//! | [`mdp`] | the wire codec: frames (`transport::Frame`) <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: `Frame` (one message part, held as libzmq holds it, so frames are forwarded without copies), sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send (a socket keeps the list it sent for its next receive), poll (`poll`, exact, over zmq_poll; `Poller`, over the sockets' ZMQ_FDs for loops that receive until a socket is empty), frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
+//! | [`transport`] | the only code that touches zmq: `frame` (frames to and from libzmq without copies), `socket` (contexts, sockets, one linger policy, receive and send), `security` (NULL, PLAIN, CURVE), `poll` (`poll` and `Poller`), `dump` (`-vv` frame dumps), the guard thread (the ZAP handler and the socket monitors), typed channels between threads |
+//! | [`mdp`] (proto) | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
+//! | [`heartbeat`] (proto) | heartbeat-rate mismatch detection shared by broker and worker |
+//! | [`auth`] (proto) | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
+//! | [`frame`] (proto) | `Frame`: one message part as bytes, small ones inline, larger ones a shared block held by an owner (a libzmq message, for frames the transport received) |
 //!
-//! Protocol rules live in sans-IO state machines that take `now` and frames and return
-//! frames, events and the next deadline; only the drivers touch threads and clocks, and
-//! only through [`transport`] do they touch sockets.
+//! Protocol rules live in the protocol crate's state machines; only the drivers touch
+//! threads and clocks, and only through [`transport`] do they touch sockets.
 //!
 //! Nothing below [`cli`] imports it or [`cmd`]. Library code logs through the `log` facade;
 //! the binary's backend (`cmd::logger`) decides how it looks.
@@ -40,7 +47,6 @@
 //! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Form::V02, request)));
 //! ```
 
-pub mod auth;
 pub mod bench;
 pub mod broker;
 pub mod bstar;
@@ -48,9 +54,9 @@ pub mod cert;
 pub mod cli;
 pub mod client;
 pub mod cmd;
-pub mod heartbeat;
-pub mod mdp;
 pub mod runtime;
 pub mod titanic;
 pub mod transport;
 pub mod worker;
+
+pub use zmqtool_proto::{auth, frame, heartbeat, mdp};

@@ -9,6 +9,7 @@ use std::thread::JoinHandle;
 
 use anyhow::{Context as _, Result};
 
+use super::lean::lean_broker;
 use crate::broker::server::Server;
 use crate::runtime::Shutdown;
 use crate::transport::{
@@ -114,7 +115,7 @@ fn echo_workers(
         .collect()
 }
 
-/// Starts the lean MDP broker ([`transport::lean_broker`]: zero-copy forwarding, nothing
+/// Starts the lean MDP broker ([`lean_broker`]: zero-copy forwarding, nothing
 /// but routing) with the same echo workers as [`broker`], reached the same ways: the floor
 /// the broker's figures are compared with.
 pub fn lean(service: &[u8], workers: usize, credit: u32) -> Result<Embedded> {
@@ -132,7 +133,7 @@ pub fn lean(service: &[u8], workers: usize, credit: u32) -> Result<Embedded> {
     let endpoint = bound[0].clone();
     let stop = shutdown.clone();
     let mut threads = vec![std::thread::spawn(move || {
-        if let Err(e) = transport::lean_broker(socket, &|| stop.requested()) {
+        if let Err(e) = lean_broker(socket, &|| stop.requested()) {
             log::warn!("embedded lean broker failed: {e:#}");
         }
     })];

@@ -8,6 +8,7 @@
 //! drive both and the broker's overhead is a ratio.
 
 pub mod embedded;
+pub mod lean;
 pub mod load;
 pub mod perf;
 pub mod report;

@@ -4,5 +4,5 @@
 //! (serving the Majordomo broker core, or echo), the state PUB it binds and the state SUB it
 //! connects to its peer's PUB.
 
-pub mod fsm;
+pub use zmqtool_proto::bstar::fsm;
 pub mod server;

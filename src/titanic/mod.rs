@@ -5,7 +5,7 @@
 //! [`server`] the driver: the three TSP services as MDP workers, the store thread, and the
 //! dispatcher loop with its broker connections.
 
-pub mod dispatcher;
 pub mod server;
 pub mod store;
-pub mod tsp;
+
+pub use zmqtool_proto::titanic::{dispatcher, tsp};

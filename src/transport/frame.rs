@@ -1,51 +1,71 @@
-//! [`Frame`]: one message part, held the way libzmq holds it.
+//! Frames to and from libzmq's C API, without copies.
 //!
-//! A frame received is handed up as it came, and handed back to libzmq to send without a
-//! copy: a broker forwards a request's body from client to worker and its reply back as
-//! the lean C broker does, never copying it into a buffer of its own. A frame of up to
-//! [`Frame::INLINE`] bytes (the protocol's own frames: headers, command bytes, empty
-//! delimiters, routing ids) lives inside the value itself, as libzmq keeps a "very small
-//! message", so it costs no allocation; a larger one is libzmq's reference-counted block.
-//!
-//! Above this module a frame is just bytes: it derefs to `[u8]` (without a call into
-//! libzmq: the length and the address of a large frame's block are read once), compares,
-//! orders and hashes as its bytes do (so a `HashMap<Frame, _>` is looked up with a `&[u8]`),
-//! and is made from a `Vec<u8>`, a slice or a string. [`recv`] and [`send`] move one frame
-//! between a libzmq socket and a `Frame`, on libzmq's C API; `Socket` calls them.
+//! A [`Frame`] (the protocol crate's) of more than [`Frame::INLINE`] bytes is held by an
+//! owner; a frame received here is held by its libzmq message itself: the `zmq_msg_t` is
+//! stored in the owner's storage (no allocation), and its block is libzmq's reference-counted
+//! one. [`send`] recognises such a frame by its vtable ([`MESSAGE`]) and hands the message
+//! back to libzmq as it is; a heap block of the protocol crate's is handed over as it is too
+//! (`zmq_msg_init_data` with the block's release function). So a broker forwards a request's
+//! body from client to worker and its reply back as the lean C broker does, never copying it
+//! into a buffer of its own; and a clone of a received frame (a request kept for requeueing)
+//! is `zmq_msg_copy`, a reference count.
 
-use std::borrow::Borrow;
-use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::mem::MaybeUninit;
-use std::ops::{Deref, DerefMut};
 use std::os::raw::c_void;
 use std::ptr::NonNull;
 
-/// One ZeroMQ message part.
-pub struct Frame(Repr);
+use zmqtool_proto::frame::{Owner, Storage, Vtable};
 
-enum Repr {
-    /// Up to [`Frame::INLINE`] bytes, here.
-    Inline { len: u8, bytes: [u8; Frame::INLINE] },
-    /// More: a libzmq message, whose bytes are in a block of their own (never inside the
-    /// `zmq_msg_t`, as only a message of at most [`Frame::INLINE`] bytes is), so `data`
-    /// stays valid however the message is moved.
-    Message {
-        message: Message,
-        data: NonNull<u8>,
-        len: usize,
-    },
+pub use zmqtool_proto::frame::{Frame, bytes_in, frames};
+
+// The layout the code below relies on: a `zmq_msg_t` fits an owner's storage (it is moved
+// there and back by copying its bytes, which libzmq allows for a message whose bytes are not
+// inside it: every message of more than `Frame::INLINE` bytes), and libzmq's "very small
+// message" limit is the protocol crate's inline limit (so a frame held here is never one
+// whose bytes live inside the `zmq_msg_t`).
+const _: () = assert!(std::mem::size_of::<zmq_sys::zmq_msg_t>() == std::mem::size_of::<Storage>());
+const _: () =
+    assert!(std::mem::align_of::<zmq_sys::zmq_msg_t>() <= std::mem::align_of::<Storage>());
+const _: () = assert!(std::mem::size_of::<zmq_sys::zmq_msg_t>() == 64);
+// libzmq 4.3 keeps up to 33 bytes inside a 64-bit target's zmq_msg_t (its max_vsm_size).
+const _: () = assert!(Frame::INLINE == 33 && std::mem::size_of::<usize>() == 8);
+
+/// The owner of a frame received from libzmq: its storage holds the `zmq_msg_t`.
+pub(super) static MESSAGE: Vtable = Vtable {
+    clone: message_clone,
+    drop: message_drop,
+    into_raw: None,
+};
+
+/// Another owner of the message in `from` (libzmq counts the owners of its block, and marks
+/// `from` shared).
+///
+/// # Safety
+/// `from` holds an initialised message; `to` is writable storage.
+unsafe fn message_clone(from: *mut Storage, to: *mut Storage) {
+    let (from, to) = (
+        from.cast::<zmq_sys::zmq_msg_t>(),
+        to.cast::<zmq_sys::zmq_msg_t>(),
+    );
+    // SAFETY: zmq_msg_copy needs an initialised destination; the source is initialised.
+    unsafe {
+        zmq_sys::zmq_msg_init(to);
+        let rc = zmq_sys::zmq_msg_copy(to, from);
+        assert_eq!(rc, 0, "zmq_msg_copy of an initialised message");
+    }
 }
 
-// SAFETY: `data` points into the block owned by `message` (a libzmq message, which may be
-// sent between threads: libzmq counts the owners of a shared block atomically), and is
-// written only through `&mut Frame`, which first gives the frame a block of its own. Not
-// `Sync`: a clone through `&Frame` marks the message shared (see `Clone`).
-unsafe impl Send for Frame {}
+/// Closes the message in `storage`.
+///
+/// # Safety
+/// `storage` holds an initialised message, closed once.
+unsafe fn message_drop(storage: *mut Storage) {
+    // SAFETY: as the caller promises.
+    unsafe { zmq_sys::zmq_msg_close(storage.cast()) };
+}
 
-/// An initialised `zmq_msg_t`, closed when dropped. In a cell, because libzmq marks a
-/// message shared when it is copied ([`Frame::clone`]).
-struct Message(std::cell::UnsafeCell<zmq_sys::zmq_msg_t>);
+/// An initialised `zmq_msg_t`, closed when dropped.
+struct Message(zmq_sys::zmq_msg_t);
 
 impl Message {
     /// An empty message.
@@ -54,7 +74,7 @@ impl Message {
         // SAFETY: zmq_msg_init initialises the message and cannot fail.
         unsafe {
             zmq_sys::zmq_msg_init(raw.as_mut_ptr());
-            Message(std::cell::UnsafeCell::new(raw.assume_init()))
+            Message(raw.assume_init())
         }
     }
 
@@ -66,50 +86,33 @@ impl Message {
         unsafe {
             let rc = zmq_sys::zmq_msg_init_size(raw.as_mut_ptr(), bytes.len());
             assert_eq!(rc, 0, "libzmq could not allocate a message");
-            let message = Message(std::cell::UnsafeCell::new(raw.assume_init()));
-            let data = zmq_sys::zmq_msg_data(message.0.get()) as *mut u8;
+            let mut message = Message(raw.assume_init());
+            let data = zmq_sys::zmq_msg_data(&mut message.0) as *mut u8;
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), data, bytes.len());
             message
         }
     }
 
-    /// Another owner of this message's block: libzmq counts the owners, and frees the block
-    /// with the last.
-    fn share(&self) -> Message {
-        let mut raw = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
-        // SAFETY: zmq_msg_copy needs an initialised destination; the source is initialised,
-        // and the cell lets libzmq mark it shared (this thread only: `Frame` is not `Sync`).
+    /// A frame held by this message, which holds more than [`Frame::INLINE`] bytes.
+    fn into_frame(mut self) -> Frame {
+        // SAFETY: the message is initialised; its data and size describe its bytes, in a
+        // block of their own (more than `Frame::INLINE` bytes are never inside the
+        // `zmq_msg_t`: see the assertions above), which libzmq keeps unchanged while any
+        // copy of the message lives; a `zmq_msg_t` may be moved by copying its bytes, and
+        // sent between threads (libzmq counts the owners of a shared block atomically).
         unsafe {
-            zmq_sys::zmq_msg_init(raw.as_mut_ptr());
-            let rc = zmq_sys::zmq_msg_copy(raw.as_mut_ptr(), self.0.get());
-            assert_eq!(rc, 0, "zmq_msg_copy of an initialised message");
-            Message(std::cell::UnsafeCell::new(raw.assume_init()))
-        }
-    }
-}
-
-impl From<Vec<u8>> for Message {
-    /// Takes `bytes` over without a copy; libzmq frees them when it is done with them.
-    fn from(bytes: Vec<u8>) -> Message {
-        unsafe extern "C" fn free_boxed(data: *mut c_void, len: *mut c_void) {
-            let bytes = std::ptr::slice_from_raw_parts_mut(data as *mut u8, len as usize);
-            // SAFETY: `data` and `len` are those of the boxed slice leaked below.
-            drop(unsafe { Box::from_raw(bytes) });
-        }
-        let bytes = Box::into_raw(bytes.into_boxed_slice());
-        let len = bytes.len();
-        let mut raw = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
-        // SAFETY: the block stays valid until libzmq calls `free_boxed` with its length.
-        unsafe {
-            let rc = zmq_sys::zmq_msg_init_data(
-                raw.as_mut_ptr(),
-                bytes as *mut c_void,
-                len,
-                Some(free_boxed),
-                len as *mut c_void,
+            let data = zmq_sys::zmq_msg_data(&mut self.0) as *mut u8;
+            let len = zmq_sys::zmq_msg_size(&self.0);
+            debug_assert!(len > Frame::INLINE);
+            let data = NonNull::new(data).expect("a message of more than 33 bytes has a block");
+            let raw = std::mem::ManuallyDrop::new(self);
+            let mut storage = Storage::uninit();
+            std::ptr::copy_nonoverlapping(
+                &raw.0 as *const zmq_sys::zmq_msg_t,
+                storage.0.as_mut_ptr().cast(),
+                1,
             );
-            assert_eq!(rc, 0, "libzmq could not allocate a message");
-            Message(std::cell::UnsafeCell::new(raw.assume_init()))
+            Frame::from_owner(data, len, Owner::new(&MESSAGE, storage))
         }
     }
 }
@@ -117,7 +120,7 @@ impl From<Vec<u8>> for Message {
 impl Drop for Message {
     fn drop(&mut self) {
         // SAFETY: the message is initialised (every constructor does it).
-        unsafe { zmq_sys::zmq_msg_close(self.0.get()) };
+        unsafe { zmq_sys::zmq_msg_close(&mut self.0) };
     }
 }
 
@@ -125,61 +128,6 @@ impl Drop for Message {
 pub(super) fn last_error() -> zmq::Error {
     // SAFETY: no arguments; reads a thread-local.
     zmq::Error::from_raw(unsafe { zmq_sys::zmq_errno() })
-}
-
-impl Frame {
-    /// The longest frame kept inside the value: libzmq's own limit for a message kept
-    /// inside its `zmq_msg_t` on 64-bit systems, so a small frame crosses into libzmq
-    /// without an allocation either way. (Boxing the other kind to make a frame 32 bytes
-    /// instead of 80 was measured: the allocations cost what the shorter moves saved.)
-    pub const INLINE: usize = 33;
-
-    /// An empty frame (the MDP/0.1 delimiter, a REQ envelope's end).
-    pub fn empty() -> Frame {
-        Frame::inline(&[])
-    }
-
-    /// A copy of `bytes`.
-    pub fn copy(bytes: &[u8]) -> Frame {
-        if bytes.len() <= Frame::INLINE {
-            Frame::inline(bytes)
-        } else {
-            Frame::large(Message::copy(bytes))
-        }
-    }
-
-    fn inline(bytes: &[u8]) -> Frame {
-        let mut inline = [0; Frame::INLINE];
-        inline[..bytes.len()].copy_from_slice(bytes);
-        Frame(Repr::Inline {
-            len: bytes.len() as u8,
-            bytes: inline,
-        })
-    }
-
-    /// `message`, which holds more than [`Frame::INLINE`] bytes.
-    fn large(message: Message) -> Frame {
-        // SAFETY: the message is initialised; its data and size describe its bytes.
-        let (data, len) = unsafe {
-            (
-                zmq_sys::zmq_msg_data(message.0.get()) as *mut u8,
-                zmq_sys::zmq_msg_size(message.0.get()),
-            )
-        };
-        debug_assert!(len > Frame::INLINE);
-        let data = NonNull::new(data).expect("a message of more than 33 bytes has a block");
-        Frame(Repr::Message { message, data, len })
-    }
-
-    /// The bytes.
-    pub fn as_slice(&self) -> &[u8] {
-        self
-    }
-
-    /// The bytes, as the `Vec` that code keeping them (a store, a test) wants.
-    pub fn into_vec(self) -> Vec<u8> {
-        self.to_vec()
-    }
 }
 
 /// Receives one frame from the libzmq socket `socket` into `spare` (an initialised message
@@ -196,7 +144,7 @@ pub(super) unsafe fn recv(
     flags: i32,
     frames: &mut Vec<Frame>,
 ) -> Result<bool, zmq::Error> {
-    let msg = spare.0.0.get();
+    let msg = &mut spare.0.0 as *mut zmq_sys::zmq_msg_t;
     // SAFETY: `msg` is initialised (zmq_msg_recv closes what it held); `socket` is live.
     unsafe {
         // The size of the message received, or INT_MAX for one as large or larger.
@@ -208,16 +156,16 @@ pub(super) unsafe fn recv(
         let more = zmq_sys::zmq_msg_more(msg) != 0;
         frames.push(if len <= Frame::INLINE {
             let data = zmq_sys::zmq_msg_data(msg) as *const u8;
-            Frame::inline(std::slice::from_raw_parts(data, len))
+            Frame::copy(std::slice::from_raw_parts(data, len))
         } else if len < RECEIVE_BUFFER {
             // libzmq may have decoded it in place, in the connection's receive buffer, which
             // it keeps alive for as long as the frame lives (and no call tells): a broker
             // holding such frames would hold a buffer per queued request, whatever its byte
             // limits say. A block of its own holds just the bytes.
             let data = zmq_sys::zmq_msg_data(msg) as *const u8;
-            Frame::large(Message::copy(std::slice::from_raw_parts(data, len)))
+            Message::copy(std::slice::from_raw_parts(data, len)).into_frame()
         } else {
-            Frame::large(std::mem::replace(&mut spare.0, Message::new()))
+            std::mem::replace(&mut spare.0, Message::new()).into_frame()
         });
         Ok(more)
     }
@@ -229,27 +177,64 @@ pub(super) unsafe fn recv(
 /// # Safety
 /// `socket` is a live libzmq socket used by this thread only.
 pub(super) unsafe fn send(socket: *mut c_void, frame: Frame, flags: i32) -> Result<(), zmq::Error> {
-    // SAFETY: `socket` is live; the buffers passed are valid for the lengths given, and a
-    // message handed to zmq_msg_send is libzmq's once it succeeds (it is then empty, and
-    // forgetting it leaks nothing), ours to close when it fails.
-    let rc = unsafe {
-        match frame.0 {
-            Repr::Inline { len, bytes } => {
-                zmq_sys::zmq_send(socket, bytes.as_ptr() as *const c_void, len as usize, flags)
-            }
-            Repr::Message { message, .. } => {
-                let mut message = std::mem::ManuallyDrop::new(message);
-                let rc = zmq_sys::zmq_msg_send(message.0.get(), socket, flags);
-                if rc < 0 {
-                    let error = last_error();
-                    std::mem::ManuallyDrop::drop(&mut message);
-                    return Err(error);
-                }
-                rc
-            }
-        }
+    let frame = match frame.into_storage_of(&MESSAGE) {
+        // SAFETY: the storage holds an initialised message (MESSAGE's owners do), now ours.
+        Ok(storage) => return unsafe { send_message(socket, storage_message(storage), flags) },
+        Err(frame) => frame,
     };
+    let frame = match frame.into_raw() {
+        Ok(raw) => {
+            let mut message = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
+            // SAFETY: the block stays valid until libzmq calls `release` with the hint.
+            let message = unsafe {
+                let rc = zmq_sys::zmq_msg_init_data(
+                    message.as_mut_ptr(),
+                    raw.data.as_ptr() as *mut c_void,
+                    raw.len,
+                    Some(raw.release),
+                    raw.hint,
+                );
+                assert_eq!(rc, 0, "libzmq could not allocate a message");
+                Message(message.assume_init())
+            };
+            // SAFETY: as for `send_message`.
+            return unsafe { send_message(socket, message, flags) };
+        }
+        Err(frame) => frame,
+    };
+    // SAFETY: `socket` is live; the buffer is valid for its length.
+    let rc =
+        unsafe { zmq_sys::zmq_send(socket, frame.as_ptr() as *const c_void, frame.len(), flags) };
     if rc < 0 { Err(last_error()) } else { Ok(()) }
+}
+
+/// The message in `storage`, taken from a frame's owner.
+fn storage_message(storage: Storage) -> Message {
+    // SAFETY: the storage holds an initialised `zmq_msg_t`, moved out bytewise (see the
+    // layout assertions above).
+    Message(unsafe { std::ptr::read(storage.0.as_ptr().cast::<zmq_sys::zmq_msg_t>()) })
+}
+
+/// Sends `message`: libzmq's once it succeeds (it is then empty, and forgetting it leaks
+/// nothing), closed here when it fails.
+///
+/// # Safety
+/// `socket` is a live libzmq socket used by this thread only.
+unsafe fn send_message(
+    socket: *mut c_void,
+    message: Message,
+    flags: i32,
+) -> Result<(), zmq::Error> {
+    let mut message = std::mem::ManuallyDrop::new(message);
+    // SAFETY: `socket` is live and the message initialised.
+    let rc = unsafe { zmq_sys::zmq_msg_send(&mut message.0, socket, flags) };
+    if rc < 0 {
+        let error = last_error();
+        // SAFETY: not sent: still ours, closed once.
+        unsafe { std::mem::ManuallyDrop::drop(&mut message) };
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// libzmq's receive buffer per connection (`ZMQ_IN_BATCH_SIZE`, left at its default): a
@@ -265,252 +250,26 @@ impl Spare {
     }
 }
 
-/// Frames holding copies of `parts` (tests, and messages made of constants).
-pub fn frames(parts: &[&[u8]]) -> Vec<Frame> {
-    parts.iter().map(|part| Frame::copy(part)).collect()
-}
-
-/// The bytes `frames` hold, all told (what size limits count).
-pub fn bytes_in(frames: &[Frame]) -> usize {
-    frames.iter().map(|frame| frame.len()).sum()
-}
-
-impl Default for Frame {
-    fn default() -> Frame {
-        Frame::empty()
-    }
-}
-
-impl Deref for Frame {
-    type Target = [u8];
-
-    fn deref(&self) -> &[u8] {
-        match &self.0 {
-            Repr::Inline { len, bytes } => &bytes[..*len as usize],
-            // SAFETY: `data` and `len` describe `message`'s block, which lives as long as
-            // `self` (see `Repr::Message`).
-            Repr::Message { data, len, .. } => unsafe {
-                std::slice::from_raw_parts(data.as_ptr(), *len)
-            },
-        }
-    }
-}
-
-impl DerefMut for Frame {
-    fn deref_mut(&mut self) -> &mut [u8] {
-        if let Repr::Message { .. } = self.0 {
-            // Its block may be shared with clones: written only in a block of its own.
-            *self = Frame::large(Message::copy(self));
-        }
-        match &mut self.0 {
-            Repr::Inline { len, bytes } => &mut bytes[..*len as usize],
-            // SAFETY: as in `deref`, and the block is this frame's alone.
-            Repr::Message { data, len, .. } => unsafe {
-                std::slice::from_raw_parts_mut(data.as_ptr(), *len)
-            },
-        }
-    }
-}
-
-impl<'a> IntoIterator for &'a Frame {
-    type Item = &'a u8;
-    type IntoIter = std::slice::Iter<'a, u8>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-impl AsRef<[u8]> for Frame {
-    fn as_ref(&self) -> &[u8] {
-        self
-    }
-}
-
-impl Borrow<[u8]> for Frame {
-    fn borrow(&self) -> &[u8] {
-        self
-    }
-}
-
-impl Clone for Frame {
-    /// A small frame is copied; a larger one shares its block (libzmq's reference count),
-    /// as a broker keeps a request it has sent until the reply comes.
-    fn clone(&self) -> Frame {
-        match &self.0 {
-            Repr::Inline { len, bytes } => Frame(Repr::Inline {
-                len: *len,
-                bytes: *bytes,
-            }),
-            Repr::Message { message, data, len } => Frame(Repr::Message {
-                message: message.share(),
-                data: *data,
-                len: *len,
-            }),
-        }
-    }
-}
-
-impl From<Vec<u8>> for Frame {
-    /// A small `bytes` is copied into the frame; a larger one is taken over without a copy.
-    fn from(bytes: Vec<u8>) -> Frame {
-        if bytes.len() <= Frame::INLINE {
-            Frame::inline(&bytes)
-        } else {
-            Frame::large(Message::from(bytes))
-        }
-    }
-}
-
-impl From<&[u8]> for Frame {
-    fn from(bytes: &[u8]) -> Frame {
-        Frame::copy(bytes)
-    }
-}
-
-impl<const N: usize> From<&[u8; N]> for Frame {
-    fn from(bytes: &[u8; N]) -> Frame {
-        Frame::copy(bytes)
-    }
-}
-
-impl From<&str> for Frame {
-    fn from(text: &str) -> Frame {
-        Frame::copy(text.as_bytes())
-    }
-}
-
-impl From<String> for Frame {
-    fn from(text: String) -> Frame {
-        Frame::from(text.into_bytes())
-    }
-}
-
-impl From<Frame> for Vec<u8> {
-    fn from(frame: Frame) -> Vec<u8> {
-        frame.into_vec()
-    }
-}
-
-impl fmt::Debug for Frame {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self[..], f)
-    }
-}
-
-impl PartialEq for Frame {
-    fn eq(&self, other: &Frame) -> bool {
-        self[..] == other[..]
-    }
-}
-
-impl Eq for Frame {}
-
-impl PartialOrd for Frame {
-    fn partial_cmp(&self, other: &Frame) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Frame {
-    fn cmp(&self, other: &Frame) -> std::cmp::Ordering {
-        self[..].cmp(&other[..])
-    }
-}
-
-impl Hash for Frame {
-    /// As `[u8]` hashes, which [`Borrow`] requires.
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self[..].hash(state);
-    }
-}
-
-impl PartialEq<[u8]> for Frame {
-    fn eq(&self, other: &[u8]) -> bool {
-        self[..] == *other
-    }
-}
-
-impl PartialEq<&[u8]> for Frame {
-    fn eq(&self, other: &&[u8]) -> bool {
-        self[..] == **other
-    }
-}
-
-impl<const N: usize> PartialEq<[u8; N]> for Frame {
-    fn eq(&self, other: &[u8; N]) -> bool {
-        self[..] == other[..]
-    }
-}
-
-impl<const N: usize> PartialEq<&[u8; N]> for Frame {
-    fn eq(&self, other: &&[u8; N]) -> bool {
-        self[..] == other[..]
-    }
-}
-
-impl PartialEq<Vec<u8>> for Frame {
-    fn eq(&self, other: &Vec<u8>) -> bool {
-        self[..] == other[..]
-    }
-}
-
-impl PartialEq<Frame> for Vec<u8> {
-    fn eq(&self, other: &Frame) -> bool {
-        self[..] == other[..]
-    }
-}
-
-impl PartialEq<Frame> for &[u8] {
-    fn eq(&self, other: &Frame) -> bool {
-        **self == other[..]
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_frame_is_its_bytes() {
-        let small = Frame::from(b"MDPW01".to_vec());
-        let large = Frame::from(vec![7u8; 100]);
-        assert_eq!(small, b"MDPW01");
-        assert_eq!(large, vec![7u8; 100]);
-        assert_eq!(large.clone(), large);
-        assert_eq!(Frame::empty().len(), 0);
-        assert!(Frame::from("a") < Frame::from("b"));
-        assert_eq!(format!("{:?}", Frame::from("hi")), format!("{:?}", b"hi"));
-        let mut map = std::collections::HashMap::new();
-        map.insert(Frame::from("echo"), 1);
-        assert_eq!(map.get(&b"echo"[..]), Some(&1));
-        assert_eq!(large.into_vec(), vec![7u8; 100]);
-    }
-
-    #[test]
-    fn frames_of_every_size_survive_moves() {
-        for n in [
-            0,
-            1,
-            Frame::INLINE - 1,
-            Frame::INLINE,
-            Frame::INLINE + 1,
-            4096,
-        ] {
+    fn messages_of_every_size_become_frames_and_go_back() {
+        for n in [Frame::INLINE + 1, 100, 4096, 10_000] {
             let bytes: Vec<u8> = (0..n).map(|i| i as u8).collect();
-            let mut moved = Vec::new();
-            for frame in [Frame::copy(&bytes), Frame::from(bytes.clone())] {
-                moved.push(frame);
-                moved.reserve(100); // the frames move to a new allocation
-            }
-            for mut frame in moved {
-                assert_eq!(frame, bytes);
-                assert_eq!(frame.clone(), bytes);
-                if n > 0 {
-                    frame[0] ^= 0xff;
-                    assert_ne!(frame, bytes);
-                }
-            }
+            let frame = Message::copy(&bytes).into_frame();
+            let clone = frame.clone();
+            let mut moved = vec![frame];
+            moved.reserve(100); // the frame moves to a new allocation
+            assert_eq!(moved[0], bytes);
+            let storage = moved.pop().unwrap().into_storage_of(&MESSAGE).ok().unwrap();
+            let mut message = storage_message(storage);
+            // SAFETY: an initialised message.
+            let len = unsafe { zmq_sys::zmq_msg_size(&mut message.0) };
+            assert_eq!(len, n);
+            drop(message);
+            assert_eq!(clone, bytes);
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The guard: one thread per context that watches its server sockets. It answers the ZAP
-//! handler's requests (libzmq asks about every new connection, see [`super::zap`]) and reads
+//! handler's requests (libzmq asks about every new connection, see [`zap`]) and reads
 //! the socket monitor of every server socket, so it knows each connection's source address
 //! (for `--max-connections-per-ip`) and logs what only the monitor sees: a handshake that
 //! fails before ZAP is asked (a wrong CURVE key, another mechanism, no credentials) and a
@@ -15,7 +15,8 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use super::{Context, Frame, Kind, Linger, Socket, TransportError};
-use crate::auth::{Connections, Policy};
+use crate::auth::Connections;
+use zmqtool_proto::zap::{self, Policies};
 
 /// What the guard is given to watch.
 pub(super) enum Watch {
@@ -76,12 +77,6 @@ impl Drop for Handle {
             let _ = thread.join();
         }
     }
-}
-
-/// Who may connect: to the ordinary server sockets, and to Binary Star's state socket.
-pub(super) struct Policies {
-    pub frontend: Policy,
-    pub state: Policy,
 }
 
 /// The events watched: acceptance and closing (the per-address count), and failures.
@@ -188,7 +183,7 @@ impl Guard {
             // Events of connections accepted since the drain above.
             self.drain_monitors()?;
             let (zap, policies) = self.zap.as_ref().expect("checked above");
-            let reply = super::zap::answer(policies, &self.connections, &request);
+            let reply = zap::answer(policies, &self.connections, &request);
             if reply.get(2).is_some_and(|status| status != b"200") {
                 self.refused
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -9,7 +9,8 @@
 
 pub mod exec;
 pub mod filter;
-pub mod session;
+
+pub use zmqtool_proto::worker::session;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -118,7 +119,8 @@ pub fn run_inline_sessions(
     // Each session's next deadline (looked at again when the session has had a message or a
     // tick), which sessions are connected, and the wait on their sockets, kept from one
     // wake-up to the next.
-    let mut deadlines: Vec<Instant> = all.iter().map(|(_, s, _)| s.next_deadline()).collect();
+    let start = Instant::now();
+    let mut deadlines: Vec<Instant> = all.iter().map(|(_, s, _)| s.next_deadline(start)).collect();
     let mut connected = Vec::with_capacity(all.len());
     let mut poller = transport::Poller::default();
     loop {
@@ -162,7 +164,7 @@ pub fn run_inline_sessions(
                 session.on_message(Instant::now(), frames, out);
                 driver.apply(session, out)?;
             }
-            deadlines[i] = session.next_deadline();
+            deadlines[i] = session.next_deadline(Instant::now());
         }
         // Timers are looked at when the earliest was due; one that handling a message moved
         // earlier makes the next wait zero, and is seen then.
@@ -170,7 +172,7 @@ pub fn run_inline_sessions(
         if now >= deadline {
             for ((_, session, out), deadline) in all.iter_mut().zip(&mut deadlines) {
                 session.tick(now, out);
-                *deadline = session.next_deadline();
+                *deadline = session.next_deadline(now);
             }
         }
     }
@@ -412,7 +414,8 @@ impl Driver {
 
     /// Waits for a message from the broker or a job result, until the session's deadline.
     fn poll(&mut self, session: &mut Session, out: &mut Output) -> Result<()> {
-        let wait = transport::wait_until(Instant::now(), session.next_deadline());
+        let now = Instant::now();
+        let wait = transport::wait_until(now, session.next_deadline(now));
         if !self.jobs.any_running() {
             // The common case: one socket to wait on, with a timed receive (no poll).
             let Some(socket) = &mut self.socket else {

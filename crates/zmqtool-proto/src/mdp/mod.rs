@@ -29,7 +29,7 @@ pub use client::{ClientReply, ClientRequest, ReplyKind};
 pub use dialect::{Dialect, Form};
 pub use worker::{Extensions, WorkerMsg};
 
-pub use crate::transport::{Frame, bytes_in, frames};
+pub use crate::frame::{Frame, bytes_in, frames};
 
 /// `"MDPC01"`: MDP/Client 0.1.
 pub const CLIENT_V01: &[u8] = b"MDPC01";

@@ -1,14 +1,15 @@
-//! The leanest MDP/0.1 broker that can be written on libzmq, as a measuring instrument for
-//! `bench --compare` (the counterpart in this process of `shared/bench/leanbroker.c`): frames
-//! are forwarded as the libzmq messages they arrived in, never copied; an idle-worker FIFO and
-//! a request queue per service; a worker's HEARTBEAT is answered so that it stays. Nothing
-//! else: no expiry, no MMI, no limits, no checks beyond what routing needs. Not a broker to
-//! deploy: the floor a real broker's cost is measured against.
+//! The leanest MDP/0.1 broker that can be written on the transport, as a measuring instrument
+//! for `bench --compare`: frames are forwarded as they arrived (the transport's [`Frame`]s,
+//! which hold what libzmq received without a copy), through the same receive and send as the
+//! real broker's; an idle-worker FIFO and a request queue per service; a worker's HEARTBEAT is
+//! answered so that it stays. Nothing else: no expiry, no MMI, no limits, no checks beyond
+//! what routing needs. Not a broker to deploy: the floor a real broker's cost is measured
+//! against, so the difference is the cost of the broker core's rules.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
-use super::{Socket, TransportError};
+use crate::transport::{Frame, Socket, TransportError};
 
 const CLIENT: &[u8] = b"MDPC01";
 const WORKER: &[u8] = b"MDPW01";
@@ -18,13 +19,13 @@ const REPLY: u8 = 3;
 const HEARTBEAT: u8 = 4;
 const DISCONNECT: u8 = 5;
 
-/// One message as libzmq handed it over, frame by frame.
-type Message = Vec<zmq::Message>;
+/// One message as the transport handed it over, frame by frame.
+type Message = Vec<Frame>;
 
 #[derive(Default)]
 struct Service {
     /// Routing ids of the workers waiting for a request, longest waiting first.
-    idle: VecDeque<zmq::Message>,
+    idle: VecDeque<Frame>,
     /// Requests waiting for a worker: `[client, "", MDPC01, service, body...]`.
     queue: VecDeque<Message>,
 }
@@ -35,9 +36,8 @@ pub fn lean_broker(mut socket: Socket, stopped: &dyn Fn() -> bool) -> Result<(),
     let mut services: HashMap<Vec<u8>, Service> = HashMap::new();
     // Each worker's service, by routing id.
     let mut workers: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
-    socket.set_rcvtimeo(Duration::from_millis(100))?;
     while !stopped() {
-        let Some(msg) = receive(&socket)? else {
+        let Some(msg) = socket.recv(Duration::from_millis(100))? else {
             continue;
         };
         if msg.len() < 4 {
@@ -68,9 +68,10 @@ pub fn lean_broker(mut socket: Socket, stopped: &dyn Fn() -> bool) -> Result<(),
                         reply(&socket, name, rest)?;
                         idle_again(&socket, service(&mut services, name), id)?;
                     }
-                    HEARTBEAT => {
-                        send(&socket, [id, empty(), msg_of(WORKER), msg_of(&[HEARTBEAT])])?
-                    }
+                    HEARTBEAT => send(
+                        &socket,
+                        vec![id, empty(), msg_of(WORKER), msg_of(&[HEARTBEAT])],
+                    )?,
                     DISCONNECT => {
                         if let Some(name) = workers.remove(&id[..])
                             && let Some(service) = services.get_mut(&name)
@@ -96,11 +97,7 @@ fn service<'a>(services: &'a mut HashMap<Vec<u8>, Service>, name: &[u8]) -> &'a 
 }
 
 /// The worker `id` is free: it gets the next queued request, or waits in line.
-fn idle_again(
-    socket: &Socket,
-    service: &mut Service,
-    id: zmq::Message,
-) -> Result<(), TransportError> {
+fn idle_again(socket: &Socket, service: &mut Service, id: Frame) -> Result<(), TransportError> {
     match service.queue.pop_front() {
         Some(request) => dispatch(socket, id, request),
         None => {
@@ -111,63 +108,32 @@ fn idle_again(
 }
 
 /// `[worker, "", MDPW01, REQUEST, client, "", body...]` from a client's
-/// `[client, "", MDPC01, service, body...]`.
-fn dispatch(socket: &Socket, worker: zmq::Message, request: Message) -> Result<(), TransportError> {
-    let mut request = request.into_iter();
-    let client = request.next().expect("five frames");
-    let body = request.skip(3);
-    let head = [
-        worker,
-        empty(),
-        msg_of(WORKER),
-        msg_of(&[REQUEST]),
-        client,
-        empty(),
-    ];
-    send(socket, head.into_iter().chain(body))
+/// `[client, "", MDPC01, service, body...]`, in the request's own list.
+fn dispatch(socket: &Socket, worker: Frame, mut request: Message) -> Result<(), TransportError> {
+    let client = std::mem::replace(&mut request[0], worker);
+    request[2] = msg_of(WORKER);
+    request[3] = msg_of(&[REQUEST]);
+    request.splice(4..4, [client, empty()]);
+    send(socket, request)
 }
 
-/// `[client, "", MDPC01, service, body...]` from a worker's `[REPLY, client, "", body...]`.
-fn reply(socket: &Socket, service: &[u8], rest: Message) -> Result<(), TransportError> {
-    let mut rest = rest.into_iter().skip(1);
-    let client = rest.next().expect("four frames");
-    let body = rest.skip(1);
-    let head = [client, empty(), msg_of(CLIENT), msg_of(service)];
-    send(socket, head.into_iter().chain(body))
+/// `[client, "", MDPC01, service, body...]` from a worker's `[REPLY, client, "", body...]`,
+/// in the reply's own list.
+fn reply(socket: &Socket, service: &[u8], mut rest: Message) -> Result<(), TransportError> {
+    rest.remove(0);
+    rest.splice(2..2, [msg_of(CLIENT), msg_of(service)]);
+    send(socket, rest)
 }
 
 /// Sends `frames` as one message; a peer gone or not reading loses it, as ROUTER does.
-fn send(
-    socket: &Socket,
-    frames: impl IntoIterator<Item = zmq::Message>,
-) -> Result<(), TransportError> {
-    socket.send_messages(frames).map(drop)
+fn send(socket: &Socket, frames: Message) -> Result<(), TransportError> {
+    socket.send(frames).map(drop)
 }
 
-fn empty() -> zmq::Message {
-    zmq::Message::new()
+fn empty() -> Frame {
+    Frame::empty()
 }
 
-fn msg_of(bytes: &[u8]) -> zmq::Message {
-    zmq::Message::from(bytes)
-}
-
-/// One whole message, each frame the message libzmq filled (no copy).
-fn receive(socket: &Socket) -> Result<Option<Message>, TransportError> {
-    let mut msg = Vec::with_capacity(8);
-    loop {
-        let mut frame = zmq::Message::new();
-        match socket.zmq().recv(&mut frame, 0) {
-            Ok(()) => {}
-            Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if msg.is_empty() => {
-                return Ok(None);
-            }
-            Err(e) => return Err(TransportError::io("receive", e)),
-        }
-        let more = frame.get_more();
-        msg.push(frame);
-        if !more {
-            return Ok(Some(msg));
-        }
-    }
+fn msg_of(bytes: &[u8]) -> Frame {
+    Frame::copy(bytes)
 }

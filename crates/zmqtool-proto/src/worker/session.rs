@@ -168,8 +168,8 @@ impl Session {
         !self.jobs.is_empty()
     }
 
-    /// When [`Session::tick`] next has work to do.
-    pub fn next_deadline(&self) -> Instant {
+    /// When [`Session::tick`] next has work to do, seen at `now`.
+    pub fn next_deadline(&self, now: Instant) -> Instant {
         match &self.state {
             // While a job runs the broker's silence is not judged (see `tick`).
             State::Connected { heartbeat_at, .. } if self.is_busy() => *heartbeat_at,
@@ -179,7 +179,7 @@ impl Session {
                 ..
             } => (*heartbeat_at).min(*last_seen + self.expiry()),
             State::Waiting { until, .. } => *until,
-            State::Stopped => Instant::now() + Duration::from_secs(3600),
+            State::Stopped => now + Duration::from_secs(3600),
         }
     }
 
@@ -617,7 +617,10 @@ mod tests {
         let later = t + HB * 60;
         s.tick(later, &mut out);
         assert!(!out.actions.contains(&Action::Close), "{:?}", out.actions);
-        assert!(s.next_deadline() > later, "no busy loop on an old deadline");
+        assert!(
+            s.next_deadline(later) > later,
+            "no busy loop on an old deadline"
+        );
         let mut out = Output::default();
         s.reply(
             later,

@@ -6,11 +6,20 @@
 
 use std::time::Instant;
 
-use super::core::Broker;
 use crate::mdp::{Frame, mmi};
 
+/// What the answers are computed from: the broker's state (the core implements it).
+pub trait State {
+    /// The statistics report (`mmi.stats`).
+    fn stats(&self, now: Instant) -> mmi::Stats;
+    /// Every service, sorted by name.
+    fn services(&self) -> Vec<mmi::ServiceStatus>;
+    /// Whether `service` has a worker.
+    fn has_workers(&self, service: &[u8]) -> bool;
+}
+
 /// The reply body for a request to the `mmi.` service `service`.
-pub fn answer(broker: &Broker, now: Instant, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
+pub fn answer(broker: &impl State, now: Instant, service: &[u8], body: Vec<Frame>) -> Vec<Frame> {
     match service {
         mmi::STATS => match serde_json::to_vec(&broker.stats(now)) {
             Ok(json) => vec![json.into()],

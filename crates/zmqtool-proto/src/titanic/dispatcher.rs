@@ -21,9 +21,20 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::store::Entry;
 use super::tsp::Uuid;
 use crate::mdp::Frame;
+
+/// A stored request as the dispatcher and `titanic ls` see it: without its body, which
+/// stays on disk until the request is sent (so a backlog costs no memory but its ids).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub uuid: Uuid,
+    pub service: Frame,
+    /// Unix time in milliseconds when it was stored.
+    pub created_ms: i64,
+    /// Unix time in milliseconds of its reply, if any.
+    pub replied_ms: Option<i64>,
+}
 
 /// Dispatcher settings.
 #[derive(Debug, Clone)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
-use super::core::{Event, LossReason};
+use super::event::{Event, EvictReason, LossReason};
 use crate::mdp::mmi;
 
 /// The upper bounds of the Prometheus histogram of request duration, in seconds.
@@ -93,7 +93,7 @@ impl Stats {
                 Event::Requeued { .. } => self.requeued += 1,
                 Event::Malformed { .. }
                 | Event::WorkerEvicted {
-                    reason: super::core::EvictReason::Malformed(_),
+                    reason: EvictReason::Malformed(_),
                     ..
                 } => self.malformed += 1,
                 Event::Refused { .. } => self.refused += 1,

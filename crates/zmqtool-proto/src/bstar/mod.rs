@@ -1,0 +1,3 @@
+//! Binary Star (zguide ch. 4) without I/O: [`fsm`] is the primary/backup state machine.
+
+pub mod fsm;

@@ -1,0 +1,276 @@
+//! The transport on real sockets: frames of every size, waits, polls, binds and dumps.
+
+use std::time::Duration;
+
+use super::dump::render_dump;
+use super::*;
+
+fn pair(ctx: &Context) -> (Socket, Socket) {
+    let endpoint = format!("inproc://transport-test-{}", uuid::Uuid::new_v4());
+    let (a, _) = ctx
+        .bind(
+            Kind::Pair,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning::default(),
+            std::slice::from_ref(&endpoint),
+        )
+        .unwrap();
+    let b = ctx
+        .connect(
+            Kind::Pair,
+            Linger::Discard,
+            &Security::Null,
+            Tuning::default(),
+            &endpoint,
+        )
+        .unwrap();
+    (a, b)
+}
+
+/// Receives from `socket` until it has nothing, as a loop served by [`Poller`] does.
+fn settle(socket: &Socket) -> Vec<Vec<Frame>> {
+    std::iter::from_fn(|| socket.try_recv().unwrap()).collect()
+}
+
+/// Waits on `sockets` until the `i`th has a message, and returns it. A socket named
+/// without one (a command that was not a message woke it) is waited on again; a wake-up
+/// that never comes fails after a minute, not the test's first wait.
+fn wait_for(poller: &mut Poller, sockets: &[&Socket], i: usize) -> Vec<Frame> {
+    for _ in 0..100 {
+        poller
+            .poll(sockets.iter().copied(), Duration::from_secs(60))
+            .unwrap();
+        assert!(
+            (0..sockets.len()).any(|k| poller.readable(k)),
+            "a minute passed: the message did not wake the wait"
+        );
+        if poller.readable(i)
+            && let Some(frames) = sockets[i].try_recv().unwrap()
+        {
+            return frames;
+        }
+        for (k, socket) in sockets.iter().enumerate() {
+            if poller.readable(k) {
+                settle(socket);
+            }
+        }
+    }
+    panic!("named a hundred times without a message");
+}
+
+#[test]
+fn the_poller_wakes_for_a_message_and_names_sockets_not_settled() {
+    let ctx = Context::new();
+    let (a, b) = pair(&ctx);
+    let (c, d) = pair(&ctx);
+    let mut poller = Poller::default();
+    // New sockets have not been received from: named at once, whatever the wait.
+    poller.poll([&a, &c], Duration::from_secs(3600)).unwrap();
+    assert!(poller.readable(0) && poller.readable(1));
+    assert!(settle(&a).is_empty() && settle(&c).is_empty());
+
+    // A message to a settled socket wakes the wait, for whichever socket it came to.
+    d.send(frames(&[b"to c"])).unwrap();
+    assert_eq!(wait_for(&mut poller, &[&a, &c], 1), frames(&[b"to c"]));
+    b.send(frames(&[b"to a"])).unwrap();
+    assert_eq!(wait_for(&mut poller, &[&a, &c], 0), frames(&[b"to a"]));
+    settle(&a);
+    settle(&c);
+
+    // A send may take in the command that announced a message: a socket sent on is
+    // named at once, and its message is there.
+    b.send(frames(&[b"waiting"])).unwrap();
+    a.send(frames(&[b"reply"])).unwrap();
+    poller.poll([&a, &c], Duration::from_secs(3600)).unwrap();
+    assert!(
+        poller.readable(0),
+        "a socket sent on is named without a wait"
+    );
+    assert_eq!(wait_for(&mut poller, &[&a, &c], 0), frames(&[b"waiting"]));
+    assert_eq!(settle(&b), vec![frames(&[b"reply"])]);
+}
+
+/// The libzmq this builds (crates/zmq-sys/README.md) signals a socket's commands
+/// through an eventfd, as libzmq's own build on Linux does, not a socketpair, and opens
+/// it close-on-exec, so `worker --exec` children do not inherit it.
+#[cfg(target_os = "linux")]
+#[test]
+fn sockets_signal_through_eventfds_closed_on_exec() {
+    let ctx = Context::new();
+    let socket = ctx.socket(Kind::Dealer, Linger::Discard).unwrap();
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.fd)).unwrap();
+    assert_eq!(link.to_string_lossy(), "anon_inode:[eventfd]");
+    // SAFETY: F_GETFD on a descriptor this process holds open (the socket is alive).
+    let flags = unsafe { libc::fcntl(socket.fd, libc::F_GETFD) };
+    assert!(flags >= 0 && flags & libc::FD_CLOEXEC != 0, "flags {flags}");
+}
+
+#[test]
+fn a_socket_receives_into_the_list_it_last_sent() {
+    let ctx = Context::new();
+    let (a, b) = pair(&ctx);
+    b.send(frames(&[b"one", b"two"])).unwrap();
+    let mut poller = Poller::default();
+    let received = wait_for(&mut poller, &[&a], 0);
+    let list = received.as_ptr();
+    a.send(received).unwrap();
+    assert_eq!(settle(&b), vec![frames(&[b"one", b"two"])]);
+    b.send(frames(&[b"three"])).unwrap();
+    let next = wait_for(&mut poller, &[&a], 0);
+    assert_eq!(next, frames(&[b"three"]));
+    assert_eq!(next.as_ptr(), list, "the sent list was not kept");
+}
+
+#[test]
+fn whole_messages_cross_and_waits_end() {
+    let ctx = Context::new();
+    let (mut a, b) = pair(&ctx);
+    assert_eq!(a.recv(Duration::from_millis(1)).unwrap(), None);
+    assert_eq!(
+        b.send(vec![Frame::from("x"), Frame::empty()]).unwrap(),
+        Sent::Queued
+    );
+    assert_eq!(
+        a.recv(Duration::from_secs(5)).unwrap(),
+        Some(frames(&[b"x", b""]))
+    );
+    assert_eq!(a.try_recv().unwrap(), None);
+}
+
+/// Frames of every kind of size cross TCP (where libzmq decodes in place) and come back
+/// through a ROUTER: inline, copied out of libzmq's receive buffer, and taken as they are;
+/// received ones are forwarded and clones sent, as a broker does.
+#[test]
+fn frames_of_every_size_cross_tcp_and_are_forwarded() {
+    let ctx = Context::new();
+    let (mut router, bound) = ctx
+        .bind(
+            Kind::Router,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning::default(),
+            &["tcp://127.0.0.1:*".to_string()],
+        )
+        .unwrap();
+    let mut dealer = ctx
+        .connect(
+            Kind::Dealer,
+            Linger::Discard,
+            &Security::Null,
+            Tuning::default(),
+            &bound[0],
+        )
+        .unwrap();
+    let sizes = [
+        0,
+        1,
+        Frame::INLINE,
+        Frame::INLINE + 1,
+        100,
+        8191,
+        8192,
+        100_000,
+    ];
+    let body: Vec<Frame> = sizes
+        .iter()
+        .map(|&n| Frame::from((0..n).map(|i| (i % 251) as u8).collect::<Vec<u8>>()))
+        .collect();
+    for _ in 0..3 {
+        dealer.send(body.clone()).unwrap();
+    }
+    for _ in 0..3 {
+        let mut got = router
+            .recv(Duration::from_secs(10))
+            .unwrap()
+            .expect("a message");
+        let id = got.remove(0);
+        assert_eq!(got, body);
+        let kept = got.clone();
+        router.send_routed(id, got).unwrap();
+        assert_eq!(dealer.recv(Duration::from_secs(10)).unwrap(), Some(kept));
+    }
+}
+
+#[test]
+fn parts_are_reused_and_echoed_without_copies() {
+    let ctx = Context::new();
+    let (mut a, mut b) = pair(&ctx);
+    b.send_slices(&[b"one", b"two", b"three"]).unwrap();
+    let mut parts = Parts::new(2);
+    let n = a
+        .recv_parts(&mut parts, Some(Duration::from_secs(5)))
+        .unwrap();
+    assert_eq!(n, Some(3), "frames beyond the buffer are counted");
+    assert_eq!(
+        (parts.get(0), parts.get(1), parts.get(2)),
+        (&b"one"[..], &b"two"[..], &b""[..])
+    );
+    a.send_parts(&mut parts, 2).unwrap();
+    assert_eq!(
+        b.recv(Duration::from_secs(5)).unwrap(),
+        Some(frames(&[b"one", b"two"]))
+    );
+}
+
+#[test]
+fn poll_says_which_sockets_are_readable() {
+    let ctx = Context::new();
+    let (a, b) = pair(&ctx);
+    let (c, _d) = pair(&ctx);
+    b.send(vec![Frame::copy(b"hi")]).unwrap();
+    assert!(a.readable(Duration::from_secs(5)).unwrap());
+    assert_eq!(
+        poll(&[&a, &c], Duration::from_secs(5)).unwrap(),
+        [true, false]
+    );
+}
+
+#[test]
+fn bind_errors_name_the_endpoint_and_the_cure() {
+    let ctx = Context::new();
+    let (_s, bound) = ctx
+        .bind(
+            Kind::Router,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning::default(),
+            &["tcp://127.0.0.1:*".into()],
+        )
+        .unwrap();
+    let err = ctx
+        .bind(
+            Kind::Router,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning::default(),
+            &bound,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(err.contains(&bound[0]) && err.contains("another"), "{err}");
+    let err = ctx
+        .socket(Kind::Dealer, Linger::Discard)
+        .unwrap()
+        .connect("nonsense")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot connect to nonsense"), "{err}");
+}
+
+#[test]
+fn credentials_parse_and_hide_the_password() {
+    let c: Credentials = "ann:pa:ss".parse().unwrap();
+    assert_eq!((c.user.as_str(), c.password.as_str()), ("ann", "pa:ss"));
+    assert!(!format!("{c:?}").contains("pa:ss"));
+    assert!("nocolon".parse::<Credentials>().is_err());
+    assert!(":x".parse::<Credentials>().is_err());
+}
+
+#[test]
+fn dumps_show_text_or_hex() {
+    assert_eq!(render_dump(b"MDPC01"), "MDPC01");
+    assert_eq!(render_dump(&[0, 0x80, 1]), "008001");
+    assert!(render_dump(&[b'a'; 100]).ends_with("..."));
+}
