@@ -1,5 +1,5 @@
 //! What a load test measured, and how it is shown: the summary, percentiles from an
-//! HdrHistogram, a small text histogram, JSON with DESIGN.md's field names, and thresholds.
+//! HdrHistogram, a small text histogram, JSON with the stable field names, and thresholds.
 
 use std::fmt::Write as _;
 use std::time::Duration;

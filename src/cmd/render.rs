@@ -187,7 +187,7 @@ pub struct Keypair<'a> {
     pub secret: Option<&'a str>,
 }
 
-/// `bench`: one run, with DESIGN.md's stable field names plus context.
+/// `bench`: one run, with the stable field names the README lists plus context.
 #[derive(Serialize)]
 pub struct BenchReport<'a> {
     pub target: &'a str,

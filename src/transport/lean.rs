@@ -1,5 +1,5 @@
 //! The leanest MDP/0.1 broker that can be written on libzmq, as a measuring instrument for
-//! `bench --compare` (the counterpart in this process of `shared/bench/leanbroker.c`): frames
+//! `bench --compare` (the counterpart in this process of `scripts/bench/mdpbroker.c`): frames
 //! are forwarded as the libzmq messages they arrived in, never copied; an idle-worker FIFO and
 //! a request queue per service; a worker's HEARTBEAT is answered so that it stays. Nothing
 //! else: no expiry, no MMI, no limits, no checks beyond what routing needs. Not a broker to
