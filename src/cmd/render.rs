@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(json(&line), r#"{"line":3,"error":"timeout"}"#);
     }
 
-    /// Regression: a service named "x\nfake 9 0 0\x1b[2K" forged a row of `zmqtool mmi`.
+    /// A service named "x\nfake 9 0 0\x1b[2K" cannot forge a row of `zmqtool mmi`.
     #[test]
     fn names_cannot_forge_terminal_rows() {
         assert_eq!(

@@ -130,8 +130,8 @@ pub(super) fn last_error() -> zmq::Error {
 impl Frame {
     /// The longest frame kept inside the value: libzmq's own limit for a message kept
     /// inside its `zmq_msg_t` on 64-bit systems, so a small frame crosses into libzmq
-    /// without an allocation either way. (Boxing the other kind to make a frame 32 bytes
-    /// instead of 80 was measured: the allocations cost what the shorter moves saved.)
+    /// without an allocation either way. (Boxing the other kind would make a frame 32 bytes
+    /// instead of 80, but its allocations cost what the shorter moves save, as measured.)
     pub const INLINE: usize = 33;
 
     /// An empty frame (the MDP/0.1 delimiter, a REQ envelope's end).
