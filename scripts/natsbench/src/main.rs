@@ -66,7 +66,9 @@ fn duration(text: &str) -> Duration {
 fn count(flag: &str, text: &str, least: usize) -> usize {
     match text.parse::<usize>() {
         Ok(n) if n >= least => n,
-        _ => fail(&format!("{flag} {text}: a whole number of at least {least} is needed")),
+        _ => fail(&format!(
+            "{flag} {text}: a whole number of at least {least} is needed"
+        )),
     }
 }
 
@@ -119,10 +121,19 @@ struct Outcome {
 
 /// One slot: a request, its reply, the next request, until `end`. Requests that end after
 /// `end` are not counted, so the rate is over exactly the duration.
-async fn slot(client: Client, subject: Subject, size: usize, first: u64, step: u64, end: Instant) -> Outcome {
+async fn slot(
+    client: Client,
+    subject: Subject,
+    size: usize,
+    first: u64,
+    step: u64,
+    end: Instant,
+) -> Outcome {
     let mut out = Outcome::default();
     // A body that is not all zeros, so a reply that is merely the right length is caught.
-    let mut body: Vec<u8> = (0..size).map(|i| (i as u8).wrapping_mul(31).wrapping_add(7)).collect();
+    let mut body: Vec<u8> = (0..size)
+        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(7))
+        .collect();
     let mut number = first;
     loop {
         let sent = Instant::now();
@@ -180,7 +191,9 @@ async fn request(o: Options) {
     }
     let mut all = Outcome::default();
     for s in slots {
-        let one = s.await.unwrap_or_else(|e| fail(&format!("a request slot failed: {e}")));
+        let one = s
+            .await
+            .unwrap_or_else(|e| fail(&format!("a request slot failed: {e}")));
         all.latencies_us.extend(one.latencies_us);
         all.errors += one.errors;
         all.timeouts += one.timeouts;
