@@ -21,7 +21,8 @@
 #       zmqtool: `worker --concurrency N`, N plain MDP sessions per process, one for each
 #       request in flight (a plain MDP session holds one request at a time)
 #   (c) as (b), with `worker --credit 64`: one connection per process holding up to 64
-#       requests (docs/PROTOCOL-EXTENSIONS.md), the counterpart of a NATS responder
+#       requests (docs/PROTOCOL-EXTENSIONS.md), the counterpart of a NATS responder; its rows
+#       are case (b)'s with system "zmqtool --credit 64", set against the same NATS row
 # The load generators (scripts/natsbench `request` | `zmqtool bench`) both run a closed loop
 # and check every reply byte for byte, and print the same JSON fields.
 # Per phase: requests/s, p50/p99 latency (from the load generator); CPU microseconds per
