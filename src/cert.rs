@@ -223,8 +223,8 @@ mod tests {
         assert!(Certificate::read(&public).unwrap().keys(&public).is_err());
     }
 
-    /// Regression: '#' is a Z85 character, and keys holding one were cut at it as if it
-    /// began a comment.
+    /// '#' is a Z85 character: a key holding one is read whole, not cut there as if a
+    /// comment began.
     #[test]
     fn keys_may_hold_a_hash() {
         let key = "JTKV#B%%)wK0E.X)V>+}o?pNmC{O&4W4b!Ni{Lh6";

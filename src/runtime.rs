@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-/// Exit codes, the contract with scripts (DESIGN.md).
+/// Exit codes, the contract with scripts (docs/ARCHITECTURE.md, README "Exit codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// 0: success (MMI 200, reply received).

@@ -274,8 +274,8 @@ fn vv_dumps_frames() {
     assert!(log.contains("[006] MDPC01"), "{log}");
 }
 
-/// Regression: a reply the broker refuses (here 2,000 frames, over --max-frames) left its
-/// worker busy for ever, heartbeating, and its request was never answered nor requeued.
+/// A reply the broker refuses (here 2,000 frames, over --max-frames) must not leave its
+/// worker busy for ever, heartbeating, with its request never answered nor requeued.
 #[test]
 fn a_worker_whose_reply_is_refused_is_not_left_busy() {
     let b = broker(&[]);

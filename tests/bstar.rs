@@ -384,8 +384,8 @@ fn a_role_is_required() {
     assert_eq!(out.status.code(), Some(2));
 }
 
-/// Regression: two servers started with the same role served nobody for ever and said
-/// nothing. Each now stops with exit 1 and says what is wrong.
+/// Two servers started with the same role would serve nobody for ever: each stops with exit 1
+/// and says what is wrong.
 #[test]
 fn two_servers_of_the_same_role_stop_and_say_why() {
     for role in ["--primary", "--backup"] {
@@ -429,10 +429,9 @@ fn two_servers_of_the_same_role_stop_and_say_why() {
     }
 }
 
-/// Regression: a worker that registered during the pair's first peer heartbeats was dropped
-/// and found its way by liveness timeouts (~10 s), so the README's example (a client with
-/// `--timeout 1s --retries 10`, default heartbeats) could fail. What comes during start-up is
-/// now served once the server is active.
+/// A worker that registers during the pair's first peer heartbeats is served once the server
+/// is active, not dropped to find its way by liveness timeouts (~10 s), which would fail the
+/// README's example (a client with `--timeout 1s --retries 10`, default heartbeats).
 #[test]
 fn the_readme_example_works_against_a_pair_that_has_just_started() {
     let pair = Pair::new();

@@ -81,7 +81,7 @@ fn broker_env_var_is_read() {
 }
 
 /// Every subcommand's --help ends with real examples, and titanic reply and close each say
-/// what they do (they used to share one description).
+/// what they do in a description of its own.
 #[test]
 fn every_help_ends_with_examples() {
     for sub in [
@@ -145,7 +145,7 @@ fn man_pages_have_examples_environment_and_exit_status() {
     assert!(top.contains("ZMQTOOL_TITANIC_STORE") && top.contains("ZMQTOOL_BSTAR_STATE"));
 }
 
-/// Regression: completions --dir silently created directories (a typo made a new tree).
+/// completions --dir does not create directories (a typo would silently make a new tree).
 #[test]
 fn output_directories_must_exist() {
     let dir = tempfile::tempdir().unwrap();

@@ -267,8 +267,8 @@ fn health_check_loop_waits_for_a_service() {
     assert!(status.success());
 }
 
-/// Regression: with --json, a single request's timeout (and other failures) printed nothing
-/// on stdout. Every outcome is one JSON object now.
+/// With --json, every outcome of a single request, a timeout or another failure included, is
+/// one JSON object on stdout.
 #[test]
 fn json_failures_are_objects_on_stdout_too() {
     let nobody = ipc();

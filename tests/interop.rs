@@ -45,7 +45,7 @@ fn majortomo_call(endpoint: &str, service: &str, body: &[&str]) -> std::process:
 }
 
 /// majortomo's worker and client put an empty frame before MDPW02/MDPC02 and number the
-/// client commands their own way; the broker used to drop all of it.
+/// client commands their own way; the broker reads and answers both.
 #[test]
 fn majortomo_worker_and_client_through_the_zmqtool_broker() {
     let b = broker(&["-v"]);
@@ -185,8 +185,8 @@ fn reference_worker(endpoint: &str, service: &str, work: Duration) -> std::threa
     })
 }
 
-/// Regression: the broker expired a busy worker after --liveness silent heartbeats, so a job
-/// over 3 x heartbeat from a zguide-style worker was requeued, ran twice, and was dropped.
+/// A zguide-style worker is silent while busy: the broker must not expire it after --liveness
+/// silent heartbeats, or a job over 3 x heartbeat would be requeued, run twice and dropped.
 #[test]
 fn a_reference_worker_silent_for_9_s_while_busy_keeps_its_request() {
     let b = broker(&["-v", "--heartbeat", "1s"]);
@@ -205,9 +205,9 @@ fn a_reference_worker_silent_for_9_s_while_busy_keeps_its_request() {
     );
 }
 
-/// Regression: behind a broker that heartbeats idle workers only (the zguide's), a zmqtool
-/// worker declared the broker dead 3 heartbeats into a long job, killed the job, and the
-/// request was lost. A broker that does exactly that is played here by a raw ROUTER.
+/// Behind a broker that heartbeats idle workers only (the zguide's), a zmqtool worker must not
+/// declare the broker dead 3 heartbeats into a long job, kill the job and lose the request.
+/// A broker that does exactly that is played here by a raw ROUTER.
 #[test]
 fn a_long_job_survives_a_broker_that_is_silent_to_busy_workers() {
     let ctx = zmq::Context::new();

@@ -26,9 +26,9 @@ fn squat(ctx: &zmq::Context, endpoint: &str, first: u32, count: u32) -> Vec<zmq:
         .collect()
 }
 
-/// Regression: libzmq 4.3.x's ROUTER hands out 0x00 + a 32-bit counter as routing ids,
-/// starting at glibc rand()'s first value, and never checks whether a peer already claimed the
-/// id it generates: the next ordinary connection aborted the broker (socket_base.cpp:2128,
+/// libzmq 4.3.x's ROUTER hands out 0x00 + a 32-bit counter as routing ids, starting at glibc
+/// rand()'s first value, and does not check whether a peer already claimed the id it
+/// generates: unguarded, the next ordinary connection aborts the broker (socket_base.cpp:2128,
 /// exit 134). Squatting the first ids, and the next ones learned from a forwarded request,
 /// must leave the broker serving.
 #[test]
@@ -215,8 +215,8 @@ fn keygen_writes_czmq_certificates_and_prints_keys() {
     assert_eq!(again.status.code(), Some(1), "never overwrites");
 }
 
-/// Regression: a service named "x\nfake 9 0 0\x1b[2K" forged a row of `zmqtool mmi` (and an
-/// escape sequence could erase lines of the terminal).
+/// A service named "x\nfake 9 0 0\x1b[2K" cannot forge a row of `zmqtool mmi`, nor its escape
+/// sequence erase lines of the terminal.
 #[test]
 fn names_from_the_network_cannot_forge_rows_of_mmi() {
     let b = broker(&[]);
@@ -230,9 +230,9 @@ fn names_from_the_network_cannot_forge_rows_of_mmi() {
     assert!(table.contains("x\\nfake 9 0 0\\u{1b}[2K"), "{table}");
 }
 
-/// Regression: with the usual soft limit of 1024 open files, 1,100 idle connections (which
-/// finish the handshake and then say nothing) locked every client out. The broker now raises
-/// its soft limit to the hard one at start.
+/// With the usual soft limit of 1024 open files, 1,100 idle connections (which finish the
+/// handshake and then say nothing) would lock every client out; the broker raises its soft
+/// limit to the hard one at start.
 #[test]
 fn a_thousand_idle_connections_do_not_lock_clients_out() {
     zmqtool::runtime::raise_open_files_limit();
@@ -335,11 +335,10 @@ fn peak_rss_kib(pid: u32) -> u64 {
     status_kib(pid, "VmHWM")
 }
 
-/// Regression: the size limit bounded each frame alone, and libzmq assembles a whole message
-/// before the broker can read any of it, so 16 frames of 15 MB (each under the default 16 MB)
-/// made the broker hold 240 MB before refusing them. The whole message is bounded at the
-/// socket now: the connection is dropped as the excess arrives, with a log line naming the
-/// peer, and the broker keeps serving.
+/// libzmq assembles a whole message before the broker can read any of it, so a limit on each
+/// frame alone would let 16 frames of 15 MB (each under the default 16 MB) make the broker
+/// hold 240 MB. The whole message is bounded at the socket: the connection is dropped as the
+/// excess arrives, with a log line naming the peer, and the broker keeps serving.
 #[test]
 fn a_message_over_the_size_limit_is_dropped_before_it_is_held() {
     let b = broker(&[]);

@@ -449,8 +449,8 @@ fn lowercase_titanic(
     })
 }
 
-/// Regression: ids were printed and sent upper-cased, so the zguide's titanic.py, whose ids
-/// are lower-case file names, answered 400 and the client said the request was gone.
+/// Ids are printed and sent as the server wrote them: the zguide's titanic.py, whose ids are
+/// lower-case file names, answers 400 to an upper-cased one, and the request would seem gone.
 #[test]
 fn server_ids_are_printed_and_sent_back_exactly() {
     let b = broker(&[]);
@@ -485,9 +485,9 @@ fn a_malformed_id_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
-/// Regression: a reply whose write failed was forgotten (the job had left memory before the
-/// write) until a restart sent the request again. Now it is kept and retried, and
-/// titanic.reply answers 500 meanwhile. The store's writes are made to fail with a trigger.
+/// A reply whose write fails is kept and its write retried (not forgotten until a restart
+/// sends the request again), and titanic.reply answers 500 meanwhile. The store's writes are
+/// made to fail with a trigger.
 #[test]
 fn a_reply_that_cannot_be_stored_is_kept_and_retried() {
     let dir = tempfile::tempdir().unwrap();
@@ -521,7 +521,7 @@ fn a_reply_that_cannot_be_stored_is_kept_and_retried() {
     );
 }
 
-/// Regression: a second titanic serve on the same store started without a word.
+/// A second titanic serve on the same store is refused with a message.
 #[test]
 fn a_store_has_one_server() {
     let dir = tempfile::tempdir().unwrap();

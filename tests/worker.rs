@@ -265,9 +265,8 @@ fn a_bad_broker_endpoint_is_a_clear_error() {
     );
 }
 
-/// Regression: after a DISCONNECT moved a worker on to a dead broker of its list, it blocked
-/// for ever in recv: the new socket had libzmq's infinite receive timeout while the driver
-/// believed it had set a finite one on the old socket.
+/// After a DISCONNECT moves a worker on to a dead broker of its list, the worker must not
+/// block for ever in recv: its new socket gets the same finite receive timeout as the old.
 #[test]
 fn a_worker_disconnected_onto_a_dead_broker_comes_back() {
     let (ipc, nobody) = (ipc(), ipc());
@@ -311,8 +310,8 @@ fn reserved_and_empty_service_names_are_usage_errors() {
     }
 }
 
-/// Regression: a worker the broker refuses at READY reconnected in a tight loop (about 2,800
-/// READYs a second), burning both CPUs. Now each refusal is logged and waited out, doubling.
+/// A worker the broker refuses at READY logs each refusal and waits it out, doubling the wait,
+/// rather than reconnect in a tight loop (about 2,800 READYs a second, both CPUs busy).
 #[test]
 fn a_refused_worker_backs_off_and_says_so() {
     let b = broker(&["--max-service-len", "4"]);

@@ -112,7 +112,7 @@ fn curve_pair(curve: bool) -> Result<(Option<Key>, Security)> {
 }
 
 /// How long the measuring end of `perf lat` waits for an answer before it says the other end
-/// is not there (it used to wait for ever).
+/// is not there, rather than wait for ever.
 const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Receives one single-frame message of `size` bytes into `parts`, waiting at most `wait`

@@ -1,5 +1,5 @@
 //! What a load test measured, and how it is shown: the summary, percentiles from an
-//! HdrHistogram, a small text histogram, JSON with DESIGN.md's field names, and thresholds.
+//! HdrHistogram, a small text histogram, JSON with the stable field names, and thresholds.
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -385,7 +385,7 @@ mod tests {
         assert!("errors==1".parse::<Threshold>().unwrap().check(&r).1);
         assert!(!"errors<1".parse::<Threshold>().unwrap().check(&r).1);
         assert!("throughput>=2".parse::<Threshold>().unwrap().check(&r).1);
-        // Regression: a threshold like throughput>1k was refused.
+        // A threshold with a unit suffix, like throughput>1k, is accepted.
         assert!(!"throughput>1k".parse::<Threshold>().unwrap().check(&r).1);
         assert_eq!("rps>=1.5M".parse::<Threshold>().unwrap().value, 1.5e6);
         assert!("p99.9<1s".parse::<Threshold>().unwrap().check(&r).1);
@@ -394,7 +394,8 @@ mod tests {
         assert!("p99".parse::<Threshold>().is_err());
     }
 
-    /// Regression: the histogram said "requests at or under each bound" over per-bucket shares.
+    /// The histogram's shares are cumulative, as its heading "requests at or under each bound"
+    /// says.
     #[test]
     fn the_histogram_is_cumulative_as_its_label_says() {
         let text = report(&[50, 60, 400, 900]).text();

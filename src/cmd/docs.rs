@@ -159,7 +159,7 @@ const SET_FOR_CHILDREN: &[(&str, &str, &[&str])] = &[
     ),
 ];
 
-/// DESIGN.md's exit codes, the contract with scripts.
+/// The exit codes, the contract with scripts (docs/ARCHITECTURE.md).
 const EXIT_STATUS: &[(u8, &str)] = &[
     (0, "Success (MMI 200, reply received, Titanic 200)."),
     (

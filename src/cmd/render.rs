@@ -187,7 +187,7 @@ pub struct Keypair<'a> {
     pub secret: Option<&'a str>,
 }
 
-/// `bench`: one run, with DESIGN.md's stable field names plus context.
+/// `bench`: one run, with the stable field names the README lists plus context.
 #[derive(Serialize)]
 pub struct BenchReport<'a> {
     pub target: &'a str,
@@ -333,7 +333,7 @@ mod tests {
         assert_eq!(json(&line), r#"{"line":3,"error":"timeout"}"#);
     }
 
-    /// Regression: a service named "x\nfake 9 0 0\x1b[2K" forged a row of `zmqtool mmi`.
+    /// A service named "x\nfake 9 0 0\x1b[2K" cannot forge a row of `zmqtool mmi`.
     #[test]
     fn names_cannot_forge_terminal_rows() {
         assert_eq!(

@@ -538,7 +538,7 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
     }
 
-    /// Regression: an existing store with mode 0644 was opened as it was.
+    /// An existing store with mode 0644 is made private (0600) when it is opened.
     #[test]
     fn an_existing_store_others_may_read_is_made_private() {
         use std::os::unix::fs::PermissionsExt;
@@ -551,7 +551,7 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
     }
 
-    /// Regression: a second titanic serve on the same store started without a word.
+    /// A second titanic serve on the same store is refused with a message.
     #[test]
     fn one_server_per_store() {
         let dir = tempfile::tempdir().unwrap();
@@ -579,8 +579,8 @@ mod tests {
         assert_eq!(store.status(b).unwrap(), State::Pending);
     }
 
-    /// A damaged stored reply used to be answered as a 200 with an empty body, and a damaged
-    /// body silently dropped its request on every restart.
+    /// A damaged stored reply is reported, not answered as a 200 with an empty body, and a
+    /// damaged body is reported, not silently dropped with its request on a restart.
     #[test]
     fn damage_is_reported_not_hidden() {
         let dir = tempfile::tempdir().unwrap();

@@ -211,8 +211,8 @@ fn services_are_kept_apart() {
     assert_eq!(requests(&sends), vec![req("w-upper", "c", "x")]);
 }
 
-/// Regression: the reference purge stopped at the first live worker in the idle list, so an
-/// expired worker queued behind a live one survived and kept receiving requests.
+/// The purge looks at every worker: an expired worker queued behind a live one is removed
+/// and gets no more requests (the reference's purge stops at the first live worker).
 #[test]
 fn purge_finds_expired_workers_behind_live_ones() {
     let mut h = Harness::new();
@@ -383,8 +383,8 @@ fn queued_requests_for_an_absent_service_expire_with_it() {
     assert!(requests(&h.ready("w", "nobody")).is_empty());
 }
 
-/// Regression: queued requests expired with their service, so one that arrived just before
-/// the service's --service-ttl ran out was dropped at once.
+/// A queued request waits its own --service-ttl from when it was queued, so one that arrives
+/// just before its service's time runs out is not dropped with the service at once.
 #[test]
 fn each_queued_request_waits_its_own_service_ttl() {
     let cfg = Config {
@@ -562,7 +562,8 @@ fn unexpected_commands_from_workers_get_disconnect() {
     );
 }
 
-/// Regression: the reference broker forwarded any REPLY to whatever client it named.
+/// A REPLY reaches only the client whose request its worker holds (the reference broker
+/// forwards any REPLY to whatever client it names).
 #[test]
 fn reply_to_another_client_is_refused_and_the_request_requeued() {
     let mut h = Harness::new();
@@ -931,8 +932,8 @@ fn every_peer_is_answered_in_its_own_form() {
     assert_eq!(wire(h.tick()), [frames(&[b"w", b"", b"MDPW02", b"\x05"])]);
 }
 
-/// Regression: workers built on the zguide's mdwrkapi say nothing while they work, so any
-/// job over liveness x heartbeat (7.5 s) was requeued, ran twice, and was finally dropped.
+/// Workers built on the zguide's mdwrkapi say nothing while they work: a job longer than
+/// liveness x heartbeat (7.5 s) must not be requeued, run twice and finally dropped.
 #[test]
 fn a_worker_silent_while_busy_keeps_its_request_until_the_busy_timeout() {
     let mut h = Harness::with(Config {
@@ -1060,9 +1061,9 @@ fn an_announced_busy_heartbeater_is_judged_by_liveness_from_the_start() {
     assert_eq!(redone, vec![req("spare", "c", "job")]);
 }
 
-/// Regression: a reply over --max-frames (or malformed) was dropped before any worker state
-/// changed, while the worker's heartbeats kept it alive: the request was never answered nor
-/// requeued, and the worker never got another.
+/// A reply over --max-frames (or malformed) must not leave its worker busy for ever while
+/// the worker's heartbeats keep it alive: the request would never be answered nor
+/// requeued, and the worker never get another.
 #[test]
 fn a_worker_whose_reply_is_refused_is_evicted_and_its_request_redone() {
     for bad in [
@@ -1118,7 +1119,8 @@ fn a_streamed_request_is_not_run_again_after_its_worker_dies() {
     }
 }
 
-/// Regression: memory was bounded by counts only: 10,000 queued 100 KB requests held 1 GB.
+/// Memory is bounded in bytes, not in counts alone: 10,000 queued 100 KB requests would hold
+/// 1 GB.
 #[test]
 fn queued_bytes_are_bounded_too() {
     let mut h = Harness::with(Config {

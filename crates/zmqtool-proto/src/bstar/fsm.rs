@@ -310,9 +310,9 @@ mod tests {
         }
     }
 
-    /// Regression for the reference's restart race: the backup is active; the primary
-    /// restarts and a client retries 100 ms later, before the backup's state (published
-    /// every heartbeat, and delayed by the SUB's connect) has reached it.
+    /// The reference's restart race: the backup is active; the primary restarts and a
+    /// client retries 100 ms later, before the backup's state (published every heartbeat,
+    /// and delayed by the SUB's connect) has reached it. The primary must not serve.
     #[test]
     fn a_restarted_primary_serves_no_client_before_it_can_have_heard_its_peer() {
         let restart = Instant::now();

@@ -1,4 +1,4 @@
-//! The forms MDP/0.2 takes in the wild (PROTOCOLS.md section 2b), as a thin layer over the
+//! The forms MDP/0.2 takes in the wild (docs/PROTOCOLS.md), as a thin layer over the
 //! RFC 18 codec: what arrives in another form is read into RFC 18 terms, and what goes out
 //! is written in the form its peer used.
 //!

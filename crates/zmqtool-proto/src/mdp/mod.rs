@@ -406,8 +406,8 @@ mod tests {
         ));
     }
 
-    /// majortomo and the zeromq/majordomo tag put an empty frame before the 0.2 header; the
-    /// broker used to drop every such message ("header must not follow an empty frame").
+    /// majortomo and the zeromq/majordomo tag put an empty frame before the 0.2 header; such
+    /// messages are read, not refused with "header must not follow an empty frame".
     #[test]
     fn the_delimited_0_2_forms_are_read_byte_for_byte() {
         let delimited = Form {

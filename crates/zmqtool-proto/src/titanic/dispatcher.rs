@@ -119,7 +119,7 @@ pub struct Dispatcher {
     delayed: BTreeSet<(Instant, Uuid)>,
     inflight: usize,
     /// Services with no request left: forgotten in one sweep once there are many, so the
-    /// check costs nothing per poll (it used to scan every request for every service).
+    /// check costs nothing per poll (rather than a scan of every request for every service).
     unused: usize,
 }
 
@@ -579,9 +579,9 @@ mod tests {
         assert!(polled(&mut d, t).is_empty());
     }
 
-    /// Regression: eight requests for one service were all asked about at once after a
-    /// restart; each 404 doubled the service's backoff, so one short absence (workers
-    /// re-registering with a restarted broker) became a 30 s stall.
+    /// After a restart, eight requests for one service lead to one question about it, not
+    /// eight at once: each 404 doubles the service's backoff, so eight would turn one short
+    /// absence (workers re-registering with a restarted broker) into a 30 s stall.
     #[test]
     fn one_absence_is_one_backoff_step_however_many_requests_wait() {
         let mut d = Dispatcher::new(cfg(8));
