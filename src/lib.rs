@@ -8,6 +8,7 @@
 //! | --- | --- |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
+//! | [`check`] | health checks: threshold ranges, the verdict, the nagios/json/prometheus/text renderings (no I/O; `cmd::check` asks the servers) |
 //! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, lean MDP broker, raw proxy) |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
@@ -19,7 +20,7 @@
 //! | [`runtime`] | exit codes and shutdown signals |
 //! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
 //! | [`mdp`] | the wire codec: frames (`transport::Frame`) <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
-//! | [`transport`] | the only code that touches zmq: `Frame` (one message part, held as libzmq holds it, so frames are forwarded without copies), sockets, one linger policy, security (NULL, PLAIN, CURVE), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send (a socket keeps the list it sent for its next receive), poll (`poll`, exact, over zmq_poll; `Poller`, over the sockets' ZMQ_FDs for loops that receive until a socket is empty), frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
+//! | [`transport`] | the only code that touches zmq: `Frame` (one message part, held as libzmq holds it, so frames are forwarded without copies), sockets, one linger policy, security (NULL, PLAIN, CURVE), the ZMTP handshake probe (`probe`), the guard thread (the ZAP handler that runs `auth::Policy`, and the socket monitors that count connections and log failed handshakes and oversized messages), timed receive, send (a socket keeps the list it sent for its next receive), poll (`poll`, exact, over zmq_poll; `Poller`, over the sockets' ZMQ_FDs for loops that receive until a socket is empty), frame dumps, typed channels between threads, and `lean_broker` (the zero-copy MDP floor `bench --compare` measures against) |
 //!
 //! Protocol rules live in sans-IO state machines that take `now` and frames and return
 //! frames, events and the next deadline; only the drivers touch threads and clocks, and
@@ -45,6 +46,7 @@ pub mod bench;
 pub mod broker;
 pub mod bstar;
 pub mod cert;
+pub mod check;
 pub mod cli;
 pub mod client;
 pub mod cmd;

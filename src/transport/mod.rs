@@ -18,6 +18,7 @@ mod error;
 mod frame;
 mod guard;
 mod lean;
+pub mod probe;
 pub mod zap;
 
 pub use curve::{CurveKeys, Key};
