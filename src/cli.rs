@@ -1115,9 +1115,9 @@ pub struct CheckServiceArgs {
     /// CRITICAL when more than N requests wait (the same as --crit-queue N).
     #[arg(long, value_name = "N", conflicts_with = "crit_queue")]
     pub max_queue: Option<u64>,
-    /// Send a real request to the service, one frame per value (give it last, or end the
-    /// frames with --), and time its reply.
-    #[arg(long, value_name = "FRAME", num_args = 1.., allow_hyphen_values = true)]
+    /// Send a real request to the service, one frame per value (the frames end at the next
+    /// option), and time its reply.
+    #[arg(long, value_name = "FRAME", num_args = 1..)]
     pub request: Option<Vec<String>>,
     /// With --request: CRITICAL unless the reply (its frames joined by newlines, as text)
     /// matches this regular expression.
@@ -1151,7 +1151,7 @@ pub struct CheckTitanicArgs {
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
     /// With --service: the request's frames (default: one frame, "zmqtool check").
-    #[arg(long, value_name = "FRAME", num_args = 1.., requires = "service", allow_hyphen_values = true)]
+    #[arg(long, value_name = "FRAME", num_args = 1.., requires = "service")]
     pub request: Option<Vec<String>>,
     #[command(flatten)]
     pub rtt: RttThresholds,

@@ -6,6 +6,8 @@
 // directly for hand-driven peers: on the target where build.rs builds it, zmq-sys does not.
 extern crate zmqtool as _;
 
+pub mod check;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
