@@ -464,7 +464,8 @@ pub struct ClientArgs {
     /// Ask the broker's mmi.service first (one round trip, within --timeout): when no worker
     /// serves SERVICE, end at once with exit 4 and "no worker for SERVICE" instead of
     /// waiting out --timeout and --retries. Off by default, so the broker may queue a
-    /// request until a worker comes.
+    /// request until a worker comes. Not for brokers without MMI (majortomo's), which never
+    /// answer mmi.service.
     #[arg(long)]
     pub fail_fast: bool,
 }
@@ -1110,7 +1111,12 @@ pub struct CheckServiceArgs {
     #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
     pub protocol: Form,
     /// CRITICAL with fewer workers than this (the same as --crit-workers N:).
-    #[arg(long, value_name = "N", default_value_t = 1, conflicts_with = "crit_workers")]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        conflicts_with = "crit_workers"
+    )]
     pub min_workers: u64,
     /// CRITICAL when more than N requests wait (the same as --crit-queue N).
     #[arg(long, value_name = "N", conflicts_with = "crit_queue")]
@@ -1279,9 +1285,7 @@ pub fn command() -> clap::Command {
 /// Parses the process's arguments (exits with the usage message on an error).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
-    let matches = command()
-        .try_get_matches()
-        .unwrap_or_else(|e| exit_on(e));
+    let matches = command().try_get_matches().unwrap_or_else(|e| exit_on(e));
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit_on(e))
 }
 
@@ -1565,7 +1569,9 @@ mod tests {
     fn json_is_seen_before_a_double_dash_only() {
         let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
         assert!(json_requested(args(&["worker", "", "--json"]).into_iter()));
-        assert!(!json_requested(args(&["client", "x", "--", "--json"]).into_iter()));
+        assert!(!json_requested(
+            args(&["client", "x", "--", "--json"]).into_iter()
+        ));
         assert!(!json_requested(args(&["client", "--jsonx"]).into_iter()));
     }
 

@@ -74,8 +74,8 @@ fn usage_errors_under_json_print_an_error_object() {
         let out = run(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let text = stdout(&out);
-        let v: serde_json::Value = serde_json::from_str(text.trim())
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
+        let v: serde_json::Value =
+            serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
         assert_eq!(v["exit"], 2, "{args:?}");
         let error = v["error"].as_str().unwrap_or_default();
         assert!(

@@ -302,12 +302,19 @@ fn fail_fast_ends_at_once_when_no_worker_serves() {
     let ep = b.endpoint.as_str();
     let out = client(ep, &["nobody", "x", "--fail-fast", "--timeout", "20s"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    assert!(stderr(&out).contains("no worker for nobody"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no worker for nobody"),
+        "{}",
+        stderr(&out)
+    );
     assert!(out.stdout.is_empty());
     let out = client(ep, &["--json", "nobody", "--fail-fast", "--lines"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
     assert_eq!(v["exit"], 4);
     let out = client(ep, &["echo", "here", "--fail-fast"]);
-    assert_eq!((out.status.code(), stdout(&out)), (Some(0), "here\n".into()));
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "here\n".into())
+    );
 }

@@ -41,12 +41,13 @@ pub fn nagios(report: &Report) -> String {
 
 /// Plugin output text is one line and never holds `|`, which starts the perfdata.
 fn one_line(text: &str) -> String {
+    single_line(text).replace('|', "/")
+}
+
+/// Text on one line: control characters (newlines, escapes) become spaces.
+fn single_line(text: &str) -> String {
     text.chars()
-        .map(|c| match c {
-            '|' => '/',
-            c if c.is_control() => ' ',
-            c => c,
-        })
+        .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
 }
 
@@ -184,7 +185,11 @@ pub fn prometheus(report: &Report) -> String {
         } else {
             ""
         };
-        gauge(&format!("zmqtool_check_{}{suffix}", m.name), m.help, m.value);
+        gauge(
+            &format!("zmqtool_check_{}{suffix}", m.name),
+            m.help,
+            m.value,
+        );
     }
     out
 }
@@ -209,14 +214,14 @@ pub fn text(report: &Report) -> String {
         "{}: {} {}\n",
         report.status().name(),
         report.kind.name(),
-        one_line(&report.target)
+        single_line(&report.target)
     );
     for f in report.all_findings() {
         let _ = writeln!(
             out,
             "  {:<9} {}",
             f.status.name().to_ascii_lowercase(),
-            one_line(&f.message)
+            single_line(&f.message)
         );
     }
     if !report.metrics.is_empty() {
@@ -266,7 +271,9 @@ mod tests {
         );
         let mut bad = report();
         bad.found("down", Status::Critical, "no answer\nat all");
-        assert!(nagios(&bad).starts_with("BROKER CRITICAL: tcp://127.0.0.1:5555: no answer at all |"));
+        assert!(
+            nagios(&bad).starts_with("BROKER CRITICAL: tcp://127.0.0.1:5555: no answer at all |")
+        );
     }
 
     #[test]
@@ -290,7 +297,9 @@ mod tests {
         let text = prometheus(&r);
         assert!(text.contains("zmqtool_check_up{check=\"broker\",target=\"a\\\"b\\\\c\"} 1\n"));
         assert!(text.contains("# TYPE zmqtool_check_rtt_seconds gauge\n"));
-        assert!(text.contains("zmqtool_check_rtt_seconds{check=\"broker\",target=\"a\\\"b\\\\c\"} 0.0012\n"));
+        assert!(text.contains(
+            "zmqtool_check_rtt_seconds{check=\"broker\",target=\"a\\\"b\\\\c\"} 0.0012\n"
+        ));
         assert!(text.contains("probe_duration_seconds{"));
         assert_eq!(text.matches("# TYPE ").count(), 4 + 3);
     }

@@ -454,7 +454,10 @@ mod tests {
     fn the_worst_finding_or_breach_decides() {
         let mut r = report();
         assert_eq!(r.status(), Status::Warning);
-        assert_eq!(r.summary(), "rtt 300.0ms is out of its warning range 0.25 s");
+        assert_eq!(
+            r.summary(),
+            "rtt 300.0ms is out of its warning range 0.25 s"
+        );
         r.found("x", Status::Unknown, "odd");
         assert_eq!(r.status(), Status::Unknown);
         r.found("y", Status::Critical, "down");

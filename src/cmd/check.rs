@@ -160,7 +160,13 @@ impl View {
 /// with something other than 501. The round trip is the first question's. `Err` is the
 /// finding that ends the check (no answer, a malformed one).
 fn view(asker: &Asker, name: &[u8]) -> Result<Result<(View, Duration), check::Finding>> {
-    let critical = |message: String| Ok(Err(check::Finding::new("answer", Status::Critical, message)));
+    let critical = |message: String| {
+        Ok(Err(check::Finding::new(
+            "answer",
+            Status::Critical,
+            message,
+        )))
+    };
     let mut rtt = None;
     for question in [mmi::STATS, mmi::WORKERS, mmi::SERVICE] {
         let body = if question == mmi::SERVICE {
@@ -236,7 +242,11 @@ fn shown_frames(frames: &[Frame]) -> String {
         .iter()
         .map(|f| {
             let text = super::render::terminal_safe(&f[..f.len().min(60)]);
-            if f.len() > 60 { format!("{text}...") } else { text }
+            if f.len() > 60 {
+                format!("{text}...")
+            } else {
+                text
+            }
         })
         .collect();
     format!("[{}]", shown.join(", "))
@@ -282,8 +292,14 @@ fn broker(
     started: Instant,
 ) -> Result<Report> {
     let mut report = Report::new(Kind::Broker, args.brokers.brokers.join(","));
-    let asker = match Asker::new(ctx, &args.brokers, args.protocol, &args.output, shutdown, started)
-    {
+    let asker = match Asker::new(
+        ctx,
+        &args.brokers,
+        args.protocol,
+        &args.output,
+        shutdown,
+        started,
+    ) {
         Ok(asker) => asker,
         Err(why) => {
             report.found("setup", Status::Unknown, why);
@@ -332,8 +348,12 @@ fn broker(
                     .thresholds(args.workers.warn_workers, args.workers.crit_workers),
             );
             report.measured(
-                count("queued", queued, "Requests waiting for a worker, over all services.")
-                    .thresholds(args.queue.warn_queue, args.queue.crit_queue),
+                count(
+                    "queued",
+                    queued,
+                    "Requests waiting for a worker, over all services.",
+                )
+                .thresholds(args.queue.warn_queue, args.queue.crit_queue),
             );
         }
         None => {
@@ -354,7 +374,11 @@ fn broker(
         }
     }
     if let View::Stats(s) = &view {
-        note_mismatches(&mut report, s.heartbeat_mismatches, "since the broker started");
+        note_mismatches(
+            &mut report,
+            s.heartbeat_mismatches,
+            "since the broker started",
+        );
         report.measured(mismatches(s.heartbeat_mismatches));
     }
     Ok(report)
@@ -364,7 +388,10 @@ fn broker(
 /// a ZMTP peer completes the handshake at the endpoint.
 fn handshake(report: &mut Report, asker: &Asker, args: &CheckBrokerArgs) -> Result<()> {
     use crate::transport::probe::{self, Handshake};
-    let endpoint = &asker.opts.endpoints[0];
+    let Some(endpoint) = asker.opts.endpoints.first() else {
+        report.found("setup", Status::Unknown, "no --broker to check");
+        return Ok(());
+    };
     match probe::handshake(asker.ctx, &asker.opts.security, endpoint, asker.left()) {
         Ok(Handshake::Succeeded(took)) => {
             report.found(
@@ -376,7 +403,11 @@ fn handshake(report: &mut Report, asker: &Asker, args: &CheckBrokerArgs) -> Resu
                     check::seconds_text(took.as_secs_f64())
                 ),
             );
-            report.measured(rtt_metric(took, &args.rtt, "The ZMTP handshake's duration."));
+            report.measured(rtt_metric(
+                took,
+                &args.rtt,
+                "The ZMTP handshake's duration.",
+            ));
         }
         Ok(Handshake::Failed(why)) => report.found("answer", Status::Critical, why),
         Ok(Handshake::TimedOut) => report.findings.push(asker.silence("a ZMTP handshake")),
@@ -424,8 +455,14 @@ fn service(
         Kind::Service,
         format!("{} {name}", args.brokers.brokers.join(",")),
     );
-    let asker = match Asker::new(ctx, &args.brokers, args.protocol, &args.output, shutdown, started)
-    {
+    let asker = match Asker::new(
+        ctx,
+        &args.brokers,
+        args.protocol,
+        &args.output,
+        shutdown,
+        started,
+    ) {
         Ok(asker) => asker,
         Err(why) => {
             report.found("setup", Status::Unknown, why);
@@ -480,9 +517,9 @@ fn service(
                     rtt = Some(took);
                     judge_reply(&mut report, name, &reply, args.expect.as_ref());
                 }
-                Asked::NoAnswer => {
-                    report.findings.push(asker.silence(&format!("the request to {name}")))
-                }
+                Asked::NoAnswer => report
+                    .findings
+                    .push(asker.silence(&format!("the request to {name}"))),
                 Asked::Failed(why) => report.found("request", Status::Unknown, why),
             }
         }
@@ -586,7 +623,14 @@ fn titanic(
     started: Instant,
 ) -> Result<Report> {
     let mut report = Report::new(Kind::Titanic, args.brokers.brokers.join(","));
-    let asker = match Asker::new(ctx, &args.brokers, Form::V01, &args.output, shutdown, started) {
+    let asker = match Asker::new(
+        ctx,
+        &args.brokers,
+        Form::V01,
+        &args.output,
+        shutdown,
+        started,
+    ) {
         Ok(asker) => asker,
         Err(why) => {
             report.found("setup", Status::Unknown, why);
@@ -647,9 +691,14 @@ fn presence(asker: &Asker, service: &[u8]) -> Result<Result<bool, check::Finding
 
 /// The pending requests and the oldest one's age, from titanic.stats where it is served.
 fn pending(report: &mut Report, asker: &Asker, args: &CheckTitanicArgs) -> Result<()> {
-    let judged = [args.queue.warn_queue, args.queue.crit_queue, args.warn_age, args.crit_age]
-        .iter()
-        .any(Option::is_some);
+    let judged = [
+        args.queue.warn_queue,
+        args.queue.crit_queue,
+        args.warn_age,
+        args.crit_age,
+    ]
+    .iter()
+    .any(Option::is_some);
     let unknown = |report: &mut Report, why: String| {
         let status = if judged { Status::Unknown } else { Status::Ok };
         report.found("pending", status, why);
@@ -882,7 +931,12 @@ fn bstar(ctx: &Context, args: &CheckBstarArgs, started: Instant) -> Report {
         .filter(|h| **h == Heard::State(crate::bstar::fsm::State::Active))
         .count();
     report.measured(
-        count("active", active, "Servers of the pair that say they are active.").max(2.0),
+        count(
+            "active",
+            active,
+            "Servers of the pair that say they are active.",
+        )
+        .max(2.0),
     );
     report
 }

@@ -74,7 +74,9 @@ fn require_worker(
         )),
         Some(mmi::Code::Present) => Ok(()),
         _ => {
-            log::warn!("the broker cannot say whether a worker is there (mmi.service); asking anyway");
+            log::warn!(
+                "the broker cannot say whether a worker is there (mmi.service); asking anyway"
+            );
             Ok(())
         }
     }

@@ -66,7 +66,13 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
     writeln!(
         out,
         "uptime {uptime}  requests {}  replies {}  requeued {}  malformed {}  refused {}  refused connections {}  heartbeat mismatches {}",
-        s.requests, s.replies, s.requeued, s.malformed, s.refused, s.refused_connections, s.heartbeat_mismatches
+        s.requests,
+        s.replies,
+        s.requeued,
+        s.malformed,
+        s.refused,
+        s.refused_connections,
+        s.heartbeat_mismatches
     )?;
     let dropped: Vec<String> = s
         .dropped

@@ -64,11 +64,15 @@ fn outcome(frames: &[Frame], took: Duration) -> Option<Handshake> {
     if event == zmq::SocketEvent::HANDSHAKE_SUCCEEDED as i32 {
         Some(Handshake::Succeeded(took))
     } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_AUTH as i32 {
-        Some(Handshake::Failed("the peer refused this side's credentials"))
+        Some(Handshake::Failed(
+            "the peer refused this side's credentials",
+        ))
     } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL as i32 {
         Some(Handshake::Failed("the peer broke the ZMTP handshake"))
     } else if event == zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32 {
-        Some(Handshake::Failed("the handshake failed (no ZMTP peer, or a security mismatch)"))
+        Some(Handshake::Failed(
+            "the handshake failed (no ZMTP peer, or a security mismatch)",
+        ))
     } else {
         None
     }

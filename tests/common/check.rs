@@ -77,10 +77,16 @@ fn parse_perfdata(mut rest: &str) -> Vec<Perf> {
         } else {
             let end = rest.find('=').expect("label=value");
             let label = &rest[..end];
-            assert!(!label.contains(' '), "a label with spaces is quoted: {label}");
+            assert!(
+                !label.contains(' '),
+                "a label with spaces is quoted: {label}"
+            );
             (label.to_string(), &rest[end + 1..])
         };
-        assert!(!label.is_empty() && !label.contains('\''), "label {label:?}");
+        assert!(
+            !label.is_empty() && !label.contains('\''),
+            "label {label:?}"
+        );
         let (item, next) = after.split_once(' ').unwrap_or((after, ""));
         rest = next.trim_start();
         let fields: Vec<&str> = item.split(';').collect();
@@ -204,7 +210,11 @@ pub fn every_format(args: &[&str], status: &str, nagios_exit: i32, probe_exit: i
     assert_eq!(check(&nagios).0, Some(probe_exit), "--exit probe");
 
     let (code, json) = check_json(args);
-    assert_eq!((code, json["status"].as_str()), (Some(nagios_exit), Some(status)), "{json}");
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (Some(nagios_exit), Some(status)),
+        "{json}"
+    );
     assert_eq!(json["exit"], nagios_exit);
     assert!(!json["checks"].as_array().unwrap().is_empty(), "{json}");
 
@@ -226,4 +236,3 @@ pub fn every_format(args: &[&str], status: &str, nagios_exit: i32, probe_exit: i
     assert!(out.starts_with(&format!("{status}: ")), "{out}");
     plugin
 }
-
