@@ -86,15 +86,23 @@ fn a_stopped_broker_is_critical_within_the_timeout() {
     assert!((1.0..3.0).contains(&elapsed), "{elapsed}");
 }
 
+/// A hand-played peer: a ROUTER on a free port, answered by `play` on a thread. Its endpoint,
+/// and the thread to join once the check has run.
+fn played_peer(
+    play: impl FnOnce(zmq::Socket) + Send + 'static,
+) -> (String, std::thread::JoinHandle<()>) {
+    let ctx = zmq::Context::new();
+    let router = ctx.socket(zmq::ROUTER).unwrap();
+    router.set_linger(0).unwrap();
+    router.bind("tcp://127.0.0.1:*").unwrap();
+    let ep = router.get_last_endpoint().unwrap().unwrap();
+    (ep, std::thread::spawn(move || play(router)))
+}
+
 #[test]
 fn something_that_is_not_a_broker_is_critical() {
-    // A REP socket that answers everything with one frame of its own.
-    let ctx = zmq::Context::new();
-    let rep = ctx.socket(zmq::ROUTER).unwrap();
-    rep.set_linger(0).unwrap();
-    rep.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = rep.get_last_endpoint().unwrap().unwrap();
-    let answer = std::thread::spawn(move || {
+    // A peer that answers mmi.stats with a frame that is no report.
+    let (ep, answer) = played_peer(|rep| {
         let msg = rep.recv_multipart(0).unwrap();
         rep.send_multipart([&msg[0][..], b"", b"MDPC01", b"mmi.stats", b"hello"], 0)
             .unwrap();
@@ -118,12 +126,7 @@ fn something_that_is_not_a_broker_is_critical() {
 #[test]
 fn a_broker_without_statistics_is_asked_less() {
     // The zguide's brokers answer 501 to mmi.stats and mmi.workers: mmi.service is left.
-    let ctx = zmq::Context::new();
-    let router = ctx.socket(zmq::ROUTER).unwrap();
-    router.set_linger(0).unwrap();
-    router.bind("tcp://127.0.0.1:*").unwrap();
-    let ep = router.get_last_endpoint().unwrap().unwrap();
-    let answer = std::thread::spawn(move || {
+    let (ep, answer) = played_peer(|router| {
         for _ in 0..3 {
             let msg = router.recv_multipart(0).unwrap();
             let service = msg[3].clone();

@@ -89,6 +89,25 @@ impl<'a> Asker<'a> {
         })
     }
 
+    /// [`Asker::new`], or `None` with the reason recorded in `report` as UNKNOWN.
+    fn start(
+        report: &mut Report,
+        ctx: &'a Context,
+        brokers: &BrokerList,
+        form: Form,
+        output: &CheckOutput,
+        shutdown: &'a Shutdown,
+        started: Instant,
+    ) -> Option<Asker<'a>> {
+        match Asker::new(ctx, brokers, form, output, shutdown, started) {
+            Ok(asker) => Some(asker),
+            Err(why) => {
+                report.found("setup", Status::Unknown, why);
+                None
+            }
+        }
+    }
+
     fn left(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
@@ -292,19 +311,16 @@ fn broker(
     started: Instant,
 ) -> Result<Report> {
     let mut report = Report::new(Kind::Broker, args.brokers.brokers.join(","));
-    let asker = match Asker::new(
+    let Some(asker) = Asker::start(
+        &mut report,
         ctx,
         &args.brokers,
         args.protocol,
         &args.output,
         shutdown,
         started,
-    ) {
-        Ok(asker) => asker,
-        Err(why) => {
-            report.found("setup", Status::Unknown, why);
-            return Ok(report);
-        }
+    ) else {
+        return Ok(report);
     };
     if args.protocol.dialect == Dialect::Majortomo {
         handshake(&mut report, &asker, args)?;
@@ -455,19 +471,16 @@ fn service(
         Kind::Service,
         format!("{} {name}", args.brokers.brokers.join(",")),
     );
-    let asker = match Asker::new(
+    let Some(asker) = Asker::start(
+        &mut report,
         ctx,
         &args.brokers,
         args.protocol,
         &args.output,
         shutdown,
         started,
-    ) {
-        Ok(asker) => asker,
-        Err(why) => {
-            report.found("setup", Status::Unknown, why);
-            return Ok(report);
-        }
+    ) else {
+        return Ok(report);
     };
     let crit_workers = args
         .workers
@@ -623,19 +636,16 @@ fn titanic(
     started: Instant,
 ) -> Result<Report> {
     let mut report = Report::new(Kind::Titanic, args.brokers.brokers.join(","));
-    let asker = match Asker::new(
+    let Some(asker) = Asker::start(
+        &mut report,
         ctx,
         &args.brokers,
         Form::V01,
         &args.output,
         shutdown,
         started,
-    ) {
-        Ok(asker) => asker,
-        Err(why) => {
-            report.found("setup", Status::Unknown, why);
-            return Ok(report);
-        }
+    ) else {
+        return Ok(report);
     };
     for service in [tsp::REQUEST, tsp::REPLY, tsp::CLOSE] {
         let shown = String::from_utf8_lossy(service);
