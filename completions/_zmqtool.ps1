@@ -40,6 +40,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Health checks for monitoring systems: Nagios/Icinga/Sensu plugins, Docker and Kubernetes probes, Consul scripts, Prometheus')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
             [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
@@ -117,6 +118,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'With --lines: requests in flight at once')
             [CompletionResult]::new('--raw', '--raw', [CompletionResultType]::ParameterName, 'Write the reply frames to stdout as they are, with nothing between them')
             [CompletionResult]::new('--lines', '--lines', [CompletionResultType]::ParameterName, 'One request per line of stdin; one reply per line of stdout, in order')
+            [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Ask the broker''s mmi.service first (one round trip, within --timeout): when no worker serves SERVICE, end at once with exit 4 and "no worker for SERVICE" instead of waiting out --timeout and --retries. Off by default, so the broker may queue a request until a worker comes. Not for brokers without MMI (majortomo''s), which never answer mmi.service')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
@@ -310,6 +312,146 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;check' {
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches')
+            [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds')
+            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'The Titanic services have workers, and a request/reply/close round trip completes')
+            [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Exactly one server of a Binary Star pair is active and the other passive')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;check;broker' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol of the questions: 0.1, 0.2 or majortomo')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'WARNING when the round trip is out of this range of durations (e.g. 250ms)')
+            [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)')
+            [CompletionResult]::new('--warn-workers', '--warn-workers', [CompletionResultType]::ParameterName, 'WARNING when the number of workers is out of this range (e.g. 2: for fewer than 2)')
+            [CompletionResult]::new('--crit-workers', '--crit-workers', [CompletionResultType]::ParameterName, 'CRITICAL when the number of workers is out of this range (e.g. 1:)')
+            [CompletionResult]::new('--warn-queue', '--warn-queue', [CompletionResultType]::ParameterName, 'WARNING when the number of queued requests is out of this range (e.g. 100)')
+            [CompletionResult]::new('--crit-queue', '--crit-queue', [CompletionResultType]::ParameterName, 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'The longest the whole check may take; what has not answered by then is CRITICAL')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;check;service' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--protocol', '--protocol', [CompletionResultType]::ParameterName, 'Protocol of the questions and the request: 0.1, 0.2 or majortomo')
+            [CompletionResult]::new('--min-workers', '--min-workers', [CompletionResultType]::ParameterName, 'CRITICAL with fewer workers than this (the same as --crit-workers N:)')
+            [CompletionResult]::new('--max-queue', '--max-queue', [CompletionResultType]::ParameterName, 'CRITICAL when more than N requests wait (the same as --crit-queue N)')
+            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'Send a real request to the service, one frame per value (the frames end at the next option), and time its reply')
+            [CompletionResult]::new('--expect', '--expect', [CompletionResultType]::ParameterName, 'With --request: CRITICAL unless the reply (its frames joined by newlines, as text) matches this regular expression')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'WARNING when the round trip is out of this range of durations (e.g. 250ms)')
+            [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)')
+            [CompletionResult]::new('--warn-workers', '--warn-workers', [CompletionResultType]::ParameterName, 'WARNING when the number of workers is out of this range (e.g. 2: for fewer than 2)')
+            [CompletionResult]::new('--crit-workers', '--crit-workers', [CompletionResultType]::ParameterName, 'CRITICAL when the number of workers is out of this range (e.g. 1:)')
+            [CompletionResult]::new('--warn-queue', '--warn-queue', [CompletionResultType]::ParameterName, 'WARNING when the number of queued requests is out of this range (e.g. 100)')
+            [CompletionResult]::new('--crit-queue', '--crit-queue', [CompletionResultType]::ParameterName, 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'The longest the whole check may take; what has not answered by then is CRITICAL')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;check;titanic' {
+            [CompletionResult]::new('--broker', '--broker', [CompletionResultType]::ParameterName, 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn')
+            [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Send the round trip''s request to this service (it must answer)')
+            [CompletionResult]::new('--request', '--request', [CompletionResultType]::ParameterName, 'With --service: the request''s frames (default: one frame, "zmqtool check")')
+            [CompletionResult]::new('--warn', '--warn', [CompletionResultType]::ParameterName, 'WARNING when the round trip is out of this range of durations (e.g. 250ms)')
+            [CompletionResult]::new('--crit', '--crit', [CompletionResultType]::ParameterName, 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)')
+            [CompletionResult]::new('--warn-queue', '--warn-queue', [CompletionResultType]::ParameterName, 'WARNING when the number of queued requests is out of this range (e.g. 100)')
+            [CompletionResult]::new('--crit-queue', '--crit-queue', [CompletionResultType]::ParameterName, 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)')
+            [CompletionResult]::new('--warn-age', '--warn-age', [CompletionResultType]::ParameterName, 'WARNING when the oldest pending request''s age is out of this range (e.g. 10m)')
+            [CompletionResult]::new('--crit-age', '--crit-age', [CompletionResultType]::ParameterName, 'CRITICAL when the oldest pending request''s age is out of this range (e.g. 1h)')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'The longest the whole check may take; what has not answered by then is CRITICAL')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;check;bstar' {
+            [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
+            [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)')
+            [CompletionResult]::new('--exit', '--exit', [CompletionResultType]::ParameterName, 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'The longest the whole check may take; what has not answered by then is CRITICAL')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;check;help' {
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches')
+            [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds')
+            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'The Titanic services have workers, and a request/reply/close round trip completes')
+            [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Exactly one server of a Binary Star pair is active and the other passive')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'zmqtool;check;help;broker' {
+            break
+        }
+        'zmqtool;check;help;service' {
+            break
+        }
+        'zmqtool;check;help;titanic' {
+            break
+        }
+        'zmqtool;check;help;bstar' {
+            break
+        }
+        'zmqtool;check;help;help' {
             break
         }
         'zmqtool;completions' {
@@ -510,6 +652,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('bench', 'bench', [CompletionResultType]::ParameterValue, 'Load-test a Majordomo broker and service, with latency percentiles')
             [CompletionResult]::new('perf', 'perf', [CompletionResultType]::ParameterValue, 'Raw socket throughput and latency, as libzmq''s perf tools measure them')
             [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Health checks for monitoring systems: Nagios/Icinga/Sensu plugins, Docker and Kubernetes probes, Consul scripts, Prometheus')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script, or write all of them to a directory')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages, one per subcommand, into DIR (what fills man/)')
             [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up')
@@ -548,6 +691,25 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;keygen' {
+            break
+        }
+        'zmqtool;help;check' {
+            [CompletionResult]::new('broker', 'broker', [CompletionResultType]::ParameterValue, 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches')
+            [CompletionResult]::new('service', 'service', [CompletionResultType]::ParameterValue, 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds')
+            [CompletionResult]::new('titanic', 'titanic', [CompletionResultType]::ParameterValue, 'The Titanic services have workers, and a request/reply/close round trip completes')
+            [CompletionResult]::new('bstar', 'bstar', [CompletionResultType]::ParameterValue, 'Exactly one server of a Binary Star pair is active and the other passive')
+            break
+        }
+        'zmqtool;help;check;broker' {
+            break
+        }
+        'zmqtool;help;check;service' {
+            break
+        }
+        'zmqtool;help;check;titanic' {
+            break
+        }
+        'zmqtool;help;check;bstar' {
             break
         }
         'zmqtool;help;completions' {

@@ -37,6 +37,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
+            cand check 'Health checks for monitoring systems: Nagios/Icinga/Sensu plugins, Docker and Kubernetes probes, Consul scripts, Prometheus'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
@@ -111,6 +112,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --pipeline 'With --lines: requests in flight at once'
             cand --raw 'Write the reply frames to stdout as they are, with nothing between them'
             cand --lines 'One request per line of stdin; one reply per line of stdout, in order'
+            cand --fail-fast 'Ask the broker''s mmi.service first (one round trip, within --timeout): when no worker serves SERVICE, end at once with exit 4 and "no worker for SERVICE" instead of waiting out --timeout and --retries. Off by default, so the broker may queue a request until a worker comes. Not for brokers without MMI (majortomo''s), which never answer mmi.service'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -294,6 +296,135 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'zmqtool;check'= {
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand broker 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches'
+            cand service 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds'
+            cand titanic 'The Titanic services have workers, and a request/reply/close round trip completes'
+            cand bstar 'Exactly one server of a Binary Star pair is active and the other passive'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;check;broker'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --protocol 'Protocol of the questions: 0.1, 0.2 or majortomo'
+            cand --warn 'WARNING when the round trip is out of this range of durations (e.g. 250ms)'
+            cand --crit 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)'
+            cand --warn-workers 'WARNING when the number of workers is out of this range (e.g. 2: for fewer than 2)'
+            cand --crit-workers 'CRITICAL when the number of workers is out of this range (e.g. 1:)'
+            cand --warn-queue 'WARNING when the number of queued requests is out of this range (e.g. 100)'
+            cand --crit-queue 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)'
+            cand --format 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)'
+            cand --exit 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)'
+            cand --timeout 'The longest the whole check may take; what has not answered by then is CRITICAL'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;check;service'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --protocol 'Protocol of the questions and the request: 0.1, 0.2 or majortomo'
+            cand --min-workers 'CRITICAL with fewer workers than this (the same as --crit-workers N:)'
+            cand --max-queue 'CRITICAL when more than N requests wait (the same as --crit-queue N)'
+            cand --request 'Send a real request to the service, one frame per value (the frames end at the next option), and time its reply'
+            cand --expect 'With --request: CRITICAL unless the reply (its frames joined by newlines, as text) matches this regular expression'
+            cand --warn 'WARNING when the round trip is out of this range of durations (e.g. 250ms)'
+            cand --crit 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)'
+            cand --warn-workers 'WARNING when the number of workers is out of this range (e.g. 2: for fewer than 2)'
+            cand --crit-workers 'CRITICAL when the number of workers is out of this range (e.g. 1:)'
+            cand --warn-queue 'WARNING when the number of queued requests is out of this range (e.g. 100)'
+            cand --crit-queue 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)'
+            cand --format 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)'
+            cand --exit 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)'
+            cand --timeout 'The longest the whole check may take; what has not answered by then is CRITICAL'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;check;titanic'= {
+            cand --broker 'Broker endpoint; repeat (or separate with commas) for a failover list, tried in turn'
+            cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --service 'Send the round trip''s request to this service (it must answer)'
+            cand --request 'With --service: the request''s frames (default: one frame, "zmqtool check")'
+            cand --warn 'WARNING when the round trip is out of this range of durations (e.g. 250ms)'
+            cand --crit 'CRITICAL when the round trip is out of this range of durations (e.g. 1s)'
+            cand --warn-queue 'WARNING when the number of queued requests is out of this range (e.g. 100)'
+            cand --crit-queue 'CRITICAL when the number of queued requests is out of this range (e.g. 1000)'
+            cand --warn-age 'WARNING when the oldest pending request''s age is out of this range (e.g. 10m)'
+            cand --crit-age 'CRITICAL when the oldest pending request''s age is out of this range (e.g. 1h)'
+            cand --format 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)'
+            cand --exit 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)'
+            cand --timeout 'The longest the whole check may take; what has not answered by then is CRITICAL'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;check;bstar'= {
+            cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
+            cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
+            cand --format 'Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one object: status, checks, metrics and thresholds; the same as --json), prometheus (text exposition: zmqtool_check_up, zmqtool_check_status, probe_success, probe_duration_seconds, and zmqtool_check_NAME per metric)'
+            cand --exit 'Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK or WARNING; 1 otherwise)'
+            cand --timeout 'The longest the whole check may take; what has not answered by then is CRITICAL'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;check;help'= {
+            cand broker 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches'
+            cand service 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds'
+            cand titanic 'The Titanic services have workers, and a request/reply/close round trip completes'
+            cand bstar 'Exactly one server of a Binary Star pair is active and the other passive'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'zmqtool;check;help;broker'= {
+        }
+        &'zmqtool;check;help;service'= {
+        }
+        &'zmqtool;check;help;titanic'= {
+        }
+        &'zmqtool;check;help;bstar'= {
+        }
+        &'zmqtool;check;help;help'= {
+        }
         &'zmqtool;completions'= {
             cand --dir 'Write the scripts for every shell into DIR instead (what fills completions/)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
@@ -475,6 +606,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand bench 'Load-test a Majordomo broker and service, with latency percentiles'
             cand perf 'Raw socket throughput and latency, as libzmq''s perf tools measure them'
             cand keygen 'Make a CURVE keypair: print both keys in Z85, or write CZMQ certificate files'
+            cand check 'Health checks for monitoring systems: Nagios/Icinga/Sensu plugins, Docker and Kubernetes probes, Consul scripts, Prometheus'
             cand completions 'Print a shell completion script, or write all of them to a directory'
             cand man 'Write man pages, one per subcommand, into DIR (what fills man/)'
             cand titanic 'Durable, disconnected request-reply (9/TSP): requests are stored on disk and delivered whenever their service shows up'
@@ -502,6 +634,20 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;perf'= {
         }
         &'zmqtool;help;keygen'= {
+        }
+        &'zmqtool;help;check'= {
+            cand broker 'The broker answers MMI within --timeout: its round trip, services, workers, queued requests and heartbeat mismatches'
+            cand service 'SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with --request a real request is answered (matching --expect) within the thresholds'
+            cand titanic 'The Titanic services have workers, and a request/reply/close round trip completes'
+            cand bstar 'Exactly one server of a Binary Star pair is active and the other passive'
+        }
+        &'zmqtool;help;check;broker'= {
+        }
+        &'zmqtool;help;check;service'= {
+        }
+        &'zmqtool;help;check;titanic'= {
+        }
+        &'zmqtool;help;check;bstar'= {
         }
         &'zmqtool;help;completions'= {
         }

@@ -65,6 +65,7 @@ pub enum Command {
     Bench(BenchArgs),
     Perf(PerfArgs),
     Keygen(KeygenArgs),
+    Check(CheckArgs),
     Completions(CompletionsArgs),
     Man(ManArgs),
 }
@@ -84,6 +85,7 @@ impl Command {
             Command::Bench(_) => "bench",
             Command::Perf(_) => "perf",
             Command::Keygen(_) => "keygen",
+            Command::Check(_) => "check",
             Command::Completions(_) => "completions",
             Command::Man(_) => "man",
         }
@@ -453,6 +455,13 @@ pub struct ClientArgs {
     #[arg(long, value_name = "N", default_value_t = 1, requires = "lines",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub pipeline: u32,
+    /// Ask the broker's mmi.service first (one round trip, within --timeout): when no worker
+    /// serves SERVICE, end at once with exit 4 and "no worker for SERVICE" instead of
+    /// waiting out --timeout and --retries. Off by default, so the broker may queue a
+    /// request until a worker comes. Not for brokers without MMI (majortomo's), which never
+    /// answer mmi.service.
+    #[arg(long)]
+    pub fail_fast: bool,
 }
 
 /// Ask the broker about services (8/MMI).
@@ -594,6 +603,10 @@ impl CallOpts {
 
 /// Run the Titanic server: the titanic.request, titanic.reply and titanic.close services,
 /// and the dispatcher that delivers stored requests.
+///
+/// It also serves titanic.stats (zmqtool's): "200" and one JSON frame, {"pending": N,
+/// "oldest_pending_s": S}, the requests waiting for delivery and the oldest one's age, which
+/// `zmqtool check titanic` reports.
 ///
 /// A request is acknowledged (200 + UUID) only once it is committed to the store with an
 /// fsync; requests arriving together share one commit. The dispatcher asks mmi.service
@@ -967,6 +980,225 @@ pub struct KeygenArgs {
     pub out: Option<PathBuf>,
 }
 
+/// Health checks for monitoring systems: Nagios/Icinga/Sensu plugins, Docker and Kubernetes
+/// probes, Consul scripts, Prometheus.
+///
+/// Each KIND asks its servers within --timeout and ends with one status: OK, WARNING,
+/// CRITICAL or UNKNOWN. No answer, a malformed answer, an answer from something that is not
+/// the server asked for: CRITICAL. UNKNOWN: the check could not be made (a certificate that
+/// cannot be read, a broker that reports only part of what a threshold needs).
+///
+/// Thresholds use the monitoring plugins' ranges: N alerts outside 0..N, N: below N, ~:N
+/// above N, A:B outside A..B, @A:B inside A..B (ends included). Time ranges are durations
+/// (--warn 250ms, --crit 1s:); count ranges are numbers (--crit-workers 2:).
+///
+/// Exit codes (--exit): nagios (default, whatever the --format) 0 OK, 1 WARNING, 2 CRITICAL,
+/// 3 UNKNOWN, which Consul reads as passing, warning and critical; probe 0 healthy (OK or
+/// WARNING), 1 otherwise, for Docker HEALTHCHECK and Kubernetes exec probes. A usage error
+/// is exit 2 either way.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(subcommand)]
+    pub kind: CheckKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CheckKind {
+    Broker(CheckBrokerArgs),
+    Service(CheckServiceArgs),
+    Titanic(CheckTitanicArgs),
+    Bstar(CheckBstarArgs),
+}
+
+/// How a check reports, and how long it may take.
+#[derive(Debug, Args, Clone)]
+pub struct CheckOutput {
+    /// Output: text (a short summary), nagios (`KIND STATUS: text | perfdata`), json (one
+    /// object: status, checks, metrics and thresholds; the same as --json), prometheus (text
+    /// exposition: zmqtool_check_up, zmqtool_check_status, probe_success,
+    /// probe_duration_seconds, and zmqtool_check_NAME per metric).
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::check::Format,
+    /// Exit codes: nagios (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN) or probe (0 healthy: OK
+    /// or WARNING; 1 otherwise).
+    #[arg(long, value_enum, default_value = "nagios")]
+    pub exit: crate::check::ExitMapping,
+    /// The longest the whole check may take; what has not answered by then is CRITICAL.
+    #[arg(long, value_name = "DUR", default_value = "5s", value_parser = parse_interval)]
+    pub timeout: Duration,
+}
+
+/// Round-trip thresholds.
+#[derive(Debug, Args, Clone)]
+pub struct RttThresholds {
+    /// WARNING when the round trip is out of this range of durations (e.g. 250ms).
+    #[arg(long, value_name = "RANGE", value_parser = parse_time_range, allow_hyphen_values = true)]
+    pub warn: Option<crate::check::Range>,
+    /// CRITICAL when the round trip is out of this range of durations (e.g. 1s).
+    #[arg(long, value_name = "RANGE", value_parser = parse_time_range, allow_hyphen_values = true)]
+    pub crit: Option<crate::check::Range>,
+}
+
+/// Queue thresholds.
+#[derive(Debug, Args, Clone)]
+pub struct QueueThresholds {
+    /// WARNING when the number of queued requests is out of this range (e.g. 100).
+    #[arg(long, value_name = "RANGE", value_parser = parse_count_range, allow_hyphen_values = true)]
+    pub warn_queue: Option<crate::check::Range>,
+    /// CRITICAL when the number of queued requests is out of this range (e.g. 1000).
+    #[arg(long, value_name = "RANGE", value_parser = parse_count_range, allow_hyphen_values = true)]
+    pub crit_queue: Option<crate::check::Range>,
+}
+
+/// Worker-count thresholds.
+#[derive(Debug, Args, Clone)]
+pub struct WorkerThresholds {
+    /// WARNING when the number of workers is out of this range (e.g. 2: for fewer than 2).
+    #[arg(long, value_name = "RANGE", value_parser = parse_count_range, allow_hyphen_values = true)]
+    pub warn_workers: Option<crate::check::Range>,
+    /// CRITICAL when the number of workers is out of this range (e.g. 1:).
+    #[arg(long, value_name = "RANGE", value_parser = parse_count_range, allow_hyphen_values = true)]
+    pub crit_workers: Option<crate::check::Range>,
+}
+
+/// The broker answers MMI within --timeout: its round trip, services, workers, queued
+/// requests and heartbeat mismatches.
+///
+/// Asks mmi.stats (a zmqtool broker); a broker that answers it with 501 is asked
+/// mmi.workers, then mmi.service (the zguide's brokers), and reports what it can. With
+/// --protocol majortomo (majortomo's broker has no MMI) the check is the ZMTP handshake
+/// alone. WARNING when the broker counted heartbeat mismatches (a worker whose --heartbeat
+/// differs from the broker's: workers that disappear every few seconds). Metrics: rtt,
+/// services, workers, queued, heartbeat_mismatches.
+#[derive(Debug, Args)]
+pub struct CheckBrokerArgs {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// Protocol of the questions: 0.1, 0.2 or majortomo.
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
+    pub protocol: Form,
+    #[command(flatten)]
+    pub rtt: RttThresholds,
+    #[command(flatten)]
+    pub workers: WorkerThresholds,
+    #[command(flatten)]
+    pub queue: QueueThresholds,
+    #[command(flatten)]
+    pub output: CheckOutput,
+}
+
+/// SERVICE has at least --min-workers workers, its queue is at most --max-queue, and with
+/// --request a real request is answered (matching --expect) within the thresholds.
+///
+/// The worker and queue counts come from mmi.stats, mmi.workers or mmi.service, whichever
+/// the broker answers (from mmi.service only presence is known: 404 is 0 workers, 200 at
+/// least 1). --warn/--crit judge the round trip of --request when given, else the MMI
+/// question's. With --protocol majortomo (no MMI there) --request is required, and an
+/// answer proves one worker. Metrics: rtt, workers, queued, heartbeat_mismatches.
+#[derive(Debug, Args)]
+pub struct CheckServiceArgs {
+    /// The service to check.
+    pub service: String,
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// Protocol of the questions and the request: 0.1, 0.2 or majortomo.
+    #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
+    pub protocol: Form,
+    /// CRITICAL with fewer workers than this (the same as --crit-workers N:).
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        conflicts_with = "crit_workers"
+    )]
+    pub min_workers: u64,
+    /// CRITICAL when more than N requests wait (the same as --crit-queue N).
+    #[arg(long, value_name = "N", conflicts_with = "crit_queue")]
+    pub max_queue: Option<u64>,
+    /// Send a real request to the service, one frame per value (the frames end at the next
+    /// option), and time its reply.
+    #[arg(long, value_name = "FRAME", num_args = 1..)]
+    pub request: Option<Vec<String>>,
+    /// With --request: CRITICAL unless the reply (its frames joined by newlines, as text)
+    /// matches this regular expression.
+    #[arg(long, value_name = "REGEX", requires = "request", value_parser = parse_regex)]
+    pub expect: Option<regex::Regex>,
+    #[command(flatten)]
+    pub rtt: RttThresholds,
+    #[command(flatten)]
+    pub workers: WorkerThresholds,
+    #[command(flatten)]
+    pub queue: QueueThresholds,
+    #[command(flatten)]
+    pub output: CheckOutput,
+}
+
+/// The Titanic services have workers, and a request/reply/close round trip completes.
+///
+/// Asks mmi.service for titanic.request, titanic.reply and titanic.close, reads the
+/// server's pending requests and the oldest one's age from titanic.stats (a zmqtool Titanic
+/// server), then stores a request, reads its reply and closes it. With --service the request
+/// goes to that service and its reply must come within --timeout; without, the request is
+/// for a service nobody serves and a pending answer (300) completes the round trip (the
+/// store writes, reads and deletes). --warn/--crit judge the round trip, --warn-queue and
+/// --crit-queue the pending requests, --warn-age and --crit-age the oldest one's age.
+/// Metrics: rtt, pending, oldest_pending.
+#[derive(Debug, Args)]
+pub struct CheckTitanicArgs {
+    #[command(flatten)]
+    pub brokers: BrokerList,
+    /// Send the round trip's request to this service (it must answer).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// With --service: the request's frames (default: one frame, "zmqtool check").
+    #[arg(long, value_name = "FRAME", num_args = 1.., requires = "service")]
+    pub request: Option<Vec<String>>,
+    #[command(flatten)]
+    pub rtt: RttThresholds,
+    #[command(flatten)]
+    pub queue: QueueThresholds,
+    /// WARNING when the oldest pending request's age is out of this range (e.g. 10m).
+    #[arg(long, value_name = "RANGE", value_parser = parse_time_range, allow_hyphen_values = true)]
+    pub warn_age: Option<crate::check::Range>,
+    /// CRITICAL when the oldest pending request's age is out of this range (e.g. 1h).
+    #[arg(long, value_name = "RANGE", value_parser = parse_time_range, allow_hyphen_values = true)]
+    pub crit_age: Option<crate::check::Range>,
+    #[command(flatten)]
+    pub output: CheckOutput,
+}
+
+/// Exactly one server of a Binary Star pair is active and the other passive.
+///
+/// EP EP are the two servers' state endpoints (their --state-bind), read as `bstar status`
+/// reads them, both at once. OK: one active, one passive. WARNING: one active and the other
+/// silent or still starting (no standby). CRITICAL: two actives (split brain), or none.
+/// Metrics: active (servers that say they are active).
+#[derive(Debug, Args)]
+pub struct CheckBstarArgs {
+    /// The two servers' state endpoints.
+    #[arg(value_name = "STATE-EP", num_args = 2, required = true)]
+    pub endpoints: Vec<String>,
+    // A server with --curve-secret publishes its state with CURVE: give its public key.
+    #[command(flatten)]
+    pub curve: CurveClientArgs,
+    #[command(flatten)]
+    pub output: CheckOutput,
+}
+
+/// A range of durations (`250ms`, `1s:`, `@1s:2s`).
+fn parse_time_range(s: &str) -> Result<crate::check::Range, String> {
+    crate::check::Range::parse_duration(s).map_err(|e| e.to_string())
+}
+
+/// A range of counts (`10`, `2:`, `~:100`).
+fn parse_count_range(s: &str) -> Result<crate::check::Range, String> {
+    crate::check::Range::parse_number(s).map_err(|e| e.to_string())
+}
+
+fn parse_regex(s: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(s).map_err(|e| e.to_string())
+}
+
 /// Print a shell completion script, or write all of them to a directory.
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -1047,8 +1279,39 @@ pub fn command() -> clap::Command {
 /// Parses the process's arguments (exits with the usage message on an error).
 pub fn parse() -> Cli {
     use clap::FromArgMatches;
-    let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = command().try_get_matches().unwrap_or_else(|e| exit_on(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| exit_on(e))
+}
+
+/// Ends the process for a clap error as clap does (help and version on stdout, exit 0; a
+/// usage error on stderr, exit 2). With `--json` on the command line a usage error is also
+/// `{"error": ..., "exit": 2}` on stdout, as every other outcome in JSON mode is.
+pub fn exit_on(error: clap::Error) -> ! {
+    use clap::error::ErrorKind;
+    let usage = !matches!(
+        error.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if usage && json_requested(std::env::args_os().skip(1)) {
+        let object = serde_json::json!({ "error": usage_message(&error), "exit": 2 });
+        println!("{object}");
+    }
+    error.exit()
+}
+
+/// True when `--json` is among `args` (before a `--`, after which everything is a value).
+fn json_requested(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    args.take_while(|a| a != "--").any(|a| a == "--json")
+}
+
+/// The message of a usage error without clap's "error: " and the usage lines after it.
+fn usage_message(error: &clap::Error) -> String {
+    if error.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        return "a subcommand is required (see --help)".to_string();
+    }
+    let text = error.render().to_string();
+    let first = text.split("\n\n").next().unwrap_or(&text).trim();
+    first.strip_prefix("error: ").unwrap_or(first).to_string()
 }
 
 fn with_examples(cmd: clap::Command, path: &str) -> clap::Command {
@@ -1110,6 +1373,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "seq 1000 | zmqtool client upper --lines --pipeline 32",
             "zmqtool --json client echo hi | jq .frames",
             "zmqtool client slow job --timeout 10s --retries 1",
+            "zmqtool client echo hi --fail-fast             # exit 4 at once if no worker",
         ],
     ),
     (
@@ -1224,6 +1488,40 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "check broker",
+        &[
+            "zmqtool check broker --broker tcp://broker:5555 --warn 100ms --crit 1s",
+            "zmqtool check broker --format nagios --timeout 3s      # Nagios, Icinga, Sensu",
+            "zmqtool check broker --exit probe --timeout 2s         # Docker, Kubernetes",
+            "zmqtool check broker --format prometheus > /var/lib/node_exporter/zmqtool.prom",
+        ],
+    ),
+    (
+        "check service",
+        &[
+            "zmqtool check service echo --min-workers 2 --max-queue 100",
+            "zmqtool check service echo --request ping --expect '^ping$' --warn 50ms --crit 500ms",
+            "zmqtool check service echo --warn-workers 4: --crit-workers 1: --format nagios",
+            "zmqtool check service echo --protocol majortomo --request ping   # majortomo's broker",
+        ],
+    ),
+    (
+        "check titanic",
+        &[
+            "zmqtool check titanic                            # services up, store round trip",
+            "zmqtool check titanic --service echo --crit 2s --warn-age 10m --crit-age 1h",
+            "zmqtool check titanic --crit-queue 10000 --format json",
+        ],
+    ),
+    (
+        "check bstar",
+        &[
+            "zmqtool check bstar tcp://A:5003 tcp://B:5004",
+            "zmqtool check bstar tcp://A:5003 tcp://B:5004 --format nagios --timeout 3s",
+            "zmqtool check bstar tcp://A:5003 tcp://B:5004 --curve-server-key pair.pub",
+        ],
+    ),
+    (
         "completions",
         &[
             "zmqtool completions bash > ~/.local/share/bash-completion/completions/zmqtool",
@@ -1259,6 +1557,26 @@ mod tests {
         assert_eq!(parse_size("1GiB"), Ok(1 << 30));
         assert!(parse_size("12X").is_err());
         assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn json_is_seen_before_a_double_dash_only() {
+        let args = |a: &[&str]| a.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert!(json_requested(args(&["worker", "", "--json"]).into_iter()));
+        assert!(!json_requested(
+            args(&["client", "x", "--", "--json"]).into_iter()
+        ));
+        assert!(!json_requested(args(&["client", "--jsonx"]).into_iter()));
+    }
+
+    #[test]
+    fn usage_messages_lose_the_prefix_and_the_usage_lines() {
+        let error = command()
+            .try_get_matches_from(["zmqtool", "broker", "--heartbeat", "soon"])
+            .unwrap_err();
+        let message = usage_message(&error);
+        assert!(message.starts_with("invalid value 'soon'"), "{message}");
+        assert!(!message.contains("Usage:"), "{message}");
     }
 
     #[test]

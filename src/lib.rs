@@ -15,6 +15,7 @@
 //! | --- | --- |
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
+//! | [`check`] | health checks: threshold ranges, the verdict, the nagios/json/prometheus/text renderings (no I/O; `cmd::check` asks the servers) |
 //! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, `lean` MDP broker, raw proxy) |
 //! | [`titanic`] | 9/TSP: `tsp` (wire, proto), `dispatcher` (sans-IO, proto), `store` (SQLite, group commit), `server` |
 //! | [`bstar`] | Binary Star: `fsm` (the state machine, proto), `server` (frontend, state PUB/SUB) |
@@ -51,6 +52,7 @@ pub mod bench;
 pub mod broker;
 pub mod bstar;
 pub mod cert;
+pub mod check;
 pub mod cli;
 pub mod client;
 pub mod cmd;

@@ -34,6 +34,63 @@ fn usage_errors_exit_2() {
     }
 }
 
+/// With --json every usage error, clap's own and the rules clap cannot express, is also an
+/// object on stdout: `{"error": ..., "exit": 2}`. One for each subcommand.
+#[test]
+fn usage_errors_under_json_print_an_error_object() {
+    for args in [
+        &["--json"][..],
+        &["--json", "no-such-command"],
+        &["--json", "broker", "--heartbeat", "soon"],
+        &["--json", "worker", ""],
+        &["--json", "worker", "echo", "--stream", "--exec", "cat"],
+        &["--json", "client"],
+        &["--json", "client", "echo", "-", "-"],
+        &["--json", "mmi", "--timeout", "0s"],
+        &["--json", "stats", "--watch", "never"],
+        &["--json", "top", "--interval", "x"],
+        &["--json", "titanic"],
+        &["--json", "titanic", "serve", "--inflight", "0"],
+        &["--json", "titanic", "request"],
+        &["--json", "titanic", "reply"],
+        &["--json", "titanic", "close"],
+        &["--json", "titanic", "call"],
+        &["--json", "titanic", "ls", "--bogus"],
+        &["--json", "bstar"],
+        &["--json", "bstar", "status"],
+        &["--json", "bench", "--rate", "-1"],
+        &["--json", "perf", "fast"],
+        &["--json", "keygen", "--bogus"],
+        &["--json", "check"],
+        &["--json", "check", "broker", "--warn", "soon"],
+        &["--json", "check", "service"],
+        &["--json", "check", "titanic", "--crit-age", "5"],
+        &["--json", "check", "bstar", "tcp://127.0.0.1:1"],
+        &["--json", "completions", "tcsh"],
+        &["--json", "man"],
+        // --json anywhere before a "--" counts.
+        &["client", "--json"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        let text = stdout(&out);
+        let v: serde_json::Value =
+            serde_json::from_str(text.trim()).unwrap_or_else(|e| panic!("{args:?}: {e}: {text:?}"));
+        assert_eq!(v["exit"], 2, "{args:?}");
+        let error = v["error"].as_str().unwrap_or_default();
+        assert!(
+            !error.is_empty() && !error.starts_with("error:") && !error.contains("Usage:"),
+            "{args:?}: {error:?}"
+        );
+        assert_eq!(text.lines().count(), 1, "{args:?}: {text}");
+    }
+    // Without --json stdout stays empty; help is not an error.
+    assert!(run(&["worker", ""]).stdout.is_empty());
+    let help = run(&["--json", "check", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage: zmqtool check"));
+}
+
 #[test]
 fn duration_errors_say_what_is_expected() {
     let out = run(&["client", "echo", "--timeout", "soon"]);

@@ -292,3 +292,29 @@ fn json_failures_are_objects_on_stdout_too() {
     assert_eq!(value["exit"], 3);
     assert!(value["error"].as_str().unwrap().contains("no reply"));
 }
+
+/// `--fail-fast`: one mmi.service round trip, then exit 4 when nobody serves the service,
+/// instead of waiting out --timeout and --retries (here 3 x 20 s, beyond the run's limit);
+/// with a worker it is an ordinary call.
+#[test]
+fn fail_fast_ends_at_once_when_no_worker_serves() {
+    let (b, _w) = echo_broker();
+    let ep = b.endpoint.as_str();
+    let out = client(ep, &["nobody", "x", "--fail-fast", "--timeout", "20s"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no worker for nobody"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+    let out = client(ep, &["--json", "nobody", "--fail-fast", "--lines"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(v["exit"], 4);
+    let out = client(ep, &["echo", "here", "--fail-fast"]);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), "here\n".into())
+    );
+}

@@ -262,3 +262,75 @@ fn a_long_job_survives_a_broker_that_is_silent_to_busy_workers() {
     );
     assert_eq!(readies, 1, "the worker did not reconnect during the job");
 }
+
+/// `check broker` and `check service` against majortomo's broker, which has no MMI: the broker
+/// check is the ZMTP handshake, the service check a real request through a majortomo worker.
+#[test]
+fn checks_against_the_majortomo_broker() {
+    use common::check::*;
+    let mut b = majortomo(&["broker", "tcp://127.0.0.1:*"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || b.stdout().contains("tcp://")),
+        "the majortomo broker did not start: {}",
+        b.stderr()
+    );
+    let endpoint = b.stdout().trim().to_string();
+    let ep = endpoint.as_str();
+    let plugin = every_format(
+        &["broker", "--broker", ep, "--protocol", "majortomo"],
+        "OK",
+        0,
+        0,
+    );
+    assert!(plugin.text.contains("ZMTP handshake"), "{}", plugin.text);
+    assert_eq!(plugin.perf.len(), 1, "only the handshake's time is known");
+
+    let _w = majortomo(&["worker", ep, "mt"]);
+    let service = [
+        "service",
+        "mt",
+        "--broker",
+        ep,
+        "--protocol",
+        "majortomo",
+        "--request",
+        "ping",
+        "--expect",
+        "(?s)majortomo.*ping",
+    ];
+    // The worker registers on its own time: ask until it answers.
+    let mut last = serde_json::Value::Null;
+    let up = wait_until(Duration::from_secs(20), || {
+        let (code, json) = check_json(&service);
+        last = json;
+        code == Some(0)
+    });
+    assert!(up, "{last}");
+    let plugin = every_format(&service, "OK", 0, 0);
+    assert!(plugin.perf("rtt").value > 0.0);
+    // Through majortomo, an answer is all that says a worker is there.
+    assert!(plugin.text.contains("mt has workers"), "{}", plugin.text);
+    // Asking for two workers cannot be judged: UNKNOWN.
+    let mut two = service.to_vec();
+    two.extend(["--min-workers", "2"]);
+    every_format(&two, "UNKNOWN", 3, 1);
+
+    b.kill();
+    every_format(
+        &[
+            "broker",
+            "--broker",
+            ep,
+            "--protocol",
+            "majortomo",
+            "--timeout",
+            "1s",
+        ],
+        "CRITICAL",
+        2,
+        1,
+    );
+    let mut down = service.to_vec();
+    down.extend(["--timeout", "1s"]);
+    every_format(&down, "CRITICAL", 2, 1);
+}

@@ -231,6 +231,14 @@ impl Collector for Snapshot {
         )?;
         family(
             e,
+            "zmqtool_heartbeat_mismatches",
+            "Workers whose heartbeat rate did not match the broker's --heartbeat, by service.",
+            None,
+            Counter,
+            &per_service(&|v| v.heartbeat_mismatches),
+        )?;
+        family(
+            e,
             "zmqtool_queued_requests",
             "Requests waiting for a worker, by service.",
             None,

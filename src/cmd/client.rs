@@ -19,6 +19,9 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
     let opts = args.options()?;
     let body = request_body(&args.body)?;
     let service = args.service.as_bytes();
+    if args.fail_fast {
+        require_worker(&ctx, &opts, service, &shutdown)?;
+    }
     let mut out = std::io::stdout().lock();
     let mut printed: std::io::Result<()> = Ok(());
     let reply = client::call(&ctx, &opts, service, body, &shutdown, &mut |frames| {
@@ -47,6 +50,36 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
     print_reply(&mut out, service, &frames, true, json, args.raw)
         .context("cannot write to stdout")?;
     Ok(Exit::Success)
+}
+
+/// `--fail-fast`: asks the broker's mmi.service whether a worker serves `service`; a 404
+/// ends the command with exit 4. A broker that cannot tell (501, or an answer that is not a
+/// code) is logged and the request goes ahead.
+fn require_worker(
+    ctx: &crate::transport::Context,
+    opts: &client::Options,
+    service: &[u8],
+    shutdown: &Shutdown,
+) -> Result<()> {
+    use crate::mdp::mmi;
+    let asked = vec![Frame::copy(service)];
+    let frames = client::call(ctx, opts, mmi::SERVICE, asked, shutdown, &mut |_| {})?;
+    match frames.last().and_then(|f| mmi::Code::parse(f)) {
+        Some(mmi::Code::Absent) => Err(Fatal::error(
+            Exit::NotFound,
+            format!(
+                "no worker for {} (the broker's mmi.service says 404)",
+                String::from_utf8_lossy(service)
+            ),
+        )),
+        Some(mmi::Code::Present) => Ok(()),
+        _ => {
+            log::warn!(
+                "the broker cannot say whether a worker is there (mmi.service); asking anyway"
+            );
+            Ok(())
+        }
+    }
 }
 
 /// The request frames from the BODY arguments; "-" is all of stdin as one frame.
@@ -119,6 +152,9 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     let ctx = super::context();
     let opts = args.options()?;
     let service = args.service.as_bytes();
+    if args.fail_fast {
+        require_worker(&ctx, &opts, service, &shutdown)?;
+    }
     let input = spawn_line_reader();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();

@@ -113,7 +113,12 @@ fn extra_sections(cmd: &clap::Command, path: &str) -> String {
         }
     }
     roff.push_str(".SH \"EXIT STATUS\"\n");
-    for (code, meaning) in EXIT_STATUS {
+    let codes = if path.starts_with("check") {
+        CHECK_EXIT_STATUS
+    } else {
+        EXIT_STATUS
+    };
+    for (code, meaning) in codes {
         roff.push_str(&format!(".TP\n\\fB{code}\\fR\n{meaning}\n"));
     }
     roff
@@ -157,6 +162,24 @@ const SET_FOR_CHILDREN: &[(&str, &str, &[&str])] = &[
         "Set for the --on-change hook: the previous state.",
         &["bstar"],
     ),
+];
+
+/// `zmqtool check`'s exit codes: the monitoring systems' contract, under each --exit.
+const CHECK_EXIT_STATUS: &[(u8, &str)] = &[
+    (
+        0,
+        "OK (--exit nagios); OK or WARNING, healthy (--exit probe).",
+    ),
+    (
+        1,
+        "WARNING (--exit nagios); CRITICAL or UNKNOWN, unhealthy (--exit probe).",
+    ),
+    (
+        2,
+        "CRITICAL (--exit nagios); a usage error under either mapping.",
+    ),
+    (3, "UNKNOWN (--exit nagios): the check could not be made."),
+    (130, "Interrupted by SIGINT."),
 ];
 
 /// The exit codes, the contract with scripts (docs/ARCHITECTURE.md).

@@ -3,6 +3,7 @@
 mod bench;
 mod broker;
 mod bstar;
+mod check;
 mod client;
 mod docs;
 mod keygen;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<Exit> {
         Command::Bench(args) => bench::run(args, json),
         Command::Perf(args) => perf::run(args, json),
         Command::Keygen(args) => keygen::run(args, json),
+        Command::Check(args) => check::run(args, json),
         Command::Completions(args) => docs::completions(args),
         Command::Man(args) => docs::man(args),
     }
@@ -74,7 +76,7 @@ pub(crate) fn context() -> crate::transport::Context {
 
 /// Ends the process with a usage error (exit 2), for rules clap cannot express.
 pub(crate) fn usage_error(message: &str) -> ! {
-    crate::cli::command()
-        .error(clap::error::ErrorKind::ArgumentConflict, message)
-        .exit()
+    crate::cli::exit_on(
+        crate::cli::command().error(clap::error::ErrorKind::ArgumentConflict, message),
+    )
 }

@@ -65,8 +65,14 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
     let uptime = humantime::format_duration(Duration::from_secs(s.uptime_s as u64));
     writeln!(
         out,
-        "uptime {uptime}  requests {}  replies {}  requeued {}  malformed {}  refused {}  refused connections {}",
-        s.requests, s.replies, s.requeued, s.malformed, s.refused, s.refused_connections
+        "uptime {uptime}  requests {}  replies {}  requeued {}  malformed {}  refused {}  refused connections {}  heartbeat mismatches {}",
+        s.requests,
+        s.replies,
+        s.requeued,
+        s.malformed,
+        s.refused,
+        s.refused_connections,
+        s.heartbeat_mismatches
     )?;
     let dropped: Vec<String> = s
         .dropped

@@ -84,6 +84,22 @@ impl Services {
         }
     }
 
+    fn stats(&self) -> Vec<Frame> {
+        let (pending, oldest_ms) = match self.store.pending_summary() {
+            Ok(summary) => summary,
+            Err(e) => return failure(e),
+        };
+        let now = store::now_ms();
+        let stats = tsp::Stats {
+            pending: pending as u64,
+            oldest_pending_s: oldest_ms.map(|ms| now.saturating_sub(ms).max(0) as f64 / 1e3),
+        };
+        match serde_json::to_vec(&stats) {
+            Ok(json) => vec![Status::Ok.frame(""), json.into()],
+            Err(e) => vec![Status::Error.frame(&e.to_string())],
+        }
+    }
+
     fn close(&self, body: Vec<Frame>) -> Vec<Frame> {
         let Some(uuid) = parse_uuid_body(&body) else {
             return vec![Status::Unknown.frame("malformed UUID")];
@@ -117,6 +133,7 @@ impl Handler for Service {
         let frames = match self.which {
             tsp::REQUEST => self.services.request(body),
             tsp::REPLY => self.services.reply(body),
+            tsp::STATS => self.services.stats(),
             _ => self.services.close(body),
         };
         reply(ReplyKind::Final, frames);
@@ -157,6 +174,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
         (tsp::REQUEST, opts.request_sessions.max(1)),
         (tsp::REPLY, 1),
         (tsp::CLOSE, 1),
+        (tsp::STATS, 1),
     ] {
         for _ in 0..sessions {
             let cfg = session::Config {

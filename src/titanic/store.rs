@@ -306,6 +306,13 @@ impl Store {
         self.ask(Command::Pending)
     }
 
+    /// How many requests wait for their reply, and when the oldest of them was stored (unix
+    /// milliseconds; `None` when none waits), for `titanic.stats`.
+    pub fn pending_summary(&self) -> Result<(usize, Option<i64>), StoreError> {
+        let pending = self.pending()?;
+        Ok((pending.len(), pending.iter().map(|e| e.created_ms).min()))
+    }
+
     /// A request still waiting for its reply, with its body; `None` once replied or closed.
     pub fn load(&self, uuid: Uuid) -> Result<Option<StoreRequest>, StoreError> {
         self.ask(|done| Command::Load(uuid, done))

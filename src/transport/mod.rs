@@ -26,6 +26,7 @@ mod guard;
 mod poll;
 mod security;
 mod socket;
+pub mod probe;
 pub mod zap;
 
 pub use curve::{CurveKeys, Key};

@@ -2,6 +2,8 @@
 //! kill whatever was started even when a test fails.
 #![allow(dead_code)]
 
+pub mod check;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};

@@ -536,6 +536,9 @@ impl Broker {
                     worker.beats_while_busy = true;
                 }
                 if let Some(observed) = worker.rate.heartbeat(now, self.cfg.heartbeat) {
+                    if let Some(service) = self.services.get_mut(&worker.service) {
+                        service.stats.heartbeat_mismatch();
+                    }
                     out.events.push(Event::HeartbeatMismatch {
                         worker: id.clone(),
                         observed,

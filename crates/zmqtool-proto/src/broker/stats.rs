@@ -30,6 +30,8 @@ pub struct Stats {
     requeued: u64,
     malformed: u64,
     refused: u64,
+    /// Workers whose heartbeat rate did not match (each reported once by its `RateCheck`).
+    heartbeat_mismatches: u64,
     dropped: [u64; DROP_REASONS.len()],
     /// Connections the transport refused (kept by its guard thread).
     refused_connections: Option<Arc<AtomicU64>>,
@@ -67,6 +69,7 @@ impl Stats {
             requeued: 0,
             malformed: 0,
             refused: 0,
+            heartbeat_mismatches: 0,
             dropped: [0; DROP_REASONS.len()],
             refused_connections: None,
         }
@@ -97,6 +100,7 @@ impl Stats {
                     ..
                 } => self.malformed += 1,
                 Event::Refused { .. } => self.refused += 1,
+                Event::HeartbeatMismatch { .. } => self.heartbeat_mismatches += 1,
                 _ => {}
             }
         }
@@ -120,6 +124,7 @@ impl Stats {
                 .refused_connections
                 .as_ref()
                 .map_or(0, |c| c.load(Ordering::Relaxed)),
+            heartbeat_mismatches: self.heartbeat_mismatches,
             services,
         }
     }
@@ -133,6 +138,8 @@ pub struct ServiceStats {
     /// Requests for this service dropped without a reply (any reason).
     dropped: u64,
     queued_peak: usize,
+    /// Its workers whose heartbeat rate did not match the broker's.
+    heartbeat_mismatches: u64,
     /// Microseconds from dispatch to final reply; made with the first reply (a service that
     /// never answers costs nothing).
     latency: Option<Histogram<u32>>,
@@ -146,6 +153,11 @@ impl ServiceStats {
 
     pub fn dropped(&mut self) {
         self.dropped += 1;
+    }
+
+    /// One of its workers heartbeats at a rate far from the broker's.
+    pub fn heartbeat_mismatch(&mut self) {
+        self.heartbeat_mismatches += 1;
     }
 
     /// Requests left waiting for a worker after a dispatch: the peak is the most that ever
@@ -198,6 +210,7 @@ impl ServiceStats {
             dropped: self.dropped,
             queued,
             queued_peak: self.queued_peak,
+            heartbeat_mismatches: self.heartbeat_mismatches,
             idle,
             busy,
             latency_us,
@@ -254,5 +267,22 @@ mod tests {
         // A service that never answered has no histogram.
         let quiet = ServiceStats::default().report("q".into(), 2, 0, 0);
         assert!(quiet.latency_buckets.is_empty() && quiet.latency_count == 0);
+    }
+
+    #[test]
+    fn heartbeat_mismatches_are_counted_over_the_broker_and_per_service() {
+        let now = Instant::now();
+        let mut stats = Stats::new(now);
+        let mut service = ServiceStats::default();
+        let mismatch = Event::HeartbeatMismatch {
+            worker: super::super::core::Identity(crate::mdp::Frame::from("w")),
+            observed: Duration::from_millis(500),
+            expected: Duration::from_millis(2500),
+        };
+        stats.note(&[mismatch.clone(), mismatch]);
+        service.heartbeat_mismatch();
+        let report = stats.report(now, vec![service.report("echo".into(), 0, 1, 0)]);
+        assert_eq!(report.heartbeat_mismatches, 2);
+        assert_eq!(report.services[0].heartbeat_mismatches, 1);
     }
 }

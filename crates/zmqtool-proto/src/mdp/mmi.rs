@@ -47,6 +47,10 @@ pub struct Stats {
     /// Connections refused by the access policy (`--allow`, PLAIN, CURVE, per-address
     /// limits) or whose security handshake failed.
     pub refused_connections: u64,
+    /// Workers whose heartbeats came at a rate far from the broker's `--heartbeat` (each
+    /// counted once); absent from older brokers' reports.
+    #[serde(default)]
+    pub heartbeat_mismatches: u64,
     pub services: Vec<ServiceStats>,
 }
 
@@ -62,6 +66,9 @@ pub struct ServiceStats {
     pub dropped: u64,
     pub queued: usize,
     pub queued_peak: usize,
+    /// This service's workers counted in [`Stats::heartbeat_mismatches`].
+    #[serde(default)]
+    pub heartbeat_mismatches: u64,
     pub idle: usize,
     pub busy: usize,
     /// From dispatch to the final reply, in microseconds.

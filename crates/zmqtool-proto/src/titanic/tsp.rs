@@ -5,7 +5,11 @@
 //! titanic.reply    body: UUID                         reply: "200" reply frames... | "300" | "400"
 //! titanic.close    body: UUID                         reply: "200" (also for an unknown UUID)
 //! any              reply "500" on an internal error (the client should retry later)
+//! titanic.stats    body: anything                     reply: "200" {"pending":N,"oldest_pending_s":S}
 //! ```
+//!
+//! `titanic.stats` is zmqtool's, not 9/TSP's: the requests waiting for delivery and the age of
+//! the oldest (null when none waits), for `zmqtool check titanic`.
 //!
 //! A status frame is three digits, optionally followed by a space and text that clients must
 //! not interpret. A UUID is 32 hexadecimal characters; zmqtool issues upper case and accepts
@@ -18,6 +22,17 @@ use crate::mdp::Frame;
 pub const REQUEST: &[u8] = b"titanic.request";
 pub const REPLY: &[u8] = b"titanic.reply";
 pub const CLOSE: &[u8] = b"titanic.close";
+/// zmqtool's extension: the server's pending requests, as one JSON frame after "200".
+pub const STATS: &[u8] = b"titanic.stats";
+
+/// The `titanic.stats` report.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Stats {
+    /// Requests stored and not yet replied to.
+    pub pending: u64,
+    /// Seconds since the oldest of them was stored; `None` when none waits.
+    pub oldest_pending_s: Option<f64>,
+}
 
 /// The four TSP status codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
