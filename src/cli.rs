@@ -335,12 +335,44 @@ impl BrokerList {
         form: Form,
     ) -> anyhow::Result<crate::client::Options> {
         Ok(crate::client::Options {
-            endpoints: self.brokers.clone(),
-            timeout,
-            retries,
-            form,
-            security: self.security()?,
+            remember: true,
+            ..crate::client::Options::new(
+                self.brokers.clone(),
+                timeout,
+                retries,
+                form,
+                self.security()?,
+            )
         })
+    }
+}
+
+/// How a client reaches the brokers of its list.
+#[derive(Debug, Args, Clone)]
+pub struct ReachArgs {
+    /// With several --broker: how long a connection may take to be established (its
+    /// handshake done) before the next broker of the list is tried as well; the first
+    /// connection established gets the request, the others are closed. A request only goes
+    /// to an established connection, one per attempt, so racing connections never runs it
+    /// twice. "off": each attempt waits --timeout for its one connection.
+    #[arg(long, value_name = "DUR|off", default_value = "250ms", value_parser = parse_head_start)]
+    pub head_start: Bound,
+    /// Do not remember which broker of the list answered last. By default it is kept in
+    /// $XDG_RUNTIME_DIR/zmqtool (else $XDG_CACHE_HOME/zmqtool, else ~/.cache/zmqtool; the
+    /// environment variable ZMQTOOL_STATE=DIR moves it, ZMQTOOL_STATE=off turns it off), one
+    /// small file per broker list, and the next run tries that broker first.
+    #[arg(long)]
+    pub no_state: bool,
+}
+
+impl ReachArgs {
+    /// `opts` with these settings.
+    pub fn apply(&self, opts: crate::client::Options) -> crate::client::Options {
+        crate::client::Options {
+            head_start: self.head_start.0,
+            remember: !self.no_state,
+            ..opts
+        }
     }
 }
 
@@ -459,6 +491,15 @@ pub struct ClientArgs {
     #[arg(long, value_name = "N", default_value_t = 1, requires = "lines",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub pipeline: u32,
+    /// Spread the requests over the --broker list: each to the next broker of the list,
+    /// round robin (across runs too, while the broker memory is on), skipping for 30 s a
+    /// broker that timed out or could not be connected to. Without it the list is a failover
+    /// list: every request goes to the broker that answered last. For brokers that are each
+    /// complete (not a Binary Star pair, whose passive server serves no one).
+    #[arg(long)]
+    pub spread: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 /// Ask the broker about services (8/MMI).
@@ -481,19 +522,33 @@ pub struct MmiArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl ClientArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, self.protocol)
+        let opts = self.reach.apply(self.brokers.client_options(
+            self.timeout,
+            self.retries,
+            self.protocol,
+        )?);
+        Ok(crate::client::Options {
+            pick: match self.spread {
+                true => crate::client::slot::Pick::Spread,
+                false => crate::client::slot::Pick::Failover,
+            },
+            ..opts
+        })
     }
 }
 
 impl MmiArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -518,12 +573,16 @@ pub struct StatsArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl StatsArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -589,12 +648,16 @@ pub struct CallOpts {
     /// Attempts in all before giving up (exit 3).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl CallOpts {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -934,6 +997,14 @@ fn parse_busy_timeout(s: &str) -> Result<Bound, String> {
     match s {
         "off" | "none" | "never" => Ok(Bound(None)),
         other => parse_interval(other).map(|d| Bound(Some(d))),
+    }
+}
+
+/// Parses `--head-start`: a duration (zero races every broker at once), or `off`.
+fn parse_head_start(s: &str) -> Result<Bound, String> {
+    match s {
+        "off" | "none" | "never" => Ok(Bound(None)),
+        other => parse_duration(other).map(|d| Bound(Some(d))),
     }
 }
 

@@ -207,13 +207,13 @@ pub fn wait_for_workers(
     service: &[u8],
     workers: usize,
 ) -> Result<()> {
-    let opts = crate::client::Options {
-        endpoints: vec![endpoint.to_string()],
-        timeout: Duration::from_millis(500),
-        retries: 1,
-        form: crate::mdp::Form::V01,
-        security: crate::transport::Security::Null,
-    };
+    let opts = crate::client::Options::new(
+        vec![endpoint.to_string()],
+        Duration::from_millis(500),
+        1,
+        crate::mdp::Form::V01,
+        crate::transport::Security::Null,
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     let never = Shutdown::manual();
     while Instant::now() < deadline {
