@@ -451,10 +451,16 @@ pub struct WorkerArgs {
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
 ///
-/// Lazy Pirate reliability: each attempt opens a new connection (to the next --broker of the
-/// list), sends the request and waits --timeout; after --retries attempts it gives up with
-/// exit code 3. A retried request may run twice: services must be idempotent. A reply from a
-/// failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
+/// Lazy Pirate reliability: each attempt sends the request on an established connection and
+/// waits --timeout; an attempt that times out closes its connection, and the next one starts
+/// on a new connection to the next --broker of the list; after --retries attempts it gives up
+/// with exit code 3. A retried request may run twice: services must be idempotent. A reply
+/// from a failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
+///
+/// With several --broker, requests go to the broker that answered last (remembered across
+/// runs, see --no-state); a broker whose connection is not established within --head-start
+/// is raced by the next one (see --head-start), so a dead broker at the head of the list costs
+/// a head start once, not a timeout per call.
 ///
 /// With --lines, each line of stdin is one request (one frame) and each reply is printed on
 /// one line, in input order; frames of a multi-frame reply are joined by a tab, and
@@ -865,8 +871,15 @@ pub struct BenchArgs {
     #[arg(default_value = "echo")]
     pub service: String,
     /// Broker to drive; without it, an embedded broker and echo workers are started.
-    #[arg(long, value_name = "EP", env = "ZMQTOOL_BROKER")]
-    pub broker: Option<String>,
+    /// Several (repeated or comma-separated) need --spread.
+    #[arg(long, value_name = "EP", env = "ZMQTOOL_BROKER", value_delimiter = ',')]
+    pub broker: Vec<String>,
+    /// With several --broker: drive them all at once, the clients (--concurrency, at least
+    /// one per broker) shared out over the list in turn; the report gives the total and each
+    /// broker's share (--json: "brokers", one object per broker). For brokers side by side,
+    /// each with its own workers, not a Binary Star pair (its passive server answers nothing).
+    #[arg(long, requires = "broker")]
+    pub spread: bool,
     /// Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker).
     #[arg(
         long,
