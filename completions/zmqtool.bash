@@ -196,7 +196,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --spread --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -550,7 +550,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__client)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --protocol --raw --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --protocol --raw --lines --pipeline --spread --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -585,6 +585,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -954,7 +958,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__mmi)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -981,6 +985,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1026,7 +1034,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__stats)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --watch --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --watch --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1060,6 +1068,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --head-start)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1082,7 +1094,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__call)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --poll --wait --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --poll --wait --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1109,6 +1121,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1128,7 +1144,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__close)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,6 +1171,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1296,7 +1316,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__reply)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1323,6 +1343,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1334,7 +1358,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__request)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1361,6 +1385,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
