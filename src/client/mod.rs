@@ -119,6 +119,7 @@ pub fn call(
         for event in events.drain(..) {
             match event {
                 Event::Partial { body, .. } => on_partial(body),
+                Event::Retry { .. } => {}
                 Event::Reply { body, .. } => {
                     lanes.remember();
                     return Ok(body);
@@ -163,6 +164,8 @@ pub enum Event<T> {
         body: Vec<Frame>,
         endpoint: Endpoint,
     },
+    /// The attempt timed out and the next one started: PARTIAL replies before it are void.
+    Retry { tag: T },
     /// No final reply after every attempt.
     GaveUp { tag: T, attempts: u32 },
 }
@@ -331,15 +334,21 @@ impl<T: Clone> Lanes<T> {
             self.take_in(i, leg, now, events)?;
         }
         for i in 0..self.lanes.len() {
-            let done = self.lanes[i]
-                .slot
-                .poll(now, &mut self.roster, &mut self.actions);
+            let lane = &mut self.lanes[i];
+            let before = lane.slot.attempt();
+            let done = lane.slot.poll(now, &mut self.roster, &mut self.actions);
             if let Some(Done::GaveUp { attempts, .. }) = done
-                && let Some(job) = self.lanes[i].job.take()
+                && let Some(job) = lane.job.take()
             {
                 events.push(Event::GaveUp {
                     tag: job.tag,
                     attempts,
+                });
+            } else if lane.slot.attempt() != before
+                && let Some(job) = &lane.job
+            {
+                events.push(Event::Retry {
+                    tag: job.tag.clone(),
                 });
             }
             self.apply(i, now)?;
@@ -587,6 +596,9 @@ pub fn pipeline(
         for event in events.drain(..) {
             match event {
                 Event::Partial { tag, body } => partials.entry(tag).or_default().extend(body),
+                Event::Retry { tag } => {
+                    partials.remove(&tag);
+                }
                 Event::Reply { tag, body, .. } => {
                     let mut all = partials.remove(&tag).unwrap_or_default();
                     all.extend(body);

@@ -376,9 +376,7 @@ impl Slot {
         let Phase::Connecting { legs, next } = &mut attempt.phase else {
             return None;
         };
-        let Some(at) = *next else {
-            return None;
-        };
+        let at = (*next)?;
         if now < at {
             return None;
         }

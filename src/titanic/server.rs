@@ -373,7 +373,7 @@ impl Dispatch {
                     );
                     self.core.on_timeout(now, tag.uuid);
                 }
-                client::Event::Partial { .. } => {}
+                client::Event::Partial { .. } | client::Event::Retry { .. } => {}
             }
         }
         self.carry_out(actions)
