@@ -331,12 +331,44 @@ impl BrokerList {
         form: Form,
     ) -> anyhow::Result<crate::client::Options> {
         Ok(crate::client::Options {
-            endpoints: self.brokers.clone(),
-            timeout,
-            retries,
-            form,
-            security: self.security()?,
+            remember: true,
+            ..crate::client::Options::new(
+                self.brokers.clone(),
+                timeout,
+                retries,
+                form,
+                self.security()?,
+            )
         })
+    }
+}
+
+/// How a client reaches the brokers of its list.
+#[derive(Debug, Args, Clone)]
+pub struct ReachArgs {
+    /// With several --broker: how long a connection may take to be established (its
+    /// handshake done) before the next broker of the list is tried as well; the first
+    /// connection established gets the request, the others are closed. A request only goes
+    /// to an established connection, one per attempt, so racing connections never runs it
+    /// twice. "off": each attempt waits --timeout for its one connection.
+    #[arg(long, value_name = "DUR|off", default_value = "250ms", value_parser = parse_head_start)]
+    pub head_start: Bound,
+    /// Do not remember which broker of the list answered last. By default it is kept in
+    /// $XDG_RUNTIME_DIR/zmqtool (else $XDG_CACHE_HOME/zmqtool, else ~/.cache/zmqtool; the
+    /// environment variable ZMQTOOL_STATE=DIR moves it, ZMQTOOL_STATE=off turns it off), one
+    /// small file per broker list, and the next run tries that broker first.
+    #[arg(long)]
+    pub no_state: bool,
+}
+
+impl ReachArgs {
+    /// `opts` with these settings.
+    pub fn apply(&self, opts: crate::client::Options) -> crate::client::Options {
+        crate::client::Options {
+            head_start: self.head_start.0,
+            remember: !self.no_state,
+            ..opts
+        }
     }
 }
 
@@ -415,10 +447,16 @@ pub struct WorkerArgs {
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
 ///
-/// Lazy Pirate reliability: each attempt opens a new connection (to the next --broker of the
-/// list), sends the request and waits --timeout; after --retries attempts it gives up with
-/// exit code 3. A retried request may run twice: services must be idempotent. A reply from a
-/// failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
+/// Lazy Pirate reliability: each attempt sends the request on an established connection and
+/// waits --timeout; an attempt that times out closes its connection, and the next one starts
+/// on a new connection to the next --broker of the list; after --retries attempts it gives up
+/// with exit code 3. A retried request may run twice: services must be idempotent. A reply
+/// from a failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
+///
+/// With several --broker, requests go to the broker that answered last (remembered across
+/// runs, see --no-state); a broker whose connection is not established within --head-start
+/// is raced by the next one (see --head-start), so a dead broker at the head of the list costs
+/// a head start once, not a timeout per call.
 ///
 /// With --lines, each line of stdin is one request (one frame) and each reply is printed on
 /// one line, in input order; frames of a multi-frame reply are joined by a tab, and
@@ -462,6 +500,15 @@ pub struct ClientArgs {
     /// answer mmi.service.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Spread the requests over the --broker list: each to the next broker of the list,
+    /// round robin (across runs too, while the broker memory is on), skipping for 30 s a
+    /// broker that timed out or could not be connected to. Without it the list is a failover
+    /// list: every request goes to the broker that answered last. For brokers that are each
+    /// complete (not a Binary Star pair, whose passive server serves no one).
+    #[arg(long)]
+    pub spread: bool,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 /// Ask the broker about services (8/MMI).
@@ -484,19 +531,33 @@ pub struct MmiArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl ClientArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, self.protocol)
+        let opts = self.reach.apply(self.brokers.client_options(
+            self.timeout,
+            self.retries,
+            self.protocol,
+        )?);
+        Ok(crate::client::Options {
+            pick: match self.spread {
+                true => crate::client::slot::Pick::Spread,
+                false => crate::client::slot::Pick::Failover,
+            },
+            ..opts
+        })
     }
 }
 
 impl MmiArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -521,12 +582,16 @@ pub struct StatsArgs {
     /// Attempts in all before giving up.
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl StatsArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -592,12 +657,16 @@ pub struct CallOpts {
     /// Attempts in all before giving up (exit 3).
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     pub retries: u32,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl CallOpts {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers
-            .client_options(self.timeout, self.retries, Form::V01)
+        Ok(self.reach.apply(
+            self.brokers
+                .client_options(self.timeout, self.retries, Form::V01)?,
+        ))
     }
 }
 
@@ -809,8 +878,15 @@ pub struct BenchArgs {
     #[arg(default_value = "echo")]
     pub service: String,
     /// Broker to drive; without it, an embedded broker and echo workers are started.
-    #[arg(long, value_name = "EP", env = "ZMQTOOL_BROKER")]
-    pub broker: Option<String>,
+    /// Several (repeated or comma-separated) need --spread.
+    #[arg(long, value_name = "EP", env = "ZMQTOOL_BROKER", value_delimiter = ',')]
+    pub broker: Vec<String>,
+    /// With several --broker: drive them all at once, the clients (--concurrency, at least
+    /// one per broker) shared out over the list in turn; the report gives the total and each
+    /// broker's share (--json: "brokers", one object per broker). For brokers side by side,
+    /// each with its own workers, not a Binary Star pair (its passive server answers nothing).
+    #[arg(long, requires = "broker")]
+    pub spread: bool,
     /// Authenticate with the PLAIN mechanism as USER:PASSWORD (with --broker).
     #[arg(
         long,
@@ -941,6 +1017,14 @@ fn parse_busy_timeout(s: &str) -> Result<Bound, String> {
     match s {
         "off" | "none" | "never" => Ok(Bound(None)),
         other => parse_interval(other).map(|d| Bound(Some(d))),
+    }
+}
+
+/// Parses `--head-start`: a duration (zero races every broker at once), or `off`.
+fn parse_head_start(s: &str) -> Result<Bound, String> {
+    match s {
+        "off" | "none" | "never" => Ok(Bound(None)),
+        other => parse_duration(other).map(|d| Bound(Some(d))),
     }
 }
 

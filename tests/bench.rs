@@ -522,3 +522,60 @@ fn credited_embedded_workers_answer_every_request_exactly() {
         (Some(4000), Some(0), Some(0))
     );
 }
+
+#[test]
+fn bench_spread_drives_several_brokers_and_reports_each() {
+    let a = broker(&[]);
+    let b = broker(&[]);
+    let _wa = worker(&a.endpoint, "echo", &[]);
+    let _wb = worker(&b.endpoint, "echo", &[]);
+    wait_for_service(&a.endpoint, "echo");
+    wait_for_service(&b.endpoint, "echo");
+    let out = run_with_timeout(
+        &[
+            "--json",
+            "bench",
+            "--broker",
+            &a.endpoint,
+            "--broker",
+            &b.endpoint,
+            "--spread",
+            "--concurrency",
+            "4",
+            "--requests",
+            "400",
+            "--warmup",
+            "0s",
+        ],
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let report = &json_lines(&out)[0];
+    assert_eq!(report["requests"], 400, "{report}");
+    let brokers = report["brokers"].as_array().expect("a brokers array");
+    let endpoints: Vec<&str> = brokers
+        .iter()
+        .map(|b| b["endpoint"].as_str().unwrap())
+        .collect();
+    assert_eq!(endpoints, [a.endpoint.as_str(), b.endpoint.as_str()]);
+    for share in brokers {
+        assert_eq!(share["requests"], 200, "{share}");
+        assert_eq!(share["errors"], 0, "{share}");
+        assert!(share["latency_us"]["p50"].is_u64(), "{share}");
+    }
+
+    // Without --spread a list is refused (elsewhere it is a failover list).
+    let out = run(&["bench", "--broker", &a.endpoint, "--broker", &b.endpoint]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--spread"), "{}", stderr(&out));
+    let out = run(&[
+        "bench",
+        "--broker",
+        &a.endpoint,
+        "--broker",
+        &b.endpoint,
+        "--spread",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--concurrency"), "{}", stderr(&out));
+}

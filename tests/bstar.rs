@@ -161,6 +161,86 @@ fn clients_and_workers_fail_over_when_the_active_server_is_killed() {
     assert_eq!(pair.status(false).as_deref(), Some("active"));
 }
 
+/// One client process per call over the pair, as a script makes them, remembering the
+/// broker that answered last in `state` (or not, when `None`).
+fn timed_call(pair: &Pair, state: Option<&std::path::Path>, body: &str) -> std::process::Output {
+    let mut c = command();
+    c.args([
+        "-v",
+        "client",
+        "--broker",
+        &pair.primary_front,
+        "--broker",
+        &pair.backup_front,
+        // Far above any call that does not wait out a timeout, even on a loaded machine.
+        "--timeout",
+        "30s",
+        "--retries",
+        "2",
+        "echo",
+        body,
+    ]);
+    match state {
+        Some(dir) => c.env("ZMQTOOL_STATE", dir),
+        None => c.args(["--no-state"]),
+    };
+    finish(c, None, Duration::from_secs(120))
+}
+
+#[test]
+fn after_a_failover_no_call_waits_for_the_dead_primary() {
+    let pair = Pair::new();
+    let mut primary = pair.start(true, &[]);
+    let _backup = pair.start(false, &[]);
+    pair.wait_status(true, "active");
+    pair.wait_status(false, "passive");
+    let _w = pair.worker();
+    let state = tempfile::tempdir().unwrap();
+    for i in 0..3 {
+        let out = timed_call(&pair, Some(state.path()), &format!("before {i}"));
+        assert_eq!(stdout(&out), format!("before {i}\n"), "{}", stderr(&out));
+    }
+
+    primary.signal("KILL");
+    primary.wait_exit(Duration::from_secs(5));
+    assert!(Pair::ask_until(&pair.backup_front, || pair
+        .status(false)
+        .as_deref()
+        == Some("active")));
+    // The worker has moved to the backup once a call through the backup alone is answered.
+    assert!(wait_until(Duration::from_secs(20), || {
+        let out = run(&[
+            "client",
+            "--broker",
+            &pair.backup_front,
+            "--timeout",
+            "500ms",
+            "--retries",
+            "1",
+            "echo",
+            "x",
+        ]);
+        out.status.success()
+    }));
+
+    // Each call is answered in its first attempt (none waits out --timeout): the first
+    // gives the dead primary a head start only, and the memory spares the others even that.
+    let raced = |out: &std::process::Output| stderr(out).contains("as well");
+    for i in 0..5 {
+        let out = timed_call(&pair, Some(state.path()), &format!("after {i}"));
+        assert_eq!(stdout(&out), format!("after {i}\n"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
+        assert_eq!(raced(&out), i == 0, "call {i}: {}", stderr(&out));
+    }
+    // Without the memory, every call pays the head start, and only that.
+    for i in 0..3 {
+        let out = timed_call(&pair, None, &format!("forgetful {i}"));
+        assert_eq!(stdout(&out), format!("forgetful {i}\n"), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
+        assert!(raced(&out), "{}", stderr(&out));
+    }
+}
+
 #[test]
 fn the_backup_takes_over_only_when_asked_after_the_primary_is_silent() {
     let pair = Pair::new();

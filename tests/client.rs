@@ -318,3 +318,67 @@ fn fail_fast_ends_at_once_when_no_worker_serves() {
         (Some(0), "here\n".into())
     );
 }
+
+/// `client --lines` over two brokers side by side, each with a worker that says which it is.
+fn lines_over(a: &str, b: &str, input: &str, extra: &[&str]) -> std::process::Output {
+    let mut c = command();
+    c.args([
+        "-v",
+        "client",
+        "who",
+        "--lines",
+        "--broker",
+        a,
+        "--broker",
+        b,
+        // Far above any reply that does not wait out a timeout, even on a loaded machine.
+        "--timeout",
+        "30s",
+    ]);
+    c.args(extra);
+    finish(c, Some(input.as_bytes().to_vec()), Duration::from_secs(120))
+}
+
+#[test]
+fn spread_shares_requests_over_the_list_and_passes_over_a_dead_broker() {
+    let a = broker(&[]);
+    let mut b = broker(&[]);
+    let _wa = worker(&a.endpoint, "who", &["--exec", "echo A"]);
+    let _wb = worker(&b.endpoint, "who", &["--exec", "echo B"]);
+    wait_for_service(&a.endpoint, "who");
+    wait_for_service(&b.endpoint, "who");
+    let input = "x\n".repeat(20);
+
+    // A failover list: every request to the first broker.
+    let out = lines_over(&a.endpoint, &b.endpoint, &input, &[]);
+    assert_eq!(stdout(&out), "A\n".repeat(20), "{}", stderr(&out));
+
+    // Spread: round robin, whatever the window.
+    for window in ["1", "4"] {
+        let out = lines_over(
+            &a.endpoint,
+            &b.endpoint,
+            &input,
+            &["--spread", "--pipeline", window],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert_eq!(text.lines().count(), 20, "{text}");
+        assert_eq!(text.matches("A\n").count(), 10, "{text}");
+        assert_eq!(text.matches("B\n").count(), 10, "{text}");
+    }
+
+    // B dies: every request is answered by A in its first attempt (none waits out --timeout).
+    b.proc.kill();
+    let out = lines_over(&a.endpoint, &b.endpoint, &input, &["--spread"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "A\n".repeat(20), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("retrying"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_bad_head_start_is_a_usage_error() {
+    let out = run(&["client", "echo", "--head-start", "soon"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--head-start"), "{}", stderr(&out));
+}

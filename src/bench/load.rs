@@ -32,7 +32,8 @@ pub enum Stop {
 /// What load to apply.
 #[derive(Debug, Clone)]
 pub struct Load {
-    pub endpoint: String,
+    /// The brokers: client `i` drives `endpoints[i % len]`.
+    pub endpoints: Vec<String>,
     pub service: Vec<u8>,
     pub version: Version,
     pub clients: usize,
@@ -73,6 +74,8 @@ pub struct Phase {
 
 /// What one client measured.
 pub struct Tally {
+    /// The broker it drove (an index into [`Load::endpoints`]).
+    pub endpoint: usize,
     pub latency: Histogram<u64>,
     pub ok: u64,
     pub errors: u64,
@@ -135,6 +138,7 @@ struct Client<'a> {
 impl<'a> Client<'a> {
     fn connect(ctx: &Context, run: &'a Run, index: usize, quota: Option<u64>) -> Result<Self> {
         let load = &run.load;
+        let endpoint = index % load.endpoints.len().max(1);
         let socket = ctx.connect(
             Kind::Dealer,
             Linger::Discard,
@@ -144,7 +148,7 @@ impl<'a> Client<'a> {
                 unbounded: true,
                 ..Tuning::default()
             },
-            &load.endpoint,
+            load.endpoints.get(endpoint).map_or("", String::as_str),
         )?;
         Ok(Client {
             run,
@@ -161,6 +165,7 @@ impl<'a> Client<'a> {
             sent_in_schedule: 0,
             next_sweep: Instant::now() + SWEEP,
             tally: Tally {
+                endpoint,
                 latency: new_histogram(),
                 ok: 0,
                 errors: 0,

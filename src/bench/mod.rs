@@ -102,7 +102,11 @@ fn split_quota(load: &Load) -> Vec<Option<u64>> {
         .collect()
 }
 
-fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Report {
+/// What `tallies` measured together: latency, ok, errors, timeouts, and when the last ended.
+fn sum<'a>(
+    tallies: impl Iterator<Item = &'a Tally>,
+    since: Instant,
+) -> (hdrhistogram::Histogram<u64>, u64, u64, u64, Instant) {
     let mut latency = new_histogram();
     let (mut ok, mut errors, mut timeouts) = (0, 0, 0);
     let mut last = since;
@@ -115,6 +119,36 @@ fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Re
             last = last.max(done);
         }
     }
+    (latency, ok, errors, timeouts, last)
+}
+
+fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Report {
+    let (latency, ok, errors, timeouts, last) = sum(tallies.iter(), since);
+    let elapsed = last.duration_since(since);
+    // Several brokers: each one's share, over the same time as the whole.
+    let brokers = match load.endpoints.len() {
+        0 | 1 => Vec::new(),
+        _ => (load.endpoints.iter().enumerate())
+            .map(|(e, endpoint)| {
+                let (latency, requests, errors, timeouts, _) =
+                    sum(tallies.iter().filter(|t| t.endpoint == e), since);
+                let share = Report {
+                    target: endpoint.clone(),
+                    model: String::new(),
+                    size: load.size.max(8),
+                    requests,
+                    errors,
+                    timeouts,
+                    elapsed,
+                    latency,
+                    corrected: load.rate.is_some(),
+                    interrupted: false,
+                    brokers: Vec::new(),
+                };
+                (endpoint.clone(), share)
+            })
+            .collect(),
+    };
     let model = match load.rate {
         Some(rate) => format!(
             "open: {rate} requests/s over {} client{} (at most {} in flight each)",
@@ -141,10 +175,11 @@ fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Re
         requests: ok,
         errors,
         timeouts,
-        elapsed: last.duration_since(since),
+        elapsed,
         latency,
         corrected: load.rate.is_some(),
         interrupted: false,
+        brokers,
     }
 }
 
@@ -208,13 +243,13 @@ pub fn wait_for_workers(
     service: &[u8],
     workers: usize,
 ) -> Result<()> {
-    let opts = crate::client::Options {
-        endpoints: vec![endpoint.to_string()],
-        timeout: Duration::from_millis(500),
-        retries: 1,
-        form: crate::mdp::Form::V01,
-        security: crate::transport::Security::Null,
-    };
+    let opts = crate::client::Options::new(
+        vec![endpoint.to_string()],
+        Duration::from_millis(500),
+        1,
+        crate::mdp::Form::V01,
+        crate::transport::Security::Null,
+    );
     let deadline = Instant::now() + Duration::from_secs(10);
     let never = Shutdown::manual();
     while Instant::now() < deadline {

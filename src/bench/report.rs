@@ -31,6 +31,8 @@ pub struct Report {
     pub corrected: bool,
     /// Ctrl-C ended the run: this is what was measured until then.
     pub interrupted: bool,
+    /// With several brokers driven at once: each one's share, by endpoint.
+    pub brokers: Vec<(String, Report)>,
 }
 
 /// Latency percentiles in microseconds.
@@ -124,6 +126,28 @@ impl Report {
             );
         }
         s.push_str(&self.histogram_text());
+        for (endpoint, share) in &self.brokers {
+            let _ = write!(
+                s,
+                "broker {endpoint}: {} ok, {} errors, {} timeouts, {:.0} requests/s",
+                share.requests,
+                share.errors,
+                share.timeouts,
+                share.throughput()
+            );
+            match share.latency_us() {
+                Some(p) => {
+                    let _ = writeln!(
+                        s,
+                        ", p50 {}  p99 {}  max {}",
+                        us(p.p50),
+                        us(p.p99),
+                        us(p.max)
+                    );
+                }
+                None => s.push('\n'),
+            }
+        }
         s
     }
 
@@ -370,6 +394,7 @@ mod tests {
             latency,
             corrected: false,
             interrupted: false,
+            brokers: Vec::new(),
         }
     }
 

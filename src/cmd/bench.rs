@@ -15,18 +15,27 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     let mut reports: Vec<Report> = Vec::new();
 
-    let targets: Vec<Target> = match (&args.broker, args.proxy, args.compare) {
-        (Some(ep), _, _) => vec![Target::Remote(ep.clone())],
-        (None, true, _) => vec![Target::Proxy],
-        (None, false, true) => vec![Target::Broker, Target::Lean, Target::Proxy],
-        (None, false, false) => vec![Target::Broker],
+    check_spread(&args)?;
+    let targets: Vec<Target> = match (args.broker.is_empty(), args.proxy, args.compare) {
+        (false, _, _) => vec![Target::Remote(args.broker.clone())],
+        (true, true, _) => vec![Target::Proxy],
+        (true, false, true) => vec![Target::Broker, Target::Lean, Target::Proxy],
+        (true, false, false) => vec![Target::Broker],
     };
     for target in targets {
-        let (_running, endpoint, name) = match &target {
-            Target::Remote(ep) => (
+        let (_running, endpoints, name) = match &target {
+            Target::Remote(eps) => (
                 None,
-                ep.clone(),
-                format!("broker at {ep}, service {}", args.service),
+                eps.clone(),
+                match eps.as_slice() {
+                    [ep] => format!("broker at {ep}, service {}", args.service),
+                    _ => format!(
+                        "{} brokers at {}, service {}",
+                        eps.len(),
+                        eps.join(", "),
+                        args.service
+                    ),
+                },
             ),
             Target::Broker => {
                 let e = embedded::broker(
@@ -35,7 +44,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
                     args.credit,
                     crate::broker::Config::default(),
                 )?;
-                let ep = e.endpoint.clone();
+                let ep = vec![e.endpoint.clone()];
                 let credit = match args.credit {
                     1 => String::new(),
                     n => format!(" with credit {n}"),
@@ -49,7 +58,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
             }
             Target::Lean => {
                 let e = embedded::lean(&service, args.workers as usize, args.credit)?;
-                let ep = e.endpoint.clone();
+                let ep = vec![e.endpoint.clone()];
                 let name = format!(
                     "lean MDP broker (zero-copy, routing only), {} echo worker{}",
                     args.workers,
@@ -59,7 +68,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
             }
             Target::Proxy => {
                 let e = embedded::proxy(args.workers as usize)?;
-                let ep = e.endpoint.clone();
+                let ep = vec![e.endpoint.clone()];
                 let name = format!(
                     "raw zmq_proxy (ROUTER-DEALER), {} REP echo worker{}",
                     args.workers,
@@ -68,7 +77,7 @@ pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
                 (Some(e), ep, name)
             }
         };
-        let load = load_for(&args, endpoint, service.clone())?;
+        let load = load_for(&args, endpoints, service.clone())?;
         warn_about_size(&args, running_limit(&target));
         let report = bench::run(&ctx, load, name, progress, &shutdown)?;
         if json {
@@ -122,8 +131,28 @@ fn warn_about_size(args: &BenchArgs, limit: Option<usize>) {
     }
 }
 
+/// Several brokers are driven at once only when asked (a list is a failover list
+/// elsewhere, e.g. a Binary Star pair), each by a client of its own at least.
+fn check_spread(args: &BenchArgs) -> Result<()> {
+    let brokers = args.broker.len() as u64;
+    if brokers > 1 && !args.spread {
+        super::usage_error(
+            "several --broker: add --spread to drive them all at once (brokers side by side, \
+             not a Binary Star pair), or give one",
+        );
+    }
+    if args.spread && args.concurrency < brokers {
+        super::usage_error(&format!(
+            "--spread over {brokers} brokers needs --concurrency {brokers} at least (one client \
+             per broker)"
+        ));
+    }
+    Ok(())
+}
+
 enum Target {
-    Remote(String),
+    /// Brokers running elsewhere (several with --spread).
+    Remote(Vec<String>),
     Broker,
     /// The floor for an MDP broker: [`crate::transport::lean_broker`].
     Lean,
@@ -134,9 +163,9 @@ fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn load_for(args: &BenchArgs, endpoint: String, service: Vec<u8>) -> Result<Load> {
+fn load_for(args: &BenchArgs, endpoints: Vec<String>, service: Vec<u8>) -> Result<Load> {
     Ok(Load {
-        endpoint,
+        endpoints,
         service,
         version: args.protocol,
         clients: args.concurrency as usize,

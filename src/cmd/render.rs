@@ -203,6 +203,21 @@ pub struct BenchReport<'a> {
     pub latency_us: Option<crate::bench::report::Percentiles>,
     pub coordinated_omission_corrected: bool,
     pub interrupted: bool,
+    /// `bench --spread`: each broker's share (left out with one broker).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub brokers: Vec<BrokerShare<'a>>,
+}
+
+/// One broker's share of a `bench --spread` run.
+#[derive(Serialize)]
+pub struct BrokerShare<'a> {
+    pub endpoint: &'a str,
+    pub requests: u64,
+    pub errors: u64,
+    pub timeouts: u64,
+    pub throughput_rps: u64,
+    /// `null` when it answered nothing.
+    pub latency_us: Option<crate::bench::report::Percentiles>,
 }
 
 impl<'a> BenchReport<'a> {
@@ -219,6 +234,18 @@ impl<'a> BenchReport<'a> {
             latency_us: r.latency_us(),
             coordinated_omission_corrected: r.corrected,
             interrupted: r.interrupted,
+            brokers: r
+                .brokers
+                .iter()
+                .map(|(endpoint, share)| BrokerShare {
+                    endpoint,
+                    requests: share.requests,
+                    errors: share.errors,
+                    timeouts: share.timeouts,
+                    throughput_rps: share.throughput().round() as u64,
+                    latency_us: share.latency_us(),
+                })
+                .collect(),
         }
     }
 }
@@ -304,6 +331,7 @@ mod tests {
             latency,
             corrected: false,
             interrupted: false,
+            brokers: Vec::new(),
         };
         let j: serde_json::Value = serde_json::from_str(&json(&BenchReport::of(&r))).unwrap();
         for key in [

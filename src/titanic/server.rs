@@ -5,8 +5,9 @@
 //!   several sessions so that concurrent requests share one commit.
 //! - The store thread commits and then tells the dispatcher what was added or closed, as
 //!   typed [`Notice`]s over a [`channel`].
-//! - The dispatcher loop drives [`Dispatcher`]: each call it asks for goes out on a DEALER of
-//!   its own (one call per socket, so replies need no id), with a timeout.
+//! - The dispatcher loop drives [`Dispatcher`]: each call it asks for is one attempt on a
+//!   slot of [`client::Lanes`] (one call per connection, so replies need no id), with its
+//!   timeout, head start and failover along the broker list; the dispatcher retries.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,9 +20,9 @@ use super::dispatcher::{self, Action, Dispatcher};
 use super::store::{self, Notice, State, Store, StoreError};
 use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
 use crate::client;
-use crate::mdp::{ClientRequest, Frame, ReplyKind, Version, mmi};
+use crate::mdp::{Form, Frame, ReplyKind, mmi};
 use crate::runtime::Shutdown;
-use crate::transport::{self, Context, Socket, channel};
+use crate::transport::{Context, channel};
 use crate::worker::{self, Brokers, Handler, session};
 
 /// `titanic serve` settings.
@@ -213,22 +214,20 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
     result
 }
 
-/// One call in flight on its own socket.
+/// What a call in flight is for: the request, and whether it asks mmi.service (else it is
+/// the real request).
+#[derive(Debug, Clone, Copy)]
 struct Call {
-    socket: Socket,
     uuid: Uuid,
-    /// Asking mmi.service (else: the real request).
     asking: bool,
-    deadline: Instant,
 }
 
 struct Dispatch {
-    ctx: Context,
-    brokers: Brokers,
-    next_endpoint: usize,
     core: Dispatcher,
     store: Store,
-    calls: Vec<Call>,
+    /// The calls in flight: one attempt each (the dispatcher retries, with its backoff),
+    /// failing over along the broker list.
+    calls: client::Lanes<Call>,
     timeout: Duration,
     /// Replies whose write failed, kept until a retry stores them.
     unsaved: std::collections::BTreeMap<Uuid, Vec<Frame>>,
@@ -238,13 +237,17 @@ struct Dispatch {
 
 impl Dispatch {
     fn new(ctx: &Context, opts: &Options, store: Store, unsaved_ids: Unsaved) -> Dispatch {
+        let calls = client::Options::new(
+            opts.brokers.endpoints.clone(),
+            opts.dispatch.timeout,
+            1,
+            Form::V01,
+            opts.brokers.security.clone(),
+        );
         Dispatch {
-            ctx: ctx.clone(),
-            brokers: opts.brokers.clone(),
-            next_endpoint: 0,
             core: Dispatcher::new(opts.dispatch.clone()),
             store,
-            calls: Vec::new(),
+            calls: client::Lanes::new(ctx, &calls, usize::MAX),
             timeout: opts.dispatch.timeout,
             unsaved: Default::default(),
             unsaved_ids,
@@ -350,78 +353,46 @@ impl Dispatch {
     }
 
     fn call(&mut self, uuid: Uuid, asking: bool, service: &[u8], body: Vec<Frame>) -> Result<()> {
-        // Spread calls over the broker list; a timed-out call moves on to the next one.
-        let endpoints = &self.brokers.endpoints;
-        let endpoint = &endpoints[self.next_endpoint % endpoints.len()];
-        let socket = client::connect(&self.ctx, &self.brokers.security, endpoint)?;
-        let frames = ClientRequest {
-            service: Frame::copy(service),
-            body,
-        }
-        .to_frames(Version::V01);
-        // A request lost to a full queue times out and is retried.
-        socket.send(frames).context("cannot send to the broker")?;
-        self.calls.push(Call {
-            socket,
-            uuid,
-            asking,
-            deadline: Instant::now() + self.timeout,
-        });
-        Ok(())
+        self.calls
+            .submit(Instant::now(), Call { uuid, asking }, service, body)
+            .context("cannot call the broker")
     }
 
     /// Waits for answers, notices from the store, or the next deadline.
     fn wait(&mut self, notices: &channel::Receiver<Notice>, now: Instant) -> Result<()> {
-        let deadline = self
+        let deadline = self.core.next_deadline(now);
+        let mut events = Vec::new();
+        let noticed = self
             .calls
-            .iter()
-            .map(|c| c.deadline)
-            .min()
-            .unwrap_or(now + transport::MAX_WAIT)
-            .min(self.core.next_deadline(now));
-        let mut sockets = vec![notices.socket()];
-        sockets.extend(self.calls.iter().map(|c| &c.socket));
-        let readable = transport::poll(&sockets, transport::wait_until(now, deadline))
-            .context("poll failed in the dispatcher")?;
-        if readable[0] {
+            .wait(deadline, Some(notices.socket()), &mut events)
+            .context("waiting in the dispatcher")?;
+        if noticed {
             for notice in notices.drain() {
                 self.on_notice(notice);
             }
         }
         let now = Instant::now();
         let mut actions = Vec::new();
-        let mut finished = Vec::new();
-        for (i, call) in self.calls.iter().enumerate() {
-            let answer = if readable[i + 1] {
-                call.socket.try_recv()?
-            } else {
-                None
-            };
-            match answer.map(|frames| parse_answer(frames, call.asking)) {
-                Some(Some(Answer::Presence(present))) => {
-                    self.core.on_presence(now, call.uuid, present, &mut actions);
-                    finished.push(i);
-                }
-                Some(Some(Answer::Reply(frames))) => {
-                    self.core.on_reply(now, call.uuid, frames, &mut actions);
-                    finished.push(i);
-                }
-                Some(None) => log::info!("ignored a malformed answer for {}", call.uuid),
-                None if now >= call.deadline => {
+        for event in events {
+            match event {
+                client::Event::Reply { tag, body, .. } => match parse_answer(body, tag.asking) {
+                    Answer::Presence(present) => {
+                        self.core.on_presence(now, tag.uuid, present, &mut actions)
+                    }
+                    Answer::Reply(frames) => {
+                        self.core.on_reply(now, tag.uuid, frames, &mut actions)
+                    }
+                },
+                client::Event::GaveUp { tag, .. } => {
                     log::info!(
                         "no answer for {} within {}; will retry",
-                        call.uuid,
+                        tag.uuid,
                         humantime::format_duration(self.timeout)
                     );
-                    self.core.on_timeout(now, call.uuid);
-                    self.next_endpoint += 1;
-                    finished.push(i);
+                    self.core.on_timeout(now, tag.uuid);
                 }
-                None => {}
+                client::Event::Partial { .. } | client::Event::Retry { .. } => {}
             }
-        }
-        for i in finished.into_iter().rev() {
-            self.calls.swap_remove(i);
         }
         self.carry_out(actions)
     }
@@ -439,15 +410,11 @@ enum Answer {
     Reply(Vec<Frame>),
 }
 
-/// Reads a broker reply: an MMI code, or the real service's reply body.
-fn parse_answer(frames: Vec<Frame>, asking: bool) -> Option<Answer> {
-    let (_, reply) = crate::mdp::ClientReply::parse(frames).ok()?;
+/// Reads an answer's body: an MMI code, or the real service's reply.
+fn parse_answer(body: Vec<Frame>, asking: bool) -> Answer {
     if asking {
-        if reply.service != mmi::SERVICE {
-            return None;
-        }
-        let code = reply.body.last().and_then(|f| mmi::Code::parse(f));
-        return Some(Answer::Presence(code == Some(mmi::Code::Present)));
+        let code = body.last().and_then(|f| mmi::Code::parse(f));
+        return Answer::Presence(code == Some(mmi::Code::Present));
     }
-    Some(Answer::Reply(reply.body))
+    Answer::Reply(body)
 }

@@ -76,7 +76,8 @@ impl<T> Receiver<T> {
 
     /// Every value waiting now.
     pub fn drain(&self) -> Vec<T> {
-        while self.wake.zmq().recv_bytes(zmq::DONTWAIT).is_ok() {}
+        // Until the socket says it has nothing (so it is settled, for a `Poller`).
+        while let Ok(Some(_)) = self.wake.try_recv() {}
         self.rx.try_iter().collect()
     }
 }

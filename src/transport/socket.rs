@@ -84,6 +84,10 @@ pub struct Tuning {
     /// No high-water marks: never drop or block on queue length (load generators, whose
     /// queues are bounded by their own window).
     pub unbounded: bool,
+    /// Queue messages only to connections that have completed their handshake
+    /// (`ZMQ_IMMEDIATE`): until one has, [`Socket::writable`] says false and nothing is
+    /// queued, so a message is never left waiting for a peer that may never come.
+    pub immediate: bool,
 }
 
 /// A zmq context: one I/O thread and the sockets made from it, and the guard thread that
@@ -254,6 +258,11 @@ impl Socket {
                 .set_sndhwm(0)
                 .and_then(|()| self.zmq().set_rcvhwm(0))
                 .map_err(|e| TransportError::option("set the high-water marks", e))?;
+        }
+        if tuning.immediate {
+            self.zmq()
+                .set_immediate(true)
+                .map_err(|e| TransportError::option("queue to established connections only", e))?;
         }
         Ok(())
     }
@@ -471,6 +480,19 @@ impl Socket {
                 .map_err(|e| TransportError::io("send", e))?;
         }
         Ok(())
+    }
+
+    /// Whether a message can be sent now without blocking: with [`Tuning::immediate`],
+    /// whether a connection has completed its handshake. It takes in the socket's commands,
+    /// so a socket with no message waiting is settled after it (see [`Poller`]): its ZMQ_FD
+    /// is readable again when a connection completes.
+    pub fn writable(&self) -> Result<bool, TransportError> {
+        let events = self
+            .zmq()
+            .get_events()
+            .map_err(|e| TransportError::option("read the socket's events", e))?;
+        self.settled.set(!events.contains(zmq::POLLIN));
+        Ok(events.contains(zmq::POLLOUT))
     }
 
     /// True when a message is waiting, after waiting at most `wait` for one.

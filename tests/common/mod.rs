@@ -103,10 +103,13 @@ fn collect(reader: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
 }
 
 /// A zmqtool command with none of the developer's `ZMQTOOL_*` variables: a test sees only
-/// the environment it sets.
+/// the environment it sets. The memory of the broker that answered last is off (a test that
+/// wants it sets `ZMQTOOL_STATE` to a directory of its own), so tests neither read nor leave
+/// files in the user's runtime directory.
 pub fn command() -> Command {
     let mut command = Command::new(BIN);
     without_zmqtool_env(&mut command);
+    command.env("ZMQTOOL_STATE", "off");
     command
 }
 
