@@ -7,7 +7,9 @@
 //! requests: instant handlers answer each as it comes, others run up to `parallel` at once on
 //! threads of their own, the rest waiting their turn, all over the one connection.
 
+mod everywhere;
 pub mod exec;
+pub mod fanout;
 pub mod filter;
 pub mod session;
 
@@ -63,11 +65,14 @@ pub struct Brokers {
     /// The failover list: the next is tried when a broker falls silent.
     pub endpoints: Vec<String>,
     pub security: Security,
+    /// Serve every broker of the list at once (`--all-brokers`) instead of one at a time.
+    pub all: bool,
 }
 
 /// Runs one worker session until `shutdown`, running at most `parallel` of its jobs at once
 /// (they are the session's credit's worth); then finishes the requests in hand, sends
-/// DISCONNECT and returns.
+/// DISCONNECT and returns. With [`Brokers::all`], one session with each broker of the list,
+/// their jobs sharing the `parallel` bound (see [`run_everywhere`]).
 pub fn run(
     ctx: &Context,
     brokers: &Brokers,
@@ -76,6 +81,9 @@ pub fn run(
     parallel: usize,
     shutdown: &Shutdown,
 ) -> Result<()> {
+    if brokers.all {
+        return run_everywhere(ctx, brokers, cfg, handler, 1, parallel, shutdown);
+    }
     let service = String::from_utf8_lossy(&cfg.service).into_owned();
     let mut driver = Driver::new(ctx, brokers, handler, service, parallel)?;
     let mut out = Output::default();
@@ -176,6 +184,22 @@ pub fn run_inline_sessions(
     }
 }
 
+/// Runs `per_broker` sessions with every broker of the list at once, on this one thread,
+/// until `shutdown`: each session heartbeats, reconnects and stops on its own, and at most
+/// `parallel` jobs run at once across all of them (see [`fanout`]). On `shutdown` every
+/// session finishes the requests in hand, then sends DISCONNECT.
+pub fn run_everywhere(
+    ctx: &Context,
+    brokers: &Brokers,
+    cfg: session::Config,
+    handler: Arc<dyn Handler>,
+    per_broker: usize,
+    parallel: usize,
+    shutdown: &Shutdown,
+) -> Result<()> {
+    everywhere::run(ctx, brokers, cfg, handler, per_broker, parallel, shutdown)
+}
+
 /// What a job thread sends back: one PARTIAL or the FINAL of the request `token`.
 struct JobReply {
     token: u64,
@@ -222,6 +246,28 @@ impl JobThread {
     }
 }
 
+/// Starts `job` on a free thread of `threads`, or on a new one while abandoned jobs occupy
+/// the old (no thread is made per request).
+fn hand_to_thread(
+    threads: &mut Vec<JobThread>,
+    job: Job,
+    cancel: Arc<AtomicBool>,
+    handler: &Arc<dyn Handler>,
+    results: &channel::Sender<JobReply>,
+) -> Result<()> {
+    let index = match threads.iter().position(JobThread::is_free) {
+        Some(i) => i,
+        None => {
+            threads.push(JobThread::start(handler.clone(), results.try_clone()?));
+            threads.len() - 1
+        }
+    };
+    let thread = &threads[index];
+    thread.busy.store(true, Ordering::SeqCst);
+    let _ = thread.jobs.send((job, cancel));
+    Ok(())
+}
+
 /// The jobs of a session whose handler is not instant: up to `parallel` running on job
 /// threads (reused: no thread is made per request), the rest waiting in arrival order.
 struct Jobs {
@@ -254,19 +300,7 @@ impl Jobs {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.running.push((job.token, cancel.clone()));
-        // A free thread if there is one; a new one while abandoned jobs occupy the old.
-        let index = match self.threads.iter().position(JobThread::is_free) {
-            Some(i) => i,
-            None => {
-                self.threads
-                    .push(JobThread::start(handler.clone(), results.try_clone()?));
-                self.threads.len() - 1
-            }
-        };
-        let thread = &self.threads[index];
-        thread.busy.store(true, Ordering::SeqCst);
-        let _ = thread.jobs.send((job, cancel));
-        Ok(())
+        hand_to_thread(&mut self.threads, job, cancel, handler, results)
     }
 
     /// The job `token` has sent its FINAL: start the next waiting one.
