@@ -395,8 +395,8 @@ mod tests {
                 link,
                 wire: Wire::Connect
             }));
-            let [WorkerMsg::Ready { extensions, .. }] = sends(&out, link).as_slice().to_owned()
-            else {
+            let sent = sends(&out, link);
+            let [WorkerMsg::Ready { extensions, .. }] = sent.as_slice() else {
                 panic!("one READY per session: {:?}", out.steps)
             };
             assert_eq!(extensions.credit, Some(4));
