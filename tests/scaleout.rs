@@ -95,7 +95,15 @@ fn sigterm_drains_every_broker_session_without_losing_a_reply() {
     );
     w.signal("TERM");
     std::fs::write(&go, b"").unwrap();
-    let outs: Vec<_> = calls.into_iter().map(|c| c.join().unwrap()).collect();
+    let outs: Vec<_> = calls
+        .into_iter()
+        .map(|c| {
+            c.join().unwrap_or_else(|_| {
+                let exit = w.child.try_wait().ok().flatten();
+                panic!("a reply was lost (worker exit {exit:?}); its log:\n{}", w.stderr())
+            })
+        })
+        .collect();
     assert_eq!(stdout(&outs[0]), "done-a\n", "{}", stderr(&outs[0]));
     assert_eq!(stdout(&outs[1]), "done-b\n", "{}", stderr(&outs[1]));
     assert_eq!(w.wait_exit(WAIT), Some(0), "{}", w.stderr());

@@ -209,9 +209,25 @@ struct JobReply {
 
 /// A thread that runs jobs, one at a time.
 struct JobThread {
-    jobs: std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>,
+    /// Taken when the thread is dropped, which ends it.
+    jobs: Option<std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>>,
     /// Set while it runs a job.
     busy: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for JobThread {
+    /// Ends the thread and, unless it is still finishing an abandoned job, waits for it: its
+    /// socket must be closed before the context ends, or the context ends on the job
+    /// thread after the process has exited and the last replies are never flushed.
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take()
+            && self.is_free()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl JobThread {
@@ -219,7 +235,7 @@ impl JobThread {
         let (jobs, queue) = std::sync::mpsc::channel::<(Job, Arc<AtomicBool>)>();
         let busy = Arc::new(AtomicBool::new(false));
         let running = busy.clone();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             // Ends when the driver drops its sender (the session ended) and the job in hand
             // is done.
             for (job, cancel) in queue {
@@ -238,7 +254,11 @@ impl JobThread {
                 }
             }
         });
-        JobThread { jobs, busy }
+        JobThread {
+            jobs: Some(jobs),
+            busy,
+            thread: Some(thread),
+        }
     }
 
     fn is_free(&self) -> bool {
@@ -264,7 +284,9 @@ fn hand_to_thread(
     };
     let thread = &threads[index];
     thread.busy.store(true, Ordering::SeqCst);
-    let _ = thread.jobs.send((job, cancel));
+    if let Some(jobs) = &thread.jobs {
+        let _ = jobs.send((job, cancel));
+    }
     Ok(())
 }
 
