@@ -1141,8 +1141,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool worker echo                             # echo every request",
             "zmqtool worker upper --exec 'tr a-z A-Z' --concurrency 4",
             "zmqtool worker upper --filter \"sed -u 's/.*/\\U&/'\"   # one process per session",
-            "zmqtool worker logs --protocol 0.2 --exec 'tail -n 20 /var/log/syslog' --stream",
             "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
+            "zmqtool worker echo --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # on both",
             "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
         ],
     ),
@@ -1162,6 +1162,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool stats                                   # uptime, counters, per service",
             "zmqtool stats --watch 2s                        # refresh every 2 s",
             "zmqtool --json stats | jq '.services[] | {name, p99: .latency_us.p99}'",
+            "zmqtool stats --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # summed",
             "zmqtool broker --metrics-bind 127.0.0.1:9464    # the same for Prometheus",
         ],
     ),
@@ -1180,6 +1181,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool mmi echo && echo up                     # exit 0: it has workers, 4: not",
             "until zmqtool mmi echo --timeout 500ms --retries 1 >/dev/null; do sleep 1; done",
             "zmqtool --json mmi",
+            "zmqtool mmi --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # merged",
         ],
     ),
     (
@@ -1187,6 +1189,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         &[
             "zmqtool titanic serve --store /var/lib/zmqtool/titanic.db",
             "zmqtool titanic serve --retain 7d --inflight 32",
+            "zmqtool titanic serve --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers",
             "ZMQTOOL_TITANIC_STORE=/tmp/t.db zmqtool titanic serve -v",
         ],
     ),

@@ -47,7 +47,10 @@ fn an_all_brokers_worker_survives_a_broker_death_and_registers_again_when_it_ret
     w.wait_stderr(&format!("broker at {} silent", a.endpoint), WAIT);
     for i in 0..20 {
         let body = format!("via-b-{i}");
-        let out = client(&b.endpoint, &["echo", &body, "--timeout", "5s", "--retries", "1"]);
+        let out = client(
+            &b.endpoint,
+            &["echo", &body, "--timeout", "5s", "--retries", "1"],
+        );
         assert_eq!(stdout(&out), format!("{body}\n"), "{}", stderr(&out));
     }
     assert_eq!(mmi_code(&b.endpoint, "echo").as_deref(), Some("200"));
@@ -100,7 +103,10 @@ fn sigterm_drains_every_broker_session_without_losing_a_reply() {
         .map(|c| {
             c.join().unwrap_or_else(|_| {
                 let exit = w.child.try_wait().ok().flatten();
-                panic!("a reply was lost (worker exit {exit:?}); its log:\n{}", w.stderr())
+                panic!(
+                    "a reply was lost (worker exit {exit:?}); its log:\n{}",
+                    w.stderr()
+                )
             })
         })
         .collect();
@@ -135,7 +141,15 @@ fn concurrency_bounds_the_jobs_running_across_brokers() {
         .map(|ep| {
             std::thread::spawn(move || {
                 let mut c = command();
-                c.args(["client", "one", "--broker", &ep, "--lines", "--pipeline", "4"]);
+                c.args([
+                    "client",
+                    "one",
+                    "--broker",
+                    &ep,
+                    "--lines",
+                    "--pipeline",
+                    "4",
+                ]);
                 c.args(["--timeout", "20s", "--retries", "1"]);
                 finish(c, Some(b"1\n2\n3\n4\n".to_vec()), WAIT * 2)
             })
@@ -145,7 +159,10 @@ fn concurrency_bounds_the_jobs_running_across_brokers() {
         let out = call.join().unwrap();
         assert_eq!(stdout(&out), "ok\nok\nok\nok\n", "{}", stderr(&out));
     }
-    assert!(!marks.path().join("overlap").exists(), "two jobs ran at once");
+    assert!(
+        !marks.path().join("overlap").exists(),
+        "two jobs ran at once"
+    );
 }
 
 /// A `client --lines` process fed by the test, its replies counted as they come.
@@ -172,7 +189,10 @@ impl Feeder {
             .expect("the client starts");
         let input = proc.stdin.take();
         let stdout = proc.stdout.take().expect("stdout is piped");
-        let (replies, count) = (Arc::new(Mutex::new(Vec::new())), Arc::new(AtomicUsize::new(0)));
+        let (replies, count) = (
+            Arc::new(Mutex::new(Vec::new())),
+            Arc::new(AtomicUsize::new(0)),
+        );
         let (sink, counter) = (replies.clone(), count.clone());
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -205,7 +225,10 @@ impl Feeder {
             if let Some(status) = self.proc.try_wait().unwrap() {
                 break status.code();
             }
-            assert!(std::time::Instant::now() < deadline, "the client never finished");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the client never finished"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         wait_until(Duration::from_secs(10), || {
@@ -266,13 +289,19 @@ fn a_broker_killed_under_load_loses_nothing_and_answers_nothing_twice() {
             .filter(|(got, want)| got != want)
             .take(5)
             .collect();
-        assert!(wrong.is_empty(), "client {name}: answers not its requests: {wrong:?}");
+        assert!(
+            wrong.is_empty(),
+            "client {name}: answers not its requests: {wrong:?}"
+        );
     }
     // Broker B carried client B's requests and the rest of client A's.
     let out = run(&["stats", "--broker", &b.endpoint, "--json"]);
     let stats: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stats JSON");
     let requests = stats["requests"].as_u64().unwrap_or(0);
-    assert!(requests >= (3 * HALF) as u64, "broker B saw {requests} requests");
+    assert!(
+        requests >= (3 * HALF) as u64,
+        "broker B saw {requests} requests"
+    );
 }
 
 #[test]
@@ -303,9 +332,15 @@ fn discovery_and_statistics_merge_every_broker_of_the_list() {
     let echo = text.lines().find(|l| l.starts_with("echo")).expect(&text);
     let cols: Vec<&str> = echo.split_whitespace().collect();
     assert_eq!(&cols[1..4], ["4", "0", "0"], "{text}");
-    assert!(echo.contains(&format!("{} (2), {} (2)", a.endpoint, b.endpoint)), "{text}");
+    assert!(
+        echo.contains(&format!("{} (2), {} (2)", a.endpoint, b.endpoint)),
+        "{text}"
+    );
     let only = text.lines().find(|l| l.starts_with("only-b")).expect(&text);
-    assert!(only.contains(&b.endpoint) && !only.contains(&a.endpoint), "{text}");
+    assert!(
+        only.contains(&b.endpoint) && !only.contains(&a.endpoint),
+        "{text}"
+    );
     assert!(stderr(&out).contains(&nobody.ep), "{}", stderr(&out));
 
     let out = list(&["--json", "mmi"], &three);
@@ -317,7 +352,10 @@ fn discovery_and_statistics_merge_every_broker_of_the_list() {
     assert_eq!(echo["idle"], 4);
     assert_eq!(echo["brokers"].as_array().unwrap().len(), 2);
     assert_eq!(echo["brokers"][1]["broker"], b.endpoint.as_str());
-    let silent = rows.iter().find(|r| r["broker"] == nobody.ep.as_str()).unwrap();
+    let silent = rows
+        .iter()
+        .find(|r| r["broker"] == nobody.ep.as_str())
+        .unwrap();
     assert!(silent["error"].as_str().is_some());
 
     // One service: each broker's code; success when any broker has it.
@@ -340,7 +378,11 @@ fn discovery_and_statistics_merge_every_broker_of_the_list() {
         .filter_map(|r| r["requests"].as_u64())
         .sum();
     assert_eq!(report["total"]["requests"].as_u64(), Some(answered));
-    assert!(per_broker.iter().any(|r| r["broker"] == nobody.ep.as_str() && r["error"].is_string()));
+    assert!(
+        per_broker
+            .iter()
+            .any(|r| r["broker"] == nobody.ep.as_str() && r["error"].is_string())
+    );
     let out = list(&["stats"], &three);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("no answer: "), "{}", stdout(&out));
@@ -360,8 +402,19 @@ fn titanic_serves_on_every_broker_with_all_brokers() {
     let store = dir.path().join("titanic.db");
     let store = store.to_str().unwrap();
     let _t = spawn(&[
-        "titanic", "serve", "--broker", &a.endpoint, "--broker", &b.endpoint, "--all-brokers",
-        "--store", store, "--heartbeat", HB, "--reconnect", HB,
+        "titanic",
+        "serve",
+        "--broker",
+        &a.endpoint,
+        "--broker",
+        &b.endpoint,
+        "--all-brokers",
+        "--store",
+        store,
+        "--heartbeat",
+        HB,
+        "--reconnect",
+        HB,
     ]);
     for ep in [&a.endpoint, &b.endpoint] {
         for service in ["titanic.request", "titanic.reply", "titanic.close"] {

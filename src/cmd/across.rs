@@ -42,9 +42,7 @@ pub fn ask_each(
                     ..opts.clone()
                 };
                 let (ctx, shutdown, body) = (ctx.clone(), shutdown.clone(), body.to_vec());
-                scope.spawn(move || {
-                    client::call(&ctx, &one, service, body, &shutdown, &mut |_| {})
-                })
+                scope.spawn(move || client::call(&ctx, &one, service, body, &shutdown, &mut |_| {}))
             })
             .collect();
         calls
@@ -90,16 +88,22 @@ pub fn answered<T>(
                 log::warn!("no answer from the broker at {broker}: {e:#}");
                 if json {
                     let error = format!("{e:#}");
-                    super::render::json_line(out, &BrokerFailure { broker: &broker, error })?;
+                    super::render::json_line(
+                        out,
+                        &BrokerFailure {
+                            broker: &broker,
+                            error,
+                        },
+                    )?;
                 }
                 first_error.get_or_insert((broker, e));
             }
         }
     }
     match (ok.is_empty(), first_error) {
-        (true, Some((broker, e))) => {
-            Err(e.context(format!("none of the {total} brokers answered (first: {broker})")))
-        }
+        (true, Some((broker, e))) => Err(e.context(format!(
+            "none of the {total} brokers answered (first: {broker})"
+        ))),
         _ => Ok(ok),
     }
 }

@@ -376,7 +376,10 @@ mod tests {
     #[test]
     fn tables_merge_by_service_with_the_brokers_that_carry_each() {
         let tables = vec![
-            ("tcp://a".to_string(), vec![status("echo", 2, 1, 0), status("only-a", 1, 0, 0)]),
+            (
+                "tcp://a".to_string(),
+                vec![status("echo", 2, 1, 0), status("only-a", 1, 0, 0)],
+            ),
             ("tcp://b".to_string(), vec![status("echo", 1, 1, 3)]),
         ];
         let merged = merge_tables(&tables);

@@ -43,7 +43,14 @@ fn one_broker(
     shutdown: &Shutdown,
     json: bool,
 ) -> Result<()> {
-    let frames = client::call(ctx, opts, mmi::STATS, vec![Frame::empty()], shutdown, &mut |_| {})?;
+    let frames = client::call(
+        ctx,
+        opts,
+        mmi::STATS,
+        vec![Frame::empty()],
+        shutdown,
+        &mut |_| {},
+    )?;
     let stats = parse(&frames)?;
     if json {
         render::json_line(out, &stats)?;
@@ -82,7 +89,13 @@ fn every_broker(
                 .iter()
                 .map(|(broker, error)| render::BrokerStatsEntry::Failed { broker, error }),
         );
-        render::json_line(out, &render::StatsAcross { total: &total, brokers })?;
+        render::json_line(
+            out,
+            &render::StatsAcross {
+                total: &total,
+                brokers,
+            },
+        )?;
         return Ok(());
     }
     let brokers: Vec<String> = answered
@@ -253,7 +266,11 @@ mod tests {
             replies: requests,
             idle: 1,
             latency_count: *counts.last().unwrap(),
-            latency_us: mmi::Latency { p50: 0, p99: 0, max },
+            latency_us: mmi::Latency {
+                p50: 0,
+                p99: 0,
+                max,
+            },
             latency_buckets: bounds
                 .iter()
                 .zip(counts)
@@ -288,7 +305,10 @@ mod tests {
         assert_eq!(total.dropped["queue_full"], 3);
         assert_eq!(total.services.len(), 2);
         let echo = &total.services[0];
-        assert_eq!((echo.requests, echo.idle, echo.latency_count), (200, 2, 200));
+        assert_eq!(
+            (echo.requests, echo.idle, echo.latency_count),
+            (200, 2, 200)
+        );
         assert_eq!(echo.latency_buckets[0].count, 100);
         // Half the replies took at most 1 ms, the rest up to 100 ms.
         assert!(echo.latency_us.p50 <= 1_000, "{:?}", echo.latency_us);

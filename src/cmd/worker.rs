@@ -55,7 +55,9 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             _ => 1,
         };
         let parallel = args.concurrency as usize;
-        worker::run_everywhere(&ctx, &brokers, cfg, handler, per_broker, parallel, &shutdown)?;
+        worker::run_everywhere(
+            &ctx, &brokers, cfg, handler, per_broker, parallel, &shutdown,
+        )?;
         return Ok(shutdown.exit());
     }
     // Without credit each session holds one request, so --concurrency is sessions; with it,

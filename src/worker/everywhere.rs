@@ -25,7 +25,14 @@ pub(super) fn run(
 ) -> Result<()> {
     let mut steps = Steps::default();
     let count = brokers.endpoints.len();
-    let mut fanout = Fanout::start(&cfg, count, per_broker, parallel, Instant::now(), &mut steps);
+    let mut fanout = Fanout::start(
+        &cfg,
+        count,
+        per_broker,
+        parallel,
+        Instant::now(),
+        &mut steps,
+    );
     let mut driver = Driver::new(ctx, brokers, handler, &cfg, fanout.links())?;
     let mut draining = false;
     loop {

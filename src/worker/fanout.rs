@@ -234,7 +234,14 @@ impl Fanout {
     }
 
     /// A reply from the job `id`: PARTIAL or FINAL. A FINAL frees its slot for the next job.
-    pub fn reply(&mut self, now: Instant, id: u64, kind: ReplyKind, body: Vec<Frame>, out: &mut Steps) {
+    pub fn reply(
+        &mut self,
+        now: Instant,
+        id: u64,
+        kind: ReplyKind,
+        body: Vec<Frame>,
+        out: &mut Steps,
+    ) {
         let entry = match kind {
             ReplyKind::Partial => self.ledger.find(id),
             ReplyKind::Final => {
@@ -298,8 +305,7 @@ impl Fanout {
                 }
                 Action::Abandon { token } => {
                     let (cancelled, next) = self.ledger.abandon(link, token);
-                    out.steps
-                        .extend(cancelled.map(|id| Step::Cancel { id }));
+                    out.steps.extend(cancelled.map(|id| Step::Cancel { id }));
                     out.steps.extend(next.map(Step::Run));
                     continue;
                 }
@@ -439,7 +445,12 @@ mod tests {
         // Broker 0 sends DISCONNECT (it is restarting): its jobs are cancelled, and the job of
         // broker 1 that waited takes a slot. Broker 1's session is untouched.
         let mut out = Steps::default();
-        f.on_message(0, t, WorkerMsg::Disconnect.to_frames(Version::V01).unwrap(), &mut out);
+        f.on_message(
+            0,
+            t,
+            WorkerMsg::Disconnect.to_frames(Version::V01).unwrap(),
+            &mut out,
+        );
         assert!(out.steps.contains(&Step::Cancel { id: 1 }));
         assert!(out.steps.contains(&Step::Cancel { id: 2 }));
         assert_eq!(runs(&out), vec![3]);
