@@ -10,6 +10,33 @@ use crate::mdp::Frame;
 use crate::runtime::Shutdown;
 use crate::transport::Context;
 
+/// How to reach the brokers of the list, and when to give up.
+#[derive(Clone, Copy)]
+pub struct Reach<'a> {
+    pub ctx: &'a Context,
+    pub opts: &'a client::Options,
+    pub shutdown: &'a Shutdown,
+}
+
+impl Reach<'_> {
+    /// One call to the first broker of the list that answers (the failover way).
+    pub fn first(&self, service: &[u8], body: Vec<Frame>) -> Result<Vec<Frame>, CallError> {
+        client::call(
+            self.ctx,
+            self.opts,
+            service,
+            body,
+            self.shutdown,
+            &mut |_| {},
+        )
+    }
+
+    /// One call to every broker of the list at once (see [`ask_each`]).
+    pub fn each(&self, service: &[u8], body: &[Frame]) -> Result<Vec<Answer>, CallError> {
+        ask_each(self.ctx, self.opts, service, body, self.shutdown)
+    }
+}
+
 /// What one broker of the list said: its frames, or why it said nothing usable.
 pub struct Answer {
     pub broker: String,

@@ -5,7 +5,6 @@ use anyhow::{Context as _, Result};
 use super::across;
 use super::render::{self, JsonFrame, JsonFrames};
 use crate::cli::MmiArgs;
-use crate::client;
 use crate::mdp::{Frame, mmi};
 use crate::runtime::{Exit, Fatal, Shutdown};
 
@@ -13,20 +12,16 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options()?;
-    if args.all_brokers {
-        return every_broker(args.service, &ctx, &opts, &shutdown, json);
-    }
-    let ask = |service: &[u8], body: Vec<Frame>| match client::call(
-        &ctx,
-        &opts,
-        service,
-        body,
-        &shutdown,
-        &mut |_| {},
-    ) {
-        Ok(frames) => Ok(frames),
-        Err(e) => Err(anyhow::Error::from(e)),
+    let reach = across::Reach {
+        ctx: &ctx,
+        opts: &opts,
+        shutdown: &shutdown,
     };
+    if args.all_brokers {
+        return every_broker(args.service, reach, json);
+    }
+    let ask =
+        |service: &[u8], body: Vec<Frame>| reach.first(service, body).map_err(anyhow::Error::from);
     let mut out = std::io::stdout().lock();
     match args.service {
         // An mmi. name is asked directly (no worker can serve one, so asking mmi.service
@@ -83,20 +78,14 @@ pub fn run(args: MmiArgs, json: bool) -> Result<Exit> {
 
 /// `mmi --all-brokers`: the same question to every broker of the list at once, the answers
 /// merged. A broker that gives no usable answer is reported; exit 3 only when none answered.
-fn every_broker(
-    service: Option<String>,
-    ctx: &crate::transport::Context,
-    opts: &client::Options,
-    shutdown: &Shutdown,
-    json: bool,
-) -> Result<Exit> {
+fn every_broker(service: Option<String>, reach: across::Reach, json: bool) -> Result<Exit> {
     let mut out = std::io::stdout().lock();
     let (asked, body): (&[u8], Frame) = match &service {
         Some(name) if mmi::is_mmi(name.as_bytes()) => (name.as_bytes(), Frame::empty()),
         Some(name) => (mmi::SERVICE, Frame::from(name.as_str())),
         None => (mmi::WORKERS, Frame::empty()),
     };
-    let answers = across::ask_each(ctx, opts, asked, &[body], shutdown)?;
+    let answers = reach.each(asked, &[body])?;
     match service {
         Some(name) if mmi::is_mmi(name.as_bytes()) => {
             let results = answers.into_iter().map(|a| (a.broker, a.reply)).collect();

@@ -7,7 +7,6 @@ use super::across;
 use super::render;
 use crate::bench::report::us_to;
 use crate::cli::StatsArgs;
-use crate::client;
 use crate::mdp::{Frame, mmi};
 use crate::runtime::{Exit, Fatal, Shutdown};
 
@@ -15,12 +14,17 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options()?;
+    let reach = across::Reach {
+        ctx: &ctx,
+        opts: &opts,
+        shutdown: &shutdown,
+    };
     let mut out = std::io::stdout().lock();
     loop {
         if args.all_brokers {
-            every_broker(&mut out, &ctx, &opts, &shutdown, json)?;
+            every_broker(&mut out, reach, json)?;
         } else {
-            one_broker(&mut out, &ctx, &opts, &shutdown, json)?;
+            one_broker(&mut out, reach, json)?;
         }
         out.flush()?;
         let Some(every) = args.watch else {
@@ -36,22 +40,8 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
 }
 
 /// One report of the first broker of the list that answers.
-fn one_broker(
-    out: &mut impl Write,
-    ctx: &crate::transport::Context,
-    opts: &client::Options,
-    shutdown: &Shutdown,
-    json: bool,
-) -> Result<()> {
-    let frames = client::call(
-        ctx,
-        opts,
-        mmi::STATS,
-        vec![Frame::empty()],
-        shutdown,
-        &mut |_| {},
-    )?;
-    let stats = parse(&frames)?;
+fn one_broker(out: &mut impl Write, reach: across::Reach, json: bool) -> Result<()> {
+    let stats = parse(&reach.first(mmi::STATS, vec![Frame::empty()])?)?;
     if json {
         render::json_line(out, &stats)?;
     } else {
@@ -61,14 +51,8 @@ fn one_broker(
 }
 
 /// One report summed over every broker of the list that answers (`--all-brokers`).
-fn every_broker(
-    out: &mut impl Write,
-    ctx: &crate::transport::Context,
-    opts: &client::Options,
-    shutdown: &Shutdown,
-    json: bool,
-) -> Result<()> {
-    let answers = across::ask_each(ctx, opts, mmi::STATS, &[Frame::empty()], shutdown)?;
+fn every_broker(out: &mut impl Write, reach: across::Reach, json: bool) -> Result<()> {
+    let answers = reach.each(mmi::STATS, &[Frame::empty()])?;
     let results: Vec<(String, Result<mmi::Stats>)> = answers
         .into_iter()
         .map(|a| (a.broker, a.reply.and_then(|frames| parse(&frames))))

@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 
 use super::fanout::{Fanout, Step, Steps, Wire};
 use super::session::{self, Job};
-use super::{Brokers, Handler, JobReply, JobThread, hand_to_thread, log_event};
+use super::{Brokers, Handler, JobReply, JobThread, hand_to_thread, handle_inline, log_event};
 use crate::mdp::ReplyKind;
 use crate::runtime::Shutdown;
 use crate::transport::{self, Context, Kind, Linger, Socket, Tuning, channel};
@@ -154,11 +154,9 @@ impl Driver {
 
     fn run_job(&mut self, job: Job, fanout: &mut Fanout, steps: &mut Steps) -> Result<()> {
         if self.handler.inline() {
-            let id = job.token;
-            self.handler
-                .handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
-                    fanout.reply(Instant::now(), id, kind, body, steps)
-                });
+            handle_inline(&*self.handler, job, &mut |id, kind, body| {
+                fanout.reply(Instant::now(), id, kind, body, steps)
+            });
             return Ok(());
         }
         let cancel = Arc::new(AtomicBool::new(false));

@@ -266,6 +266,19 @@ impl JobThread {
     }
 }
 
+/// Runs the job of an instant handler ([`Handler::inline`]) here and now, handing each of its
+/// replies to `reply` with the job's token.
+fn handle_inline(
+    handler: &dyn Handler,
+    job: Job,
+    reply: &mut dyn FnMut(u64, ReplyKind, Vec<Frame>),
+) {
+    let token = job.token;
+    handler.handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
+        reply(token, kind, body)
+    });
+}
+
 /// Starts `job` on a free thread of `threads`, or on a new one while abandoned jobs occupy
 /// the old (no thread is made per request).
 fn hand_to_thread(
@@ -456,11 +469,9 @@ impl Driver {
 
     fn start_job(&mut self, job: Job, session: &mut Session, out: &mut Output) -> Result<()> {
         if self.handler.inline() {
-            let token = job.token;
-            self.handler
-                .handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
-                    session.reply(Instant::now(), token, kind, body, out)
-                });
+            handle_inline(&*self.handler, job, &mut |token, kind, body| {
+                session.reply(Instant::now(), token, kind, body, out)
+            });
             return Ok(());
         }
         self.jobs.start(job, &self.handler, &self.results_tx)
