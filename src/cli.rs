@@ -320,6 +320,7 @@ impl BrokerList {
         Ok(crate::worker::Brokers {
             endpoints: self.brokers.clone(),
             security: self.security()?,
+            all: false,
         })
     }
 
@@ -421,15 +422,27 @@ pub struct WorkerArgs {
     pub exec_timeout: Duration,
     /// Without --credit: worker sessions to run, each with its own connection, so N requests
     /// are handled at once (the echo worker runs them all on one thread). With --credit: --exec or --filter jobs run at once over the one
-    /// connection (an echo worker answers each request as it comes).
+    /// connection (an echo worker answers each request as it comes). With --all-brokers:
+    /// the jobs running at once across all brokers (each broker gets N sessions without
+    /// --credit; a request beyond N waits in the worker, oldest first).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: u32,
     /// Hold up to N requests at once on one connection (an extension: READY carries
     /// `credit=N`, and a zmqtool broker sends that many before the first reply comes back,
     /// so the broker round trip no longer bounds a worker's rate). Brokers that do not know
-    /// it send one at a time, as MDP says. Default 1: plain MDP.
+    /// it send one at a time, as MDP says. Default 1: plain MDP. With --all-brokers the
+    /// credit is per broker: each broker may send N, so the worker holds up to N per broker
+    /// it is connected to, and --concurrency bounds how many of them run at once in all.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65_536))]
     pub credit: u32,
+    /// Serve every broker of the --broker list at once, instead of one at a time with the
+    /// others as failover: brokers run side by side and each one gets this worker. Each
+    /// broker has sessions of its own, with their own heartbeats and reconnects, so a broker
+    /// that dies or restarts touches only its own (the worker registers again when it comes
+    /// back); the others keep being served. On SIGTERM every session finishes its requests,
+    /// then sends DISCONNECT.
+    #[arg(long)]
+    pub all_brokers: bool,
     /// Heartbeat interval; must match the broker's.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
     pub heartbeat: Duration,
@@ -519,12 +532,22 @@ pub struct ClientArgs {
 ///
 /// Without SERVICE: a table of every service the broker knows with its idle and busy
 /// workers and queued requests (from mmi.workers).
+///
+/// With --all-brokers, every broker of the --broker list is asked at once and the answers
+/// merged: the table sums each service over the brokers and names the brokers that carry
+/// it with their worker counts; `mmi SERVICE` prints each broker's code after it and exits
+/// 0 when any broker has workers for it. A broker that does not answer is reported on
+/// stderr (and as {"broker", "error"} lines with --json); exit 3 only when none answered.
 #[derive(Debug, Args)]
 pub struct MmiArgs {
     /// Service to ask about.
     pub service: Option<String>,
     #[command(flatten)]
     pub brokers: BrokerList,
+    /// Ask every broker of the --broker list at once and merge the answers, instead of
+    /// asking the first that answers.
+    #[arg(long)]
+    pub all_brokers: bool,
     /// How long each attempt waits for a reply.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
     pub timeout: Duration,
@@ -569,10 +592,20 @@ impl MmiArgs {
 /// (p50, p99, max). --json prints one object (one per refresh with --watch). A broker that
 /// does not offer statistics (other brokers answer mmi.stats with 501) exits 5; no answer,
 /// exit 3.
+///
+/// With --all-brokers, every broker of the --broker list is asked at once: the figures are
+/// summed over the brokers that answered (latency percentiles estimated from their merged
+/// histograms, the maximum the largest), and --json prints {"total": ..., "brokers":
+/// [{"broker": EP, ...figures} or {"broker": EP, "error": ...}]}. A broker that does not
+/// answer is reported; exit 3 only when none answered.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     #[command(flatten)]
     pub brokers: BrokerList,
+    /// Ask every broker of the --broker list at once and sum their figures, instead of
+    /// asking the first that answers.
+    #[arg(long)]
+    pub all_brokers: bool,
     /// Ask again every DUR, until interrupted.
     #[arg(long, value_name = "DUR", value_parser = parse_interval)]
     pub watch: Option<Duration>,
@@ -687,6 +720,11 @@ impl CallOpts {
 pub struct TitanicServeArgs {
     #[command(flatten)]
     pub brokers: BrokerList,
+    /// Register the services with every broker of the --broker list at once (each broker
+    /// with sessions of its own), instead of one at a time with the others as failover:
+    /// clients of any broker then reach this server.
+    #[arg(long)]
+    pub all_brokers: bool,
     /// The store: one SQLite file (created with mode 0600, WAL mode).
     #[arg(
         long,
@@ -1444,8 +1482,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool worker echo                             # echo every request",
             "zmqtool worker upper --exec 'tr a-z A-Z' --concurrency 4",
             "zmqtool worker upper --filter \"sed -u 's/.*/\\U&/'\"   # one process per session",
-            "zmqtool worker logs --protocol 0.2 --exec 'tail -n 20 /var/log/syslog' --stream",
             "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
+            "zmqtool worker echo --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # on both",
             "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
         ],
     ),
@@ -1466,6 +1504,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool stats                                   # uptime, counters, per service",
             "zmqtool stats --watch 2s                        # refresh every 2 s",
             "zmqtool --json stats | jq '.services[] | {name, p99: .latency_us.p99}'",
+            "zmqtool stats --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # summed",
             "zmqtool broker --metrics-bind 127.0.0.1:9464    # the same for Prometheus",
         ],
     ),
@@ -1484,6 +1523,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool mmi echo && echo up                     # exit 0: it has workers, 4: not",
             "until zmqtool mmi echo --timeout 500ms --retries 1 >/dev/null; do sleep 1; done",
             "zmqtool --json mmi",
+            "zmqtool mmi --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # merged",
         ],
     ),
     (
@@ -1491,6 +1531,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         &[
             "zmqtool titanic serve --store /var/lib/zmqtool/titanic.db",
             "zmqtool titanic serve --retain 7d --inflight 32",
+            "zmqtool titanic serve --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers",
             "ZMQTOOL_TITANIC_STORE=/tmp/t.db zmqtool titanic serve -v",
         ],
     ),

@@ -94,6 +94,7 @@ fn echo_workers(
     let brokers = Brokers {
         endpoints: vec![endpoint.to_string()],
         security: Security::Null,
+        all: false,
     };
     (0..workers)
         .map(|_| {

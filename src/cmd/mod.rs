@@ -1,5 +1,6 @@
 //! One function per subcommand: turn parsed flags into library calls and an exit code.
 
+mod across;
 mod bench;
 mod broker;
 mod bstar;

@@ -131,6 +131,63 @@ pub struct MmiCode<'a> {
     pub code: u16,
 }
 
+/// `mmi SERVICE --all-brokers`: one broker's mmi.service code.
+#[derive(Serialize)]
+pub struct BrokerMmiCode<'a> {
+    pub service: &'a str,
+    pub code: u16,
+    pub broker: &'a str,
+}
+
+/// `stats --all-brokers --json`: the sums, and what each broker said.
+#[derive(Serialize)]
+pub struct StatsAcross<'a> {
+    pub total: &'a crate::mdp::mmi::Stats,
+    pub brokers: Vec<BrokerStatsEntry<'a>>,
+}
+
+/// One broker in [`StatsAcross`]: its figures after its endpoint, or why it gave none.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum BrokerStatsEntry<'a> {
+    Stats {
+        broker: &'a str,
+        #[serde(flatten)]
+        stats: &'a crate::mdp::mmi::Stats,
+    },
+    Failed {
+        broker: &'a str,
+        error: &'a str,
+    },
+}
+
+/// `mmi mmi.NAME --all-brokers`: the frames of one broker's own service.
+#[derive(Serialize)]
+pub struct BrokerServiceFrames<'a> {
+    pub service: &'a str,
+    pub broker: &'a str,
+    pub frames: JsonFrames<'a>,
+}
+
+/// `mmi --all-brokers`: one service with its sums over the brokers that carry it.
+#[derive(Serialize)]
+pub struct MergedServiceRow<'a> {
+    pub name: JsonFrame<'a>,
+    pub idle: usize,
+    pub busy: usize,
+    pub queued: usize,
+    pub brokers: Vec<BrokerServiceRow<'a>>,
+}
+
+/// One broker's figures for a service in [`MergedServiceRow`].
+#[derive(Serialize)]
+pub struct BrokerServiceRow<'a> {
+    pub broker: &'a str,
+    pub idle: usize,
+    pub busy: usize,
+    pub queued: usize,
+}
+
 /// `mmi mmi.NAME`: the frames of a broker's own service.
 #[derive(Serialize)]
 pub struct ServiceFrames<'a> {

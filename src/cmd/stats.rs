@@ -3,10 +3,10 @@ use std::time::Duration;
 
 use anyhow::{Context as _, Result, anyhow};
 
+use super::across;
 use super::render;
 use crate::bench::report::us_to;
 use crate::cli::StatsArgs;
-use crate::client;
 use crate::mdp::{Frame, mmi};
 use crate::runtime::{Exit, Fatal, Shutdown};
 
@@ -14,21 +14,17 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options()?;
+    let reach = across::Reach {
+        ctx: &ctx,
+        opts: &opts,
+        shutdown: &shutdown,
+    };
     let mut out = std::io::stdout().lock();
     loop {
-        let frames = client::call(
-            &ctx,
-            &opts,
-            mmi::STATS,
-            vec![Frame::empty()],
-            &shutdown,
-            &mut |_| {},
-        )?;
-        let stats = parse(&frames)?;
-        if json {
-            render::json_line(&mut out, &stats)?;
+        if args.all_brokers {
+            every_broker(&mut out, reach, json)?;
         } else {
-            print_table(&mut out, &stats).context("cannot write to stdout")?;
+            one_broker(&mut out, reach, json)?;
         }
         out.flush()?;
         let Some(every) = args.watch else {
@@ -41,6 +37,133 @@ pub fn run(args: StatsArgs, json: bool) -> Result<Exit> {
             return Ok(shutdown.exit());
         }
     }
+}
+
+/// One report of the first broker of the list that answers.
+fn one_broker(out: &mut impl Write, reach: across::Reach, json: bool) -> Result<()> {
+    let stats = parse(&reach.first(mmi::STATS, vec![Frame::empty()])?)?;
+    if json {
+        render::json_line(out, &stats)?;
+    } else {
+        print_table(out, &stats).context("cannot write to stdout")?;
+    }
+    Ok(())
+}
+
+/// One report summed over every broker of the list that answers (`--all-brokers`).
+fn every_broker(out: &mut impl Write, reach: across::Reach, json: bool) -> Result<()> {
+    let answers = reach.each(mmi::STATS, &[Frame::empty()])?;
+    let results: Vec<(String, Result<mmi::Stats>)> = answers
+        .into_iter()
+        .map(|a| (a.broker, a.reply.and_then(|frames| parse(&frames))))
+        .collect();
+    let failures: Vec<(String, String)> = results
+        .iter()
+        .filter_map(|(b, r)| r.as_ref().err().map(|e| (b.clone(), format!("{e:#}"))))
+        .collect();
+    let answered = across::answered(out, false, results)?;
+    let total = sum(answered.iter().map(|(_, stats)| stats));
+    if json {
+        let mut brokers: Vec<render::BrokerStatsEntry> = answered
+            .iter()
+            .map(|(broker, stats)| render::BrokerStatsEntry::Stats { broker, stats })
+            .collect();
+        brokers.extend(
+            failures
+                .iter()
+                .map(|(broker, error)| render::BrokerStatsEntry::Failed { broker, error }),
+        );
+        render::json_line(
+            out,
+            &render::StatsAcross {
+                total: &total,
+                brokers,
+            },
+        )?;
+        return Ok(());
+    }
+    let brokers: Vec<String> = answered
+        .iter()
+        .map(|(broker, s)| {
+            let up = humantime::format_duration(Duration::from_secs(s.uptime_s as u64));
+            format!("{} (up {up})", render::terminal_safe(broker.as_bytes()))
+        })
+        .collect();
+    let silent: Vec<String> = failures
+        .iter()
+        .map(|(broker, _)| render::terminal_safe(broker.as_bytes()))
+        .collect();
+    writeln!(out, "brokers: {}", brokers.join(", "))?;
+    if !silent.is_empty() {
+        writeln!(out, "no answer: {}", silent.join(", "))?;
+    }
+    print_table(out, &total).context("cannot write to stdout")
+}
+
+/// The figures of several brokers as one report: counters and workers summed, service by
+/// service; the uptime the longest; latency percentiles estimated from the summed
+/// histograms (when all brokers use the same bounds, else the largest of each), the maximum
+/// the largest.
+fn sum<'a>(all: impl IntoIterator<Item = &'a mmi::Stats>) -> mmi::Stats {
+    let mut total = mmi::Stats::default();
+    for s in all {
+        total.uptime_s = total.uptime_s.max(s.uptime_s);
+        total.requests += s.requests;
+        total.replies += s.replies;
+        total.requeued += s.requeued;
+        total.malformed += s.malformed;
+        total.refused += s.refused;
+        total.refused_connections += s.refused_connections;
+        for (reason, n) in &s.dropped {
+            *total.dropped.entry(reason.clone()).or_default() += n;
+        }
+        for svc in &s.services {
+            match total.services.iter_mut().find(|t| t.name == svc.name) {
+                Some(t) => add_service(t, svc),
+                None => total.services.push(svc.clone()),
+            }
+        }
+    }
+    total.services.sort_by(|a, b| a.name.cmp(&b.name));
+    for svc in &mut total.services {
+        let timed = mmi::ServiceStats::default();
+        if let Some(p50) = super::top::quantile(0.5, &timed, svc) {
+            svc.latency_us.p50 = (p50.round() as u64).min(svc.latency_us.max);
+        }
+        if let Some(p99) = super::top::quantile(0.99, &timed, svc) {
+            svc.latency_us.p99 = (p99.round() as u64).min(svc.latency_us.max);
+        }
+    }
+    total
+}
+
+/// Adds one broker's figures for a service to the sums.
+fn add_service(t: &mut mmi::ServiceStats, s: &mmi::ServiceStats) {
+    t.requests += s.requests;
+    t.replies += s.replies;
+    t.dropped += s.dropped;
+    t.queued += s.queued;
+    t.queued_peak += s.queued_peak;
+    t.idle += s.idle;
+    t.busy += s.busy;
+    t.latency_count += s.latency_count;
+    t.latency_sum_us += s.latency_sum_us;
+    let same_bounds = t.latency_buckets.len() == s.latency_buckets.len()
+        && t.latency_buckets
+            .iter()
+            .zip(&s.latency_buckets)
+            .all(|(a, b)| a.le_s == b.le_s);
+    if same_bounds {
+        for (a, b) in t.latency_buckets.iter_mut().zip(&s.latency_buckets) {
+            a.count += b.count;
+        }
+    } else {
+        // No common histogram: the percentiles stay the largest of each broker's.
+        t.latency_buckets.clear();
+    }
+    t.latency_us.p50 = t.latency_us.p50.max(s.latency_us.p50);
+    t.latency_us.p99 = t.latency_us.p99.max(s.latency_us.p99);
+    t.latency_us.max = t.latency_us.max.max(s.latency_us.max);
 }
 
 /// The report in an mmi.stats reply; a 501 means the broker has none.
@@ -119,4 +242,67 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(name: &str, requests: u64, counts: &[u64], max: u64) -> mmi::ServiceStats {
+        let bounds = [0.001, 0.01, 0.1];
+        mmi::ServiceStats {
+            name: name.to_string(),
+            requests,
+            replies: requests,
+            idle: 1,
+            latency_count: *counts.last().unwrap(),
+            latency_us: mmi::Latency {
+                p50: 0,
+                p99: 0,
+                max,
+            },
+            latency_buckets: bounds
+                .iter()
+                .zip(counts)
+                .map(|(&le_s, &count)| mmi::Bucket { le_s, count })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn reports_sum_service_by_service_and_merge_their_histograms() {
+        let mut a = mmi::Stats {
+            uptime_s: 10.0,
+            requests: 100,
+            services: vec![service("echo", 100, &[100, 100, 100], 900)],
+            ..Default::default()
+        };
+        a.dropped.insert("queue_full".into(), 2);
+        let mut b = mmi::Stats {
+            uptime_s: 30.0,
+            requests: 50,
+            services: vec![
+                service("echo", 100, &[0, 0, 100], 90_000),
+                service("other", 5, &[5, 5, 5], 10),
+            ],
+            ..Default::default()
+        };
+        b.dropped.insert("queue_full".into(), 1);
+        let total = sum([&a, &b]);
+        assert_eq!(total.uptime_s, 30.0);
+        assert_eq!(total.requests, 150);
+        assert_eq!(total.dropped["queue_full"], 3);
+        assert_eq!(total.services.len(), 2);
+        let echo = &total.services[0];
+        assert_eq!(
+            (echo.requests, echo.idle, echo.latency_count),
+            (200, 2, 200)
+        );
+        assert_eq!(echo.latency_buckets[0].count, 100);
+        // Half the replies took at most 1 ms, the rest up to 100 ms.
+        assert!(echo.latency_us.p50 <= 1_000, "{:?}", echo.latency_us);
+        assert!(echo.latency_us.p99 > 10_000, "{:?}", echo.latency_us);
+        assert_eq!(echo.latency_us.max, 90_000);
+    }
 }

@@ -27,8 +27,10 @@ pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
 
 fn serve(args: TitanicServeArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
+    let mut brokers = args.brokers.worker_brokers()?;
+    brokers.all = args.all_brokers;
     let opts = server::Options {
-        brokers: args.brokers.worker_brokers()?,
+        brokers,
         store: args.store,
         dispatch: dispatcher::Config {
             inflight: args.inflight as usize,

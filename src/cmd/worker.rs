@@ -44,7 +44,22 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         )),
         (None, None) => Arc::new(Echo),
     };
-    let brokers = args.brokers.worker_brokers()?;
+    let mut brokers = args.brokers.worker_brokers()?;
+    if args.all_brokers {
+        // Every broker at once, on this thread: each gets what one broker would (a session
+        // per unit of --concurrency without credit, one with the whole credit otherwise), and
+        // --concurrency bounds the jobs running across all of them.
+        brokers.all = true;
+        let per_broker = match args.credit {
+            1 => args.concurrency as usize,
+            _ => 1,
+        };
+        let parallel = args.concurrency as usize;
+        worker::run_everywhere(
+            &ctx, &brokers, cfg, handler, per_broker, parallel, &shutdown,
+        )?;
+        return Ok(shutdown.exit());
+    }
     // Without credit each session holds one request, so --concurrency is sessions; with it,
     // one session holds the credit's worth and runs --concurrency of them at once.
     let (sessions, parallel) = match args.credit {

@@ -7,7 +7,9 @@
 //! requests: instant handlers answer each as it comes, others run up to `parallel` at once on
 //! threads of their own, the rest waiting their turn, all over the one connection.
 
+mod everywhere;
 pub mod exec;
+pub mod fanout;
 pub mod filter;
 
 pub use zmqtool_proto::worker::session;
@@ -64,11 +66,14 @@ pub struct Brokers {
     /// The failover list: the next is tried when a broker falls silent.
     pub endpoints: Vec<String>,
     pub security: Security,
+    /// Serve every broker of the list at once (`--all-brokers`) instead of one at a time.
+    pub all: bool,
 }
 
 /// Runs one worker session until `shutdown`, running at most `parallel` of its jobs at once
 /// (they are the session's credit's worth); then finishes the requests in hand, sends
-/// DISCONNECT and returns.
+/// DISCONNECT and returns. With [`Brokers::all`], one session with each broker of the list,
+/// their jobs sharing the `parallel` bound (see [`run_everywhere`]).
 pub fn run(
     ctx: &Context,
     brokers: &Brokers,
@@ -77,6 +82,9 @@ pub fn run(
     parallel: usize,
     shutdown: &Shutdown,
 ) -> Result<()> {
+    if brokers.all {
+        return run_everywhere(ctx, brokers, cfg, handler, 1, parallel, shutdown);
+    }
     let service = String::from_utf8_lossy(&cfg.service).into_owned();
     let mut driver = Driver::new(ctx, brokers, handler, service, parallel)?;
     let mut out = Output::default();
@@ -178,6 +186,22 @@ pub fn run_inline_sessions(
     }
 }
 
+/// Runs `per_broker` sessions with every broker of the list at once, on this one thread,
+/// until `shutdown`: each session heartbeats, reconnects and stops on its own, and at most
+/// `parallel` jobs run at once across all of them (see [`fanout`]). On `shutdown` every
+/// session finishes the requests in hand, then sends DISCONNECT.
+pub fn run_everywhere(
+    ctx: &Context,
+    brokers: &Brokers,
+    cfg: session::Config,
+    handler: Arc<dyn Handler>,
+    per_broker: usize,
+    parallel: usize,
+    shutdown: &Shutdown,
+) -> Result<()> {
+    everywhere::run(ctx, brokers, cfg, handler, per_broker, parallel, shutdown)
+}
+
 /// What a job thread sends back: one PARTIAL or the FINAL of the request `token`.
 struct JobReply {
     token: u64,
@@ -187,9 +211,25 @@ struct JobReply {
 
 /// A thread that runs jobs, one at a time.
 struct JobThread {
-    jobs: std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>,
+    /// Taken when the thread is dropped, which ends it.
+    jobs: Option<std::sync::mpsc::Sender<(Job, Arc<AtomicBool>)>>,
     /// Set while it runs a job.
     busy: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for JobThread {
+    /// Ends the thread and, unless it is still finishing an abandoned job, waits for it: its
+    /// socket must be closed before the context ends, or the context ends on the job
+    /// thread after the process has exited and the last replies are never flushed.
+    fn drop(&mut self) {
+        drop(self.jobs.take());
+        if let Some(thread) = self.thread.take()
+            && self.is_free()
+        {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl JobThread {
@@ -197,7 +237,7 @@ impl JobThread {
         let (jobs, queue) = std::sync::mpsc::channel::<(Job, Arc<AtomicBool>)>();
         let busy = Arc::new(AtomicBool::new(false));
         let running = busy.clone();
-        std::thread::spawn(move || {
+        let thread = std::thread::spawn(move || {
             // Ends when the driver drops its sender (the session ended) and the job in hand
             // is done.
             for (job, cancel) in queue {
@@ -216,12 +256,53 @@ impl JobThread {
                 }
             }
         });
-        JobThread { jobs, busy }
+        JobThread {
+            jobs: Some(jobs),
+            busy,
+            thread: Some(thread),
+        }
     }
 
     fn is_free(&self) -> bool {
         !self.busy.load(Ordering::SeqCst)
     }
+}
+
+/// Runs the job of an instant handler ([`Handler::inline`]) here and now, handing each of its
+/// replies to `reply` with the job's token.
+fn handle_inline(
+    handler: &dyn Handler,
+    job: Job,
+    reply: &mut dyn FnMut(u64, ReplyKind, Vec<Frame>),
+) {
+    let token = job.token;
+    handler.handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
+        reply(token, kind, body)
+    });
+}
+
+/// Starts `job` on a free thread of `threads`, or on a new one while abandoned jobs occupy
+/// the old (no thread is made per request).
+fn hand_to_thread(
+    threads: &mut Vec<JobThread>,
+    job: Job,
+    cancel: Arc<AtomicBool>,
+    handler: &Arc<dyn Handler>,
+    results: &channel::Sender<JobReply>,
+) -> Result<()> {
+    let index = match threads.iter().position(JobThread::is_free) {
+        Some(i) => i,
+        None => {
+            threads.push(JobThread::start(handler.clone(), results.try_clone()?));
+            threads.len() - 1
+        }
+    };
+    let thread = &threads[index];
+    thread.busy.store(true, Ordering::SeqCst);
+    if let Some(jobs) = &thread.jobs {
+        let _ = jobs.send((job, cancel));
+    }
+    Ok(())
 }
 
 /// The jobs of a session whose handler is not instant: up to `parallel` running on job
@@ -256,19 +337,7 @@ impl Jobs {
         }
         let cancel = Arc::new(AtomicBool::new(false));
         self.running.push((job.token, cancel.clone()));
-        // A free thread if there is one; a new one while abandoned jobs occupy the old.
-        let index = match self.threads.iter().position(JobThread::is_free) {
-            Some(i) => i,
-            None => {
-                self.threads
-                    .push(JobThread::start(handler.clone(), results.try_clone()?));
-                self.threads.len() - 1
-            }
-        };
-        let thread = &self.threads[index];
-        thread.busy.store(true, Ordering::SeqCst);
-        let _ = thread.jobs.send((job, cancel));
-        Ok(())
+        hand_to_thread(&mut self.threads, job, cancel, handler, results)
     }
 
     /// The job `token` has sent its FINAL: start the next waiting one.
@@ -402,11 +471,9 @@ impl Driver {
 
     fn start_job(&mut self, job: Job, session: &mut Session, out: &mut Output) -> Result<()> {
         if self.handler.inline() {
-            let token = job.token;
-            self.handler
-                .handle(job.body, &AtomicBool::new(false), &mut |kind, body| {
-                    session.reply(Instant::now(), token, kind, body, out)
-                });
+            handle_inline(&*self.handler, job, &mut |token, kind, body| {
+                session.reply(Instant::now(), token, kind, body, out)
+            });
             return Ok(());
         }
         self.jobs.start(job, &self.handler, &self.results_tx)

@@ -240,7 +240,11 @@ fn rate(span: Option<f64>, now: u64, before: Option<u64>) -> Option<f64> {
 /// straight line across it (Prometheus' `histogram_quantile`). Above the last bound, that
 /// bound. `None` when no reply was timed in between, or when the counts went down (the
 /// service was made anew: then `now` alone is the interval's).
-fn quantile(q: f64, before: &mmi::ServiceStats, now: &mmi::ServiceStats) -> Option<f64> {
+pub(in crate::cmd) fn quantile(
+    q: f64,
+    before: &mmi::ServiceStats,
+    now: &mmi::ServiceStats,
+) -> Option<f64> {
     let reset = now.latency_count < before.latency_count;
     let base = |i: usize| match reset {
         true => 0,
