@@ -172,7 +172,8 @@ impl Driver {
 
     /// Waits for a message from any broker or a job result, until the earliest deadline.
     fn poll(&mut self, fanout: &mut Fanout, steps: &mut Steps) -> Result<()> {
-        let wait = transport::wait_until(Instant::now(), fanout.next_deadline());
+        let now = Instant::now();
+        let wait = transport::wait_until(now, fanout.next_deadline(now));
         self.polled.clear();
         self.polled.extend(
             self.sockets

@@ -203,15 +203,15 @@ impl Fanout {
         &self.ledger
     }
 
-    /// The earliest deadline of the sessions still running.
-    pub fn next_deadline(&self) -> Instant {
+    /// The earliest deadline of the sessions still running, seen at `now`.
+    pub fn next_deadline(&self, now: Instant) -> Instant {
         self.sessions
             .iter()
             .zip(&self.left)
             .filter(|(_, left)| !**left)
-            .map(|(s, _)| s.next_deadline())
+            .map(|(s, _)| s.next_deadline(now))
             .min()
-            .unwrap_or_else(|| self.sessions[0].next_deadline())
+            .unwrap_or_else(|| self.sessions[0].next_deadline(now))
     }
 
     /// Takes one message that came on the socket of the session `link`.
