@@ -448,3 +448,53 @@ fn bad_thresholds_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// The checks take the client commands' PLAIN and CURVE flags; a key that cannot be read
+/// makes the check impossible (UNKNOWN), a wrong password makes the broker silent (CRITICAL).
+#[test]
+fn checks_take_the_plain_and_curve_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = dir.path().join("users");
+    std::fs::write(&users, "ann:s3cret\n").unwrap();
+    let plain = broker(&["--plain-users", users.to_str().unwrap()]);
+    let ep = plain.endpoint.as_str();
+    let ok = wait_until(Duration::from_secs(20), || {
+        check(&["broker", "--broker", ep, "--plain", "ann:s3cret"]).0 == Some(0)
+    });
+    assert!(ok, "{}", plain.proc.stderr());
+    let wrong = [
+        "broker",
+        "--broker",
+        ep,
+        "--plain",
+        "ann:wrong",
+        "--timeout",
+        "1s",
+    ];
+    assert_eq!(check(&wrong).0, Some(2));
+
+    let cert = dir.path().join("broker");
+    let out = run(&["keygen", "--out", cert.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let secret = dir.path().join("broker_secret");
+    let curve = broker(&["--curve-secret", secret.to_str().unwrap()]);
+    let ep = curve.endpoint.as_str();
+    let key = cert.to_str().unwrap();
+    let ok = wait_until(Duration::from_secs(20), || {
+        check(&["broker", "--broker", ep, "--curve-server-key", key]).0 == Some(0)
+    });
+    assert!(ok, "{}", curve.proc.stderr());
+    let missing = dir.path().join("nothing");
+    let (code, json) = check_json(&[
+        "broker",
+        "--broker",
+        ep,
+        "--curve-server-key",
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (code, json["status"].as_str()),
+        (Some(3), Some("UNKNOWN")),
+        "{json}"
+    );
+}
