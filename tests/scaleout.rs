@@ -420,5 +420,9 @@ fn titanic_serves_on_every_broker_with_all_brokers() {
         for service in ["titanic.request", "titanic.reply", "titanic.close"] {
             wait_for_service(ep, service);
         }
+        // Stored through either broker.
+        let out = run(&["titanic", "request", "echo", "hi", "--broker", ep]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert!(!stdout(&out).trim().is_empty(), "no request id");
     }
 }
