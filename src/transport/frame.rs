@@ -264,9 +264,9 @@ mod tests {
             moved.reserve(100); // the frame moves to a new allocation
             assert_eq!(moved[0], bytes);
             let storage = moved.pop().unwrap().into_storage_of(&MESSAGE).ok().unwrap();
-            let mut message = storage_message(storage);
+            let message = storage_message(storage);
             // SAFETY: an initialised message.
-            let len = unsafe { zmq_sys::zmq_msg_size(&mut message.0) };
+            let len = unsafe { zmq_sys::zmq_msg_size(&message.0) };
             assert_eq!(len, n);
             drop(message);
             assert_eq!(clone, bytes);

@@ -65,6 +65,11 @@ impl Storage {
 /// address and the `hint` given with it (the shape `zmq_msg_init_data` takes).
 pub type Release = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
 
+/// Turns the handle in `storage` (of a block of `len` bytes at `data`) into one pointer and
+/// the function that releases it.
+pub type IntoRaw =
+    unsafe fn(storage: *mut Storage, data: NonNull<u8>, len: usize) -> (*mut c_void, Release);
+
 /// What an owner does with the handle in its [`Storage`].
 pub struct Vtable {
     /// Writes into `to` another owner of the same block (a share, not a copy of the bytes).
@@ -74,9 +79,7 @@ pub struct Vtable {
     pub drop: unsafe fn(storage: *mut Storage),
     /// Turns the handle into one pointer and the function that releases it, if it can be
     /// (the handle is gone from the storage afterwards).
-    pub into_raw: Option<
-        unsafe fn(storage: *mut Storage, data: NonNull<u8>, len: usize) -> (*mut c_void, Release),
-    >,
+    pub into_raw: Option<IntoRaw>,
 }
 
 /// What keeps a large frame's block alive: a handle in a few words of storage, and the
@@ -694,7 +697,9 @@ mod tests {
         let frame = Frame::from(vec![3u8; 50]);
         let clone = frame.clone();
         for frame in [frame, Frame::copy(&[3u8; 50])] {
-            let raw = frame.into_raw().ok().expect("a heap block");
+            let Ok(raw) = frame.into_raw() else {
+                panic!("a heap block is given away")
+            };
             assert_eq!(raw.len, 50);
             // SAFETY: the block is alive until released, once, below.
             let bytes = unsafe { std::slice::from_raw_parts(raw.data.as_ptr(), raw.len) };
