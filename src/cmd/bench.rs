@@ -125,7 +125,7 @@ fn warn_about_size(args: &BenchArgs, limit: Option<usize>) {
 enum Target {
     Remote(String),
     Broker,
-    /// The floor for an MDP broker: [`crate::transport::lean_broker`].
+    /// The floor for an MDP broker: [`crate::bench::lean::lean_broker`].
     Lean,
     Proxy,
 }

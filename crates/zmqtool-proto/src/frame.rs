@@ -105,6 +105,7 @@ impl Owner {
     }
 
     /// The handle, which the caller now owns (it is not released here).
+    #[inline]
     fn into_storage(self) -> Storage {
         let owner = ManuallyDrop::new(self);
         // SAFETY: read once, from an owner that is never dropped.
@@ -113,6 +114,7 @@ impl Owner {
 }
 
 impl Clone for Owner {
+    #[inline]
     fn clone(&self) -> Owner {
         let mut to = Storage::uninit();
         // SAFETY: the storage holds a live handle of this vtable (`Owner::new`); the cell
@@ -126,6 +128,7 @@ impl Clone for Owner {
 }
 
 impl Drop for Owner {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the handle is live, and released once: here.
         unsafe { (self.vtable.drop)(self.storage.get()) }
@@ -187,6 +190,7 @@ mod heap {
     }
 
     /// `block` as an owner, and where its bytes are.
+    #[inline]
     pub(super) fn owner<T: Block + ?Sized>(block: Arc<T>) -> (NonNull<u8>, usize, Owner) {
         let (data, len) = (
             NonNull::from(block.bytes()).cast::<u8>(),
@@ -212,6 +216,7 @@ mod heap {
     }
 
     /// The bytes of the heap block `owner` holds, if no other owner shares them.
+    #[inline]
     pub(super) fn unshared(owner: &mut Owner) -> Option<&mut [u8]> {
         let storage = owner.storage.get_mut();
         // SAFETY: `SLICE`'s owners hold an `Arc<[u8]>`, `VEC`'s an `Arc<Vec<u8>>`; the
@@ -279,6 +284,7 @@ mod heap {
 
 impl Vtable {
     /// Whether `self` and `other` are the same static.
+    #[inline]
     fn is_same(&'static self, other: &'static Vtable) -> bool {
         std::ptr::eq(self, other)
     }
@@ -291,11 +297,13 @@ impl Frame {
     pub const INLINE: usize = 33;
 
     /// An empty frame (the MDP/0.1 delimiter, a REQ envelope's end).
+    #[inline]
     pub fn empty() -> Frame {
         Frame::inline(&[])
     }
 
     /// A copy of `bytes`.
+    #[inline]
     pub fn copy(bytes: &[u8]) -> Frame {
         if bytes.len() <= Frame::INLINE {
             Frame::inline(bytes)
@@ -304,6 +312,7 @@ impl Frame {
         }
     }
 
+    #[inline]
     fn inline(bytes: &[u8]) -> Frame {
         let mut inline = [0; Frame::INLINE];
         inline[..bytes.len()].copy_from_slice(bytes);
@@ -314,6 +323,7 @@ impl Frame {
     }
 
     /// `block`, which holds more than [`Frame::INLINE`] bytes.
+    #[inline]
     fn heap<T: heap::Block + ?Sized>(block: Arc<T>) -> Frame {
         let (data, len, owner) = heap::owner(block);
         Frame(Repr::Held { data, len, owner })
@@ -325,6 +335,7 @@ impl Frame {
     /// # Safety
     /// `data` is valid for reads of `len` bytes for as long as `owner` or a clone of it
     /// lives, and the bytes do not change meanwhile.
+    #[inline]
     pub unsafe fn from_owner(data: NonNull<u8>, len: usize, owner: Owner) -> Frame {
         if len <= Frame::INLINE {
             // SAFETY: valid for `len` bytes, as the caller promises.
@@ -333,8 +344,15 @@ impl Frame {
         Frame(Repr::Held { data, len, owner })
     }
 
+    /// Whether this frame's block is held by an owner of `vtable`.
+    #[inline]
+    pub fn is_held_by(&self, vtable: &'static Vtable) -> bool {
+        matches!(&self.0, Repr::Held { owner, .. } if owner.vtable.is_same(vtable))
+    }
+
     /// The handle of this frame's owner if it is one of `vtable` (the caller now owns it),
     /// or the frame unchanged.
+    #[inline]
     pub fn into_storage_of(self, vtable: &'static Vtable) -> Result<Storage, Frame> {
         match self.0 {
             Repr::Held { owner, .. } if owner.vtable.is_same(vtable) => Ok(owner.into_storage()),
@@ -344,6 +362,7 @@ impl Frame {
 
     /// This frame's block given away as a pointer, a length and a release function, if it
     /// is a large frame whose owner can be given away so; or the frame unchanged.
+    #[inline]
     pub fn into_raw(self) -> Result<Raw, Frame> {
         match self.0 {
             Repr::Held { data, len, owner } => match owner.vtable.into_raw {
@@ -365,6 +384,7 @@ impl Frame {
     }
 
     /// The bytes.
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         self
     }
@@ -381,6 +401,7 @@ pub fn frames(parts: &[&[u8]]) -> Vec<Frame> {
 }
 
 /// The bytes `frames` hold, all told (what size limits count).
+#[inline]
 pub fn bytes_in(frames: &[Frame]) -> usize {
     frames.iter().map(|frame| frame.len()).sum()
 }
@@ -394,6 +415,7 @@ impl Default for Frame {
 impl Deref for Frame {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
@@ -407,6 +429,7 @@ impl Deref for Frame {
 }
 
 impl DerefMut for Frame {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         let shared = match &mut self.0 {
             Repr::Inline { .. } => false,
@@ -433,12 +456,14 @@ impl<'a> IntoIterator for &'a Frame {
 }
 
 impl AsRef<[u8]> for Frame {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self
     }
 }
 
 impl Borrow<[u8]> for Frame {
+    #[inline]
     fn borrow(&self) -> &[u8] {
         self
     }
@@ -447,6 +472,7 @@ impl Borrow<[u8]> for Frame {
 impl Clone for Frame {
     /// A small frame is copied; a larger one shares its block (its owner's reference
     /// count), as a broker keeps a request it has sent until the reply comes.
+    #[inline]
     fn clone(&self) -> Frame {
         match &self.0 {
             Repr::Inline { len, bytes } => Frame(Repr::Inline {
@@ -464,6 +490,7 @@ impl Clone for Frame {
 
 impl From<Vec<u8>> for Frame {
     /// A small `bytes` is copied into the frame; a larger one moves to a block of its own.
+    #[inline]
     fn from(bytes: Vec<u8>) -> Frame {
         if bytes.len() <= Frame::INLINE {
             Frame::inline(&bytes)
@@ -474,6 +501,7 @@ impl From<Vec<u8>> for Frame {
 }
 
 impl From<&[u8]> for Frame {
+    #[inline]
     fn from(bytes: &[u8]) -> Frame {
         Frame::copy(bytes)
     }
@@ -486,6 +514,7 @@ impl<const N: usize> From<&[u8; N]> for Frame {
 }
 
 impl From<&str> for Frame {
+    #[inline]
     fn from(text: &str) -> Frame {
         Frame::copy(text.as_bytes())
     }
@@ -510,6 +539,7 @@ impl fmt::Debug for Frame {
 }
 
 impl PartialEq for Frame {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         self[..] == other[..]
     }
@@ -518,12 +548,14 @@ impl PartialEq for Frame {
 impl Eq for Frame {}
 
 impl PartialOrd for Frame {
+    #[inline]
     fn partial_cmp(&self, other: &Frame) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for Frame {
+    #[inline]
     fn cmp(&self, other: &Frame) -> std::cmp::Ordering {
         self[..].cmp(&other[..])
     }
@@ -531,48 +563,56 @@ impl Ord for Frame {
 
 impl Hash for Frame {
     /// As `[u8]` hashes, which [`Borrow`] requires.
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self[..].hash(state);
     }
 }
 
 impl PartialEq<[u8]> for Frame {
+    #[inline]
     fn eq(&self, other: &[u8]) -> bool {
         self[..] == *other
     }
 }
 
 impl PartialEq<&[u8]> for Frame {
+    #[inline]
     fn eq(&self, other: &&[u8]) -> bool {
         self[..] == **other
     }
 }
 
 impl<const N: usize> PartialEq<[u8; N]> for Frame {
+    #[inline]
     fn eq(&self, other: &[u8; N]) -> bool {
         self[..] == other[..]
     }
 }
 
 impl<const N: usize> PartialEq<&[u8; N]> for Frame {
+    #[inline]
     fn eq(&self, other: &&[u8; N]) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Vec<u8>> for Frame {
+    #[inline]
     fn eq(&self, other: &Vec<u8>) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Frame> for Vec<u8> {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Frame> for &[u8] {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         **self == other[..]
     }
