@@ -154,7 +154,7 @@ enum Target {
     /// Brokers running elsewhere (several with --spread).
     Remote(Vec<String>),
     Broker,
-    /// The floor for an MDP broker: [`crate::transport::lean_broker`].
+    /// The floor for an MDP broker: [`crate::bench::lean::lean_broker`].
     Lean,
     Proxy,
 }

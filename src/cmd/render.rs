@@ -319,7 +319,7 @@ pub struct Ratios {
     pub proxy_throughput_rps: u64,
     pub throughput_ratio: f64,
     pub p50_ratio: f64,
-    /// The same against the lean MDP broker (`transport::lean_broker`).
+    /// The same against the lean MDP broker (`bench::lean::lean_broker`).
     pub lean_throughput_rps: u64,
     pub lean_throughput_ratio: f64,
     pub lean_p50_ratio: f64,

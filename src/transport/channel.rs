@@ -4,7 +4,9 @@
 
 use std::sync::mpsc;
 
-use super::{Context, Kind, Linger, Socket, TransportError};
+use super::context::Context;
+use super::error::TransportError;
+use super::socket::{Kind, Linger, Socket, unique_inproc};
 
 /// The sending side; one per thread (see [`Sender::try_clone`]).
 pub struct Sender<T> {
@@ -22,7 +24,7 @@ pub struct Receiver<T> {
 
 /// A channel whose receiver can be polled with [`super::poll`] beside other sockets.
 pub fn channel<T>(ctx: &Context) -> Result<(Sender<T>, Receiver<T>), TransportError> {
-    let endpoint = super::unique_inproc("channel");
+    let endpoint = unique_inproc("channel");
     let wake = ctx.socket(Kind::Pull, Linger::Discard)?;
     wake.bind(&endpoint)?;
     let waker = waker(ctx, &endpoint)?;

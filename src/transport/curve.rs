@@ -1,6 +1,6 @@
 //! CURVE keypairs (CurveZMQ, RFC 26), made by libzmq; the key type is [`Key`].
 
-use super::TransportError;
+use super::error::TransportError;
 pub use crate::auth::Key;
 
 /// A keypair: a certificate's two keys.
@@ -23,9 +23,14 @@ impl CurveKeys {
     }
 }
 
+/// True when this build's libzmq has CURVE (libsodium linked in).
+pub fn has_curve() -> bool {
+    zmq::has("curve").unwrap_or(false)
+}
+
 /// Fails unless this build's libzmq has CURVE.
 pub fn require() -> Result<(), TransportError> {
-    if super::has_curve() {
+    if has_curve() {
         Ok(())
     } else {
         Err(TransportError::NoCurve)

@@ -172,17 +172,29 @@ pub(super) unsafe fn recv(
 }
 
 /// Sends `frame` on the libzmq socket `socket` with `flags`: a small frame is copied into
-/// libzmq's message (`zmq_send`), a larger one handed over without a copy.
+/// libzmq's message (`zmq_send`), a larger one handed over without a copy: a received one
+/// as the libzmq message it is, a heap block of the protocol crate's with its release function.
 ///
 /// # Safety
 /// `socket` is a live libzmq socket used by this thread only.
 pub(super) unsafe fn send(socket: *mut c_void, frame: Frame, flags: i32) -> Result<(), zmq::Error> {
-    let frame = match frame.into_storage_of(&MESSAGE) {
-        // SAFETY: the storage holds an initialised message (MESSAGE's owners do), now ours.
-        Ok(storage) => return unsafe { send_message(socket, storage_message(storage), flags) },
-        Err(frame) => frame,
+    if frame.len() <= Frame::INLINE {
+        // SAFETY: `socket` is live; the buffer is valid for its length.
+        let rc = unsafe {
+            zmq_sys::zmq_send(socket, frame.as_ptr() as *const c_void, frame.len(), flags)
+        };
+        return if rc < 0 { Err(last_error()) } else { Ok(()) };
+    }
+    // Checked by reference first: the common case moves the frame once.
+    let frame = match frame.is_held_by(&MESSAGE) {
+        true => match frame.into_storage_of(&MESSAGE) {
+            // SAFETY: the storage holds an initialised message (MESSAGE's owners do), ours now.
+            Ok(storage) => return unsafe { send_message(socket, storage_message(storage), flags) },
+            Err(frame) => frame,
+        },
+        false => frame,
     };
-    let frame = match frame.into_raw() {
+    match frame.into_raw() {
         Ok(raw) => {
             let mut message = MaybeUninit::<zmq_sys::zmq_msg_t>::uninit();
             // SAFETY: the block stays valid until libzmq calls `release` with the hint.
@@ -198,17 +210,21 @@ pub(super) unsafe fn send(socket: *mut c_void, frame: Frame, flags: i32) -> Resu
                 Message(message.assume_init())
             };
             // SAFETY: as for `send_message`.
-            return unsafe { send_message(socket, message, flags) };
+            unsafe { send_message(socket, message, flags) }
         }
-        Err(frame) => frame,
-    };
-    // SAFETY: `socket` is live; the buffer is valid for its length.
-    let rc =
-        unsafe { zmq_sys::zmq_send(socket, frame.as_ptr() as *const c_void, frame.len(), flags) };
-    if rc < 0 { Err(last_error()) } else { Ok(()) }
+        Err(frame) => {
+            // An owner that cannot give its block away: libzmq copies the bytes.
+            // SAFETY: `socket` is live; the buffer is valid for its length.
+            let rc = unsafe {
+                zmq_sys::zmq_send(socket, frame.as_ptr() as *const c_void, frame.len(), flags)
+            };
+            if rc < 0 { Err(last_error()) } else { Ok(()) }
+        }
+    }
 }
 
 /// The message in `storage`, taken from a frame's owner.
+#[inline]
 fn storage_message(storage: Storage) -> Message {
     // SAFETY: the storage holds an initialised `zmq_msg_t`, moved out bytewise (see the
     // layout assertions above).
@@ -264,9 +280,9 @@ mod tests {
             moved.reserve(100); // the frame moves to a new allocation
             assert_eq!(moved[0], bytes);
             let storage = moved.pop().unwrap().into_storage_of(&MESSAGE).ok().unwrap();
-            let mut message = storage_message(storage);
+            let message = storage_message(storage);
             // SAFETY: an initialised message.
-            let len = unsafe { zmq_sys::zmq_msg_size(&mut message.0) };
+            let len = unsafe { zmq_sys::zmq_msg_size(&message.0) };
             assert_eq!(len, n);
             drop(message);
             assert_eq!(clone, bytes);

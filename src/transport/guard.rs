@@ -14,7 +14,12 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use super::{Context, Frame, Kind, Linger, Socket, TransportError};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use super::error::TransportError;
+use super::frame::Frame;
+use super::socket::{Kind, Linger, Socket, unique_inproc};
 use crate::auth::Connections;
 use zmqtool_proto::zap::{self, Policies};
 
@@ -40,15 +45,19 @@ pub(super) struct Handle {
 }
 
 impl Handle {
-    fn start(ctx: &Context) -> Result<Handle, TransportError> {
-        let endpoint = super::unique_inproc("guard");
-        let wake = ctx.socket(Kind::Pull, Linger::Discard)?;
+    /// Starts a guard on the libzmq context `ctx`, counting refused connections in `refused`.
+    pub(super) fn start(
+        ctx: &zmq::Context,
+        refused: Arc<AtomicU64>,
+    ) -> Result<Handle, TransportError> {
+        let endpoint = unique_inproc("guard");
+        let wake = Socket::new(ctx, Kind::Pull, Linger::Discard)?;
         wake.bind(&endpoint)?;
-        let waker = ctx.socket(Kind::Push, Linger::Discard)?;
+        let waker = Socket::new(ctx, Kind::Push, Linger::Discard)?;
         waker.connect(&endpoint)?;
         let (sender, receiver) = mpsc::channel();
         let guard = Guard {
-            refused: ctx.refused_connections(),
+            refused,
             ..Guard::default()
         };
         let thread = std::thread::spawn(move || guard.run(wake, receiver));
@@ -59,7 +68,7 @@ impl Handle {
         })
     }
 
-    fn give(&self, watch: Watch) -> Result<(), TransportError> {
+    pub(super) fn give(&self, watch: Watch) -> Result<(), TransportError> {
         self.sender
             .send(watch)
             .map_err(|_| TransportError::GuardGone)?;
@@ -80,33 +89,11 @@ impl Drop for Handle {
 }
 
 /// The events watched: acceptance and closing (the per-address count), and failures.
-fn events() -> i32 {
+pub(super) fn events() -> i32 {
     zmq::SocketEvent::ACCEPTED as i32
         | zmq::SocketEvent::DISCONNECTED as i32
         | zmq::SocketEvent::HANDSHAKE_FAILED_NO_DETAIL as i32
         | zmq::SocketEvent::HANDSHAKE_FAILED_PROTOCOL as i32
-}
-
-/// Sends `watch` to `ctx`'s guard, starting the guard on first use.
-pub(super) fn give(ctx: &Context, watch: Watch) -> Result<(), TransportError> {
-    let mut guard = ctx.0.guard.lock().unwrap_or_else(|e| e.into_inner());
-    if guard.is_none() {
-        *guard = Some(Handle::start(ctx)?);
-    }
-    guard.as_ref().expect("started above").give(watch)
-}
-
-/// Starts monitoring `socket` (before it binds, so no connection is missed).
-pub(super) fn watch(ctx: &Context, socket: &Socket) -> Result<(), TransportError> {
-    let endpoint = super::unique_inproc("monitor");
-    socket
-        .zmq()
-        .monitor(&endpoint, events())
-        .map_err(|e| TransportError::option("monitor the socket", e))?;
-    let events = ctx.socket(Kind::Pair, Linger::Discard)?;
-    // Connected here, before the socket binds, so no event is missed.
-    events.connect(&endpoint)?;
-    give(ctx, Watch::Monitor(events))
 }
 
 /// One monitored socket: its events and what the last failure said, until the
@@ -143,7 +130,7 @@ impl Guard {
             if let Some((zap, _)) = &self.zap {
                 sockets.push(zap);
             }
-            let readable = match super::poll(&sockets, Duration::from_secs(3600)) {
+            let readable = match super::poll::poll(&sockets, Duration::from_secs(3600)) {
                 Ok(readable) => readable,
                 // The context is ending.
                 Err(_) => return,

@@ -3,7 +3,8 @@
 //! | module | owns |
 //! | --- | --- |
 //! | `frame` | [`Frame`]s to and from libzmq's C API without copies (a received `zmq_msg_t` held by the frame, handed back on send) |
-//! | `socket` | [`Context`], [`Socket`] with one linger policy, tuning, bind and connect, timed receive with `EINTR` handled, non-blocking send, reused buffers ([`Parts`]) |
+//! | `context` | [`Context`]: sockets made, secured, tuned, bound and connected; the guard thread it starts |
+//! | `socket` | [`Socket`] with one linger policy, tuning, bind and connect, timed receive with `EINTR` handled, non-blocking send, reused buffers ([`Parts`]) |
 //! | `security` | [`Security`] and [`ServerSecurity`] (NULL, PLAIN, CURVE) passed in as values; [`curve`]: the keys |
 //! | `poll` | waits: exact with [`poll`]; by the sockets' ZMQ_FDs, without a system call per socket, with [`Poller`] |
 //! | `dump` | the `-vv` frame dumps |
@@ -18,6 +19,7 @@
 //! Must not touch: protocol rules (the sans-IO cores own them) or the command line.
 
 pub mod channel;
+mod context;
 pub mod curve;
 mod dump;
 mod error;
@@ -29,15 +31,15 @@ mod socket;
 pub mod probe;
 pub mod zap;
 
-pub use curve::{CurveKeys, Key};
+pub use context::Context;
+pub use curve::{CurveKeys, Key, has_curve};
 pub use dump::{FRAMES, dump};
 pub use error::TransportError;
 pub use frame::{Frame, bytes_in, frames};
 pub use poll::{MAX_WAIT, Poller, poll, wait_until};
-pub use security::{Credentials, Security, ServerSecurity, has_curve};
+pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
-    Context, FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Parts, Sent, Socket, Tuning, proxy,
-    unique_inproc,
+    FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Parts, Sent, Socket, Tuning, proxy, unique_inproc,
 };
 
 #[cfg(test)]

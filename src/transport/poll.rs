@@ -4,7 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use super::{Socket, TransportError};
+use super::error::TransportError;
+use super::socket::{Socket, millis};
 
 /// The longest a driver sleeps in one wait, so a stop request is seen promptly even when no
 /// signal interrupts the wait (a server stopped from another thread).
@@ -100,8 +101,4 @@ impl Poller {
 /// Wait until `deadline`, capped at [`MAX_WAIT`].
 pub fn wait_until(now: Instant, deadline: Instant) -> Duration {
     deadline.saturating_duration_since(now).min(MAX_WAIT)
-}
-
-pub(super) fn millis(wait: Duration) -> i64 {
-    wait.as_micros().div_ceil(1000).min(i64::MAX as u128) as i64
 }

@@ -3,7 +3,7 @@
 //! setting them on a socket before it binds or connects.
 
 use super::curve::{self, CurveKeys, Key};
-use super::{Socket, TransportError};
+use super::error::TransportError;
 
 /// PLAIN credentials (23/ZAP, 24/ZMTP-PLAIN). The password is never shown by `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -64,49 +64,49 @@ pub struct ServerSecurity {
     pub curve: Option<Key>,
 }
 
-impl Socket {
-    pub(super) fn secure_client(&self, security: &Security) -> Result<(), TransportError> {
-        match security {
-            Security::Null => Ok(()),
-            Security::Plain(c) => self
-                .zmq()
-                .set_plain_username(Some(&c.user))
-                .and_then(|()| self.zmq().set_plain_password(Some(&c.password)))
-                .map_err(|e| TransportError::option("set PLAIN credentials", e)),
-            Security::Curve { server, client } => {
-                curve::require()?;
-                self.zmq()
-                    .set_curve_serverkey(&server.0)
-                    .and_then(|()| self.zmq().set_curve_publickey(&client.public.0))
-                    .and_then(|()| self.zmq().set_curve_secretkey(&client.secret.0))
-                    .map_err(|e| TransportError::option("set CURVE keys", e))
-            }
-        }
-    }
-
-    pub(super) fn secure_server(&self, security: &ServerSecurity) -> Result<(), TransportError> {
-        if let Some(secret) = &security.curve {
+/// Sets `security` on `socket`, a client, before it connects.
+pub(super) fn secure_client(
+    socket: &zmq::Socket,
+    security: &Security,
+) -> Result<(), TransportError> {
+    match security {
+        Security::Null => Ok(()),
+        Security::Plain(c) => socket
+            .set_plain_username(Some(&c.user))
+            .and_then(|()| socket.set_plain_password(Some(&c.password)))
+            .map_err(|e| TransportError::option("set PLAIN credentials", e)),
+        Security::Curve { server, client } => {
             curve::require()?;
-            self.zmq()
-                .set_curve_server(true)
-                .and_then(|()| self.zmq().set_curve_secretkey(&secret.0))
-                .map_err(|e| TransportError::option("be a CURVE server", e))?;
+            socket
+                .set_curve_serverkey(&server.0)
+                .and_then(|()| socket.set_curve_publickey(&client.public.0))
+                .and_then(|()| socket.set_curve_secretkey(&client.secret.0))
+                .map_err(|e| TransportError::option("set CURVE keys", e))
         }
-        if let Some(domain) = security.zap {
-            self.zmq()
-                .set_zap_domain(domain)
-                .map_err(|e| TransportError::option("set the ZAP domain", e))?;
-        }
-        if security.plain {
-            self.zmq()
-                .set_plain_server(true)
-                .map_err(|e| TransportError::option("offer PLAIN", e))?;
-        }
-        Ok(())
     }
 }
 
-/// True when this build's libzmq has CURVE (libsodium linked in).
-pub fn has_curve() -> bool {
-    zmq::has("curve").unwrap_or(false)
+/// Sets `security` on `socket`, a server, before it binds.
+pub(super) fn secure_server(
+    socket: &zmq::Socket,
+    security: &ServerSecurity,
+) -> Result<(), TransportError> {
+    if let Some(secret) = &security.curve {
+        curve::require()?;
+        socket
+            .set_curve_server(true)
+            .and_then(|()| socket.set_curve_secretkey(&secret.0))
+            .map_err(|e| TransportError::option("be a CURVE server", e))?;
+    }
+    if let Some(domain) = security.zap {
+        socket
+            .set_zap_domain(domain)
+            .map_err(|e| TransportError::option("set the ZAP domain", e))?;
+    }
+    if security.plain {
+        socket
+            .set_plain_server(true)
+            .map_err(|e| TransportError::option("offer PLAIN", e))?;
+    }
+    Ok(())
 }

@@ -1,13 +1,12 @@
-//! Contexts and sockets: one linger policy, tuning, bind and connect, and every receive and
+//! Sockets: one linger policy, tuning, bind and connect, and every receive and
 //! send of a whole message (each dumped at `-vv`, see [`super::dump`]): [`Frame`]s through
 //! libzmq's C API (`super::frame`), and reused buffers for load generators ([`Parts`]).
 
 use std::time::Duration;
 
 use super::dump::{FRAMES, dump};
-use super::poll::millis;
-use super::security::{Security, ServerSecurity};
-use super::{TransportError, frame, guard};
+use super::error::TransportError;
+use super::frame;
 use zmqtool_proto::frame::Frame;
 
 /// What one frame of a multipart message costs against [`Tuning::max_message`] besides its
@@ -90,107 +89,6 @@ pub struct Tuning {
     pub immediate: bool,
 }
 
-/// A zmq context: one I/O thread and the sockets made from it, and the guard thread that
-/// watches its server sockets once it has one. Clones share both.
-#[derive(Clone, Default)]
-pub struct Context(pub(super) std::sync::Arc<Shared>);
-
-#[derive(Default)]
-pub(super) struct Shared {
-    /// The guard ([`guard`]), started with the first socket it watches. Declared first, so
-    /// it is stopped (its sockets closed) before `zmq` ends the context.
-    pub(super) guard: std::sync::Mutex<Option<guard::Handle>>,
-    /// Connections the guard refused or saw fail their handshake.
-    refused: std::sync::Arc<std::sync::atomic::AtomicU64>,
-    zmq: zmq::Context,
-}
-
-impl Context {
-    pub fn new() -> Context {
-        Context::default()
-    }
-
-    /// The count of connections to this context's server sockets that were refused (by the
-    /// ZAP handler) or failed their handshake or size limit, for the statistics.
-    pub fn refused_connections(&self) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
-        self.0.refused.clone()
-    }
-
-    /// A new socket of `kind` with `linger`.
-    pub fn socket(&self, kind: Kind, linger: Linger) -> Result<Socket, TransportError> {
-        let inner = self
-            .0
-            .zmq
-            .socket(kind.zmq())
-            .map_err(|e| TransportError::option("create a socket", e))?;
-        inner
-            .set_linger(linger.millis())
-            .map_err(|e| TransportError::option("set linger", e))?;
-        let fd = inner
-            .get_fd()
-            .map_err(|e| TransportError::option("get the socket's ZMQ_FD", e))?;
-        let mut inner = inner;
-        let raw = inner.as_mut_ptr();
-        Ok(Socket {
-            inner,
-            raw,
-            fd,
-            settled: std::cell::Cell::new(false),
-            rcvtimeo: -1,
-            spare: std::cell::RefCell::new(frame::Spare::new()),
-            list: std::cell::Cell::new(Vec::new()),
-        })
-    }
-
-    /// A socket that connects to `endpoint`, proving itself with `security`.
-    pub fn connect(
-        &self,
-        kind: Kind,
-        linger: Linger,
-        security: &Security,
-        tuning: Tuning,
-        endpoint: &str,
-    ) -> Result<Socket, TransportError> {
-        let socket = self.socket(kind, linger)?;
-        socket.tune(tuning)?;
-        socket.secure_client(security)?;
-        socket.connect(endpoint)?;
-        Ok(socket)
-    }
-
-    /// A socket bound to every endpoint of `binds`, checking peers as `security` says.
-    /// Returns it with the endpoints actually bound (`*` ports resolved).
-    pub fn bind(
-        &self,
-        kind: Kind,
-        linger: Linger,
-        security: ServerSecurity,
-        tuning: Tuning,
-        binds: &[String],
-    ) -> Result<(Socket, Vec<String>), TransportError> {
-        let socket = self.socket(kind, linger)?;
-        socket.tune(tuning)?;
-        // A connection that has not finished its handshake after this long is dropped
-        // (libzmq's default is 30 s), so half-open connections cannot pile up for long.
-        socket
-            .zmq()
-            .set_handshake_ivl(HANDSHAKE.as_millis() as i32)
-            .map_err(|e| TransportError::option("set the handshake timeout", e))?;
-        socket.secure_server(&security)?;
-        if security != ServerSecurity::default() || tuning.max_message.is_some() {
-            // Handshakes that fail (a wrong key, no CURVE, no credentials) never reach the
-            // ZAP handler, and a message over the limit just drops its connection: the
-            // monitor is how they get a log line, and how ZAP knows where connections are.
-            guard::watch(self, &socket)?;
-        }
-        let mut bound = Vec::with_capacity(binds.len());
-        for endpoint in binds {
-            bound.push(socket.bind(endpoint)?);
-        }
-        Ok((socket, bound))
-    }
-}
-
 /// One zmq socket. `Send`, not `Sync`: each thread owns its sockets.
 pub struct Socket {
     inner: zmq::Socket,
@@ -231,6 +129,34 @@ pub enum Sent {
 }
 
 impl Socket {
+    /// A new socket of `kind` with `linger`, in the libzmq context `ctx`.
+    pub(super) fn new(
+        ctx: &zmq::Context,
+        kind: Kind,
+        linger: Linger,
+    ) -> Result<Socket, TransportError> {
+        let inner = ctx
+            .socket(kind.zmq())
+            .map_err(|e| TransportError::option("create a socket", e))?;
+        inner
+            .set_linger(linger.millis())
+            .map_err(|e| TransportError::option("set linger", e))?;
+        let fd = inner
+            .get_fd()
+            .map_err(|e| TransportError::option("get the socket's ZMQ_FD", e))?;
+        let mut inner = inner;
+        let raw = inner.as_mut_ptr();
+        Ok(Socket {
+            inner,
+            raw,
+            fd,
+            settled: std::cell::Cell::new(false),
+            rcvtimeo: -1,
+            spare: std::cell::RefCell::new(frame::Spare::new()),
+            list: std::cell::Cell::new(Vec::new()),
+        })
+    }
+
     /// The zmq socket, for any call but [`Socket::take`]'s receive: nearly every call may
     /// take in the socket's commands (a send, a poll, even an option), after which waiting on
     /// its ZMQ_FD would miss what they announced, so the socket is no longer settled (see
@@ -247,7 +173,7 @@ impl Socket {
         self.raw
     }
 
-    fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
+    pub(super) fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
         if let Some(max) = tuning.max_message {
             self.zmq()
                 .set_maxmsgsize(max.min(i64::MAX as u64) as i64)
@@ -561,4 +487,9 @@ pub fn proxy(
 ) -> Result<(), TransportError> {
     zmq::proxy_steerable(&mut frontend.inner, &mut backend.inner, &mut control.inner)
         .map_err(|e| TransportError::io("proxy", e))
+}
+
+/// `wait` in whole milliseconds, rounded up (so a wait never ends just before its deadline).
+pub(super) fn millis(wait: Duration) -> i64 {
+    wait.as_micros().div_ceil(1000).min(i64::MAX as u128) as i64
 }

@@ -2,8 +2,11 @@
 //! handler, which runs on the guard thread (`transport::guard`) and answers with
 //! [`zmqtool_proto::zap::answer`] (a pure function of the request and the policy).
 
-use super::guard::{self, Watch};
-use super::{Context, Kind, Linger, ServerSecurity, TransportError};
+use super::context::Context;
+use super::error::TransportError;
+use super::guard::Watch;
+use super::security::ServerSecurity;
+use super::socket::{Kind, Linger};
 use crate::auth::Policy;
 
 pub use zmqtool_proto::zap::{DOMAIN, Policies, STATE_DOMAIN};
@@ -35,5 +38,5 @@ pub fn state_security(policy: &Policy) -> ServerSecurity {
 pub fn start(ctx: &Context, policy: Policy) -> Result<(), TransportError> {
     let socket = ctx.socket(Kind::Rep, Linger::Discard)?;
     socket.bind(ENDPOINT)?;
-    guard::give(ctx, Watch::Zap(socket, Box::new(Policies::new(policy))))
+    ctx.give(Watch::Zap(socket, Box::new(Policies::new(policy))))
 }

@@ -65,6 +65,11 @@ impl Storage {
 /// address and the `hint` given with it (the shape `zmq_msg_init_data` takes).
 pub type Release = unsafe extern "C" fn(data: *mut c_void, hint: *mut c_void);
 
+/// Turns the handle in `storage` (of a block of `len` bytes at `data`) into one pointer and
+/// the function that releases it.
+pub type IntoRaw =
+    unsafe fn(storage: *mut Storage, data: NonNull<u8>, len: usize) -> (*mut c_void, Release);
+
 /// What an owner does with the handle in its [`Storage`].
 pub struct Vtable {
     /// Writes into `to` another owner of the same block (a share, not a copy of the bytes).
@@ -74,9 +79,7 @@ pub struct Vtable {
     pub drop: unsafe fn(storage: *mut Storage),
     /// Turns the handle into one pointer and the function that releases it, if it can be
     /// (the handle is gone from the storage afterwards).
-    pub into_raw: Option<
-        unsafe fn(storage: *mut Storage, data: NonNull<u8>, len: usize) -> (*mut c_void, Release),
-    >,
+    pub into_raw: Option<IntoRaw>,
 }
 
 /// What keeps a large frame's block alive: a handle in a few words of storage, and the
@@ -102,6 +105,7 @@ impl Owner {
     }
 
     /// The handle, which the caller now owns (it is not released here).
+    #[inline]
     fn into_storage(self) -> Storage {
         let owner = ManuallyDrop::new(self);
         // SAFETY: read once, from an owner that is never dropped.
@@ -110,6 +114,7 @@ impl Owner {
 }
 
 impl Clone for Owner {
+    #[inline]
     fn clone(&self) -> Owner {
         let mut to = Storage::uninit();
         // SAFETY: the storage holds a live handle of this vtable (`Owner::new`); the cell
@@ -123,6 +128,7 @@ impl Clone for Owner {
 }
 
 impl Drop for Owner {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the handle is live, and released once: here.
         unsafe { (self.vtable.drop)(self.storage.get()) }
@@ -184,6 +190,7 @@ mod heap {
     }
 
     /// `block` as an owner, and where its bytes are.
+    #[inline]
     pub(super) fn owner<T: Block + ?Sized>(block: Arc<T>) -> (NonNull<u8>, usize, Owner) {
         let (data, len) = (
             NonNull::from(block.bytes()).cast::<u8>(),
@@ -209,6 +216,7 @@ mod heap {
     }
 
     /// The bytes of the heap block `owner` holds, if no other owner shares them.
+    #[inline]
     pub(super) fn unshared(owner: &mut Owner) -> Option<&mut [u8]> {
         let storage = owner.storage.get_mut();
         // SAFETY: `SLICE`'s owners hold an `Arc<[u8]>`, `VEC`'s an `Arc<Vec<u8>>`; the
@@ -276,6 +284,7 @@ mod heap {
 
 impl Vtable {
     /// Whether `self` and `other` are the same static.
+    #[inline]
     fn is_same(&'static self, other: &'static Vtable) -> bool {
         std::ptr::eq(self, other)
     }
@@ -288,11 +297,13 @@ impl Frame {
     pub const INLINE: usize = 33;
 
     /// An empty frame (the MDP/0.1 delimiter, a REQ envelope's end).
+    #[inline]
     pub fn empty() -> Frame {
         Frame::inline(&[])
     }
 
     /// A copy of `bytes`.
+    #[inline]
     pub fn copy(bytes: &[u8]) -> Frame {
         if bytes.len() <= Frame::INLINE {
             Frame::inline(bytes)
@@ -301,6 +312,7 @@ impl Frame {
         }
     }
 
+    #[inline]
     fn inline(bytes: &[u8]) -> Frame {
         let mut inline = [0; Frame::INLINE];
         inline[..bytes.len()].copy_from_slice(bytes);
@@ -311,6 +323,7 @@ impl Frame {
     }
 
     /// `block`, which holds more than [`Frame::INLINE`] bytes.
+    #[inline]
     fn heap<T: heap::Block + ?Sized>(block: Arc<T>) -> Frame {
         let (data, len, owner) = heap::owner(block);
         Frame(Repr::Held { data, len, owner })
@@ -322,6 +335,7 @@ impl Frame {
     /// # Safety
     /// `data` is valid for reads of `len` bytes for as long as `owner` or a clone of it
     /// lives, and the bytes do not change meanwhile.
+    #[inline]
     pub unsafe fn from_owner(data: NonNull<u8>, len: usize, owner: Owner) -> Frame {
         if len <= Frame::INLINE {
             // SAFETY: valid for `len` bytes, as the caller promises.
@@ -330,8 +344,15 @@ impl Frame {
         Frame(Repr::Held { data, len, owner })
     }
 
+    /// Whether this frame's block is held by an owner of `vtable`.
+    #[inline]
+    pub fn is_held_by(&self, vtable: &'static Vtable) -> bool {
+        matches!(&self.0, Repr::Held { owner, .. } if owner.vtable.is_same(vtable))
+    }
+
     /// The handle of this frame's owner if it is one of `vtable` (the caller now owns it),
     /// or the frame unchanged.
+    #[inline]
     pub fn into_storage_of(self, vtable: &'static Vtable) -> Result<Storage, Frame> {
         match self.0 {
             Repr::Held { owner, .. } if owner.vtable.is_same(vtable) => Ok(owner.into_storage()),
@@ -341,6 +362,7 @@ impl Frame {
 
     /// This frame's block given away as a pointer, a length and a release function, if it
     /// is a large frame whose owner can be given away so; or the frame unchanged.
+    #[inline]
     pub fn into_raw(self) -> Result<Raw, Frame> {
         match self.0 {
             Repr::Held { data, len, owner } => match owner.vtable.into_raw {
@@ -362,6 +384,7 @@ impl Frame {
     }
 
     /// The bytes.
+    #[inline]
     pub fn as_slice(&self) -> &[u8] {
         self
     }
@@ -378,6 +401,7 @@ pub fn frames(parts: &[&[u8]]) -> Vec<Frame> {
 }
 
 /// The bytes `frames` hold, all told (what size limits count).
+#[inline]
 pub fn bytes_in(frames: &[Frame]) -> usize {
     frames.iter().map(|frame| frame.len()).sum()
 }
@@ -391,6 +415,7 @@ impl Default for Frame {
 impl Deref for Frame {
     type Target = [u8];
 
+    #[inline]
     fn deref(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, bytes } => &bytes[..*len as usize],
@@ -404,6 +429,7 @@ impl Deref for Frame {
 }
 
 impl DerefMut for Frame {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         let shared = match &mut self.0 {
             Repr::Inline { .. } => false,
@@ -430,12 +456,14 @@ impl<'a> IntoIterator for &'a Frame {
 }
 
 impl AsRef<[u8]> for Frame {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self
     }
 }
 
 impl Borrow<[u8]> for Frame {
+    #[inline]
     fn borrow(&self) -> &[u8] {
         self
     }
@@ -444,6 +472,7 @@ impl Borrow<[u8]> for Frame {
 impl Clone for Frame {
     /// A small frame is copied; a larger one shares its block (its owner's reference
     /// count), as a broker keeps a request it has sent until the reply comes.
+    #[inline]
     fn clone(&self) -> Frame {
         match &self.0 {
             Repr::Inline { len, bytes } => Frame(Repr::Inline {
@@ -461,6 +490,7 @@ impl Clone for Frame {
 
 impl From<Vec<u8>> for Frame {
     /// A small `bytes` is copied into the frame; a larger one moves to a block of its own.
+    #[inline]
     fn from(bytes: Vec<u8>) -> Frame {
         if bytes.len() <= Frame::INLINE {
             Frame::inline(&bytes)
@@ -471,6 +501,7 @@ impl From<Vec<u8>> for Frame {
 }
 
 impl From<&[u8]> for Frame {
+    #[inline]
     fn from(bytes: &[u8]) -> Frame {
         Frame::copy(bytes)
     }
@@ -483,6 +514,7 @@ impl<const N: usize> From<&[u8; N]> for Frame {
 }
 
 impl From<&str> for Frame {
+    #[inline]
     fn from(text: &str) -> Frame {
         Frame::copy(text.as_bytes())
     }
@@ -507,6 +539,7 @@ impl fmt::Debug for Frame {
 }
 
 impl PartialEq for Frame {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         self[..] == other[..]
     }
@@ -515,12 +548,14 @@ impl PartialEq for Frame {
 impl Eq for Frame {}
 
 impl PartialOrd for Frame {
+    #[inline]
     fn partial_cmp(&self, other: &Frame) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
 impl Ord for Frame {
+    #[inline]
     fn cmp(&self, other: &Frame) -> std::cmp::Ordering {
         self[..].cmp(&other[..])
     }
@@ -528,48 +563,56 @@ impl Ord for Frame {
 
 impl Hash for Frame {
     /// As `[u8]` hashes, which [`Borrow`] requires.
+    #[inline]
     fn hash<H: Hasher>(&self, state: &mut H) {
         self[..].hash(state);
     }
 }
 
 impl PartialEq<[u8]> for Frame {
+    #[inline]
     fn eq(&self, other: &[u8]) -> bool {
         self[..] == *other
     }
 }
 
 impl PartialEq<&[u8]> for Frame {
+    #[inline]
     fn eq(&self, other: &&[u8]) -> bool {
         self[..] == **other
     }
 }
 
 impl<const N: usize> PartialEq<[u8; N]> for Frame {
+    #[inline]
     fn eq(&self, other: &[u8; N]) -> bool {
         self[..] == other[..]
     }
 }
 
 impl<const N: usize> PartialEq<&[u8; N]> for Frame {
+    #[inline]
     fn eq(&self, other: &&[u8; N]) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Vec<u8>> for Frame {
+    #[inline]
     fn eq(&self, other: &Vec<u8>) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Frame> for Vec<u8> {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         self[..] == other[..]
     }
 }
 
 impl PartialEq<Frame> for &[u8] {
+    #[inline]
     fn eq(&self, other: &Frame) -> bool {
         **self == other[..]
     }
@@ -694,7 +737,9 @@ mod tests {
         let frame = Frame::from(vec![3u8; 50]);
         let clone = frame.clone();
         for frame in [frame, Frame::copy(&[3u8; 50])] {
-            let raw = frame.into_raw().ok().expect("a heap block");
+            let Ok(raw) = frame.into_raw() else {
+                panic!("a heap block is given away")
+            };
             assert_eq!(raw.len, 50);
             // SAFETY: the block is alive until released, once, below.
             let bytes = unsafe { std::slice::from_raw_parts(raw.data.as_ptr(), raw.len) };
