@@ -13,7 +13,7 @@
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `stats` (its statistics), `mmi` (its answers), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
-//! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`client`] | `slot` (the sans-IO Lazy Pirate request slot: attempts, timeouts, head start, failover, spread), `Lanes` (its driver, the one client loop: `call`, the pipelined `--lines` client, the Titanic dispatcher), `state` (the broker that answered last, remembered across runs) |
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`runtime`] | exit codes and shutdown signals |

@@ -499,16 +499,19 @@ impl<T: Clone> Lanes<T> {
                 "no connection established within the head start ({}); trying {to} as well",
                 humantime::format_duration(self.cfg.head_start.unwrap_or_default())
             ),
-            Why::Retry if self.limit == 1 => log::warn!(
-                "no reply within {}; retrying on {to} (attempt {attempt} of {})",
-                humantime::format_duration(self.opts.timeout),
-                self.cfg.attempts
-            ),
-            Why::Retry => log::info!(
-                "a request had no reply within {}; retrying on {to} (attempt {attempt} of {})",
-                humantime::format_duration(self.opts.timeout),
-                self.cfg.attempts
-            ),
+            Why::Retry => {
+                let level = match self.limit {
+                    1 => log::Level::Warn,
+                    // A pipeline: one line per request would drown the summary.
+                    _ => log::Level::Info,
+                };
+                log::log!(
+                    level,
+                    "no reply within {}; retrying (attempt {attempt} of {}) on {to}",
+                    humantime::format_duration(self.opts.timeout),
+                    self.cfg.attempts
+                );
+            }
         }
     }
 
