@@ -1914,7 +1914,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__top)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --interval --timeout --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --interval --timeout --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1941,6 +1941,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -150,6 +150,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
             cand --interval 'How often to ask the broker'
             cand --timeout 'How long each request waits for the answer before the view says the broker is not answering'
+            cand --head-start 'With several --broker: how long a connection may take to be established (its handshake done) before the next broker of the list is tried as well; the first connection established gets the request, the others are closed. A request only goes to an established connection, one per attempt, so racing connections never runs it twice. "off": each attempt waits --timeout for its one connection'
+            cand --no-state 'Do not remember which broker of the list answered last. By default it is kept in $XDG_RUNTIME_DIR/zmqtool (else $XDG_CACHE_HOME/zmqtool, else ~/.cache/zmqtool; the environment variable ZMQTOOL_STATE=DIR moves it, ZMQTOOL_STATE=off turns it off), one small file per broker list, and the next run tries that broker first'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'

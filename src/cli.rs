@@ -653,11 +653,15 @@ pub struct TopArgs {
     /// answering.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_interval)]
     pub timeout: Duration,
+    #[command(flatten)]
+    pub reach: ReachArgs,
 }
 
 impl TopArgs {
     pub fn options(&self) -> anyhow::Result<crate::client::Options> {
-        self.brokers.client_options(self.timeout, 1, Form::V01)
+        Ok(self
+            .reach
+            .apply(self.brokers.client_options(self.timeout, 1, Form::V01)?))
     }
 }
 

@@ -21,7 +21,7 @@
 //! | [`bstar`] | Binary Star: `fsm` (the state machine, proto), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the Majordomo broker, proto), `stats` (its statistics, proto), `mmi` (its answers, proto), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
 //! | [`worker`] | `session` (the worker side of MDP, proto), the driver, `exec` (`--exec` handler), `filter` |
-//! | [`client`] | the Lazy Pirate client and the pipelined `--lines` client |
+//! | [`client`] | `slot` (the sans-IO Lazy Pirate request slot: attempts, timeouts, head start, failover, spread), `Lanes` (its driver, the one client loop: `call`, the pipelined `--lines` client, the Titanic dispatcher), `state` (the broker that answered last, remembered across runs) |
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
 //! | [`runtime`] | exit codes and shutdown signals |
 //! | [`transport`] | the only code that touches zmq: `frame` (frames to and from libzmq without copies), `socket` (contexts, sockets, one linger policy, receive and send), `security` (NULL, PLAIN, CURVE), `poll` (`poll` and `Poller`), `dump` (`-vv` frame dumps), the guard thread (the ZAP handler and the socket monitors), typed channels between threads |

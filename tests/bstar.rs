@@ -126,6 +126,16 @@ impl Pair {
         run(&all)
     }
 
+    /// The pair started (primary active, backup passive) with an echo worker on both:
+    /// (primary, backup, worker).
+    fn serving(&self) -> (Proc, Proc, Proc) {
+        let primary = self.start(true, &[]);
+        let backup = self.start(false, &[]);
+        self.wait_status(true, "active");
+        self.wait_status(false, "passive");
+        (primary, backup, self.worker())
+    }
+
     fn worker(&self) -> Proc {
         spawn(&[
             "worker",
@@ -146,11 +156,7 @@ impl Pair {
 #[test]
 fn clients_and_workers_fail_over_when_the_active_server_is_killed() {
     let pair = Pair::new();
-    let mut primary = pair.start(true, &[]);
-    let _backup = pair.start(false, &[]);
-    pair.wait_status(true, "active");
-    pair.wait_status(false, "passive");
-    let _w = pair.worker();
+    let (mut primary, _backup, _w) = pair.serving();
     let out = pair.client(&["echo", "before"]);
     assert_eq!(stdout(&out), "before\n", "{}", stderr(&out));
 
@@ -190,11 +196,7 @@ fn timed_call(pair: &Pair, state: Option<&std::path::Path>, body: &str) -> std::
 #[test]
 fn after_a_failover_no_call_waits_for_the_dead_primary() {
     let pair = Pair::new();
-    let mut primary = pair.start(true, &[]);
-    let _backup = pair.start(false, &[]);
-    pair.wait_status(true, "active");
-    pair.wait_status(false, "passive");
-    let _w = pair.worker();
+    let (mut primary, _backup, _w) = pair.serving();
     let state = tempfile::tempdir().unwrap();
     for i in 0..3 {
         let out = timed_call(&pair, Some(state.path()), &format!("before {i}"));

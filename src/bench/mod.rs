@@ -125,30 +125,44 @@ fn sum<'a>(
 fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Report {
     let (latency, ok, errors, timeouts, last) = sum(tallies.iter(), since);
     let elapsed = last.duration_since(since);
+    let report = |target: String, model: String, latency, (requests, errors, timeouts)| Report {
+        target,
+        model,
+        size: load.size.max(8),
+        requests,
+        errors,
+        timeouts,
+        elapsed,
+        latency,
+        corrected: load.rate.is_some(),
+        interrupted: false,
+        brokers: Vec::new(),
+    };
     // Several brokers: each one's share, over the same time as the whole.
     let brokers = match load.endpoints.len() {
         0 | 1 => Vec::new(),
         _ => (load.endpoints.iter().enumerate())
             .map(|(e, endpoint)| {
-                let (latency, requests, errors, timeouts, _) =
+                let (latency, ok, errors, timeouts, _) =
                     sum(tallies.iter().filter(|t| t.endpoint == e), since);
-                let share = Report {
-                    target: endpoint.clone(),
-                    model: String::new(),
-                    size: load.size.max(8),
-                    requests,
-                    errors,
-                    timeouts,
-                    elapsed,
+                let share = report(
+                    endpoint.clone(),
+                    String::new(),
                     latency,
-                    corrected: load.rate.is_some(),
-                    interrupted: false,
-                    brokers: Vec::new(),
-                };
+                    (ok, errors, timeouts),
+                );
                 (endpoint.clone(), share)
             })
             .collect(),
     };
+    Report {
+        brokers,
+        ..report(target, model_of(load), latency, (ok, errors, timeouts))
+    }
+}
+
+/// The load model, as the report names it.
+fn model_of(load: &Load) -> String {
     let model = match load.rate {
         Some(rate) => format!(
             "open: {rate} requests/s over {} client{} (at most {} in flight each)",
@@ -163,23 +177,10 @@ fn merge(load: &Load, target: String, since: Instant, tallies: Vec<Tally>) -> Re
             load.pipeline
         ),
     };
-    let model = if load.check_echo {
+    if load.check_echo {
         model
     } else {
         format!("{model}, replies checked for shape only")
-    };
-    Report {
-        target,
-        model,
-        size: load.size.max(8),
-        requests: ok,
-        errors,
-        timeouts,
-        elapsed,
-        latency,
-        corrected: load.rate.is_some(),
-        interrupted: false,
-        brokers,
     }
 }
 

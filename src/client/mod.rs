@@ -138,8 +138,9 @@ pub fn call(
 }
 
 /// A DEALER connected to `endpoint` that queues messages only once its connection is
-/// established ([`Tuning::immediate`]). Its linger is nil: when an attempt is given up, its
-/// request must not be delivered later behind the retry's back.
+/// established ([`Tuning::immediate`]), for connections raced against each other. Its linger
+/// is nil: when an attempt is given up, its request must not be delivered later behind the
+/// retry's back.
 pub fn connect(ctx: &Context, security: &Security, endpoint: &str) -> Result<Socket, CallError> {
     Ok(ctx.connect(
         Kind::Dealer,
@@ -436,33 +437,70 @@ impl<T: Clone> Lanes<T> {
         Ok(())
     }
 
-    /// Carries out the actions lane `i`'s slot asked for.
+    /// Whether connections wait for their handshake before they take the request: only when
+    /// there is another broker to race them against. With one broker (or no head start) the
+    /// request is queued at once, as a plain DEALER does, and sent when the connection is.
+    fn racing(&self) -> bool {
+        self.opts.endpoints.len() > 1 && self.opts.head_start.is_some()
+    }
+
+    /// Carries out the actions lane `i`'s slot asked for (and those they lead to).
     fn apply(&mut self, i: usize, now: Instant) -> Result<(), CallError> {
-        let actions = std::mem::take(&mut self.actions);
-        for action in &actions {
-            match *action {
-                Action::Connect {
-                    leg,
-                    endpoint,
-                    attempt,
-                    why,
-                } => {
-                    self.log_connect(endpoint, attempt, why);
-                    let socket = connect(&self.ctx, &self.opts.security, self.endpoint(endpoint))?;
-                    self.lanes[i].legs.push(Connection {
+        let mut actions = std::mem::take(&mut self.actions);
+        while !actions.is_empty() {
+            for action in actions.drain(..) {
+                match action {
+                    Action::Connect {
                         leg,
                         endpoint,
-                        socket,
-                        state: LegState::Connecting,
-                    });
+                        attempt,
+                        why,
+                    } => self.open(i, leg, endpoint, attempt, why)?,
+                    Action::Send { leg } => self.send(i, leg, now)?,
+                    Action::Close { leg } => self.lanes[i].legs.retain(|c| c.leg != leg),
                 }
-                Action::Send { leg } => self.send(i, leg, now)?,
-                Action::Close { leg } => self.lanes[i].legs.retain(|c| c.leg != leg),
             }
+            // What they led to (a connection taken as established at once).
+            std::mem::swap(&mut actions, &mut self.actions);
         }
         // Keep the allocation for the next round.
         self.actions = actions;
-        self.actions.clear();
+        Ok(())
+    }
+
+    /// Opens connection `leg` of lane `i` to broker `endpoint`.
+    fn open(
+        &mut self,
+        i: usize,
+        leg: Leg,
+        endpoint: Endpoint,
+        attempt: u32,
+        why: Why,
+    ) -> Result<(), CallError> {
+        self.log_connect(endpoint, attempt, why);
+        let racing = self.racing();
+        let to = self.endpoint(endpoint);
+        let socket = match racing {
+            true => connect(&self.ctx, &self.opts.security, to)?,
+            false => self.ctx.connect(
+                Kind::Dealer,
+                Linger::Discard,
+                &self.opts.security,
+                Tuning::default(),
+                to,
+            )?,
+        };
+        self.lanes[i].legs.push(Connection {
+            leg,
+            endpoint,
+            socket,
+            state: LegState::Connecting,
+        });
+        if !racing {
+            self.lanes[i]
+                .slot
+                .connected(leg, &mut self.roster, &mut self.actions);
+        }
         Ok(())
     }
 
@@ -499,16 +537,19 @@ impl<T: Clone> Lanes<T> {
                 "no connection established within the head start ({}); trying {to} as well",
                 humantime::format_duration(self.cfg.head_start.unwrap_or_default())
             ),
-            Why::Retry if self.limit == 1 => log::warn!(
-                "no reply within {}; retrying on {to} (attempt {attempt} of {})",
-                humantime::format_duration(self.opts.timeout),
-                self.cfg.attempts
-            ),
-            Why::Retry => log::info!(
-                "a request had no reply within {}; retrying on {to} (attempt {attempt} of {})",
-                humantime::format_duration(self.opts.timeout),
-                self.cfg.attempts
-            ),
+            Why::Retry => {
+                let level = match self.limit {
+                    1 => log::Level::Warn,
+                    // A pipeline: one line per request would drown the summary.
+                    _ => log::Level::Info,
+                };
+                log::log!(
+                    level,
+                    "no reply within {}; retrying (attempt {attempt} of {}) on {to}",
+                    humantime::format_duration(self.opts.timeout),
+                    self.cfg.attempts
+                );
+            }
         }
     }
 

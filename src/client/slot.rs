@@ -512,6 +512,15 @@ mod tests {
             .collect()
     }
 
+    /// Starts a request on `slot` at `now` and establishes its first connection: the leg
+    /// the request went out on.
+    fn sent(slot: &mut Slot, r: &mut Roster, now: Instant, out: &mut Vec<Action>) -> Leg {
+        slot.start(now, r, out);
+        let leg = connects(out)[0].0;
+        slot.connected(leg, r, out);
+        leg
+    }
+
     fn closes(out: &[Action]) -> Vec<Leg> {
         out.iter()
             .filter_map(|a| match a {
@@ -557,9 +566,7 @@ mod tests {
         let mut r = roster(1, Pick::Failover);
         let mut slot = Slot::new(cfg(Some(250)));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let leg = connects(&out)[0].0;
-        slot.connected(leg, &mut r, &mut out);
+        let leg = sent(&mut slot, &mut r, t0, &mut out);
         slot.replied(leg, &mut r, &mut out);
         out.clear();
         slot.start(t0 + MS, &mut r, &mut out);
@@ -633,9 +640,7 @@ mod tests {
         let mut r = roster(2, Pick::Failover);
         let mut slot = Slot::new(cfg(Some(250)));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let leg = connects(&out)[0].0;
-        slot.connected(leg, &mut r, &mut out);
+        let leg = sent(&mut slot, &mut r, t0, &mut out);
         out.clear();
         // Sent: the head start no longer matters, only the timeout.
         assert_eq!(slot.next_deadline(), Some(t0 + 1000 * MS));
@@ -658,9 +663,7 @@ mod tests {
         let mut r = roster(1, Pick::Failover);
         let mut slot = Slot::new(cfg(None));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let old = connects(&out)[0].0;
-        slot.connected(old, &mut r, &mut out);
+        let old = sent(&mut slot, &mut r, t0, &mut out);
         slot.poll(t0 + 1000 * MS, &mut r, &mut out);
         assert_eq!(slot.replied(old, &mut r, &mut out), None);
         assert!(slot.busy());
@@ -713,9 +716,7 @@ mod tests {
         let mut r = roster(1, Pick::Failover);
         let mut slot = Slot::new(cfg(None));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let leg = connects(&out)[0].0;
-        slot.connected(leg, &mut r, &mut out);
+        let leg = sent(&mut slot, &mut r, t0, &mut out);
         slot.partial(t0 + 900 * MS, leg);
         assert_eq!(slot.next_deadline(), Some(t0 + 1900 * MS));
         out.clear();
@@ -730,9 +731,7 @@ mod tests {
         let mut r = roster(2, Pick::Failover);
         let mut slot = Slot::new(cfg(Some(100)));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let leg = connects(&out)[0].0;
-        slot.connected(leg, &mut r, &mut out);
+        let leg = sent(&mut slot, &mut r, t0, &mut out);
         slot.replied(leg, &mut r, &mut out);
         out.clear();
         // The idle connection is reused, but its broker has gone meanwhile.
@@ -829,9 +828,7 @@ mod tests {
         let mut r = roster(1, Pick::Failover);
         let mut slot = Slot::new(cfg(None));
         let mut out = Vec::new();
-        slot.start(t0, &mut r, &mut out);
-        let leg = connects(&out)[0].0;
-        slot.connected(leg, &mut r, &mut out);
+        let leg = sent(&mut slot, &mut r, t0, &mut out);
         slot.replied(leg, &mut r, &mut out);
         slot.close_idle(&mut out);
         assert_eq!(closes(&out), [leg]);
