@@ -253,6 +253,11 @@ fn two_servers_share_a_store_and_survive_one_killed() {
         wait_until(Duration::from_secs(30), || ledger_runs(&ledger).len() >= 30),
         "deliveries started"
     );
+    assert!(
+        wait_until(Duration::from_secs(10), || a.stderr().contains("answered")),
+        "both servers deliver: the one to be killed too:\n{}",
+        a.stderr()
+    );
     a.child.kill().unwrap(); // SIGKILL: its leases are left to expire
     let _ = a.child.wait();
     let acknowledged = sender.join().unwrap();
@@ -311,7 +316,9 @@ fn a_postgres_restart_under_load_loses_nothing_acknowledged() {
     // The server carries on: new requests are stored and delivered.
     let out = tsp(&b.endpoint, &["call", "work", "after", "--poll", "50ms"]);
     assert_eq!(stdout(&out), "after\n", "{}", stderr(&out));
-    assert!(t.stderr().contains("connected to"), "it reconnected:\n{}", t.stderr());
+    let log = t.stderr();
+    assert!(log.contains("lost the connection"), "the restart was seen:\n{log}");
+    assert!(log.contains("connected to"), "it reconnected:\n{log}");
 }
 
 #[test]
