@@ -540,3 +540,34 @@ fn the_memory_store_says_it_forgets_and_does() {
         stderr(&out)
     );
 }
+
+/// Regression: a server held only a window of claimed requests, so 16 requests for a service
+/// that was not there kept every later request from being claimed at all.
+#[test]
+fn requests_for_an_absent_service_do_not_hold_back_the_others() {
+    let Some(server) = postgres_url() else { return };
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let db = Db::new(&server);
+    let b = broker(&[]);
+    let _t = titanic_serve(&b.endpoint, &db.url, &["--inflight", "2"]);
+    let mut c = command();
+    c.args([
+        "titanic",
+        "request",
+        "absent",
+        "--lines",
+        "--pipeline",
+        "8",
+        "--broker",
+        &b.endpoint,
+    ]);
+    let lines: String = (0..40).map(|i| format!("a{i}\n")).collect();
+    let out = finish(c, Some(lines.into_bytes()), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let _w = worker(&b.endpoint, "echo", &[]);
+    let out = tsp(
+        &b.endpoint,
+        &["call", "echo", "through", "--poll", "50ms", "--wait", "30s"],
+    );
+    assert_eq!(stdout(&out), "through\n", "{}", stderr(&out));
+}

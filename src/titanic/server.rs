@@ -231,6 +231,10 @@ struct Claims {
     wanted: bool,
     /// The last claim filled what it asked for: there may be more.
     more: bool,
+    /// The last poll could start nothing though calls were free: every request held waits
+    /// (its service absent, or a retry's backoff). Then the window does not stop a claim,
+    /// so that requests for absent services never hold back the others.
+    stuck: bool,
     /// The next sweep (a claim whatever was told: it finds expired leases).
     sweep_at: Instant,
     sweep: Duration,
@@ -245,6 +249,7 @@ impl Claims {
             window: (inflight * 2).max(16),
             wanted: true,
             more: false,
+            stuck: false,
             sweep_at: now,
             sweep: (lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5)),
             renew_at: now + lease / 3,
@@ -313,7 +318,11 @@ impl Dispatch {
                 log::warn!("cannot renew this server's leases: {e}");
             }
         }
-        let room = claims.window.saturating_sub(self.core.pending());
+        let room = if claims.stuck {
+            claims.window
+        } else {
+            claims.window.saturating_sub(self.core.pending())
+        };
         let due = now >= claims.sweep_at;
         if room == 0 || !(due || claims.wanted || claims.more) {
             return;
@@ -375,6 +384,10 @@ impl Dispatch {
             self.claim(now);
             let mut actions = Vec::new();
             self.core.poll(now, &mut actions);
+            if let Some(claims) = &mut self.claims {
+                claims.stuck =
+                    actions.is_empty() && self.core.inflight() < self.core.config().inflight;
+            }
             self.carry_out(actions)?;
             self.wait(notices, now)?;
         }
