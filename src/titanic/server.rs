@@ -240,6 +240,9 @@ struct Claims {
     sweep: Duration,
     renew_at: Instant,
     renew: Duration,
+    /// The requests claimed and not yet let go (replied, closed, or lost to another
+    /// server): the leases renewed.
+    held: std::collections::HashSet<Uuid>,
 }
 
 impl Claims {
@@ -254,6 +257,7 @@ impl Claims {
             sweep: (lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5)),
             renew_at: now + lease / 3,
             renew: lease / 3,
+            held: Default::default(),
         }
     }
 
@@ -314,7 +318,7 @@ impl Dispatch {
         };
         if now >= claims.renew_at {
             claims.renew_at = now + claims.renew;
-            if let Err(e) = self.store.renew() {
+            if let Err(e) = self.store.renew(claims.held.iter().copied().collect()) {
                 log::warn!("cannot renew this server's leases: {e}");
             }
         }
@@ -336,6 +340,7 @@ impl Dispatch {
                     log::info!("claimed {} requests", entries.len());
                 }
                 for entry in entries {
+                    claims.held.insert(entry.uuid);
                     self.core.add(entry);
                 }
             }
@@ -343,6 +348,13 @@ impl Dispatch {
                 claims.more = false;
                 log::warn!("cannot claim requests: {e}; will retry");
             }
+        }
+    }
+
+    /// The dispatcher is done with `uuid`: its lease is no longer renewed.
+    fn let_go(&mut self, uuid: Uuid) {
+        if let Some(claims) = &mut self.claims {
+            claims.held.remove(&uuid);
         }
     }
 
@@ -402,20 +414,28 @@ impl Dispatch {
                 }
                 Action::Send { uuid, service } => match self.store.load(uuid) {
                     Ok(Some(request)) => self.call(uuid, false, &service, request.body)?,
-                    // Replied or closed since it was queued: nothing to send.
-                    Ok(None) => self.core.closed(uuid),
+                    // Replied or closed since it was queued (or, in a shared store, this
+                    // server's lease is gone): nothing to send.
+                    Ok(None) => {
+                        self.core.closed(uuid);
+                        self.let_go(uuid);
+                    }
                     // It can never be sent: say so once, and leave it in the store for
                     // `titanic reply` to answer with 500 and `titanic close` to remove.
                     Err(e @ StoreError::Corrupt { .. }) => {
                         log::error!("{e}; it cannot be delivered (titanic close removes it)");
                         self.core.closed(uuid);
+                        self.let_go(uuid);
                     }
                     Err(e) => {
                         log::warn!("cannot load request {uuid}: {e}; will retry");
                         self.core.on_timeout(Instant::now(), uuid);
                     }
                 },
-                Action::Store { uuid, reply } => self.store_reply(uuid, reply),
+                Action::Store { uuid, reply } => {
+                    self.let_go(uuid);
+                    self.store_reply(uuid, reply);
+                }
             }
         }
         Ok(())
@@ -546,7 +566,10 @@ impl Dispatch {
             (Notice::Added(_) | Notice::Wake, Some(claims)) => claims.wanted = true,
             (Notice::Added(entry), None) => self.core.add(entry),
             (Notice::Wake, None) => {}
-            (Notice::Closed(uuid), _) => self.core.closed(uuid),
+            (Notice::Closed(uuid), _) => {
+                self.core.closed(uuid);
+                self.let_go(uuid);
+            }
         }
     }
 }

@@ -171,7 +171,7 @@ enum Command {
     Pending(Done<Vec<Entry>>),
     Load(Uuid, Done<Option<StoreRequest>>),
     Claim(usize, Done<Vec<Entry>>),
-    Renew(Done<usize>),
+    Renew(Vec<Uuid>, Done<usize>),
     Release(Done<usize>),
     Summary(Done<PendingSummary>),
 }
@@ -187,7 +187,7 @@ impl Command {
             Command::Insert(_, _, d) | Command::Close(_, d) => stopped(d),
             Command::Status(_, d) => stopped(d),
             Command::Reply(_, _, d) => stopped(d),
-            Command::Expire(_, d) | Command::Renew(d) | Command::Release(d) => stopped(d),
+            Command::Expire(_, d) | Command::Renew(_, d) | Command::Release(d) => stopped(d),
             Command::Pending(d) | Command::Claim(_, d) => stopped(d),
             Command::Load(_, d) => stopped(d),
             Command::Summary(d) => stopped(d),
@@ -563,6 +563,7 @@ struct Statements {
     load: postgres::Statement,
     claim: postgres::Statement,
     renew: postgres::Statement,
+    orphans: postgres::Statement,
     release: postgres::Statement,
     summary: postgres::Statement,
     list: postgres::Statement,
@@ -606,7 +607,11 @@ impl Statements {
             )?,
             renew: client.prepare(
                 "UPDATE titanic_requests SET lease_until = now() + make_interval(secs => $2)
-                 WHERE lease_owner = $1 AND reply IS NULL",
+                 WHERE lease_owner = $1 AND reply IS NULL AND uuid = ANY($3)",
+            )?,
+            orphans: client.prepare(
+                "UPDATE titanic_requests SET lease_owner = NULL, lease_until = NULL
+                 WHERE lease_owner = $1 AND reply IS NULL AND NOT (uuid = ANY($2))",
             )?,
             release: client.prepare(
                 "UPDATE titanic_requests SET lease_owner = NULL, lease_until = NULL
@@ -718,9 +723,12 @@ impl Store {
         self.ask(|done| Command::Claim(limit, done))
     }
 
-    /// Extends this server's leases by the lease duration; returns how many it holds.
-    pub fn renew(&self) -> Result<usize, StoreError> {
-        self.ask(Command::Renew)
+    /// Extends this server's leases on `held` (the requests its dispatcher holds) by the
+    /// lease duration, and gives up any other lease it has (a claim whose answer was lost
+    /// with its connection): those are claimed again at the next sweep. Returns how many it
+    /// renewed.
+    pub fn renew(&self, held: Vec<Uuid>) -> Result<usize, StoreError> {
+        self.ask(|done| Command::Renew(held, done))
     }
 
     /// Gives up this server's leases (at a clean stop), so others deliver at once.
@@ -833,7 +841,7 @@ fn run_batch(
                 answers.push(answer(done, result.map_err(StoreError::from)));
             }
             // One server per store: nothing to renew or release.
-            Command::Renew(done) | Command::Release(done) => answers.push(answer(done, Ok(0))),
+            Command::Renew(_, done) | Command::Release(done) => answers.push(answer(done, Ok(0))),
             Command::Summary(done) => {
                 answers.push(answer(done, sqlite_summary(&tx).map_err(StoreError::from)));
             }
@@ -951,8 +959,10 @@ fn run_batch_pg(
                     });
                     answers.push(answer(done, entries));
                 }
-                Command::Renew(done) => {
-                    let result = run!(tx.execute(&st.renew, &[&owner, &lease]));
+                Command::Renew(held, done) => {
+                    let held: Vec<&str> = held.iter().map(Uuid::as_str).collect();
+                    let result = run!(tx.execute(&st.renew, &[&owner, &lease, &held]))
+                        .and_then(|n| run!(tx.execute(&st.orphans, &[&owner, &held])).map(|_| n));
                     answers.push(answer(done, result.map(|n| n as usize)));
                 }
                 Command::Release(done) => {
@@ -1234,7 +1244,7 @@ mod tests {
         assert!(summary.oldest_age(now_ms() + 5000).unwrap() >= Duration::from_secs(5));
         let claimed: Vec<Uuid> = store.claim(1).unwrap().iter().map(|e| e.uuid).collect();
         assert_eq!(claimed, [a], "oldest first");
-        assert_eq!(store.renew().unwrap(), 0);
+        assert_eq!(store.renew(vec![a]).unwrap(), 0);
         store.reply(a, vec![Frame::copy(b"A")]).unwrap();
         assert_eq!(store.pending_summary().unwrap().count, 1);
     }
