@@ -17,7 +17,8 @@
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
 //! | [`check`] | health checks: threshold ranges, the verdict, the nagios/json/prometheus/text renderings (no I/O; `cmd::check` asks the servers) |
 //! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, `lean` MDP broker, raw proxy) |
-//! | [`titanic`] | 9/TSP: `tsp` (wire, proto), `dispatcher` (sans-IO, proto), `store` (SQLite, group commit), `server` |
+//! | [`titanic`] | 9/TSP: `tsp` (wire, proto), `dispatcher` (sans-IO, proto), `store` (its table on every backend, group commit, leases), `server` |
+//! | [`store`] | where state outlives a process: `--store` strings (`Location`), schema versions, the SQLite, PostgreSQL and memory backends |
 //! | [`bstar`] | Binary Star: `fsm` (the state machine, proto), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the Majordomo broker, proto), `stats` (its statistics, proto), `mmi` (its answers, proto), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
 //! | [`worker`] | `session` (the worker side of MDP, proto), the driver, `exec` (`--exec` handler), `filter` |
@@ -57,6 +58,7 @@ pub mod cli;
 pub mod client;
 pub mod cmd;
 pub mod runtime;
+pub mod store;
 pub mod titanic;
 pub mod transport;
 pub mod worker;
