@@ -160,7 +160,7 @@ impl AccessArgs {
         Ok(crate::auth::Policy {
             allow: self.allow.clone(),
             users: match &self.plain_users {
-                Some(path) => Some(crate::auth::Policy::read_users(path)?),
+                Some(path) => Some(crate::auth::read_users(path)?),
                 None => None,
             },
             curve,

@@ -28,7 +28,7 @@
 //! | [`transport`] | the only code that touches zmq: `frame` (frames to and from libzmq without copies), `socket` (contexts, sockets, one linger policy, receive and send), `security` (NULL, PLAIN, CURVE), `poll` (`poll` and `Poller`), `dump` (`-vv` frame dumps), the guard thread (the ZAP handler and the socket monitors), typed channels between threads |
 //! | [`mdp`] (proto) | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
 //! | [`heartbeat`] (proto) | heartbeat-rate mismatch detection shared by broker and worker |
-//! | [`auth`] (proto) | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure) |
+//! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure, proto); reading the `--plain-users` file |
 //! | [`frame`] (proto) | `Frame`: one message part as bytes, small ones inline, larger ones a shared block held by an owner (a libzmq message, for frames the transport received) |
 //!
 //! Protocol rules live in the protocol crate's state machines; only the drivers touch
@@ -49,6 +49,7 @@
 //! assert_eq!(Inbound::parse(frames), Ok(Inbound::Client(Form::V02, request)));
 //! ```
 
+pub mod auth;
 pub mod bench;
 pub mod broker;
 pub mod bstar;
@@ -63,4 +64,4 @@ pub mod titanic;
 pub mod transport;
 pub mod worker;
 
-pub use zmqtool_proto::{auth, frame, heartbeat, mdp};
+pub use zmqtool_proto::{frame, heartbeat, mdp};

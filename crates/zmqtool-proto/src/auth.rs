@@ -2,16 +2,15 @@
 //! (`--max-connections-per-ip`), PLAIN user/password checks (`--plain-users FILE`) and CURVE
 //! client keys (`--curve-allow`), with the CURVE key type and its Z85 text form.
 //!
-//! [`Policy::decide`] is the whole decision, with no I/O; the ZAP handler in
-//! [`crate::transport::zap`] runs it for every new connection, with the count of
+//! [`Policy::decide`] is the whole decision, with no I/O; the ZAP answers ([`crate::zap`])
+//! run it for every new connection, with the count of
 //! [`Connections`] that the socket monitor keeps. PLAIN sends passwords in clear
 //! text; CURVE encrypts (where this build has it: see `zmqtool --version`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use ipnet::IpNet;
 use subtle::ConstantTimeEq;
 
@@ -180,19 +179,9 @@ impl Policy {
         state
     }
 
-    /// Reads a `user:password` file: one pair per line; blank lines and `#` comments skipped.
-    pub fn read_users(path: &Path) -> Result<HashMap<String, String>> {
-        use std::os::unix::fs::PermissionsExt;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read --plain-users file {}", path.display()))?;
-        if let Ok(meta) = std::fs::metadata(path)
-            && meta.permissions().mode() & 0o077 != 0
-        {
-            log::warn!(
-                "{} is readable by others; it holds passwords (chmod 600 it)",
-                path.display()
-            );
-        }
+    /// Parses a `user:password` file's `text` (`name` says which file, in errors): one pair
+    /// per line; blank lines and `#` comments skipped.
+    pub fn parse_users(text: &str, name: &str) -> Result<HashMap<String, String>> {
         let mut users = HashMap::new();
         for (n, line) in text.lines().enumerate() {
             let line = line.trim();
@@ -200,15 +189,15 @@ impl Policy {
                 continue;
             }
             let Some((user, password)) = line.split_once(':') else {
-                bail!("{}:{}: expected user:password", path.display(), n + 1);
+                bail!("{name}:{}: expected user:password", n + 1);
             };
             if user.is_empty() {
-                bail!("{}:{}: empty user name", path.display(), n + 1);
+                bail!("{name}:{}: empty user name", n + 1);
             }
             users.insert(user.to_string(), password.to_string());
         }
         if users.is_empty() {
-            bail!("{} names no users", path.display());
+            bail!("{name} names no users");
         }
         Ok(users)
     }
@@ -530,14 +519,11 @@ mod tests {
 
     #[test]
     fn user_files_are_parsed_strictly() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("users");
-        std::fs::write(&path, "# comment\n\nann:s3cret\nbob:pa:ss\n").unwrap();
-        let users = Policy::read_users(&path).unwrap();
+        let users = Policy::parse_users("# comment\n\nann:s3cret\nbob:pa:ss\n", "f").unwrap();
         assert_eq!(users.get("bob").map(String::as_str), Some("pa:ss"));
-        std::fs::write(&path, "no colon here\n").unwrap();
-        assert!(Policy::read_users(&path).is_err());
-        std::fs::write(&path, "# nothing\n").unwrap();
-        assert!(Policy::read_users(&path).is_err());
+        let no_colon = Policy::parse_users("no colon here\n", "f").unwrap_err();
+        assert_eq!(no_colon.to_string(), "f:1: expected user:password");
+        assert!(Policy::parse_users("# nothing\n", "f").is_err());
+        assert!(Policy::parse_users(":pw\n", "f").is_err());
     }
 }
