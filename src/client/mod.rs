@@ -174,6 +174,8 @@ pub enum Event<T> {
 /// Requests in flight over a broker list, each on a [`Slot`] of its own (at most `limit`),
 /// sharing one [`Roster`]. MDP replies carry no request id, so a slot has one request in
 /// flight at a time and each connection one slot: a reply is matched by where it came from.
+/// A connection is reported established to its slot when its handshake is done if it races
+/// another broker's, else as soon as it is opened (see `Lanes::racing`).
 pub struct Lanes<T> {
     ctx: Context,
     opts: Options,

@@ -78,8 +78,10 @@ impl<T> Receiver<T> {
 
     /// Every value waiting now.
     pub fn drain(&self) -> Vec<T> {
-        // Until the socket says it has nothing (so it is settled, for a `Poller`).
-        while let Ok(Some(_)) = self.wake.try_recv() {}
+        while self.wake.zmq().recv_bytes(zmq::DONTWAIT).is_ok() {}
+        // A receive that finds nothing leaves the socket settled, so a `Poller` can wait on
+        // it (a wake-up it takes is one whose value is collected below).
+        let _ = self.wake.try_recv();
         self.rx.try_iter().collect()
     }
 }
