@@ -8,7 +8,7 @@
 //! A DEALER is used for both versions (18/MDP requires it; for 0.1 the empty frame a REQ
 //! would add is written by the codec), so one client code path speaks both.
 
-pub mod slot;
+pub use zmqtool_proto::client::slot;
 pub mod state;
 
 use std::time::{Duration, Instant};

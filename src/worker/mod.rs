@@ -9,7 +9,7 @@
 
 mod everywhere;
 pub mod exec;
-pub mod fanout;
+pub use zmqtool_proto::worker::fanout;
 pub mod filter;
 
 pub use zmqtool_proto::worker::session;

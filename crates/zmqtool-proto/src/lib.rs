@@ -20,7 +20,8 @@
 //! | [`heartbeat`] | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`auth`] | who may connect: `--allow` ranges, connections per address, PLAIN users, CURVE keys (Z85), decided in `Policy` |
 //! | [`broker`] | the Majordomo broker: `core` (the state machine), `stats` (its statistics), `mmi` (its `mmi.*` answers) |
-//! | [`worker`] | `session`: the worker side of MDP |
+//! | [`worker`] | `session`: the worker side of MDP; `fanout`: one session per broker of a list, sharing the job slots |
+//! | [`client`] | `slot`: the Lazy Pirate request slot (attempts, timeouts, head start, failover, spread) |
 //! | [`bstar`] | `fsm`: the Binary Star primary/backup state machine |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `dispatcher` (delivers stored requests) |
 //! | [`zap`] | the ZAP handler's answers (23/ZAP), decided by [`auth`]'s `Policy` |
@@ -40,6 +41,7 @@
 pub mod auth;
 pub mod broker;
 pub mod bstar;
+pub mod client;
 pub mod frame;
 pub mod heartbeat;
 pub mod mdp;
