@@ -415,19 +415,44 @@ pub struct WorkerArgs {
     /// the majortomo broker speaks it: an empty frame before the header).
     #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
     pub protocol: Form,
+    /// Run each stamped request at most once (`client --client-id`/`--stamp`, Titanic):
+    /// its stamp is recorded in STORE before the command runs and its reply before the reply
+    /// is sent, so a repeat (a client's retry, a redelivery) gets the stored reply and runs
+    /// nothing; a repeat of a request still running waits for its reply. A run that never
+    /// answered (its worker was killed) is not run again: after the --exec-timeout plus 5 s,
+    /// its repeats get the error reply "outcome unknown". STORE is a SQLite file (shared by
+    /// the workers of one machine; `sqlite:PATH` also works) or `memory:` (this process
+    /// only). READY announces `dedup`, so a zmqtool broker sends this worker the stamps.
+    #[arg(long, value_name = "STORE", conflicts_with = "stream")]
+    pub dedup: Option<String>,
+    /// With --dedup: how long replies are kept (a repeat after that runs again).
+    #[arg(long, value_name = "DUR", default_value = "24h", requires = "dedup", value_parser = parse_duration)]
+    pub dedup_window: Duration,
 }
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
 ///
 /// Lazy Pirate reliability: each attempt opens a new connection (to the next --broker of the
 /// list), sends the request and waits --timeout; after --retries attempts it gives up with
-/// exit code 3. A retried request may run twice: services must be idempotent. A reply from a
+/// exit code 3. A retried request may run twice, unless it is stamped (--client-id, --stamp)
+/// and its worker runs with --dedup: then it runs at most once. A reply from a
 /// failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
 ///
 /// With --lines, each line of stdin is one request (one frame) and each reply is printed on
 /// one line, in input order; frames of a multi-frame reply are joined by a tab, and
 /// backslash, tab, CR and newline inside a frame are escaped as \\, \t, \r, \n. A request
 /// that times out prints an empty line. --pipeline N keeps up to N requests in flight.
+///
+/// Stamping (--client-id, --stamp, --request-id): each request carries a client id and a
+/// key, the same in every retry and failover, so a worker with --dedup runs it at most once.
+/// A stamped request may go through a zmqtool broker to any worker (the broker gives the
+/// stamp only to workers that announced `dedup`; the others get the request unstamped), or
+/// through any broker to a zmqtool worker. Through a broker that does not know the extension
+/// (the zguide's, majortomo) to a worker that does not either, the worker gets the stamp as
+/// one more frame before the body: an echo service sends it back (the client takes it off),
+/// other services may not expect it. Whether the guarantee held is in the -v log and in the
+/// --json fields `dedup` (fresh, replayed, waited, unknown; null when no deduplicating worker
+/// answered) and `replayed`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// Service to call.
@@ -459,6 +484,27 @@ pub struct ClientArgs {
     #[arg(long, value_name = "N", default_value_t = 1, requires = "lines",
           value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub pipeline: u32,
+    #[command(flatten)]
+    pub stamping: StampArgs,
+}
+
+// Stamping (`client`, `bench`): see ClientArgs' help for where stamped requests may go.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StampArgs {
+    /// Stamp requests with this client id (1-64 printable characters, no spaces). With
+    /// --lines, each request's key is its line number; a single call needs --request-id.
+    /// Re-running a script with the same id and input re-sends the same stamps, so what ran
+    /// before is answered from the workers' store, not run again.
+    #[arg(long, value_name = "ID", env = "ZMQTOOL_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Stamp requests with a random client id, new each run (retries within the run are
+    /// covered; a re-run is not). A single call's key is 1; with --lines, the line number.
+    #[arg(long)]
+    pub stamp: bool,
+    /// The key of this one call (1-64 printable characters, no spaces: an order number, say),
+    /// with --client-id, ZMQTOOL_CLIENT_ID or --stamp.
+    #[arg(long, value_name = "KEY", conflicts_with = "lines")]
+    pub request_id: Option<String>,
 }
 
 /// Ask the broker about services (8/MMI).

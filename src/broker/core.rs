@@ -26,6 +26,11 @@
 //! without credit is served exactly as MDP says, its client-address frame the client's
 //! routing id. Requests go to the worker of the service with the fewest in hand, then to the
 //! one least recently given one.
+//!
+//! Stamps (the `dedup` extension, `mdp::stamp`): a request whose body starts with a stamp
+//! keeps it for a worker that announced `dedup`; any other worker gets the body without it,
+//! byte for byte what an unstamped client would have sent. A malformed stamp is dropped as
+//! any malformed message is.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,6 +42,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
+use crate::mdp::stamp::Stamp;
 use crate::mdp::{
     ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
     WorkerMsg, bytes_in, mmi,
@@ -421,6 +427,9 @@ struct Pending {
     redelivered: bool,
     /// When it was (last) queued: it waits for a worker for `--service-ttl` from then.
     queued_at: Instant,
+    /// Its body starts with a stamp (mdp::stamp), which only a worker that announced
+    /// `dedup` is given.
+    stamped: bool,
 }
 
 /// PARTIAL bodies held for a 0.1 client, which can take only one REPLY.
@@ -462,6 +471,8 @@ struct Worker {
     /// It has sent a HEARTBEAT while holding a request (zmqtool's workers do; the zguide's
     /// single-threaded ones cannot), so its busy silences are judged like idle ones.
     beats_while_busy: bool,
+    /// It announced `dedup`: stamped requests reach it with their stamp.
+    dedup: bool,
 }
 
 impl Worker {
@@ -699,6 +710,17 @@ impl Broker {
             });
             return;
         }
+        let stamped = match request.body.first().map(|f| Stamp::parse(f)) {
+            Some(Err(e)) => {
+                out.events.push(Event::Malformed {
+                    peer: client,
+                    error: e.into(),
+                });
+                return;
+            }
+            Some(Ok(stamp)) => stamp.is_some(),
+            None => false,
+        };
         self.stats.request();
         if let Err(limit) = self.service_allowed(&request.service) {
             out.events.push(Event::Refused {
@@ -741,6 +763,7 @@ impl Broker {
             body: request.body,
             redelivered: false,
             queued_at: now,
+            stamped,
         });
         service.stats.request();
         self.queued += 1;
@@ -879,6 +902,7 @@ impl Broker {
                 last_used: 0,
                 rate: RateCheck::default(),
                 beats_while_busy: extensions.busy_heartbeats,
+                dedup: extensions.dedup,
             },
         );
         self.dispatch(now, &service, out);
@@ -1203,7 +1227,12 @@ fn give(
     // The body's own list (with room for the worker's frames in front, see mdp::Message)
     // goes out; the copy kept for requeueing shares the frames' blocks.
     let kept = request.body.clone();
-    let body = std::mem::replace(&mut request.body, kept);
+    let mut body = std::mem::replace(&mut request.body, kept);
+    if request.stamped && !worker.dedup {
+        // A worker that did not announce `dedup` gets the request as the client would have
+        // sent it unstamped, byte for byte.
+        body.remove(0);
+    }
     let address = if worker.credit == 1 {
         request.client.0.clone()
     } else {

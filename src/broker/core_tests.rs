@@ -1160,6 +1160,7 @@ impl Harness {
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: Some(credit),
+                    dedup: false,
                 },
             },
         )

@@ -166,6 +166,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                                 frames: None,
                                 uuid: Some(uuid.as_str()),
                                 error: None,
+                                dedup: None,
                             },
                         )
                     } else {
@@ -183,6 +184,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                                 frames: None,
                                 uuid: None,
                                 error: Some("not stored".into()),
+                                dedup: None,
                             },
                         )
                     } else {

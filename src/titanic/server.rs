@@ -166,6 +166,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
                 liveness: 3,
                 reconnect: opts.reconnect,
                 credit: 1,
+                dedup: false,
             };
             let handler: Arc<dyn Handler> = Arc::new(Service {
                 services: services.clone(),
