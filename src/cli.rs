@@ -622,6 +622,7 @@ pub enum TitanicCommand {
     Close(TitanicUuidArgs),
     Call(TitanicCallArgs),
     Ls(TitanicLsArgs),
+    Migrate(TitanicMigrateArgs),
 }
 
 /// How a TSP client reaches the broker.
@@ -653,18 +654,35 @@ impl CallOpts {
 /// to 30 s) while a service is absent or does not answer within --delivery-timeout: delivery is at
 /// least once. Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
 /// say DISCONNECT, the write in progress completes, and it exits.
+///
+/// Several servers, on one machine or several, can share one PostgreSQL store
+/// (--store postgres://...): each stored request is claimed by one server at a time with a
+/// lease, renewed while it delivers; the leases of a server that dies expire after --lease and
+/// another server delivers those requests. A new request wakes idle servers at once (LISTEN/
+/// NOTIFY). When the store cannot commit (PostgreSQL restarted, connection cut), requests are
+/// refused with 500 (clients retry) and the server reconnects and carries on.
 #[derive(Debug, Args)]
 pub struct TitanicServeArgs {
     #[command(flatten)]
     pub brokers: BrokerList,
-    /// The store: one SQLite file (created with mode 0600, WAL mode).
+    /// The store. A path (or sqlite:PATH): one SQLite file, created with mode 0600, used by
+    /// one server. postgres://USER@HOST/DB, postgresql://..., libpq key=value pairs, or
+    /// postgres: (everything from the PG* variables): a PostgreSQL database that several
+    /// servers share (sslmode=disable|prefer|require|verify-ca|verify-full). memory: this
+    /// process's memory only, much faster and not durable: requests and replies are lost when
+    /// the server stops or crashes.
     #[arg(
         long,
-        value_name = "PATH",
+        value_name = "STORE",
         default_value = "titanic.db",
         env = "ZMQTOOL_TITANIC_STORE"
     )]
-    pub store: PathBuf,
+    pub store: String,
+    /// With a shared (PostgreSQL) store: how long this server's claim on a request holds
+    /// without renewal (it renews every third of it). A server that dies delays its requests
+    /// this long.
+    #[arg(long, value_name = "DUR", default_value = "10s", value_parser = parse_interval)]
+    pub lease: Duration,
     /// Calls to services in flight at once.
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub inflight: u32,
@@ -740,17 +758,36 @@ pub struct TitanicCallArgs {
 
 /// List the requests in a store: pending and replied, with their age.
 ///
-/// Reads the store file directly (read-only; safe while the server runs).
+/// Reads the store directly (read-only; safe while servers run): a SQLite file or a
+/// PostgreSQL database. A memory: store lives inside its server and cannot be read from
+/// outside it.
 #[derive(Debug, Args)]
 pub struct TitanicLsArgs {
-    /// The store to read.
+    /// The store to read (a path, sqlite:PATH, or a PostgreSQL URL or key=value pairs).
     #[arg(
         long,
-        value_name = "PATH",
+        value_name = "STORE",
         default_value = "titanic.db",
         env = "ZMQTOOL_TITANIC_STORE"
     )]
-    pub store: PathBuf,
+    pub store: String,
+}
+
+/// Copy a store's pending requests and unclosed replies into another store.
+///
+/// Made for moving from a SQLite file to PostgreSQL: stop the server on --from, run this,
+/// start the servers on --to. Requests keep their UUIDs (clients' ids stay valid), ages and
+/// replies; those already in --to are skipped, so running it twice copies nothing twice. A
+/// SQLite store is locked while it runs (no server may use it meanwhile); --from is not
+/// changed.
+#[derive(Debug, Args)]
+pub struct TitanicMigrateArgs {
+    /// The store to copy from.
+    #[arg(long, value_name = "STORE")]
+    pub from: String,
+    /// The store to copy into (created if need be).
+    #[arg(long, value_name = "STORE")]
+    pub to: String,
 }
 
 /// Run one server of a Binary Star pair: a high-availability Majordomo broker (or echo).
@@ -1195,6 +1232,9 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         &[
             "zmqtool titanic serve --store /var/lib/zmqtool/titanic.db",
             "zmqtool titanic serve --retain 7d --inflight 32",
+            "zmqtool titanic serve --store postgres://titanic@db.example/titanic   # on every machine",
+            "PGHOST=db.example PGUSER=titanic zmqtool titanic serve --store postgres:",
+            "zmqtool titanic serve --store memory:   # fast, lost at exit",
             "ZMQTOOL_TITANIC_STORE=/tmp/t.db zmqtool titanic serve -v",
         ],
     ),
@@ -1236,6 +1276,14 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool titanic ls --store /var/lib/zmqtool/titanic.db",
             "zmqtool --json titanic ls | jq -r 'select(.state == \"pending\") | .uuid'",
             "zmqtool titanic ls | grep replied | wc -l",
+            "zmqtool titanic ls --store 'postgresql://titanic@db.example/titanic?sslmode=verify-full'",
+        ],
+    ),
+    (
+        "titanic migrate",
+        &[
+            "zmqtool titanic migrate --from titanic.db --to postgres://titanic@db.example/titanic",
+            "zmqtool --json titanic migrate --from titanic.db --to 'host=db.example dbname=titanic'",
         ],
     ),
     (

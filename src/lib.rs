@@ -9,7 +9,8 @@
 //! | [`cmd`] | one function per subcommand, from flags to library calls and an exit code; `render` (every `--json` object, line escaping), `logger` (the log backend: `-q`, `-v`, `-vv`), `top` (the live view: its model, drawn with ratatui) |
 //! | [`cli`] | the clap definitions: the one source of `--help`, completions and man pages |
 //! | [`bench`](mod@bench) | the load generator (`load`), its report and thresholds (`report`), `perf` thr/lat, the embedded targets (broker, lean MDP broker, raw proxy) |
-//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (SQLite, group commit), `dispatcher` (sans-IO), `server` |
+//! | [`titanic`] | 9/TSP: `tsp` (wire), `store` (its table on every backend, group commit, leases), `dispatcher` (sans-IO), `server` |
+//! | [`store`] | where state outlives a process: `--store` strings (`Location`), schema versions, the SQLite, PostgreSQL and memory backends |
 //! | [`bstar`] | Binary Star: `fsm` (the sans-IO state machine), `server` (frontend, state PUB/SUB) |
 //! | [`broker`] | `core` (the sans-IO Majordomo broker), `stats` (its statistics), `mmi` (its answers), `server` (the ROUTER driver), `metrics` (`--metrics-bind`: /metrics over HTTP) |
 //! | [`worker`] | `session` (the sans-IO worker side of MDP), the driver, `exec` (`--exec` handler) |
@@ -51,6 +52,7 @@ pub mod cmd;
 pub mod heartbeat;
 pub mod mdp;
 pub mod runtime;
+pub mod store;
 pub mod titanic;
 pub mod transport;
 pub mod worker;

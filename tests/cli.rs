@@ -101,6 +101,7 @@ fn every_help_ends_with_examples() {
         &["titanic", "close"],
         &["titanic", "call"],
         &["titanic", "ls"],
+        &["titanic", "migrate"],
     ] {
         let mut args = sub.to_vec();
         args.push("--help");

@@ -5,13 +5,14 @@ use anyhow::{Result, anyhow};
 
 use super::render::{self, JsonFrames};
 use crate::cli::{
-    CallOpts, TitanicCallArgs, TitanicCommand, TitanicLsArgs, TitanicRequestArgs, TitanicServeArgs,
-    TitanicUuidArgs,
+    CallOpts, TitanicCallArgs, TitanicCommand, TitanicLsArgs, TitanicMigrateArgs,
+    TitanicRequestArgs, TitanicServeArgs, TitanicUuidArgs,
 };
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
 use crate::runtime::{Exit, Fatal, Shutdown};
 use crate::titanic::tsp::{self, Status, Ticket};
+use crate::store::{Location, sqlite};
 use crate::titanic::{dispatcher, server, store};
 
 pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
@@ -22,14 +23,21 @@ pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
         TitanicCommand::Close(args) => close(args, json),
         TitanicCommand::Call(args) => call(args, json),
         TitanicCommand::Ls(args) => ls(args, json),
+        TitanicCommand::Migrate(args) => migrate(args, json),
     }
+}
+
+/// Reads a `--store` string; a bad one is a usage error.
+fn location(text: &str) -> Result<Location> {
+    Location::parse(text).map_err(|e| Fatal::error(Exit::Usage, format!("--store {text:?}: {e}")))
 }
 
 fn serve(args: TitanicServeArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let opts = server::Options {
         brokers: args.brokers.worker_brokers()?,
-        store: args.store,
+        store: location(&args.store)?,
+        lease: args.lease,
         dispatch: dispatcher::Config {
             inflight: args.inflight as usize,
             timeout: args.delivery_timeout,
@@ -73,6 +81,8 @@ fn tsp_call(
     Ok((status, frames.collect()))
 }
 
+/// Stores a request. A 500 (the store could not commit: it may be restarting) is asked
+/// again, up to --retries attempts in all, with a growing pause.
 fn store_request(
     ctx: &crate::transport::Context,
     call: &CallOpts,
@@ -82,13 +92,23 @@ fn store_request(
 ) -> Result<Ticket> {
     let mut frames = vec![Frame::from(service)];
     frames.extend(body);
-    let (status, rest) = tsp_call(ctx, call, tsp::REQUEST, frames, shutdown)?;
-    match status {
-        Status::Ok => rest
-            .first()
-            .and_then(|u| Ticket::parse(u))
-            .ok_or_else(|| anyhow!("Titanic answered 200 without a request id")),
-        other => Err(status_error(other, "the request was not stored")),
+    let mut attempt = 1;
+    loop {
+        let (status, rest) = tsp_call(ctx, call, tsp::REQUEST, frames.clone(), shutdown)?;
+        match status {
+            Status::Ok => {
+                return rest
+                    .first()
+                    .and_then(|u| Ticket::parse(u))
+                    .ok_or_else(|| anyhow!("Titanic answered 200 without a request id"));
+            }
+            Status::Error if attempt < call.retries => {
+                log::info!("Titanic could not store the request (500); asking again");
+                sleep_unless(shutdown, Duration::from_millis(200) * attempt)?;
+                attempt += 1;
+            }
+            other => return Err(status_error(other, "the request was not stored")),
+        }
     }
 }
 
@@ -352,8 +372,8 @@ fn sleep_unless(shutdown: &Shutdown, d: Duration) -> Result<()> {
 }
 
 fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
-    let conn = store::open_read_only(&args.store)?;
-    let entries = store::list(&conn)?;
+    let mut reader = store::open_reader(&location(&args.store)?)?;
+    let entries = reader.list()?;
     let now = store::now_ms();
     let mut out = std::io::stdout().lock();
     if !json {
@@ -391,6 +411,87 @@ fn ls(args: TitanicLsArgs, json: bool) -> Result<Exit> {
                 age.to_string()
             )?;
         }
+    }
+    Ok(Exit::Success)
+}
+
+/// What `titanic migrate --json` prints.
+#[derive(serde::Serialize)]
+struct Migrated {
+    from: String,
+    to: String,
+    /// Requests read from --from.
+    requests: u64,
+    pending: u64,
+    replied: u64,
+    /// Of those, copied now (the others were in --to already).
+    copied: u64,
+}
+
+/// Records copied per transaction.
+const MIGRATE_CHUNK: usize = 500;
+
+fn migrate(args: TitanicMigrateArgs, json: bool) -> Result<Exit> {
+    let (from, to) = (location(&args.from)?, location(&args.to)?);
+    if matches!(from, Location::Memory) || matches!(to, Location::Memory) {
+        return Err(Fatal::error(
+            Exit::Usage,
+            "a memory: store lives inside its titanic serve and cannot be migrated",
+        ));
+    }
+    if from.to_string() == to.to_string() {
+        return Err(Fatal::error(
+            Exit::Usage,
+            format!("--from and --to are the same store ({from})"),
+        ));
+    }
+    let mut source = store::open_reader(&from)?;
+    // No server may add to a SQLite source while it is copied (what it added would be left
+    // behind): it is locked as a server locks it.
+    let _lock = match &from {
+        Location::Sqlite(path) => Some(sqlite::lock(path, "titanic serve")?),
+        _ => None,
+    };
+    let mut target = store::open(&to, &store::Lease::new(Duration::ZERO))?;
+    let mut report = Migrated {
+        from: from.to_string(),
+        to: to.to_string(),
+        requests: 0,
+        pending: 0,
+        replied: 0,
+        copied: 0,
+    };
+    let mut after = 0;
+    loop {
+        let chunk = source.export(after, MIGRATE_CHUNK)?;
+        let Some((last, _)) = chunk.last() else {
+            break;
+        };
+        after = *last;
+        let records: Vec<store::Record> = chunk.into_iter().map(|(_, r)| r).collect();
+        report.copied += target.backend.import(&records)? as u64;
+        report.requests += records.len() as u64;
+        report.replied += records.iter().filter(|r| r.reply.is_some()).count() as u64;
+    }
+    report.pending = report.requests - report.replied;
+    let mut out = std::io::stdout().lock();
+    if json {
+        render::json_line(&mut out, &report)?;
+    } else {
+        writeln!(
+            out,
+            "copied {} of {} requests ({} pending, {} replied) from {} to {}{}",
+            report.copied,
+            report.requests,
+            report.pending,
+            report.replied,
+            report.from,
+            report.to,
+            match report.requests - report.copied {
+                0 => String::new(),
+                n => format!("; {n} were there already"),
+            }
+        )?;
     }
     Ok(Exit::Success)
 }

@@ -5,10 +5,13 @@
 //!   several sessions so that concurrent requests share one commit.
 //! - The store thread commits and then tells the dispatcher what was added or closed, as
 //!   typed [`Notice`]s over a [`channel`].
+//! - With a shared (PostgreSQL) store, the dispatcher holds only the requests it claimed: it
+//!   claims up to a window of them when told that requests were stored (by this server, or by
+//!   another through LISTEN/NOTIFY) and at every sweep (which finds the leases of servers that
+//!   died), renews its leases while it holds them, and gives them up when it stops.
 //! - The dispatcher loop drives [`Dispatcher`]: each call it asks for goes out on a DEALER of
 //!   its own (one call per socket, so replies need no id), with a timeout.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
@@ -16,11 +19,12 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, anyhow};
 
 use super::dispatcher::{self, Action, Dispatcher};
-use super::store::{self, Notice, State, Store, StoreError};
+use super::store::{self, Lease, Notice, State, Store, StoreError};
 use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
 use crate::client;
 use crate::mdp::{ClientRequest, Frame, ReplyKind, Version, mmi};
 use crate::runtime::Shutdown;
+use crate::store::{Location, memory};
 use crate::transport::{self, Context, Socket, channel};
 use crate::worker::{self, Brokers, Handler, session};
 
@@ -28,7 +32,9 @@ use crate::worker::{self, Brokers, Handler, session};
 #[derive(Debug, Clone)]
 pub struct Options {
     pub brokers: Brokers,
-    pub store: PathBuf,
+    pub store: Location,
+    /// How long a claim on a request of a shared store holds without renewal.
+    pub lease: Duration,
     pub dispatch: dispatcher::Config,
     /// Sessions for titanic.request.
     pub request_sessions: usize,
@@ -131,20 +137,38 @@ impl Handler for Service {
 
 /// Runs the Titanic server until `shutdown`.
 pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
-    let _lock = store::lock(&opts.store)?;
-    let conn = store::open(&opts.store)?;
-    // The store thread tells the dispatcher what changed.
+    let lease = Lease::new(opts.lease);
+    let opened = store::open(&opts.store, &lease)?;
+    let _lock = opened.lock;
+    // The store thread (and, for a shared store, the listener) tell the dispatcher what
+    // changed.
     let (notify, notices) = channel::channel::<Notice>(ctx)?;
-    let store = Store::spawn(conn, move |changes| {
+    let wake = notify.try_clone()?;
+    let store = Store::spawn(opened.backend, move |changes| {
         for change in changes {
             notify.send(change);
         }
     });
-    let pending = store.pending()?;
+    let listener = store::listen(&opts.store, shutdown.clone(), move || {
+        wake.send(Notice::Wake);
+    });
+    let pending = if store.is_shared() {
+        Vec::new()
+    } else {
+        store.pending()?
+    };
+    if matches!(opts.store, Location::Memory) {
+        log::warn!("{}", memory::WARNING);
+    }
     log::warn!(
-        "titanic serving with store {} ({} requests waiting for delivery)",
-        opts.store.display(),
-        pending.len()
+        "titanic serving with store {} ({} requests waiting for delivery{})",
+        opts.store,
+        store.pending_summary()?.count,
+        if store.is_shared() {
+            format!(", shared; this server is {}", lease.owner)
+        } else {
+            String::new()
+        }
     );
 
     let unsaved = Unsaved::default();
@@ -193,7 +217,45 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
         t.join()
             .map_err(|_| anyhow!("a Titanic service thread panicked"))??;
     }
+    dispatch.release();
+    if let Some(listener) = listener {
+        let _ = listener.join();
+    }
     result
+}
+
+/// How a dispatcher of a shared store gets its requests: by claims, up to a window.
+struct Claims {
+    /// The most requests held at once.
+    window: usize,
+    /// Told that requests were stored: claim as soon as there is room.
+    wanted: bool,
+    /// The last claim filled what it asked for: there may be more.
+    more: bool,
+    /// The next sweep (a claim whatever was told: it finds expired leases).
+    sweep_at: Instant,
+    sweep: Duration,
+    renew_at: Instant,
+    renew: Duration,
+}
+
+impl Claims {
+    fn new(lease: Duration, inflight: usize) -> Claims {
+        let now = Instant::now();
+        Claims {
+            window: (inflight * 2).max(16),
+            wanted: true,
+            more: false,
+            sweep_at: now,
+            sweep: (lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5)),
+            renew_at: now + lease / 3,
+            renew: lease / 3,
+        }
+    }
+
+    fn next_deadline(&self) -> Instant {
+        self.sweep_at.min(self.renew_at)
+    }
 }
 
 /// One call in flight on its own socket.
@@ -217,6 +279,8 @@ struct Dispatch {
     unsaved: std::collections::BTreeMap<Uuid, Vec<Frame>>,
     unsaved_ids: Unsaved,
     retry_at: Instant,
+    /// For a shared store: its claims and leases.
+    claims: Option<Claims>,
 }
 
 impl Dispatch {
@@ -226,12 +290,62 @@ impl Dispatch {
             brokers: opts.brokers.clone(),
             next_endpoint: 0,
             core: Dispatcher::new(opts.dispatch.clone()),
-            store,
             calls: Vec::new(),
             timeout: opts.dispatch.timeout,
             unsaved: Default::default(),
             unsaved_ids,
             retry_at: Instant::now(),
+            claims: store
+                .is_shared()
+                .then(|| Claims::new(opts.lease, opts.dispatch.inflight)),
+            store,
+        }
+    }
+
+    /// Renews this server's leases when due, and claims what there is room for when told
+    /// that requests were stored, when the last claim may have left more, or at a sweep.
+    fn claim(&mut self, now: Instant) {
+        let Some(claims) = &mut self.claims else {
+            return;
+        };
+        if now >= claims.renew_at {
+            claims.renew_at = now + claims.renew;
+            if let Err(e) = self.store.renew() {
+                log::warn!("cannot renew this server's leases: {e}");
+            }
+        }
+        let room = claims.window.saturating_sub(self.core.pending());
+        let due = now >= claims.sweep_at;
+        if room == 0 || !(due || claims.wanted || claims.more) {
+            return;
+        }
+        claims.sweep_at = now + claims.sweep;
+        claims.wanted = false;
+        match self.store.claim(room) {
+            Ok(entries) => {
+                claims.more = entries.len() == room;
+                if !entries.is_empty() {
+                    log::info!("claimed {} requests", entries.len());
+                }
+                for entry in entries {
+                    self.core.add(entry);
+                }
+            }
+            Err(e) => {
+                claims.more = false;
+                log::warn!("cannot claim requests: {e}; will retry");
+            }
+        }
+    }
+
+    /// At a clean stop: gives this server's leases up, so other servers deliver at once.
+    fn release(&self) {
+        if self.claims.is_some() {
+            match self.store.release() {
+                Ok(0) => {}
+                Ok(n) => log::info!("released {n} requests for the other servers"),
+                Err(e) => log::warn!("cannot release this server's leases: {e}"),
+            }
         }
     }
 
@@ -259,6 +373,7 @@ impl Dispatch {
                 self.retry_at = now + STORE_RETRY;
                 self.store_unsaved();
             }
+            self.claim(now);
             let mut actions = Vec::new();
             self.core.poll(now, &mut actions);
             self.carry_out(actions)?;
@@ -362,6 +477,10 @@ impl Dispatch {
             .min()
             .unwrap_or(now + transport::MAX_WAIT)
             .min(self.core.next_deadline(now));
+        let deadline = match &self.claims {
+            Some(claims) => deadline.min(claims.next_deadline()),
+            None => deadline,
+        };
         let mut sockets = vec![notices.socket()];
         sockets.extend(self.calls.iter().map(|c| &c.socket));
         let readable = transport::poll(&sockets, transport::wait_until(now, deadline))
@@ -410,9 +529,12 @@ impl Dispatch {
     }
 
     fn on_notice(&mut self, notice: Notice) {
-        match notice {
-            Notice::Added(entry) => self.core.add(entry),
-            Notice::Closed(uuid) => self.core.closed(uuid),
+        match (notice, &mut self.claims) {
+            // A shared store's requests are claimed, not taken as stored.
+            (Notice::Added(_) | Notice::Wake, Some(claims)) => claims.wanted = true,
+            (Notice::Added(entry), None) => self.core.add(entry),
+            (Notice::Wake, None) => {}
+            (Notice::Closed(uuid), _) => self.core.closed(uuid),
         }
     }
 }

@@ -1,14 +1,22 @@
-//! The durable store: one SQLite file in WAL mode, owned by one thread.
+//! The durable store: Titanic's table and queries on the three backends of [`crate::store`],
+//! owned by one thread.
 //!
 //! Every command goes through [`Store::spawn`]'s thread. It takes whatever commands are
 //! waiting, runs them all in one transaction and commits once, so a burst of requests shares
-//! one fsync (group commit); only then does it answer them. With `synchronous=FULL` a commit
-//! in WAL mode is on disk when it returns, so a 200 + UUID is only sent for a request that
-//! would survive a crash.
+//! one commit (group commit); only then does it answer them. A SQLite file commits with
+//! `synchronous=FULL` and PostgreSQL with its own durable commit, so a 200 + UUID is only
+//! sent for a request that would survive a crash. A failed commit fails every command of its
+//! batch: the clients get a 500 and try again.
+//!
+//! A SQLite file or the memory store belongs to one server, whose dispatcher holds every
+//! pending request. A PostgreSQL store is shared by several servers: each [`Store::claim`]s
+//! requests with a lease (`FOR UPDATE SKIP LOCKED`, so two servers never claim the same
+//! one), renews its leases while it holds them, and sends a request only while its lease
+//! holds ([`Store::load`]). A server that dies stops renewing: its leases expire and another
+//! server claims those requests. Inserts `NOTIFY` the other servers ([`listen`]).
 //!
 //! Client input never becomes a path: the store is addressed by validated UUIDs only.
 
-use std::path::{Path, PathBuf};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -17,9 +25,55 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::tsp::{StoreRequest, Uuid, decode_frames, encode_frames};
 use crate::mdp::Frame;
+use crate::runtime::Shutdown;
+use crate::store::{Location, Schema, memory, postgres as pg, sqlite};
 
 /// The most commands one transaction takes.
 const MAX_BATCH: usize = 4096;
+
+/// The channel on which PostgreSQL tells the servers that requests were stored.
+const CHANNEL: &str = "zmqtool_titanic";
+
+/// Titanic's table in a SQLite file (and in the memory store). Version 1 is the table
+/// zmqtool wrote before versions were recorded.
+const SQLITE_SCHEMA: Schema<'static> = Schema {
+    component: "titanic",
+    version: 1,
+    create: "CREATE TABLE IF NOT EXISTS requests (
+                 seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+                 uuid     TEXT NOT NULL UNIQUE,
+                 service  BLOB NOT NULL,
+                 body     BLOB NOT NULL,
+                 created  INTEGER NOT NULL,
+                 reply    BLOB,
+                 replied  INTEGER
+             );
+             CREATE INDEX IF NOT EXISTS requests_pending ON requests(seq) WHERE reply IS NULL;",
+    upgrades: &[],
+    legacy_table: Some("requests"),
+};
+
+/// Titanic's table in PostgreSQL: the same columns, plus the lease of the server that
+/// delivers a request (its id, and until when by the database's clock).
+const PG_SCHEMA: Schema<'static> = Schema {
+    component: "titanic",
+    version: 1,
+    create: "CREATE TABLE IF NOT EXISTS titanic_requests (
+                 seq         BIGSERIAL PRIMARY KEY,
+                 uuid        TEXT NOT NULL UNIQUE,
+                 service     BYTEA NOT NULL,
+                 body        BYTEA NOT NULL,
+                 created     BIGINT NOT NULL,
+                 reply       BYTEA,
+                 replied     BIGINT,
+                 lease_owner TEXT,
+                 lease_until TIMESTAMPTZ
+             );
+             CREATE INDEX IF NOT EXISTS titanic_requests_pending
+                 ON titanic_requests(seq) WHERE reply IS NULL;",
+    upgrades: &[],
+    legacy_table: None,
+};
 
 /// Where a request stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +95,36 @@ pub struct Entry {
     pub replied_ms: Option<i64>,
 }
 
+/// How much is waiting for delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PendingSummary {
+    /// Requests without a reply.
+    pub count: u64,
+    /// When the oldest of them was stored (unix ms).
+    pub oldest_created_ms: Option<i64>,
+}
+
+impl PendingSummary {
+    /// How long the oldest pending request has waited, at `now_ms`.
+    pub fn oldest_age(&self, now_ms: i64) -> Option<Duration> {
+        self.oldest_created_ms
+            .map(|c| Duration::from_millis((now_ms - c).max(0) as u64))
+    }
+}
+
+/// One request with everything stored about it, as `titanic migrate` copies it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub uuid: String,
+    pub service: Vec<u8>,
+    /// The request frames, encoded as stored.
+    pub body: Vec<u8>,
+    pub created_ms: i64,
+    /// The reply frames, encoded as stored.
+    pub reply: Option<Vec<u8>>,
+    pub replied_ms: Option<i64>,
+}
+
 /// Why the store could not do what was asked.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
@@ -49,6 +133,12 @@ pub enum StoreError {
     /// SQLite failed (shared by every command of the batch it failed).
     #[error("store error: {0}")]
     Sqlite(#[source] Arc<rusqlite::Error>),
+    /// PostgreSQL failed (shared by every command of the batch it failed).
+    #[error("store error: {0}")]
+    Postgres(#[source] Arc<postgres::Error>),
+    /// No connection to PostgreSQL; the store thread makes a new one.
+    #[error("{0}")]
+    Unavailable(#[from] pg::Unavailable),
     /// What is on disk does not decode: damaged by hand or by the disk. Never mistaken for
     /// an empty reply or a closed request.
     #[error("request {uuid} is damaged in the store: its {part} does not decode")]
@@ -58,6 +148,12 @@ pub enum StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Sqlite(Arc::new(e))
+    }
+}
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Postgres(Arc::new(e))
     }
 }
 
@@ -74,19 +170,59 @@ enum Command {
     Expire(i64, Done<usize>),
     Pending(Done<Vec<Entry>>),
     Load(Uuid, Done<Option<StoreRequest>>),
+    Claim(usize, Done<Vec<Entry>>),
+    Renew(Done<usize>),
+    Release(Done<usize>),
+    Summary(Done<PendingSummary>),
 }
 
-/// What the store thread tells the dispatcher after a commit.
+impl Command {
+    /// The answer of a command that was not run because its batch failed (the batch's
+    /// error replaces the value).
+    fn refused(self) -> Answer {
+        fn stopped<T: 'static>(done: Done<T>) -> Answer {
+            answer(done, Err(StoreError::Stopped))
+        }
+        match self {
+            Command::Insert(_, _, d) | Command::Close(_, d) => stopped(d),
+            Command::Status(_, d) => stopped(d),
+            Command::Reply(_, _, d) => stopped(d),
+            Command::Expire(_, d) | Command::Renew(d) | Command::Release(d) => stopped(d),
+            Command::Pending(d) | Command::Claim(_, d) => stopped(d),
+            Command::Load(_, d) => stopped(d),
+            Command::Summary(d) => stopped(d),
+        }
+    }
+}
+
+/// Answers are queued and sent only after the commit: nothing is acknowledged before it is
+/// durable. A failed commit turns every answer of the batch into an error.
+fn answer<T: 'static>(done: Done<T>, value: Result<T, StoreError>) -> Answer {
+    Box::new(move |failure: Option<&StoreError>| {
+        let result = match failure {
+            Some(f) => Err(f.clone()),
+            None => value,
+        };
+        let _ = done.send(result);
+    })
+}
+
+/// What the store tells the dispatcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
+    /// This server stored a request (committed).
     Added(Entry),
+    /// This server closed a request.
     Closed(Uuid),
+    /// A shared store says requests were stored (by any server): time to claim.
+    Wake,
 }
 
 /// A handle on the store thread; cheap to clone and share between threads.
 #[derive(Clone)]
 pub struct Store {
     tx: mpsc::Sender<Command>,
+    shared: bool,
 }
 
 /// Unix time now, in milliseconds.
@@ -97,147 +233,121 @@ pub fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Held while a `titanic serve` owns a store: one server per store.
-#[derive(Debug)]
-pub struct StoreLock {
-    _file: std::fs::File,
+/// A server's claim on the requests it delivers from a shared store.
+#[derive(Debug, Clone)]
+pub struct Lease {
+    /// This server's id in the `lease_owner` column: host, pid and a random part.
+    pub owner: String,
+    /// How long a claim holds without renewal.
+    pub duration: Duration,
 }
 
-/// Takes the store at `path` for this process, or says who has it. The lock is an flock on
-/// `PATH.lock` (which holds the owner's pid), released when the process ends, however it
-/// ends.
-pub fn lock(path: &Path) -> Result<StoreLock> {
-    use rustix::fs::{FlockOperation, flock};
-    use std::io::{Read, Seek, Write};
-    use std::os::unix::fs::OpenOptionsExt;
-    refuse_directory(path)?;
-    let lock_path = PathBuf::from(format!("{}.lock", path.display()));
-    let mut file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(&lock_path)
-        .with_context(|| format!("cannot open {}", lock_path.display()))?;
-    if flock(&file, FlockOperation::NonBlockingLockExclusive).is_err() {
-        let mut owner = String::new();
-        let _ = file.read_to_string(&mut owner);
-        let owner = owner.trim();
-        anyhow::bail!(
-            "the store {} is in use by another titanic serve{} (one server per store)",
-            path.display(),
-            if owner.is_empty() {
-                String::new()
-            } else {
-                format!(" (pid {owner})")
-            }
-        );
-    }
-    file.set_len(0)?;
-    file.rewind()?;
-    writeln!(file, "{}", std::process::id())?;
-    Ok(StoreLock { _file: file })
-}
-
-/// A directory where a store file is expected gets a clear error, not SQLite's "disk I/O error".
-fn refuse_directory(path: &Path) -> Result<()> {
-    if path.is_dir() {
-        anyhow::bail!(
-            "{} is a directory; --store names the store file (like {}/titanic.db)",
-            path.display(),
-            path.display()
-        );
-    }
-    Ok(())
-}
-
-/// Opens (creating, mode 0600) the database at `path` and prepares its schema.
-pub fn open(path: &Path) -> Result<Connection> {
-    refuse_directory(path)?;
-    create_private(path)?;
-    let conn =
-        Connection::open(path).with_context(|| format!("cannot open store {}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-        .with_context(|| format!("{} is not a usable SQLite database", path.display()))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        anyhow::bail!("cannot put {} in WAL mode (got {mode})", path.display());
-    }
-    conn.execute_batch(
-        "PRAGMA synchronous=FULL;
-         CREATE TABLE IF NOT EXISTS requests (
-             seq      INTEGER PRIMARY KEY AUTOINCREMENT,
-             uuid     TEXT NOT NULL UNIQUE,
-             service  BLOB NOT NULL,
-             body     BLOB NOT NULL,
-             created  INTEGER NOT NULL,
-             reply    BLOB,
-             replied  INTEGER
-         );
-         CREATE INDEX IF NOT EXISTS requests_pending ON requests(seq) WHERE reply IS NULL;",
-    )
-    .with_context(|| format!("{} is not a Titanic store", path.display()))?;
-    Ok(conn)
-}
-
-/// Creates the file readable by its owner only, before SQLite opens it (SQLite gives its
-/// -wal and -shm files the same permissions).
-fn create_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-    if path.exists() {
-        // An existing store others may read (say, copied in with mode 0644) is made private,
-        // and so are SQLite's side files, which take the store's mode when created.
-        for file in [
-            path.to_path_buf(),
-            PathBuf::from(format!("{}-wal", path.display())),
-            PathBuf::from(format!("{}-shm", path.display())),
-        ] {
-            let Ok(meta) = std::fs::metadata(&file) else {
-                continue;
-            };
-            if meta.permissions().mode() & 0o077 != 0 {
-                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
-                    .with_context(|| {
-                        format!(
-                            "{} is readable by others and cannot be made private",
-                            file.display()
-                        )
-                    })?;
-                log::warn!(
-                    "{} was readable by others (it holds every request and reply); made it mode 0600",
-                    file.display()
-                );
-            }
+impl Lease {
+    pub fn new(duration: Duration) -> Lease {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "localhost".into());
+        let random = Uuid::new();
+        Lease {
+            owner: format!("{host}:{}:{}", std::process::id(), &random.as_str()[..8]),
+            duration,
         }
-        return Ok(());
     }
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create store {}", path.display()))?;
-    Ok(())
 }
 
-/// Opens an existing store read-only (for `titanic ls`).
-pub fn open_read_only(path: &Path) -> Result<Connection> {
-    refuse_directory(path)?;
-    if !path.exists() {
-        anyhow::bail!("no store at {} (see --store)", path.display());
-    }
-    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .with_context(|| format!("cannot open store {}", path.display()))?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    Ok(conn)
+/// Titanic's table on one backend.
+pub enum Backend {
+    /// A SQLite file, or the memory store (SQLite in memory).
+    Sqlite(Connection),
+    Postgres(PgBackend),
 }
 
-/// Every request in the store, oldest first.
-pub fn list(conn: &Connection) -> Result<Vec<Entry>> {
-    Ok(select_entries(conn, false)?)
+/// A PostgreSQL store: the connection, its prepared statements, this server's lease.
+pub struct PgBackend {
+    conn: pg::Conn,
+    statements: Option<(u64, Statements)>,
+    lease: Lease,
+}
+
+/// A store opened for writing, with the SQLite lock that makes it this process's.
+pub struct Opened {
+    pub backend: Backend,
+    pub lock: Option<sqlite::Lock>,
+}
+
+/// Opens `location` for a server (or `migrate`'s target): a SQLite file is locked for this
+/// process; the tables are created or upgraded.
+pub fn open(location: &Location, lease: &Lease) -> Result<Opened> {
+    match location {
+        Location::Sqlite(path) => {
+            let lock = sqlite::lock(path, "titanic serve")?;
+            let mut conn = sqlite::open(path)?;
+            sqlite::ensure_schema(&mut conn, &location.to_string(), &SQLITE_SCHEMA)
+                .with_context(|| format!("{} is not a Titanic store", path.display()))?;
+            Ok(Opened {
+                backend: Backend::Sqlite(conn),
+                lock: Some(lock),
+            })
+        }
+        Location::Memory => {
+            let mut conn = memory::open()?;
+            sqlite::ensure_schema(&mut conn, "memory:", &SQLITE_SCHEMA)?;
+            Ok(Opened {
+                backend: Backend::Sqlite(conn),
+                lock: None,
+            })
+        }
+        Location::Postgres(target) => {
+            let mut conn = pg::Conn::open((**target).clone())?;
+            let client = conn.client()?;
+            pg::ensure_schema(client, &location.to_string(), &PG_SCHEMA)?;
+            Ok(Opened {
+                backend: Backend::Postgres(PgBackend {
+                    conn,
+                    statements: None,
+                    lease: lease.clone(),
+                }),
+                lock: None,
+            })
+        }
+    }
+}
+
+/// Opens an existing store to read it (`titanic ls`, `migrate`'s source), changing nothing.
+pub fn open_reader(location: &Location) -> Result<Backend> {
+    match location {
+        Location::Sqlite(path) => {
+            let conn = sqlite::open_read_only(path)?;
+            sqlite::check_schema(&conn, &location.to_string(), &SQLITE_SCHEMA)?;
+            Ok(Backend::Sqlite(conn))
+        }
+        Location::Memory => anyhow::bail!(
+            "a memory: store lives inside its titanic serve process; there is nothing to read \
+             from outside it"
+        ),
+        Location::Postgres(target) => {
+            let mut conn = pg::Conn::open((**target).clone())?;
+            pg::check_schema(conn.client()?, &location.to_string(), &PG_SCHEMA)?;
+            Ok(Backend::Postgres(PgBackend {
+                conn,
+                statements: None,
+                lease: Lease::new(Duration::ZERO),
+            }))
+        }
+    }
+}
+
+/// Keeps a connection that LISTENs for new requests on a shared store, and calls `wake` when
+/// one may be there to claim. Nothing for a store of one server.
+pub fn listen(
+    location: &Location,
+    stop: Shutdown,
+    wake: impl FnMut() + Send + 'static,
+) -> Option<std::thread::JoinHandle<()>> {
+    match location {
+        Location::Postgres(target) => Some(pg::listen((**target).clone(), CHANNEL, stop, wake)),
+        _ => None,
+    }
 }
 
 /// Requests oldest first: all of them, or only those still waiting for a reply.
@@ -248,38 +358,291 @@ fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec
         "SELECT uuid, service, created, replied FROM requests ORDER BY seq"
     };
     let mut stmt = conn.prepare_cached(sql)?;
-    let rows = stmt.query_map([], row_entry)?;
+    let rows = stmt.query_map([], |r| {
+        Ok(entry(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+    })?;
     let mut entries = Vec::new();
     for row in rows {
-        // A row whose id does not decode (damaged by hand) is skipped, not fatal.
-        match row? {
-            Some(entry) => entries.push(entry),
-            None => log::warn!("skipped a request whose id is damaged in the store"),
-        }
+        entries.extend(row?);
     }
     Ok(entries)
 }
 
-fn row_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Entry>> {
-    let uuid: String = r.get(0)?;
-    let service: Vec<u8> = r.get(1)?;
-    let created_ms: i64 = r.get(2)?;
-    let replied_ms: Option<i64> = r.get(3)?;
-    Ok(Uuid::parse(uuid.as_bytes()).map(|uuid| Entry {
+/// An entry from its columns; a row whose id does not decode (damaged by hand) is skipped,
+/// not fatal.
+fn entry(uuid: String, service: Vec<u8>, created_ms: i64, replied_ms: Option<i64>) -> Option<Entry> {
+    let entry = Uuid::parse(uuid.as_bytes()).map(|uuid| Entry {
         uuid,
         service: service.into(),
         created_ms,
         replied_ms,
-    }))
+    });
+    if entry.is_none() {
+        log::warn!("skipped a request whose id is damaged in the store");
+    }
+    entry
+}
+
+impl Backend {
+    /// Whether several servers share it (and so claim requests with leases).
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Backend::Postgres(_))
+    }
+
+    /// Every request in the store, oldest first.
+    pub fn list(&mut self) -> Result<Vec<Entry>, StoreError> {
+        match self {
+            Backend::Sqlite(conn) => Ok(select_entries(conn, false)?),
+            Backend::Postgres(pg) => {
+                let (client, st) = pg.ready()?;
+                let rows = client.query(&st.list, &[]).inspect_err(|e| pg.conn.failed(e))?;
+                Ok(rows
+                    .iter()
+                    .filter_map(|r| entry(r.get(0), r.get(1), r.get(2), r.get(3)))
+                    .collect())
+            }
+        }
+    }
+
+    /// How many requests wait for a reply, and since when the oldest.
+    pub fn pending_summary(&mut self) -> Result<PendingSummary, StoreError> {
+        match self {
+            Backend::Sqlite(conn) => Ok(sqlite_summary(conn)?),
+            Backend::Postgres(pg) => {
+                let (client, st) = pg.ready()?;
+                let row = client
+                    .query_one(&st.summary, &[])
+                    .inspect_err(|e| pg.conn.failed(e))?;
+                Ok(PendingSummary {
+                    count: row.get::<_, i64>(0).max(0) as u64,
+                    oldest_created_ms: row.get(1),
+                })
+            }
+        }
+    }
+
+    /// Up to `limit` records after sequence number `after`, in order, with their numbers.
+    pub fn export(&mut self, after: i64, limit: usize) -> Result<Vec<(i64, Record)>, StoreError> {
+        fn record(
+            uuid: String,
+            service: Vec<u8>,
+            body: Vec<u8>,
+            created_ms: i64,
+            reply: Option<Vec<u8>>,
+            replied_ms: Option<i64>,
+        ) -> Record {
+            Record {
+                uuid,
+                service,
+                body,
+                created_ms,
+                reply,
+                replied_ms,
+            }
+        }
+        match self {
+            Backend::Sqlite(conn) => {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT seq, uuid, service, body, created, reply, replied FROM requests
+                     WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![after, limit as i64], |r| {
+                    Ok((
+                        r.get(0)?,
+                        record(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
+                    ))
+                })?;
+                Ok(rows.collect::<rusqlite::Result<_>>()?)
+            }
+            Backend::Postgres(pg) => {
+                let (client, st) = pg.ready()?;
+                let rows = client
+                    .query(&st.export, &[&after, &(limit as i64)])
+                    .inspect_err(|e| pg.conn.failed(e))?;
+                Ok(rows
+                    .iter()
+                    .map(|r| {
+                        (
+                            r.get(0),
+                            record(r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6)),
+                        )
+                    })
+                    .collect())
+            }
+        }
+    }
+
+    /// Stores `records` in one transaction, skipping those already there (by UUID); returns
+    /// how many were new. A shared store's servers are told.
+    pub fn import(&mut self, records: &[Record]) -> Result<usize, StoreError> {
+        match self {
+            Backend::Sqlite(conn) => {
+                let tx = conn.transaction()?;
+                let mut added = 0;
+                {
+                    let mut stmt = tx.prepare_cached(
+                        "INSERT OR IGNORE INTO requests (uuid, service, body, created, reply, replied)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    )?;
+                    for r in records {
+                        added += stmt.execute(params![
+                            r.uuid, r.service, r.body, r.created_ms, r.reply, r.replied_ms
+                        ])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(added)
+            }
+            Backend::Postgres(pg) => {
+                let (client, st) = pg.ready()?;
+                let result = (|| {
+                    let mut tx = client.transaction()?;
+                    let mut added = 0;
+                    for r in records {
+                        added += tx.execute(
+                            &st.import,
+                            &[
+                                &r.uuid,
+                                &r.service,
+                                &r.body,
+                                &r.created_ms,
+                                &r.reply,
+                                &r.replied_ms,
+                            ],
+                        )? as usize;
+                    }
+                    tx.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+                    tx.commit()?;
+                    Ok(added)
+                })();
+                result.inspect_err(|e| pg.conn.failed(e)).map_err(StoreError::from)
+            }
+        }
+    }
+}
+
+fn sqlite_summary(conn: &Connection) -> rusqlite::Result<PendingSummary> {
+    conn.prepare_cached("SELECT count(*), min(created) FROM requests WHERE reply IS NULL")?
+        .query_row([], |r| {
+            Ok(PendingSummary {
+                count: r.get::<_, i64>(0)?.max(0) as u64,
+                oldest_created_ms: r.get(1)?,
+            })
+        })
+}
+
+/// The statements of a PostgreSQL connection, prepared once per connection.
+struct Statements {
+    insert: postgres::Statement,
+    status: postgres::Statement,
+    reply: postgres::Statement,
+    close: postgres::Statement,
+    expire: postgres::Statement,
+    pending: postgres::Statement,
+    load: postgres::Statement,
+    claim: postgres::Statement,
+    renew: postgres::Statement,
+    release: postgres::Statement,
+    summary: postgres::Statement,
+    list: postgres::Statement,
+    export: postgres::Statement,
+    import: postgres::Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut postgres::Client) -> Result<Statements, postgres::Error> {
+        Ok(Statements {
+            insert: client.prepare(
+                "INSERT INTO titanic_requests (uuid, service, body, created) VALUES ($1, $2, $3, $4)",
+            )?,
+            status: client.prepare("SELECT reply, body FROM titanic_requests WHERE uuid = $1")?,
+            reply: client.prepare(
+                "UPDATE titanic_requests
+                 SET reply = $2, replied = $3, lease_owner = NULL, lease_until = NULL
+                 WHERE uuid = $1 AND reply IS NULL",
+            )?,
+            close: client.prepare("DELETE FROM titanic_requests WHERE uuid = $1")?,
+            expire: client.prepare(
+                "DELETE FROM titanic_requests WHERE reply IS NOT NULL AND replied < $1",
+            )?,
+            pending: client.prepare(
+                "SELECT uuid, service, created, replied FROM titanic_requests
+                 WHERE reply IS NULL ORDER BY seq",
+            )?,
+            load: client.prepare(
+                "SELECT service, body FROM titanic_requests
+                 WHERE uuid = $1 AND reply IS NULL AND lease_owner = $2 AND lease_until > now()",
+            )?,
+            claim: client.prepare(
+                "UPDATE titanic_requests
+                 SET lease_owner = $1, lease_until = now() + make_interval(secs => $2)
+                 WHERE seq IN (
+                     SELECT seq FROM titanic_requests
+                     WHERE reply IS NULL AND (lease_until IS NULL OR lease_until < now())
+                     ORDER BY seq LIMIT $3
+                     FOR UPDATE SKIP LOCKED)
+                 RETURNING seq, uuid, service, created",
+            )?,
+            renew: client.prepare(
+                "UPDATE titanic_requests SET lease_until = now() + make_interval(secs => $2)
+                 WHERE lease_owner = $1 AND reply IS NULL",
+            )?,
+            release: client.prepare(
+                "UPDATE titanic_requests SET lease_owner = NULL, lease_until = NULL
+                 WHERE lease_owner = $1 AND reply IS NULL",
+            )?,
+            summary: client.prepare(
+                "SELECT count(*), min(created) FROM titanic_requests WHERE reply IS NULL",
+            )?,
+            list: client.prepare(
+                "SELECT uuid, service, created, replied FROM titanic_requests ORDER BY seq",
+            )?,
+            export: client.prepare(
+                "SELECT seq, uuid, service, body, created, reply, replied FROM titanic_requests
+                 WHERE seq > $1 ORDER BY seq LIMIT $2",
+            )?,
+            import: client.prepare(
+                "INSERT INTO titanic_requests (uuid, service, body, created, reply, replied)
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (uuid) DO NOTHING",
+            )?,
+        })
+    }
+}
+
+impl PgBackend {
+    /// The connection (made again if it was lost) and its prepared statements.
+    fn ready(&mut self) -> Result<(&mut postgres::Client, &Statements), StoreError> {
+        self.conn.client()?;
+        let generation = self.conn.generation();
+        let client = self.conn.client()?;
+        if self.statements.as_ref().is_none_or(|(g, _)| *g != generation) {
+            self.statements = None;
+            match Statements::prepare(client) {
+                Ok(st) => self.statements = Some((generation, st)),
+                Err(e) => {
+                    self.conn.failed(&e);
+                    return Err(e.into());
+                }
+            }
+        }
+        let (_, st) = self.statements.as_ref().expect("prepared just above");
+        Ok((self.conn.client()?, st))
+    }
 }
 
 impl Store {
-    /// Starts the store thread on `conn`. After each commit that adds or closes requests,
+    /// Starts the store thread on `backend`. After each commit that adds or closes requests,
     /// `notify` is called with what changed (to wake the dispatcher).
-    pub fn spawn(conn: Connection, notify: impl FnMut(Vec<Notice>) + Send + 'static) -> Store {
+    pub fn spawn(backend: Backend, notify: impl FnMut(Vec<Notice>) + Send + 'static) -> Store {
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || serve(conn, rx, notify));
-        Store { tx }
+        let shared = backend.is_shared();
+        std::thread::spawn(move || serve(backend, rx, notify));
+        Store { tx, shared }
+    }
+
+    /// Whether other servers share this store (requests are then claimed with leases).
+    pub fn is_shared(&self) -> bool {
+        self.shared
     }
 
     fn ask<T>(&self, make: impl FnOnce(Done<T>) -> Command) -> Result<T, StoreError> {
@@ -297,7 +660,7 @@ impl Store {
         self.ask(|done| Command::Status(uuid, done))
     }
 
-    /// Stores a reply; false if the request is gone (closed meanwhile).
+    /// Stores a reply; false if the request is gone (closed meanwhile) or already replied.
     pub fn reply(&self, uuid: Uuid, frames: Vec<Frame>) -> Result<bool, StoreError> {
         self.ask(|done| Command::Reply(uuid, frames, done))
     }
@@ -316,14 +679,38 @@ impl Store {
         self.ask(Command::Pending)
     }
 
-    /// A request still waiting for its reply, with its body; `None` once replied or closed.
+    /// A request still waiting for its reply, with its body; `None` once replied or closed,
+    /// and, in a shared store, once this server's lease on it is gone (another server may
+    /// deliver it now: this one must not).
     pub fn load(&self, uuid: Uuid) -> Result<Option<StoreRequest>, StoreError> {
         self.ask(|done| Command::Load(uuid, done))
     }
+
+    /// Claims up to `limit` pending requests no server holds a lease on, oldest first, for
+    /// this server. For a store of one server every pending request is its own: this is the
+    /// first `limit` of them.
+    pub fn claim(&self, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        self.ask(|done| Command::Claim(limit, done))
+    }
+
+    /// Extends this server's leases by the lease duration; returns how many it holds.
+    pub fn renew(&self) -> Result<usize, StoreError> {
+        self.ask(Command::Renew)
+    }
+
+    /// Gives up this server's leases (at a clean stop), so others deliver at once.
+    pub fn release(&self) -> Result<usize, StoreError> {
+        self.ask(Command::Release)
+    }
+
+    /// How many requests wait for a reply (in the whole store), and since when the oldest.
+    pub fn pending_summary(&self) -> Result<PendingSummary, StoreError> {
+        self.ask(Command::Summary)
+    }
 }
 
-/// The store thread: batches of commands, one transaction (one fsync) per batch.
-fn serve(mut conn: Connection, rx: mpsc::Receiver<Command>, mut notify: impl FnMut(Vec<Notice>)) {
+/// The store thread: batches of commands, one transaction (one commit) per batch.
+fn serve(mut backend: Backend, rx: mpsc::Receiver<Command>, mut notify: impl FnMut(Vec<Notice>)) {
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -334,8 +721,12 @@ fn serve(mut conn: Connection, rx: mpsc::Receiver<Command>, mut notify: impl FnM
         }
         let mut answers: Vec<Answer> = Vec::with_capacity(batch.len());
         let mut notices = Vec::new();
-        let result = run_batch(&mut conn, batch, &mut answers, &mut notices);
-        let failure = result.err().map(StoreError::from);
+        let failure = match &mut backend {
+            Backend::Sqlite(conn) => run_batch(conn, batch, &mut answers, &mut notices)
+                .err()
+                .map(StoreError::from),
+            Backend::Postgres(pg) => run_batch_pg(pg, batch, &mut answers, &mut notices).err(),
+        };
         if let Some(f) = &failure {
             log::warn!("{f}");
         }
@@ -354,17 +745,6 @@ fn run_batch(
     answers: &mut Vec<Answer>,
     notices: &mut Vec<Notice>,
 ) -> rusqlite::Result<()> {
-    // Answers are queued and sent only after the commit: nothing is acknowledged before it
-    // is on disk. A failed commit turns every answer of the batch into an error.
-    fn answer<T: 'static>(done: Done<T>, value: Result<T, StoreError>) -> Answer {
-        Box::new(move |failure: Option<&StoreError>| {
-            let result = match failure {
-                Some(f) => Err(f.clone()),
-                None => value,
-            };
-            let _ = done.send(result);
-        })
-    }
     let tx = conn.transaction()?;
     for cmd in batch {
         match cmd {
@@ -393,7 +773,7 @@ fn run_batch(
                         s.query_row(params![uuid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                             .optional()
                     });
-                answers.push(answer(done, state_of(uuid, row)));
+                answers.push(answer(done, state_of(uuid, row.map_err(StoreError::from))));
             }
             Command::Reply(uuid, frames, done) => {
                 let result = tx
@@ -420,6 +800,18 @@ fn run_batch(
                 let result = select_entries(&tx, true);
                 answers.push(answer(done, result.map_err(StoreError::from)));
             }
+            Command::Claim(limit, done) => {
+                let result = select_entries(&tx, true).map(|mut all| {
+                    all.truncate(limit);
+                    all
+                });
+                answers.push(answer(done, result.map_err(StoreError::from)));
+            }
+            // One server per store: nothing to renew or release.
+            Command::Renew(done) | Command::Release(done) => answers.push(answer(done, Ok(0))),
+            Command::Summary(done) => {
+                answers.push(answer(done, sqlite_summary(&tx).map_err(StoreError::from)));
+            }
             Command::Load(uuid, done) => {
                 let row: rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> = tx
                     .prepare_cached(
@@ -429,31 +821,156 @@ fn run_batch(
                         s.query_row(params![uuid.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
                             .optional()
                     });
-                let request = match row {
-                    Err(e) => Err(StoreError::from(e)),
-                    Ok(None) => Ok(None),
-                    Ok(Some((service, body))) => decode_frames(&body)
-                        .map(|body| {
-                            Some(StoreRequest {
-                                service: service.into(),
-                                body,
-                            })
-                        })
-                        .ok_or(StoreError::Corrupt { uuid, part: "body" }),
-                };
-                answers.push(answer(done, request));
+                answers.push(answer(done, loaded(uuid, row.map_err(StoreError::from))));
             }
         }
     }
     tx.commit()
 }
 
-/// A request's stored reply (if any) and body, as SQLite returns them.
+/// One batch on PostgreSQL. Unlike SQLite, a failed statement aborts the transaction, so the
+/// first failure ends the batch: the commands after it are not run, and every command of the
+/// batch is answered with that failure.
+fn run_batch_pg(
+    pg: &mut PgBackend,
+    batch: Vec<Command>,
+    answers: &mut Vec<Answer>,
+    notices: &mut Vec<Notice>,
+) -> Result<(), StoreError> {
+    let (owner, lease) = (pg.lease.owner.clone(), pg.lease.duration.as_secs_f64());
+    let (client, st) = match pg.ready() {
+        Ok(ready) => ready,
+        Err(e) => {
+            answers.extend(batch.into_iter().map(Command::refused));
+            return Err(e);
+        }
+    };
+    let result = (|| -> Result<(), postgres::Error> {
+        let mut tx = client.transaction()?;
+        let mut failed: Option<postgres::Error> = None;
+        let mut inserted = false;
+        for cmd in batch {
+            if failed.is_some() {
+                answers.push(cmd.refused());
+                continue;
+            }
+            macro_rules! run {
+                ($e:expr) => {
+                    match $e {
+                        Ok(v) => Ok(v),
+                        Err(e) => {
+                            failed = Some(e);
+                            Err(StoreError::Stopped)
+                        }
+                    }
+                };
+            }
+            match cmd {
+                Command::Insert(uuid, request, done) => {
+                    let created = now_ms();
+                    let body = encode_frames(&request.body);
+                    let result = run!(tx.execute(
+                        &st.insert,
+                        &[&uuid.as_str(), &request.service.as_slice(), &body, &created],
+                    ));
+                    if result.is_ok() {
+                        inserted = true;
+                        notices.push(Notice::Added(Entry {
+                            uuid,
+                            service: request.service,
+                            created_ms: created,
+                            replied_ms: None,
+                        }));
+                    }
+                    answers.push(answer(done, result.map(|_| ())));
+                }
+                Command::Status(uuid, done) => {
+                    let row = run!(tx.query_opt(&st.status, &[&uuid.as_str()]))
+                        .map(|row| row.map(|r| (r.get(0), r.get(1))));
+                    answers.push(answer(done, state_of(uuid, row)));
+                }
+                Command::Reply(uuid, frames, done) => {
+                    let result = run!(tx.execute(
+                        &st.reply,
+                        &[&uuid.as_str(), &encode_frames(&frames), &now_ms()],
+                    ));
+                    answers.push(answer(done, result.map(|n| n > 0)));
+                }
+                Command::Close(uuid, done) => {
+                    let result = run!(tx.execute(&st.close, &[&uuid.as_str()]));
+                    notices.push(Notice::Closed(uuid));
+                    answers.push(answer(done, result.map(|_| ())));
+                }
+                Command::Expire(before, done) => {
+                    let result = run!(tx.execute(&st.expire, &[&before]));
+                    answers.push(answer(done, result.map(|n| n as usize)));
+                }
+                Command::Pending(done) => {
+                    let rows = run!(tx.query(&st.pending, &[]));
+                    let entries = rows.map(|rows| {
+                        rows.iter()
+                            .filter_map(|r| entry(r.get(0), r.get(1), r.get(2), None))
+                            .collect()
+                    });
+                    answers.push(answer(done, entries));
+                }
+                Command::Claim(limit, done) => {
+                    let rows = run!(tx.query(&st.claim, &[&owner, &lease, &(limit as i64)]));
+                    let entries = rows.map(|rows| {
+                        let mut rows: Vec<(i64, Option<Entry>)> = rows
+                            .iter()
+                            .map(|r| (r.get(0), entry(r.get(1), r.get(2), r.get(3), None)))
+                            .collect();
+                        rows.sort_by_key(|(seq, _)| *seq);
+                        rows.into_iter().filter_map(|(_, e)| e).collect()
+                    });
+                    answers.push(answer(done, entries));
+                }
+                Command::Renew(done) => {
+                    let result = run!(tx.execute(&st.renew, &[&owner, &lease]));
+                    answers.push(answer(done, result.map(|n| n as usize)));
+                }
+                Command::Release(done) => {
+                    let result = run!(tx.execute(&st.release, &[&owner]));
+                    answers.push(answer(done, result.map(|n| n as usize)));
+                }
+                Command::Summary(done) => {
+                    let row = run!(tx.query_one(&st.summary, &[]));
+                    answers.push(answer(
+                        done,
+                        row.map(|r| PendingSummary {
+                            count: r.get::<_, i64>(0).max(0) as u64,
+                            oldest_created_ms: r.get(1),
+                        }),
+                    ));
+                }
+                Command::Load(uuid, done) => {
+                    let row = run!(tx.query_opt(&st.load, &[&uuid.as_str(), &owner]))
+                        .map(|row| row.map(|r| (r.get(0), r.get(1))));
+                    answers.push(answer(done, loaded(uuid, row)));
+                }
+            }
+        }
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if inserted {
+            tx.batch_execute(&format!("NOTIFY {CHANNEL}"))?;
+        }
+        tx.commit()
+    })();
+    result.map_err(|e| {
+        pg.conn.failed(&e);
+        StoreError::from(e)
+    })
+}
+
+/// A request's stored reply (if any) and body, as the database returns them.
 type StoredRow = (Option<Vec<u8>>, Vec<u8>);
 
 /// Where a request stands, from its stored reply and body; damage is an error, never an
 /// empty reply.
-fn state_of(uuid: Uuid, row: rusqlite::Result<Option<StoredRow>>) -> Result<State, StoreError> {
+fn state_of(uuid: Uuid, row: Result<Option<StoredRow>, StoreError>) -> Result<State, StoreError> {
     match row? {
         None => Ok(State::Unknown),
         Some((Some(reply), _)) => {
@@ -471,9 +988,35 @@ fn state_of(uuid: Uuid, row: rusqlite::Result<Option<StoredRow>>) -> Result<Stat
     }
 }
 
+/// A request to send, from its stored service and body.
+fn loaded(
+    uuid: Uuid,
+    row: Result<Option<(Vec<u8>, Vec<u8>)>, StoreError>,
+) -> Result<Option<StoreRequest>, StoreError> {
+    match row? {
+        None => Ok(None),
+        Some((service, body)) => decode_frames(&body)
+            .map(|body| {
+                Some(StoreRequest {
+                    service: service.into(),
+                    body,
+                })
+            })
+            .ok_or(StoreError::Corrupt { uuid, part: "body" }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
+    /// A SQLite file store with its table.
+    fn file(path: &Path) -> Backend {
+        let mut conn = sqlite::open(path).unwrap();
+        sqlite::ensure_schema(&mut conn, "test", &SQLITE_SCHEMA).unwrap();
+        Backend::Sqlite(conn)
+    }
 
     fn request(service: &str, body: &str) -> StoreRequest {
         StoreRequest {
@@ -486,7 +1029,7 @@ mod tests {
     fn a_request_goes_pending_replied_closed() {
         let dir = tempfile::tempdir().unwrap();
         let (ntx, nrx) = mpsc::channel();
-        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), move |n| {
+        let store = Store::spawn(file(&dir.path().join("t.db")), move |n| {
             let _ = ntx.send(n);
         });
         let u = Uuid::new();
@@ -526,10 +1069,10 @@ mod tests {
         let path = dir.path().join("t.db");
         let u = Uuid::new();
         {
-            let store = Store::spawn(open(&path).unwrap(), |_| {});
+            let store = Store::spawn(file(&path), |_| {});
             store.insert(u, request("echo", "kept")).unwrap();
         }
-        let store = Store::spawn(open(&path).unwrap(), |_| {});
+        let store = Store::spawn(file(&path), |_| {});
         let pending = store.pending().unwrap();
         assert_eq!(
             (pending[0].uuid, pending[0].service.as_slice()),
@@ -543,7 +1086,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let _conn = open(&path).unwrap();
+        let _conn = sqlite::open(&path).unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
@@ -554,9 +1097,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        drop(open(&path).unwrap());
+        drop(sqlite::open(&path).unwrap());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        drop(open(&path).unwrap());
+        drop(sqlite::open(&path).unwrap());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
@@ -566,20 +1109,20 @@ mod tests {
     fn one_server_per_store() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let held = lock(&path).unwrap();
-        let err = lock(&path).unwrap_err().to_string();
+        let held = sqlite::lock(&path, "titanic serve").unwrap();
+        let err = sqlite::lock(&path, "titanic serve").unwrap_err().to_string();
         assert!(err.contains("in use by another titanic serve"), "{err}");
         assert!(err.contains(&std::process::id().to_string()), "{err}");
         drop(held);
-        assert!(lock(&path).is_ok(), "released with its holder");
-        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(sqlite::lock(&path, "titanic serve").is_ok(), "released with its holder");
+        let err = sqlite::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("is a directory"), "{err}");
     }
 
     #[test]
     fn expiry_removes_old_replies_only() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), |_| {});
+        let store = Store::spawn(file(&dir.path().join("t.db")), |_| {});
         let (a, b) = (Uuid::new(), Uuid::new());
         store.insert(a, request("s", "a")).unwrap();
         store.insert(b, request("s", "b")).unwrap();
@@ -595,7 +1138,7 @@ mod tests {
     fn damage_is_reported_not_hidden() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
-        let store = Store::spawn(open(&path).unwrap(), |_| {});
+        let store = Store::spawn(file(&path), |_| {});
         let (replied, pending) = (Uuid::new(), Uuid::new());
         store.insert(replied, request("s", "a")).unwrap();
         store.insert(pending, request("s", "b")).unwrap();
@@ -621,13 +1164,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("junk.db");
         std::fs::write(&path, vec![7u8; 4096]).unwrap();
-        assert!(open(&path).is_err());
+        assert!(open(&Location::Sqlite(path), &Lease::new(Duration::ZERO)).is_err());
     }
 
     #[test]
     fn concurrent_inserts_share_transactions() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::spawn(open(&dir.path().join("t.db")).unwrap(), |_| {});
+        let store = Store::spawn(file(&dir.path().join("t.db")), |_| {});
         let threads: Vec<_> = (0..16)
             .map(|i| {
                 let store = store.clone();
@@ -638,5 +1181,43 @@ mod tests {
             t.join().unwrap().unwrap();
         }
         assert_eq!(store.pending().unwrap().len(), 16);
+    }
+
+    #[test]
+    fn summaries_and_claims_on_a_store_of_one_server() {
+        let store = Store::spawn(open(&Location::Memory, &Lease::new(Duration::ZERO)).unwrap().backend, |_| {});
+        assert!(!store.is_shared());
+        assert_eq!(store.pending_summary().unwrap(), PendingSummary::default());
+        let (a, b) = (Uuid::new(), Uuid::new());
+        store.insert(a, request("s", "a")).unwrap();
+        store.insert(b, request("s", "b")).unwrap();
+        let summary = store.pending_summary().unwrap();
+        assert_eq!(summary.count, 2);
+        assert!(summary.oldest_age(now_ms() + 5000).unwrap() >= Duration::from_secs(5));
+        let claimed: Vec<Uuid> = store.claim(1).unwrap().iter().map(|e| e.uuid).collect();
+        assert_eq!(claimed, [a], "oldest first");
+        assert_eq!(store.renew().unwrap(), 0);
+        store.reply(a, vec![Frame::copy(b"A")]).unwrap();
+        assert_eq!(store.pending_summary().unwrap().count, 1);
+    }
+
+    #[test]
+    fn import_skips_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut from = file(&dir.path().join("a.db"));
+        let mut to = file(&dir.path().join("b.db"));
+        let store = Store::spawn(file(&dir.path().join("a.db")), |_| {});
+        let (a, b) = (Uuid::new(), Uuid::new());
+        store.insert(a, request("s", "a")).unwrap();
+        store.insert(b, request("s", "b")).unwrap();
+        store.reply(b, vec![Frame::copy(b"B")]).unwrap();
+        let records: Vec<Record> = from.export(0, 100).unwrap().into_iter().map(|(_, r)| r).collect();
+        assert_eq!(records.len(), 2);
+        assert_eq!(from.export(2, 100).unwrap().len(), 0, "after the last one: nothing");
+        assert_eq!(to.import(&records).unwrap(), 2);
+        assert_eq!(to.import(&records).unwrap(), 0, "twice: nothing new");
+        let copied = Store::spawn(to, |_| {});
+        assert_eq!(copied.status(b).unwrap(), State::Replied(vec![Frame::copy(b"B")]));
+        assert_eq!(copied.load(a).unwrap(), Some(request("s", "a")));
     }
 }
