@@ -652,7 +652,9 @@ impl CallOpts {
 /// fsync; requests arriving together share one commit. The dispatcher asks mmi.service
 /// before sending, keeps up to --inflight calls going, and retries with backoff (1 s doubling
 /// to 30 s) while a service is absent or does not answer within --delivery-timeout: delivery is at
-/// least once. Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
+/// least once. Each delivery is stamped with the request's UUID (client id `titanic`), so a
+/// worker with --dedup runs a redelivered request at most once: exactly once, end to end.
+/// Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
 /// say DISCONNECT, the write in progress completes, and it exits.
 ///
 /// Several servers, on one machine or several, can share one PostgreSQL store
@@ -701,6 +703,11 @@ pub struct TitanicServeArgs {
     /// Pause before reconnecting to a broker that went silent.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
     pub reconnect: Duration,
+    /// Deliver requests unstamped: for a broker that does not know stamps (the zguide's,
+    /// majortomo) in front of workers that do not either, which would see the stamp as one
+    /// more frame. (A zmqtool broker gives stamps only to workers that announced `dedup`.)
+    #[arg(long)]
+    pub no_stamp: bool,
 }
 
 /// Store a request for SERVICE with Titanic and print its UUID.

@@ -324,3 +324,103 @@ fn malformed_stamps_are_dropped_and_unkeyed_calls_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--request-id"), "{}", stderr(&out));
 }
+
+fn titanic_server(endpoint: &str, store: &Path) -> Proc {
+    let p = spawn(&[
+        "titanic",
+        "serve",
+        "--broker",
+        endpoint,
+        "--store",
+        store.to_str().unwrap(),
+        "--heartbeat",
+        HB,
+        "--reconnect",
+        HB,
+        "--delivery-timeout",
+        "5s",
+        "-v",
+    ]);
+    p.wait_stderr("titanic serving", Duration::from_secs(10));
+    p
+}
+
+/// Test 3: Titanic is killed -9 while it delivers and restarted; it redelivers what it had
+/// not stored a reply for, stamped with the same UUIDs, and the `--dedup` worker answers
+/// those from its store. 1,000 requests: 1,000 runs exactly.
+#[test]
+fn titanic_killed_during_delivery_runs_each_request_once() {
+    const N: usize = 1000;
+    let files = Files::new();
+    let ledger = files.path("ledger");
+    let (titanic_store, dedup_store) = (files.path("titanic.db"), files.path("dedup.db"));
+    let ipc = ipc();
+    let _b = broker_at(&ipc.ep, &[]);
+    let mut t = titanic_server(&ipc.ep, &titanic_store);
+    let job = format!(
+        "read x; echo \"$x\" >> '{}'; echo \"done $x\"",
+        ledger.display()
+    );
+    let _w = worker(
+        &ipc.ep,
+        "pay",
+        &[
+            "--exec",
+            &job,
+            "--concurrency",
+            "4",
+            "--dedup",
+            dedup_store.to_str().unwrap(),
+        ],
+    );
+    wait_for_service(&ipc.ep, "titanic.request");
+    let input: String = (0..N).map(|i| format!("req-{i}\n")).collect();
+    let mut submit = common::command();
+    submit.args([
+        "titanic",
+        "request",
+        "pay",
+        "--lines",
+        "--pipeline",
+        "32",
+        "--broker",
+        &ipc.ep,
+        "--timeout",
+        "2s",
+        "--retries",
+        "20",
+    ]);
+    let out = finish(submit, Some(input.into_bytes()), Duration::from_secs(120));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), N);
+
+    // Killed while it delivers: some requests have run, several are in flight.
+    assert!(
+        wait_until(Duration::from_secs(60), || lines(&ledger).len() >= 100),
+        "deliveries never started: {}",
+        t.stderr()
+    );
+    t.signal("KILL");
+    t.wait_exit(Duration::from_secs(10));
+    let _t = titanic_server(&ipc.ep, &titanic_store);
+
+    let replied = || {
+        let out = run(&[
+            "--json",
+            "titanic",
+            "ls",
+            "--store",
+            titanic_store.to_str().unwrap(),
+        ]);
+        stdout(&out).matches("\"replied\"").count()
+    };
+    assert!(
+        wait_until(Duration::from_secs(240), || replied() == N),
+        "{} of {N} replied",
+        replied()
+    );
+    let ran = lines(&ledger);
+    let distinct: std::collections::BTreeSet<_> = ran.iter().collect();
+    assert_eq!(distinct.len(), N, "every request ran");
+    assert_eq!(ran.len(), N, "no request ran twice");
+}

@@ -42,7 +42,7 @@ use foldhash::{HashMap, HashMapExt};
 
 use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
-use crate::mdp::stamp::Stamp;
+use crate::mdp::stamp::{Outcome, Stamp};
 use crate::mdp::{
     ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
     WorkerMsg, bytes_in, mmi,
@@ -522,6 +522,9 @@ pub struct Broker {
     /// tokens credited workers get.
     dispatched: u64,
     stats: Stats,
+    /// Who the sender of the message being handled proved to be (see
+    /// [`Broker::handle_from`]); empty when nobody in particular.
+    user: Vec<u8>,
 }
 
 impl Broker {
@@ -535,6 +538,7 @@ impl Broker {
             queued_bytes: 0,
             dispatched: 0,
             stats: Stats::new(now),
+            user: Vec::new(),
         }
     }
 
@@ -586,7 +590,24 @@ impl Broker {
 
     /// Takes one message that arrived from `from` on the ROUTER socket.
     pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
+        self.handle_from(now, from, b"", frames, out)
+    }
+
+    /// Takes one message from `from`, whom the transport's security proved to be `user` (a
+    /// CURVE public key in Z85 or a PLAIN user name; empty: nobody in particular). A stamped
+    /// request's owner field is rewritten to it, so a client cannot pass for another and be
+    /// answered with its stored replies (docs/SECURITY.md).
+    pub fn handle_from(
+        &mut self,
+        now: Instant,
+        from: Identity,
+        user: &[u8],
+        frames: Vec<Frame>,
+        out: &mut Output,
+    ) {
         let first = out.events.len();
+        self.user.clear();
+        self.user.extend_from_slice(user);
         self.take(now, from, frames, out);
         self.stats.note(&out.events[first..]);
     }
@@ -710,6 +731,7 @@ impl Broker {
             });
             return;
         }
+        let mut request = request;
         let stamped = match request.body.first().map(|f| Stamp::parse(f)) {
             Some(Err(e)) => {
                 out.events.push(Event::Malformed {
@@ -718,8 +740,12 @@ impl Broker {
                 });
                 return;
             }
-            Some(Ok(stamp)) => stamp.is_some(),
-            None => false,
+            Some(Ok(Some(stamp))) => {
+                // Whatever owner the client wrote, the one that counts is who it proved to be.
+                request.body[0] = stamp.owned_by(&self.user).to_frame();
+                true
+            }
+            Some(Ok(None)) | None => false,
         };
         self.stats.request();
         if let Err(limit) = self.service_allowed(&request.service) {
@@ -942,6 +968,10 @@ impl Broker {
             return self.evict(now, id, EvictReason::WrongClient, out);
         };
         let job = &mut worker.jobs[index];
+        // What a `--dedup` worker did with a stamped request, for the statistics.
+        let outcome = (kind == ReplyKind::Final && job.request.stamped && worker.dedup)
+            .then(|| body.first().and_then(|f| Outcome::parse(f)))
+            .flatten();
         let service = worker.service.clone();
         let to = job.request.client.clone();
         let form = job.request.form;
@@ -988,6 +1018,9 @@ impl Broker {
                 // A credited worker stays on its service's list; one without is idle again.
                 if plain {
                     entry.idle.push_back(id);
+                }
+                if let Some(outcome) = outcome {
+                    entry.stats.dedup(outcome);
                 }
                 if delivered {
                     entry.stats.reply(now.saturating_duration_since(since));

@@ -11,8 +11,8 @@ use crate::cli::{
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
 use crate::runtime::{Exit, Fatal, Shutdown};
-use crate::titanic::tsp::{self, Status, Ticket};
 use crate::store::{Location, sqlite};
+use crate::titanic::tsp::{self, Status, Ticket};
 use crate::titanic::{dispatcher, server, store};
 
 pub fn run(command: TitanicCommand, json: bool) -> Result<Exit> {
@@ -47,6 +47,7 @@ fn serve(args: TitanicServeArgs) -> Result<Exit> {
         heartbeat: args.heartbeat,
         reconnect: args.reconnect,
         retain: args.retain,
+        stamp: !args.no_stamp,
     };
     server::serve(&super::context(), opts, &shutdown)?;
     Ok(shutdown.exit())

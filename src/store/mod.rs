@@ -221,7 +221,10 @@ mod tests {
         assert_eq!(SCHEMA.steps(Plan::Adopt), ["1to2", "2to3"]);
         assert_eq!(SCHEMA.steps(Plan::Create), ["create"]);
         let newer = SCHEMA.plan("s", Some(4), true).unwrap_err().to_string();
-        assert!(newer.contains("version 4, newer than this zmqtool (3)"), "{newer}");
+        assert!(
+            newer.contains("version 4, newer than this zmqtool (3)"),
+            "{newer}"
+        );
         assert!(matches!(
             SCHEMA.plan("s", Some(0), true),
             Err(SchemaError::NoUpgrade { .. })

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use postgres::Client;
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::config::Host;
+use postgres::fallible_iterator::FallibleIterator;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -150,7 +150,10 @@ impl Target {
     }
 
     /// [`Target::parse`] with the environment given (for tests).
-    pub fn parse_with(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Target, TargetError> {
+    pub fn parse_with(
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Target, TargetError> {
         let text = text.trim();
         let mut extra = Extra::default();
         let rest = if text == "postgres:" || text == "postgresql:" {
@@ -163,9 +166,8 @@ impl Target {
         let mut config = if rest.is_empty() {
             postgres::Config::new()
         } else {
-            postgres::Config::from_str(&rest).map_err(|e| {
-                TargetError(format!("cannot read the PostgreSQL target: {e}"))
-            })?
+            postgres::Config::from_str(&rest)
+                .map_err(|e| TargetError(format!("cannot read the PostgreSQL target: {e}")))?
         };
         apply_environment(&mut config, env)?;
         let ssl: SslMode = extra
@@ -357,16 +359,21 @@ fn apply_environment(
         && let Some(port) = env("PGPORT")
     {
         for p in port.split(',') {
-            let p = p.trim().parse::<u16>().map_err(|_| {
-                TargetError(format!("PGPORT={port} is not a port number"))
-            })?;
+            let p = p
+                .trim()
+                .parse::<u16>()
+                .map_err(|_| TargetError(format!("PGPORT={port} is not a port number")))?;
             config.port(p);
         }
     }
     if config.get_user().is_none() {
         match env("PGUSER").or_else(login_name) {
             Some(user) => config.user(&user),
-            None => return Err(TargetError("no PostgreSQL user: set user= or PGUSER".into())),
+            None => {
+                return Err(TargetError(
+                    "no PostgreSQL user: set user= or PGUSER".into(),
+                ));
+            }
         };
     }
     if config.get_dbname().is_none()
@@ -422,7 +429,10 @@ fn login_name() -> Option<String> {
 
 /// The password for this target in the password file (`PGPASSFILE`, else `~/.pgpass`), as
 /// libpq reads it: `host:port:database:user:password`, `*` matching anything, `\` escaping.
-fn pgpass_password(config: &postgres::Config, env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+fn pgpass_password(
+    config: &postgres::Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
     let path = env("PGPASSFILE")
         .map(PathBuf::from)
         .or_else(|| home().map(|h| h.join(".pgpass")))?;
@@ -432,9 +442,17 @@ fn pgpass_password(config: &postgres::Config, env: &dyn Fn(&str) -> Option<Strin
         // libpq matches a socket connection with "localhost".
         Host::Unix(_) => "localhost".into(),
     };
-    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let port = config
+        .get_ports()
+        .first()
+        .copied()
+        .unwrap_or(5432)
+        .to_string();
     let user = config.get_user()?.to_string();
-    let db = config.get_dbname().map(str::to_string).unwrap_or(user.clone());
+    let db = config
+        .get_dbname()
+        .map(str::to_string)
+        .unwrap_or(user.clone());
     pgpass_lookup(&text, [&host, &port, &db, &user])
 }
 
@@ -764,7 +782,10 @@ impl Conn {
             || error.as_db_error().is_none()
             || self.client.as_ref().is_some_and(Client::is_closed);
         if lost {
-            log::warn!("lost the connection to {}: {error}; reconnecting", self.target);
+            log::warn!(
+                "lost the connection to {}: {error}; reconnecting",
+                self.target
+            );
             self.client = None;
         }
     }
@@ -816,8 +837,9 @@ pub fn ensure_schema(client: &mut Client, store: &str, schema: &Schema<'_>) -> R
          );"
     ))?;
     for step in schema.steps(plan) {
-        tx.batch_execute(step)
-            .with_context(|| format!("cannot prepare the {} tables in {store}", schema.component))?;
+        tx.batch_execute(step).with_context(|| {
+            format!("cannot prepare the {} tables in {store}", schema.component)
+        })?;
     }
     tx.execute(
         &format!(
@@ -976,7 +998,10 @@ mod tests {
             ("PGSSLMODE", "disable"),
         ]);
         let t = Target::parse_with("postgres:", &vars).unwrap();
-        assert_eq!(t.to_string(), "postgres://carol@/run/pg:5999/titanic?sslmode=disable");
+        assert_eq!(
+            t.to_string(),
+            "postgres://carol@/run/pg:5999/titanic?sslmode=disable"
+        );
         let t = Target::parse_with("postgres://dave@db.example/other", &vars).unwrap();
         assert_eq!(
             t.to_string(),

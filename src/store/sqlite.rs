@@ -182,8 +182,9 @@ pub fn ensure_schema(conn: &mut Connection, store: &str, schema: &Schema<'_>) ->
          );"
     ))?;
     for step in schema.steps(plan) {
-        tx.execute_batch(step)
-            .with_context(|| format!("cannot prepare the {} tables in {store}", schema.component))?;
+        tx.execute_batch(step).with_context(|| {
+            format!("cannot prepare the {} tables in {store}", schema.component)
+        })?;
     }
     tx.execute(
         &format!(
@@ -234,7 +235,10 @@ mod tests {
         let err = ensure_schema(&mut conn, "s.db", &SCHEMA)
             .unwrap_err()
             .to_string();
-        assert!(err.contains("version 7, newer than this zmqtool (1)"), "{err}");
+        assert!(
+            err.contains("version 7, newer than this zmqtool (1)"),
+            "{err}"
+        );
         let v: u32 = conn
             .query_row("SELECT version FROM zmqtool_schema", [], |r| r.get(0))
             .unwrap();

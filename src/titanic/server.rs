@@ -22,6 +22,7 @@ use super::dispatcher::{self, Action, Dispatcher};
 use super::store::{self, Lease, Notice, State, Store, StoreError};
 use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
 use crate::client;
+use crate::mdp::stamp::{self, Stamp};
 use crate::mdp::{ClientRequest, Frame, ReplyKind, Version, mmi};
 use crate::runtime::Shutdown;
 use crate::store::{Location, memory};
@@ -42,6 +43,9 @@ pub struct Options {
     pub reconnect: Duration,
     /// Replies nobody closed are deleted after this long.
     pub retain: Option<Duration>,
+    /// Stamp each delivery with its request's UUID (`mdp::stamp`), so that `--dedup`
+    /// workers run a redelivered request at most once.
+    pub stamp: bool,
 }
 
 /// The TSP services' handlers.
@@ -281,6 +285,8 @@ struct Dispatch {
     retry_at: Instant,
     /// For a shared store: its claims and leases.
     claims: Option<Claims>,
+    /// Deliveries carry their request's stamp (see [`Options::stamp`]).
+    stamp: bool,
 }
 
 impl Dispatch {
@@ -289,6 +295,7 @@ impl Dispatch {
             ctx: ctx.clone(),
             brokers: opts.brokers.clone(),
             next_endpoint: 0,
+            stamp: opts.stamp,
             core: Dispatcher::new(opts.dispatch.clone()),
             calls: Vec::new(),
             timeout: opts.dispatch.timeout,
@@ -389,7 +396,13 @@ impl Dispatch {
                     self.call(uuid, true, mmi::SERVICE, vec![service])?
                 }
                 Action::Send { uuid, service } => match self.store.load(uuid) {
-                    Ok(Some(request)) => self.call(uuid, false, &service, request.body)?,
+                    Ok(Some(request)) => {
+                        let mut body = request.body;
+                        if let Some(stamp) = self.stamp.then(|| delivery_stamp(uuid)) {
+                            body.insert(0, stamp.to_frame());
+                        }
+                        self.call(uuid, false, &service, body)?
+                    }
                     // Replied or closed since it was queued: nothing to send.
                     Ok(None) => self.core.closed(uuid),
                     // It can never be sent: say so once, and leave it in the store for
@@ -407,6 +420,24 @@ impl Dispatch {
             }
         }
         Ok(())
+    }
+
+    /// Takes the worker's outcome frame off the reply to a stamped delivery (the stored reply
+    /// is the service's), and says in the log what the worker did with it.
+    fn unstamp(&self, uuid: Uuid, frames: Vec<Frame>) -> Vec<Frame> {
+        if !self.stamp {
+            return frames;
+        }
+        let sent = delivery_stamp(uuid).to_frame();
+        let (outcome, frames) = stamp::take_outcome(frames, &sent);
+        match outcome {
+            Some(outcome) if outcome.replayed() => {
+                log::info!("request {uuid} was answered from its worker's dedup store ({outcome})")
+            }
+            Some(_) => {}
+            None => log::debug!("request {uuid} was answered by a worker without --dedup"),
+        }
+        frames
     }
 
     /// Stores a reply; if the write fails, keeps it in memory (titanic.reply answers 500
@@ -505,6 +536,7 @@ impl Dispatch {
                     finished.push(i);
                 }
                 Some(Some(Answer::Reply(frames))) => {
+                    let frames = self.unstamp(call.uuid, frames);
                     self.core.on_reply(now, call.uuid, frames, &mut actions);
                     finished.push(i);
                 }
@@ -543,6 +575,15 @@ enum Answer {
     Presence(bool),
     Reply(Vec<Frame>),
 }
+
+/// The stamp of every delivery of request `uuid`: the same after any restart, on any server
+/// sharing the store.
+fn delivery_stamp(uuid: Uuid) -> Stamp {
+    Stamp::new(DELIVERY_CLIENT_ID, uuid.as_str()).expect("a UUID is 32 hex digits")
+}
+
+/// The client id of Titanic's deliveries.
+pub const DELIVERY_CLIENT_ID: &str = "titanic";
 
 /// Reads a broker reply: an MMI code, or the real service's reply body.
 fn parse_answer(frames: Vec<Frame>, asking: bool) -> Option<Answer> {

@@ -370,7 +370,12 @@ fn select_entries(conn: &Connection, pending_only: bool) -> rusqlite::Result<Vec
 
 /// An entry from its columns; a row whose id does not decode (damaged by hand) is skipped,
 /// not fatal.
-fn entry(uuid: String, service: Vec<u8>, created_ms: i64, replied_ms: Option<i64>) -> Option<Entry> {
+fn entry(
+    uuid: String,
+    service: Vec<u8>,
+    created_ms: i64,
+    replied_ms: Option<i64>,
+) -> Option<Entry> {
     let entry = Uuid::parse(uuid.as_bytes()).map(|uuid| Entry {
         uuid,
         service: service.into(),
@@ -395,7 +400,9 @@ impl Backend {
             Backend::Sqlite(conn) => Ok(select_entries(conn, false)?),
             Backend::Postgres(pg) => {
                 let (client, st) = pg.ready()?;
-                let rows = client.query(&st.list, &[]).inspect_err(|e| pg.conn.failed(e))?;
+                let rows = client
+                    .query(&st.list, &[])
+                    .inspect_err(|e| pg.conn.failed(e))?;
                 Ok(rows
                     .iter()
                     .filter_map(|r| entry(r.get(0), r.get(1), r.get(2), r.get(3)))
@@ -449,7 +456,14 @@ impl Backend {
                 let rows = stmt.query_map(params![after, limit as i64], |r| {
                     Ok((
                         r.get(0)?,
-                        record(r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?),
+                        record(
+                            r.get(1)?,
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                        ),
                     ))
                 })?;
                 Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -486,7 +500,12 @@ impl Backend {
                     )?;
                     for r in records {
                         added += stmt.execute(params![
-                            r.uuid, r.service, r.body, r.created_ms, r.reply, r.replied_ms
+                            r.uuid,
+                            r.service,
+                            r.body,
+                            r.created_ms,
+                            r.reply,
+                            r.replied_ms
                         ])?;
                     }
                 }
@@ -515,7 +534,9 @@ impl Backend {
                     tx.commit()?;
                     Ok(added)
                 })();
-                result.inspect_err(|e| pg.conn.failed(e)).map_err(StoreError::from)
+                result
+                    .inspect_err(|e| pg.conn.failed(e))
+                    .map_err(StoreError::from)
             }
         }
     }
@@ -615,7 +636,11 @@ impl PgBackend {
         self.conn.client()?;
         let generation = self.conn.generation();
         let client = self.conn.client()?;
-        if self.statements.as_ref().is_none_or(|(g, _)| *g != generation) {
+        if self
+            .statements
+            .as_ref()
+            .is_none_or(|(g, _)| *g != generation)
+        {
             self.statements = None;
             match Statements::prepare(client) {
                 Ok(st) => self.statements = Some((generation, st)),
@@ -1110,11 +1135,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let held = sqlite::lock(&path, "titanic serve").unwrap();
-        let err = sqlite::lock(&path, "titanic serve").unwrap_err().to_string();
+        let err = sqlite::lock(&path, "titanic serve")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("in use by another titanic serve"), "{err}");
         assert!(err.contains(&std::process::id().to_string()), "{err}");
         drop(held);
-        assert!(sqlite::lock(&path, "titanic serve").is_ok(), "released with its holder");
+        assert!(
+            sqlite::lock(&path, "titanic serve").is_ok(),
+            "released with its holder"
+        );
         let err = sqlite::open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("is a directory"), "{err}");
     }
@@ -1185,7 +1215,12 @@ mod tests {
 
     #[test]
     fn summaries_and_claims_on_a_store_of_one_server() {
-        let store = Store::spawn(open(&Location::Memory, &Lease::new(Duration::ZERO)).unwrap().backend, |_| {});
+        let store = Store::spawn(
+            open(&Location::Memory, &Lease::new(Duration::ZERO))
+                .unwrap()
+                .backend,
+            |_| {},
+        );
         assert!(!store.is_shared());
         assert_eq!(store.pending_summary().unwrap(), PendingSummary::default());
         let (a, b) = (Uuid::new(), Uuid::new());
@@ -1211,13 +1246,25 @@ mod tests {
         store.insert(a, request("s", "a")).unwrap();
         store.insert(b, request("s", "b")).unwrap();
         store.reply(b, vec![Frame::copy(b"B")]).unwrap();
-        let records: Vec<Record> = from.export(0, 100).unwrap().into_iter().map(|(_, r)| r).collect();
+        let records: Vec<Record> = from
+            .export(0, 100)
+            .unwrap()
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
         assert_eq!(records.len(), 2);
-        assert_eq!(from.export(2, 100).unwrap().len(), 0, "after the last one: nothing");
+        assert_eq!(
+            from.export(2, 100).unwrap().len(),
+            0,
+            "after the last one: nothing"
+        );
         assert_eq!(to.import(&records).unwrap(), 2);
         assert_eq!(to.import(&records).unwrap(), 0, "twice: nothing new");
         let copied = Store::spawn(to, |_| {});
-        assert_eq!(copied.status(b).unwrap(), State::Replied(vec![Frame::copy(b"B")]));
+        assert_eq!(
+            copied.status(b).unwrap(),
+            State::Replied(vec![Frame::copy(b"B")])
+        );
         assert_eq!(copied.load(a).unwrap(), Some(request("s", "a")));
     }
 }

@@ -15,9 +15,11 @@
 //!
 //! [`Rules`] is the decision, without I/O and with the time passed in; [`Dedup`] is the
 //! handler that carries it out around the worker's own handler; the backends are
-//! [`sqlite`] (one file, shared by the workers of one machine) and `memory` (tests).
+//! [`sqlite`] (one file, shared by the workers of one machine; also `memory:`) and
+//! [`postgres`] (one database, shared by workers on several machines).
 //! Replies are kept for the window (`--dedup-window`) and then removed.
 
+pub mod postgres;
 pub mod sqlite;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -28,6 +30,7 @@ use super::Handler;
 use super::exec::error_reply;
 use crate::mdp::stamp::{Outcome, Stamp, take_stamp};
 use crate::mdp::{Frame, ReplyKind};
+use crate::store::Location;
 
 /// Added to the claiming worker's `--exec-timeout` before a run that never answered is given
 /// up for lost: room for the claim, the reply's write, and clocks a little apart.
@@ -70,6 +73,8 @@ pub enum Claim {
 pub enum StoreError {
     #[error("dedup store: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("dedup store: {0}")]
+    Postgres(String),
     #[error("dedup store: the reply stored for {0} does not decode")]
     Corrupt(String),
     #[error("dedup store: {0}")]
@@ -88,27 +93,20 @@ pub trait Store: Send {
     fn expire(&mut self, before_ms: i64) -> Result<u64, StoreError>;
 }
 
-/// Opens a `--dedup` STORE string: a file path (or `sqlite:PATH`) for SQLite, `memory:` for
-/// this process only.
+/// Opens a `--dedup` STORE string (the store module's: a file path or `sqlite:PATH` for
+/// SQLite, `postgres://...` for PostgreSQL, `memory:` for this process only).
 pub fn open(location: &str) -> anyhow::Result<Box<dyn Store>> {
-    let location = location.trim();
-    if location.is_empty() {
-        anyhow::bail!("--dedup is empty (a file path, sqlite:PATH or memory:)");
-    }
-    if location == "memory:" {
-        return Ok(Box::new(Memory::default()));
-    }
-    if location.starts_with("postgres://")
-        || location.starts_with("postgresql://")
-        || location.starts_with("postgres:")
-    {
-        anyhow::bail!(
-            "--dedup {location:?}: this zmqtool has no PostgreSQL backend; use a SQLite file"
-        );
-    }
-    let path = location.strip_prefix("sqlite:").unwrap_or(location);
-    let path = path.strip_prefix("//").unwrap_or(path);
-    Ok(Box::new(sqlite::Sqlite::open(std::path::Path::new(path))?))
+    Ok(match Location::parse(location)? {
+        Location::Sqlite(path) => Box::new(sqlite::Sqlite::open(&path)?),
+        Location::Postgres(target) => Box::new(postgres::Postgres::open(*target)?),
+        Location::Memory => {
+            log::warn!(
+                "the dedup store is in memory only (--dedup memory:): what it knows is lost \
+                 when this worker stops, and other workers do not share it"
+            );
+            Box::new(sqlite::Sqlite::memory()?)
+        }
+    })
 }
 
 /// What to do next with a stamped request.
@@ -433,47 +431,6 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-/// A store in this process's memory (`--dedup memory:`): nothing survives a restart, and
-/// nothing is shared with other processes.
-#[derive(Debug, Default)]
-pub struct Memory {
-    entries: std::collections::HashMap<Stamp, (i64, Entry)>,
-}
-
-impl Store for Memory {
-    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError> {
-        if let Some((_, entry)) = self.entries.get(stamp) {
-            return Ok(Claim::Seen(entry.clone()));
-        }
-        self.entries
-            .insert(stamp.clone(), (now_ms, Entry::Running { give_up_ms }));
-        Ok(Claim::Won)
-    }
-
-    fn entry(&mut self, stamp: &Stamp) -> Result<Option<Entry>, StoreError> {
-        Ok(self.entries.get(stamp).map(|(_, e)| e.clone()))
-    }
-
-    fn answer(&mut self, stamp: &Stamp, reply: &[Frame], now_ms: i64) -> Result<(), StoreError> {
-        self.entries
-            .insert(stamp.clone(), (now_ms, Entry::Answered(reply.to_vec())));
-        Ok(())
-    }
-
-    fn abandon(&mut self, stamp: &Stamp) -> Result<(), StoreError> {
-        if let Some((_, entry)) = self.entries.get_mut(stamp) {
-            *entry = Entry::Abandoned;
-        }
-        Ok(())
-    }
-
-    fn expire(&mut self, before_ms: i64) -> Result<u64, StoreError> {
-        let before = self.entries.len();
-        self.entries.retain(|_, (at, _)| *at >= before_ms);
-        Ok((before - self.entries.len()) as u64)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,7 +511,7 @@ mod tests {
         let inner = Arc::new(Count(AtomicU64::new(0)));
         let dedup = Dedup::new(
             inner.clone(),
-            Box::new(Memory::default()),
+            Box::new(sqlite::Sqlite::memory().unwrap()),
             RULES,
             Duration::from_secs(60),
         );

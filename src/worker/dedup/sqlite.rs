@@ -1,9 +1,9 @@
-//! The SQLite backend of `--dedup`: one file in WAL mode with `synchronous=FULL`, so a
-//! write is on disk when it returns, shared by the workers of one machine (SQLite locks the
-//! file between processes; a writer waits up to 5 s for another).
+//! The SQLite backend of `--dedup` (and of `memory:`, the same tables in this process's
+//! memory), on the store module's SQLite file: WAL mode with `synchronous=FULL`, so a write
+//! is on disk when it returns. Unlike Titanic's, the file is shared by the workers of one
+//! machine (SQLite locks it between processes; a writer waits up to 5 s for another).
 
 use std::path::Path;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -11,69 +11,55 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::{Claim, Entry, Store, StoreError};
 use crate::mdp::Frame;
 use crate::mdp::stamp::Stamp;
+use crate::store::{self, Schema};
 use crate::titanic::tsp::{decode_frames, encode_frames};
 
-const RUNNING: i64 = 0;
-const ANSWERED: i64 = 1;
-const ABANDONED: i64 = 2;
+pub(super) const RUNNING: i64 = 0;
+pub(super) const ANSWERED: i64 = 1;
+pub(super) const ABANDONED: i64 = 2;
 
-const SCHEMA: &str = "
-    CREATE TABLE IF NOT EXISTS zmqtool_dedup (
-        owner      BLOB NOT NULL,
-        client_id  BLOB NOT NULL,
-        key        BLOB NOT NULL,
-        state      INTEGER NOT NULL,
-        claimed    INTEGER NOT NULL,
-        give_up    INTEGER NOT NULL,
-        answered   INTEGER,
-        reply      BLOB,
-        PRIMARY KEY (owner, client_id, key)
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS zmqtool_dedup_age
-        ON zmqtool_dedup(coalesce(answered, claimed));";
+const SCHEMA: Schema<'static> = Schema {
+    component: "dedup",
+    version: 1,
+    create: "CREATE TABLE IF NOT EXISTS zmqtool_dedup (
+                 owner      BLOB NOT NULL,
+                 client_id  BLOB NOT NULL,
+                 key        BLOB NOT NULL,
+                 state      INTEGER NOT NULL,
+                 claimed    INTEGER NOT NULL,
+                 give_up    INTEGER NOT NULL,
+                 answered   INTEGER,
+                 reply      BLOB,
+                 PRIMARY KEY (owner, client_id, key)
+             ) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS zmqtool_dedup_age
+                 ON zmqtool_dedup(coalesce(answered, claimed));",
+    upgrades: &[],
+    legacy_table: None,
+};
 
 pub struct Sqlite {
     conn: Connection,
 }
 
 impl Sqlite {
+    /// Opens (creating) the store file at `path`.
     pub fn open(path: &Path) -> anyhow::Result<Sqlite> {
-        if path.is_dir() {
-            anyhow::bail!("--dedup {} is a directory; give a file", path.display());
-        }
-        create_private(path)?;
-        let conn = Connection::open(path)
-            .with_context(|| format!("cannot open the dedup store {}", path.display()))?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        let mode: String = conn
-            .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
-            .with_context(|| format!("{} is not a usable SQLite database", path.display()))?;
-        if !mode.eq_ignore_ascii_case("wal") {
-            anyhow::bail!("cannot put {} in WAL mode (got {mode})", path.display());
-        }
-        conn.execute_batch("PRAGMA synchronous=FULL;")?;
-        conn.execute_batch(SCHEMA)
+        let mut conn = store::sqlite::open(path)?;
+        store::sqlite::ensure_schema(&mut conn, &path.display().to_string(), &SCHEMA)
             .with_context(|| format!("{} is not a dedup store", path.display()))?;
+        Ok(Sqlite { conn })
+    }
+
+    /// A store in this process's memory only.
+    pub fn memory() -> anyhow::Result<Sqlite> {
+        let mut conn = store::memory::open()?;
+        store::sqlite::ensure_schema(&mut conn, "memory:", &SCHEMA)?;
         Ok(Sqlite { conn })
     }
 }
 
-/// Creates the file readable by its owner only (replies may be private).
-fn create_private(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    if path.exists() {
-        return Ok(());
-    }
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("cannot create the dedup store {}", path.display()))?;
-    Ok(())
-}
-
-fn read_entry(
+pub(super) fn read_entry(
     stamp: &Stamp,
     state: i64,
     give_up: i64,
