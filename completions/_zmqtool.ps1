@@ -351,6 +351,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy a store''s pending requests and unclosed replies into another store')
             [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -361,7 +362,8 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--plain', '--plain', [CompletionResultType]::ParameterName, 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others')
             [CompletionResult]::new('--curve-server-key', '--curve-server-key', [CompletionResultType]::ParameterName, 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file')
             [CompletionResult]::new('--curve-secret', '--curve-secret', [CompletionResultType]::ParameterName, 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits')
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store: one SQLite file (created with mode 0600, WAL mode)')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store. A path (or sqlite:PATH): one SQLite file, created with mode 0600, used by one server. postgres://USER@HOST/DB, postgresql://..., libpq key=value pairs, or postgres: (everything from the PG* variables): a PostgreSQL database that several servers share (sslmode=disable|prefer|require|verify-ca|verify-full). memory: this process''s memory only, much faster and not durable: requests and replies are lost when the server stops or crashes')
+            [CompletionResult]::new('--lease', '--lease', [CompletionResultType]::ParameterName, 'With a shared (PostgreSQL) store: how long this server''s claim on a request holds without renewal (it renews every third of it). A server that dies delays its requests this long')
             [CompletionResult]::new('--inflight', '--inflight', [CompletionResultType]::ParameterName, 'Calls to services in flight at once')
             [CompletionResult]::new('--delivery-timeout', '--delivery-timeout', [CompletionResultType]::ParameterName, 'How long a stored request''s service may take to reply before it is retried')
             [CompletionResult]::new('--retain', '--retain', [CompletionResultType]::ParameterName, 'Delete replies nobody closed after this long (default: keep them)')
@@ -420,7 +422,21 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;titanic;ls' {
-            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to read')
+            [CompletionResult]::new('--store', '--store', [CompletionResultType]::ParameterName, 'The store to read (a path, sqlite:PATH, or a PostgreSQL URL or key=value pairs)')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log nothing but errors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'zmqtool;titanic;migrate' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The store to copy from')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'The store to copy into (created if need be)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log nothing but errors')
@@ -473,6 +489,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy a store''s pending requests and unclosed replies into another store')
             [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -488,6 +505,9 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;titanic;help;ls' {
+            break
+        }
+        'zmqtool;titanic;help;migrate' {
             break
         }
         'zmqtool;titanic;help;reply' {
@@ -561,6 +581,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('request', 'request', [CompletionResultType]::ParameterValue, 'Store a request for SERVICE with Titanic and print its UUID')
             [CompletionResult]::new('call', 'call', [CompletionResultType]::ParameterValue, 'Store a request, wait for its reply, close it, and print the reply')
             [CompletionResult]::new('ls', 'ls', [CompletionResultType]::ParameterValue, 'List the requests in a store: pending and replied, with their age')
+            [CompletionResult]::new('migrate', 'migrate', [CompletionResultType]::ParameterValue, 'Copy a store''s pending requests and unclosed replies into another store')
             [CompletionResult]::new('reply', 'reply', [CompletionResultType]::ParameterValue, 'Print the reply to a stored request')
             [CompletionResult]::new('close', 'close', [CompletionResultType]::ParameterValue, 'Delete a stored request and its reply')
             break
@@ -575,6 +596,9 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             break
         }
         'zmqtool;help;titanic;ls' {
+            break
+        }
+        'zmqtool;help;titanic;migrate' {
             break
         }
         'zmqtool;help;titanic;reply' {

@@ -124,6 +124,9 @@ _zmqtool() {
             zmqtool__subcmd__help__subcmd__titanic,ls)
                 cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__ls"
                 ;;
+            zmqtool__subcmd__help__subcmd__titanic,migrate)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__migrate"
+                ;;
             zmqtool__subcmd__help__subcmd__titanic,reply)
                 cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__reply"
                 ;;
@@ -145,6 +148,9 @@ _zmqtool() {
             zmqtool__subcmd__titanic,ls)
                 cmd="zmqtool__subcmd__titanic__subcmd__ls"
                 ;;
+            zmqtool__subcmd__titanic,migrate)
+                cmd="zmqtool__subcmd__titanic__subcmd__migrate"
+                ;;
             zmqtool__subcmd__titanic,reply)
                 cmd="zmqtool__subcmd__titanic__subcmd__reply"
                 ;;
@@ -165,6 +171,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__titanic__subcmd__help,ls)
                 cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__ls"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,migrate)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__migrate"
                 ;;
             zmqtool__subcmd__titanic__subcmd__help,reply)
                 cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__reply"
@@ -796,7 +805,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__titanic)
-            opts="serve request call ls reply close"
+            opts="serve request call ls migrate reply close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -838,6 +847,20 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__titanic__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1068,7 +1091,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic)
-            opts="-v -q -h -V --verbose --quiet --json --help --version serve request call ls reply close help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version serve request call ls migrate reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1166,7 +1189,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__help)
-            opts="serve request call ls reply close help"
+            opts="serve request call ls migrate reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,6 +1258,20 @@ _zmqtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__migrate)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zmqtool__subcmd__titanic__subcmd__help__subcmd__reply)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1285,6 +1322,28 @@ _zmqtool() {
             fi
             case "${prev}" in
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__migrate)
+            opts="-v -q -h -V --from --to --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1376,7 +1435,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__serve)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --store --inflight --delivery-timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --store --lease --inflight --delivery-timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1399,6 +1458,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -331,6 +331,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand request 'Store a request for SERVICE with Titanic and print its UUID'
             cand call 'Store a request, wait for its reply, close it, and print the reply'
             cand ls 'List the requests in a store: pending and replied, with their age'
+            cand migrate 'Copy a store''s pending requests and unclosed replies into another store'
             cand reply 'Print the reply to a stored request'
             cand close 'Delete a stored request and its reply'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -340,7 +341,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --plain 'Authenticate with the PLAIN mechanism as USER:PASSWORD (for a broker started with --plain-users). Prefer the environment variable: a command line is visible to others'
             cand --curve-server-key 'Encrypt with CURVE to a server with this public key: 40 Z85 characters, or its public certificate file'
             cand --curve-secret 'With --curve-server-key: this side''s own secret certificate (for a server with --curve-allow). Without it, a fresh keypair, which only an open server admits'
-            cand --store 'The store: one SQLite file (created with mode 0600, WAL mode)'
+            cand --store 'The store. A path (or sqlite:PATH): one SQLite file, created with mode 0600, used by one server. postgres://USER@HOST/DB, postgresql://..., libpq key=value pairs, or postgres: (everything from the PG* variables): a PostgreSQL database that several servers share (sslmode=disable|prefer|require|verify-ca|verify-full). memory: this process''s memory only, much faster and not durable: requests and replies are lost when the server stops or crashes'
+            cand --lease 'With a shared (PostgreSQL) store: how long this server''s claim on a request holds without renewal (it renews every third of it). A server that dies delays its requests this long'
             cand --inflight 'Calls to services in flight at once'
             cand --delivery-timeout 'How long a stored request''s service may take to reply before it is retried'
             cand --retain 'Delete replies nobody closed after this long (default: keep them)'
@@ -396,7 +398,20 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --version 'Print version'
         }
         &'zmqtool;titanic;ls'= {
-            cand --store 'The store to read'
+            cand --store 'The store to read (a path, sqlite:PATH, or a PostgreSQL URL or key=value pairs)'
+            cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
+            cand -q 'Log nothing but errors'
+            cand --quiet 'Log nothing but errors'
+            cand --json 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'zmqtool;titanic;migrate'= {
+            cand --from 'The store to copy from'
+            cand --to 'The store to copy into (created if need be)'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'
@@ -446,6 +461,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand request 'Store a request for SERVICE with Titanic and print its UUID'
             cand call 'Store a request, wait for its reply, close it, and print the reply'
             cand ls 'List the requests in a store: pending and replied, with their age'
+            cand migrate 'Copy a store''s pending requests and unclosed replies into another store'
             cand reply 'Print the reply to a stored request'
             cand close 'Delete a stored request and its reply'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -457,6 +473,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;titanic;help;call'= {
         }
         &'zmqtool;titanic;help;ls'= {
+        }
+        &'zmqtool;titanic;help;migrate'= {
         }
         &'zmqtool;titanic;help;reply'= {
         }
@@ -512,6 +530,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand request 'Store a request for SERVICE with Titanic and print its UUID'
             cand call 'Store a request, wait for its reply, close it, and print the reply'
             cand ls 'List the requests in a store: pending and replied, with their age'
+            cand migrate 'Copy a store''s pending requests and unclosed replies into another store'
             cand reply 'Print the reply to a stored request'
             cand close 'Delete a stored request and its reply'
         }
@@ -522,6 +541,8 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
         &'zmqtool;help;titanic;call'= {
         }
         &'zmqtool;help;titanic;ls'= {
+        }
+        &'zmqtool;help;titanic;migrate'= {
         }
         &'zmqtool;help;titanic;reply'= {
         }

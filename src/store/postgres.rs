@@ -159,7 +159,7 @@ impl Target {
         let rest = if text == "postgres:" || text == "postgresql:" {
             String::new()
         } else if text.starts_with("postgres://") || text.starts_with("postgresql://") {
-            strip_url(text, &mut extra)?
+            strip_url(&url_ports(text, env("PGPORT").as_deref()), &mut extra)?
         } else {
             strip_conninfo(text, &mut extra)?
         };
@@ -491,6 +491,44 @@ fn split_pgpass(line: &str) -> Vec<String> {
         }
     }
     fields
+}
+
+/// Gives the URL's hosts that have no port the one from `PGPORT` (the crate would take 5432
+/// for them, where libpq takes the environment's).
+fn url_ports(url: &str, pgport: Option<&str>) -> String {
+    let Some(pgport) = pgport.filter(|p| !p.is_empty()) else {
+        return url.to_string();
+    };
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (user, hosts) = match authority.rfind('@') {
+        Some(at) => authority.split_at(at + 1),
+        None => ("", authority),
+    };
+    if hosts.is_empty() {
+        return url.to_string();
+    }
+    let ports: Vec<&str> = pgport.split(',').collect();
+    let hosts: Vec<String> = hosts
+        .split(',')
+        .enumerate()
+        .map(|(i, host)| {
+            let has_port = match host.rfind(']') {
+                Some(close) => host[close..].contains(':'),
+                None => host.contains(':'),
+            };
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or("5432");
+            if has_port || host.is_empty() {
+                host.to_string()
+            } else {
+                format!("{host}:{}", port.trim())
+            }
+        })
+        .collect();
+    format!("{scheme}://{user}{}{tail}", hosts.join(","))
 }
 
 /// Takes libpq-only settings out of a URL's query; returns the URL the crate reads.
