@@ -962,6 +962,11 @@ pub struct BenchArgs {
     /// answering out of order the latency figures are approximate (exact with --pipeline 1).
     #[arg(long, value_enum, default_value = "echo")]
     pub check: BenchCheck,
+    /// Stamp each request (a random client id for the run, the request's number as its key),
+    /// as `client --stamp` does: against a `worker --dedup`, this measures what recording
+    /// each request and its reply costs. The echo check takes the worker's outcome frame off.
+    #[arg(long)]
+    pub stamp: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1196,6 +1201,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool worker logs --protocol 0.2 --exec 'tail -n 20 /var/log/syslog' --stream",
             "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
             "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
+            "zmqtool worker pay --exec ./pay.sh --dedup /var/lib/zmqtool/pay.db  # stamped: once",
         ],
     ),
     (
@@ -1206,6 +1212,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "seq 1000 | zmqtool client upper --lines --pipeline 32",
             "zmqtool --json client echo hi | jq .frames",
             "zmqtool client slow job --timeout 10s --retries 1",
+            "zmqtool client pay order-42 --client-id shop --request-id order-42  # runs once",
+            "ZMQTOOL_CLIENT_ID=nightly zmqtool client pay --lines < orders.txt  # keys: line numbers",
         ],
     ),
     (

@@ -424,3 +424,164 @@ fn titanic_killed_during_delivery_runs_each_request_once() {
     assert_eq!(distinct.len(), N, "every request ran");
     assert_eq!(ran.len(), N, "no request ran twice");
 }
+
+/// The PostgreSQL test server's URL (ZMQTOOL_TEST_POSTGRES, as scripts/test-postgres.sh sets
+/// it); `None` after saying so when there is none outside CI.
+fn postgres_url() -> Option<String> {
+    match std::env::var("ZMQTOOL_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("CI is set but ZMQTOOL_TEST_POSTGRES is not (see scripts/test-postgres.sh)")
+        }
+        _ => {
+            println!("skipped: set ZMQTOOL_TEST_POSTGRES");
+            None
+        }
+    }
+}
+
+/// A database of the test's own on the test server, dropped at the end.
+struct Database {
+    server: String,
+    name: String,
+    url: String,
+}
+
+impl Database {
+    fn new(server: &str) -> Database {
+        let name = format!("zmqtool_dedup_{}", std::process::id());
+        let mut admin =
+            postgres::Client::connect(server, postgres::NoTls).expect("the test server");
+        for statement in [
+            format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            admin
+                .batch_execute(&statement)
+                .expect("a database of the test's own");
+        }
+        // postgres://user@host:port/db?query with this database.
+        let (base, query) = server
+            .split_once('?')
+            .map_or((server, None), |(b, q)| (b, Some(q)));
+        let after_scheme = base.split_once("://").map_or(base, |(_, r)| r);
+        let scheme = &base[..base.len() - after_scheme.len()];
+        let host = after_scheme.split('/').next().unwrap_or(after_scheme);
+        let url = match query {
+            Some(q) => format!("{scheme}{host}/{name}?{q}"),
+            None => format!("{scheme}{host}/{name}"),
+        };
+        Database {
+            server: server.to_string(),
+            name,
+            url,
+        }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// Test 4: two Titanic servers share a PostgreSQL store, and two `--dedup` workers share a
+/// PostgreSQL dedup table (in the same database); one Titanic server is killed -9 while it
+/// delivers. The other takes over its requests once their leases expire, and redelivers some
+/// the killed one had sent: each request still runs once.
+#[test]
+fn two_titanic_servers_on_postgres_one_killed_run_each_request_once() {
+    let Some(server) = postgres_url() else { return };
+    const N: usize = 300;
+    let db = Database::new(&server);
+    let files = Files::new();
+    let ledger = files.path("ledger");
+    let b = broker(&[]);
+    let serve = || {
+        let p = spawn(&[
+            "titanic",
+            "serve",
+            "--broker",
+            &b.endpoint,
+            "--store",
+            &db.url,
+            "--heartbeat",
+            HB,
+            "--reconnect",
+            HB,
+            "--delivery-timeout",
+            "10s",
+            "--lease",
+            "1s",
+            "-v",
+        ]);
+        p.wait_stderr("titanic serving", Duration::from_secs(20));
+        p
+    };
+    let mut first = serve();
+    let _second = serve();
+    let job = format!(
+        "read x; echo \"$x\" >> '{}'; sleep 0.01; echo \"done $x\"",
+        ledger.display()
+    );
+    let workers: Vec<Proc> = (0..2)
+        .map(|_| {
+            worker(
+                &b.endpoint,
+                "pay",
+                &["--exec", &job, "--concurrency", "4", "--dedup", &db.url],
+            )
+        })
+        .collect();
+    wait_for_service(&b.endpoint, "pay");
+    let input: String = (0..N).map(|i| format!("req-{i}\n")).collect();
+    let mut submit = common::command();
+    submit.args([
+        "titanic",
+        "request",
+        "pay",
+        "--lines",
+        "--pipeline",
+        "16",
+        "--broker",
+        &b.endpoint,
+        "--timeout",
+        "2s",
+        "--retries",
+        "20",
+    ]);
+    let out = finish(submit, Some(input.into_bytes()), Duration::from_secs(120));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let uuids: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(uuids.len(), N);
+    assert!(
+        wait_until(Duration::from_secs(60), || lines(&ledger).len() >= 30),
+        "deliveries never started: {}",
+        first.stderr()
+    );
+    first.signal("KILL");
+    first.wait_exit(Duration::from_secs(10));
+    let replied = || {
+        let out = run(&["--json", "titanic", "ls", "--store", &db.url]);
+        stdout(&out).matches("\"replied\"").count()
+    };
+    assert!(
+        wait_until(Duration::from_secs(180), || replied() == N),
+        "{} of {N} replied; workers:\n{}",
+        replied(),
+        workers
+            .iter()
+            .map(Proc::stderr)
+            .collect::<Vec<_>>()
+            .join("\n---\n")
+    );
+    let ran = lines(&ledger);
+    let distinct: std::collections::BTreeSet<_> = ran.iter().collect();
+    assert_eq!(distinct.len(), N, "every request ran");
+    assert_eq!(ran.len(), N, "no request ran twice");
+}

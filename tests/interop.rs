@@ -296,7 +296,10 @@ fn stamps_never_reach_a_majortomo_worker_and_pass_through_its_broker() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = dir.path().join("ledger");
     let store = dir.path().join("dedup.db");
-    let job = format!("read x; echo \"$x\" >> '{}'; echo \"done $x\"", ledger.display());
+    let job = format!(
+        "read x; echo \"$x\" >> '{}'; echo \"done $x\"",
+        ledger.display()
+    );
     let _dedup = worker(
         &endpoint,
         "pay",

@@ -48,7 +48,8 @@ impl Db {
             std::process::id(),
             &uuid_like()[..12].to_ascii_lowercase()
         );
-        let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("the test server");
+        let mut admin =
+            postgres::Client::connect(server, postgres::NoTls).expect("the test server");
         admin
             .batch_execute(&format!("CREATE DATABASE {name}"))
             .expect("a database of the test's own");
@@ -67,7 +68,10 @@ impl Db {
 impl Drop for Db {
     fn drop(&mut self) {
         if let Ok(mut admin) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
         }
     }
 }
@@ -80,7 +84,12 @@ fn rand_u128() -> u128 {
     use std::hash::{BuildHasher, Hasher};
     let s = std::collections::hash_map::RandomState::new();
     let mut h = s.build_hasher();
-    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
     let a = h.finish() as u128;
     let mut h = s.build_hasher();
     h.write_u64(a as u64 ^ 0x9e37_79b9);
@@ -89,7 +98,9 @@ fn rand_u128() -> u128 {
 
 /// The URL with another database name (`postgres://u@h:p/DB?query`).
 fn with_dbname(url: &str, db: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let rest = base.split_once("://").map(|(_, r)| r).unwrap_or(base);
     let prefix = &base[..base.len() - rest.len()];
     let host = rest.split('/').next().unwrap_or(rest);
@@ -126,7 +137,14 @@ fn titanic_serve(endpoint: &str, store: &str, extra: &[&str]) -> Proc {
 fn tsp(endpoint: &str, args: &[&str]) -> std::process::Output {
     let mut all = vec!["titanic"];
     all.extend(args);
-    all.extend(["--broker", endpoint, "--timeout", "500ms", "--retries", "30"]);
+    all.extend([
+        "--broker",
+        endpoint,
+        "--timeout",
+        "500ms",
+        "--retries",
+        "30",
+    ]);
     run_with_timeout(&all, Duration::from_secs(60))
 }
 
@@ -157,7 +175,8 @@ fn wait_all_replied(store: &str, ids: &[String], timeout: Duration) {
         if let Some(s) = states(store) {
             last = s;
         }
-        ids.iter().all(|u| last.get(u).map(String::as_str) == Some("replied"))
+        ids.iter()
+            .all(|u| last.get(u).map(String::as_str) == Some("replied"))
     });
     let missing: Vec<_> = ids
         .iter()
@@ -183,7 +202,10 @@ fn ledger_runs(ledger: &Path) -> HashMap<String, usize> {
     let mut runs = HashMap::new();
     for line in text.lines() {
         if let Some(body) = line.strip_prefix("start ") {
-            assert!(running.insert(body.to_string()), "{body} ran twice at the same time");
+            assert!(
+                running.insert(body.to_string()),
+                "{body} ran twice at the same time"
+            );
             *runs.entry(body.to_string()).or_insert(0) += 1;
         } else if let Some(body) = line.strip_prefix("end ") {
             running.remove(body);
@@ -193,14 +215,27 @@ fn ledger_runs(ledger: &Path) -> HashMap<String, usize> {
 }
 
 /// Stores `lines` through `titanic request --lines` in the background.
-fn request_lines(endpoint: &str, lines: &[String]) -> std::thread::JoinHandle<Vec<(String, String)>> {
+fn request_lines(
+    endpoint: &str,
+    lines: &[String],
+) -> std::thread::JoinHandle<Vec<(String, String)>> {
     let endpoint = endpoint.to_string();
     let lines = lines.to_vec();
     std::thread::spawn(move || {
         let mut c = command();
         c.args([
-            "titanic", "request", "work", "--lines", "--pipeline", "4", "--broker", &endpoint,
-            "--timeout", "1s", "--retries", "30",
+            "titanic",
+            "request",
+            "work",
+            "--lines",
+            "--pipeline",
+            "4",
+            "--broker",
+            &endpoint,
+            "--timeout",
+            "1s",
+            "--retries",
+            "30",
         ]);
         let input = lines.join("\n") + "\n";
         let out = finish(c, Some(input.into_bytes()), Duration::from_secs(120));
@@ -221,12 +256,20 @@ fn a_request_round_trip_on_postgres() {
     let db = Db::new(&server);
     let b = broker(&[]);
     let t = titanic_serve(&b.endpoint, &db.url, &[]);
-    assert!(t.stderr().contains("shared; this server is"), "{}", t.stderr());
+    assert!(
+        t.stderr().contains("shared; this server is"),
+        "{}",
+        t.stderr()
+    );
     let _w = worker(&b.endpoint, "echo", &[]);
     let out = tsp(&b.endpoint, &["request", "echo", "hello", "postgres"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let uuid = stdout(&out).trim().to_string();
-    wait_all_replied(&db.url, std::slice::from_ref(&uuid), Duration::from_secs(20));
+    wait_all_replied(
+        &db.url,
+        std::slice::from_ref(&uuid),
+        Duration::from_secs(20),
+    );
     let out = tsp(&b.endpoint, &["reply", &uuid]);
     assert_eq!(stdout(&out), "hello\npostgres\n");
     let out = tsp(&b.endpoint, &["close", &uuid]);
@@ -261,12 +304,19 @@ fn two_servers_share_a_store_and_survive_one_killed() {
     a.child.kill().unwrap(); // SIGKILL: its leases are left to expire
     let _ = a.child.wait();
     let acknowledged = sender.join().unwrap();
-    assert!(acknowledged.len() >= 250, "most were stored: {}", acknowledged.len());
+    assert!(
+        acknowledged.len() >= 250,
+        "most were stored: {}",
+        acknowledged.len()
+    );
     let ids: Vec<String> = acknowledged.iter().map(|(u, _)| u.clone()).collect();
     wait_all_replied(&db.url, &ids, Duration::from_secs(60));
     let runs = ledger_runs(&ledger);
     for (uuid, body) in &acknowledged {
-        assert!(runs.contains_key(body), "{body} ({uuid}) was acknowledged and never run");
+        assert!(
+            runs.contains_key(body),
+            "{body} ({uuid}) was acknowledged and never run"
+        );
     }
     // A sample of the replies, through the surviving server.
     for (uuid, body) in acknowledged.iter().step_by(60) {
@@ -311,13 +361,19 @@ fn a_postgres_restart_under_load_loses_nothing_acknowledged() {
     wait_all_replied(&db.url, &ids, Duration::from_secs(60));
     let runs = ledger_runs(&ledger);
     for (uuid, body) in &acknowledged {
-        assert!(runs.contains_key(body), "{body} ({uuid}) was acknowledged and never run");
+        assert!(
+            runs.contains_key(body),
+            "{body} ({uuid}) was acknowledged and never run"
+        );
     }
     // The server carries on: new requests are stored and delivered.
     let out = tsp(&b.endpoint, &["call", "work", "after", "--poll", "50ms"]);
     assert_eq!(stdout(&out), "after\n", "{}", stderr(&out));
     let log = t.stderr();
-    assert!(log.contains("lost the connection"), "the restart was seen:\n{log}");
+    assert!(
+        log.contains("lost the connection"),
+        "the restart was seen:\n{log}"
+    );
     assert!(log.contains("connected to"), "it reconnected:\n{log}");
 }
 
@@ -335,7 +391,11 @@ fn migrate_copies_pending_and_replied_once() {
         let w = worker(&b.endpoint, "echo", &[]);
         let out = tsp(&b.endpoint, &["request", "echo", "done"]);
         let replied = stdout(&out).trim().to_string();
-        wait_all_replied(file, std::slice::from_ref(&replied), Duration::from_secs(20));
+        wait_all_replied(
+            file,
+            std::slice::from_ref(&replied),
+            Duration::from_secs(20),
+        );
         drop(w);
         let pending: Vec<String> = (0..3)
             .map(|i| {
@@ -350,10 +410,19 @@ fn migrate_copies_pending_and_replied_once() {
     };
     let out = run(&["titanic", "migrate", "--from", file, "--to", &db.url]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert!(stdout(&out).starts_with("copied 4 of 4 requests (3 pending, 1 replied)"), "{}", stdout(&out));
-    let out = run(&["--json", "titanic", "migrate", "--from", file, "--to", &db.url]);
+    assert!(
+        stdout(&out).starts_with("copied 4 of 4 requests (3 pending, 1 replied)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "--json", "titanic", "migrate", "--from", file, "--to", &db.url,
+    ]);
     let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
-    assert_eq!((report["requests"].as_u64(), report["copied"].as_u64()), (Some(4), Some(0)));
+    assert_eq!(
+        (report["requests"].as_u64(), report["copied"].as_u64()),
+        (Some(4), Some(0))
+    );
     let states = states(&db.url).unwrap();
     assert_eq!(states.len(), 4);
     assert_eq!(states[&replied], "replied");
@@ -374,7 +443,11 @@ fn a_store_of_a_newer_zmqtool_is_refused() {
     let db = Db::new(&server);
     let out = run(&["titanic", "ls", "--store", &db.url]);
     assert_ne!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("has no titanic tables"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has no titanic tables"),
+        "{}",
+        stderr(&out)
+    );
     let b = broker(&[]);
     let mut t = titanic_serve(&b.endpoint, &db.url, &[]);
     t.signal("TERM");
@@ -383,7 +456,14 @@ fn a_store_of_a_newer_zmqtool_is_refused() {
         .batch_execute("UPDATE zmqtool_schema SET version = 99 WHERE component = 'titanic'")
         .unwrap();
     for args in [
-        &["titanic", "serve", "--broker", &b.endpoint, "--store", &db.url][..],
+        &[
+            "titanic",
+            "serve",
+            "--broker",
+            &b.endpoint,
+            "--store",
+            &db.url,
+        ][..],
         &["titanic", "ls", "--store", &db.url],
     ] {
         let out = run(args);
@@ -412,10 +492,15 @@ fn a_sqlite_store_of_a_newer_zmqtool_is_refused() {
     t.signal("TERM");
     t.wait_exit(Duration::from_secs(10));
     let conn = rusqlite::Connection::open(&file).unwrap();
-    conn.execute("UPDATE zmqtool_schema SET version = 42", []).unwrap();
+    conn.execute("UPDATE zmqtool_schema SET version = 42", [])
+        .unwrap();
     let out = run(&["titanic", "ls", "--store", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("version 42, newer than this zmqtool"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("version 42, newer than this zmqtool"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -423,18 +508,35 @@ fn the_memory_store_says_it_forgets_and_does() {
     let b = broker(&[]);
     let t = titanic_serve(&b.endpoint, "memory:", &[]);
     let log = t.stderr();
-    assert_eq!(log.matches("in memory only").count(), 1, "said once:\n{log}");
+    assert_eq!(
+        log.matches("in memory only").count(),
+        1,
+        "said once:\n{log}"
+    );
     let _w = worker(&b.endpoint, "echo", &[]);
     let out = tsp(&b.endpoint, &["call", "echo", "quick", "--poll", "50ms"]);
     assert_eq!(stdout(&out), "quick\n", "{}", stderr(&out));
     let out = tsp(&b.endpoint, &["request", "nobody", "kept?"]);
     let uuid = stdout(&out).trim().to_string();
-    assert_eq!(tsp(&b.endpoint, &["reply", &uuid]).status.code(), Some(6), "pending");
+    assert_eq!(
+        tsp(&b.endpoint, &["reply", &uuid]).status.code(),
+        Some(6),
+        "pending"
+    );
     drop(t);
     let _t = titanic_serve(&b.endpoint, "memory:", &[]);
     let out = tsp(&b.endpoint, &["reply", &uuid]);
-    assert_eq!(out.status.code(), Some(4), "gone after a restart: {}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "gone after a restart: {}",
+        stderr(&out)
+    );
     let out = run(&["titanic", "ls", "--store", "memory:"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("lives inside its titanic serve"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("lives inside its titanic serve"),
+        "{}",
+        stderr(&out)
+    );
 }
