@@ -325,6 +325,45 @@ fn malformed_stamps_are_dropped_and_unkeyed_calls_refused() {
     assert!(stderr(&out).contains("--request-id"), "{}", stderr(&out));
 }
 
+/// Stores `n` requests for "pay" ("req-0" ... ) through `titanic request --lines`; their UUIDs.
+fn submit_to_titanic(endpoint: &str, n: usize) -> Vec<String> {
+    let input: String = (0..n).map(|i| format!("req-{i}\n")).collect();
+    let mut submit = common::command();
+    submit.args([
+        "titanic",
+        "request",
+        "pay",
+        "--lines",
+        "--pipeline",
+        "16",
+        "--broker",
+        endpoint,
+        "--timeout",
+        "2s",
+        "--retries",
+        "20",
+    ]);
+    let out = finish(submit, Some(input.into_bytes()), Duration::from_secs(120));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let uuids: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(uuids.len(), n);
+    uuids
+}
+
+/// How many requests of the Titanic `store` are replied.
+fn replied(store: &str) -> usize {
+    let out = run(&["--json", "titanic", "ls", "--store", store]);
+    stdout(&out).matches("\"replied\"").count()
+}
+
+/// Every request of `n` ran, and none twice.
+fn each_ran_once(ledger: &Path, n: usize) {
+    let ran = lines(ledger);
+    let distinct: std::collections::BTreeSet<_> = ran.iter().collect();
+    assert_eq!(distinct.len(), n, "every request ran");
+    assert_eq!(ran.len(), n, "no request ran twice");
+}
+
 fn titanic_server(endpoint: &str, store: &Path) -> Proc {
     let p = spawn(&[
         "titanic",
@@ -374,25 +413,7 @@ fn titanic_killed_during_delivery_runs_each_request_once() {
         ],
     );
     wait_for_service(&ipc.ep, "titanic.request");
-    let input: String = (0..N).map(|i| format!("req-{i}\n")).collect();
-    let mut submit = common::command();
-    submit.args([
-        "titanic",
-        "request",
-        "pay",
-        "--lines",
-        "--pipeline",
-        "32",
-        "--broker",
-        &ipc.ep,
-        "--timeout",
-        "2s",
-        "--retries",
-        "20",
-    ]);
-    let out = finish(submit, Some(input.into_bytes()), Duration::from_secs(120));
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out).lines().count(), N);
+    submit_to_titanic(&ipc.ep, N);
 
     // Killed while it delivers: some requests have run, several are in flight.
     assert!(
@@ -404,25 +425,13 @@ fn titanic_killed_during_delivery_runs_each_request_once() {
     t.wait_exit(Duration::from_secs(10));
     let _t = titanic_server(&ipc.ep, &titanic_store);
 
-    let replied = || {
-        let out = run(&[
-            "--json",
-            "titanic",
-            "ls",
-            "--store",
-            titanic_store.to_str().unwrap(),
-        ]);
-        stdout(&out).matches("\"replied\"").count()
-    };
+    let store = titanic_store.to_str().unwrap();
     assert!(
-        wait_until(Duration::from_secs(240), || replied() == N),
+        wait_until(Duration::from_secs(240), || replied(store) == N),
         "{} of {N} replied",
-        replied()
+        replied(store)
     );
-    let ran = lines(&ledger);
-    let distinct: std::collections::BTreeSet<_> = ran.iter().collect();
-    assert_eq!(distinct.len(), N, "every request ran");
-    assert_eq!(ran.len(), N, "no request ran twice");
+    each_ran_once(&ledger, N);
 }
 
 /// The PostgreSQL test server's URL (ZMQTOOL_TEST_POSTGRES, as scripts/test-postgres.sh sets
@@ -539,26 +548,7 @@ fn two_titanic_servers_on_postgres_one_killed_run_each_request_once() {
         })
         .collect();
     wait_for_service(&b.endpoint, "pay");
-    let input: String = (0..N).map(|i| format!("req-{i}\n")).collect();
-    let mut submit = common::command();
-    submit.args([
-        "titanic",
-        "request",
-        "pay",
-        "--lines",
-        "--pipeline",
-        "16",
-        "--broker",
-        &b.endpoint,
-        "--timeout",
-        "2s",
-        "--retries",
-        "20",
-    ]);
-    let out = finish(submit, Some(input.into_bytes()), Duration::from_secs(120));
-    assert!(out.status.success(), "{}", stderr(&out));
-    let uuids: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
-    assert_eq!(uuids.len(), N);
+    submit_to_titanic(&b.endpoint, N);
     assert!(
         wait_until(Duration::from_secs(60), || lines(&ledger).len() >= 30),
         "deliveries never started: {}",
@@ -566,22 +556,15 @@ fn two_titanic_servers_on_postgres_one_killed_run_each_request_once() {
     );
     first.signal("KILL");
     first.wait_exit(Duration::from_secs(10));
-    let replied = || {
-        let out = run(&["--json", "titanic", "ls", "--store", &db.url]);
-        stdout(&out).matches("\"replied\"").count()
-    };
     assert!(
-        wait_until(Duration::from_secs(180), || replied() == N),
+        wait_until(Duration::from_secs(180), || replied(&db.url) == N),
         "{} of {N} replied; workers:\n{}",
-        replied(),
+        replied(&db.url),
         workers
             .iter()
             .map(Proc::stderr)
             .collect::<Vec<_>>()
             .join("\n---\n")
     );
-    let ran = lines(&ledger);
-    let distinct: std::collections::BTreeSet<_> = ran.iter().collect();
-    assert_eq!(distinct.len(), N, "every request ran");
-    assert_eq!(ran.len(), N, "no request ran twice");
+    each_ran_once(&ledger, N);
 }

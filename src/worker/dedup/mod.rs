@@ -85,7 +85,23 @@ pub enum StoreError {
 /// returns. Claiming is one atomic insert: of several workers claiming one stamp at once,
 /// exactly one wins.
 pub trait Store: Send {
-    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError>;
+    /// Records `stamp` as running, unless it is there already: one atomic insert. True when
+    /// this call put it there.
+    fn insert(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<bool, StoreError>;
+
+    /// Claims `stamp`: this worker's to run, or what the store holds for it.
+    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError> {
+        loop {
+            if self.insert(stamp, now_ms, give_up_ms)? {
+                return Ok(Claim::Won);
+            }
+            // None: removed between the insert and the read (the window passed): again.
+            if let Some(entry) = self.entry(stamp)? {
+                return Ok(Claim::Seen(entry));
+            }
+        }
+    }
+
     fn entry(&mut self, stamp: &Stamp) -> Result<Option<Entry>, StoreError>;
     fn answer(&mut self, stamp: &Stamp, reply: &[Frame], now_ms: i64) -> Result<(), StoreError>;
     fn abandon(&mut self, stamp: &Stamp) -> Result<(), StoreError>;
@@ -94,11 +110,27 @@ pub trait Store: Send {
 }
 
 /// Opens a `--dedup` STORE string (the store module's: a file path or `sqlite:PATH` for
-/// SQLite, `postgres://...` for PostgreSQL, `memory:` for this process only).
-pub fn open(location: &str) -> anyhow::Result<Box<dyn Store>> {
-    Ok(match Location::parse(location)? {
-        Location::Sqlite(path) => Box::new(sqlite::Sqlite::open(&path)?),
-        Location::Postgres(target) => Box::new(postgres::Postgres::open(*target)?),
+/// SQLite, `postgres://...` for PostgreSQL, `memory:` for this process only): one connection
+/// now (so a bad STORE fails at start), more as jobs run at once.
+pub fn open(location: &str) -> anyhow::Result<Pool> {
+    let location = Location::parse(location)?;
+    let more: Option<Opener> = match &location {
+        Location::Sqlite(path) => {
+            let path = path.clone();
+            Some(Box::new(move || Ok(Box::new(sqlite::Sqlite::open(&path)?))))
+        }
+        Location::Postgres(target) => {
+            let target = (**target).clone();
+            Some(Box::new(move || {
+                Ok(Box::new(postgres::Postgres::open(target.clone())?))
+            }))
+        }
+        // One private database: its one connection is shared.
+        Location::Memory => None,
+    };
+    let first: Box<dyn Store> = match &location {
+        Location::Sqlite(path) => Box::new(sqlite::Sqlite::open(path)?),
+        Location::Postgres(target) => Box::new(postgres::Postgres::open((**target).clone())?),
         Location::Memory => {
             log::warn!(
                 "the dedup store is in memory only (--dedup memory:): what it knows is lost \
@@ -106,7 +138,55 @@ pub fn open(location: &str) -> anyhow::Result<Box<dyn Store>> {
             );
             Box::new(sqlite::Sqlite::memory()?)
         }
-    })
+    };
+    Ok(Pool::new(first, more))
+}
+
+/// Opens another connection to the same store.
+pub type Opener = Box<dyn Fn() -> anyhow::Result<Box<dyn Store>> + Send + Sync>;
+
+/// The worker's connections to its store: one per job using it at once, so that jobs of
+/// several sessions commit side by side (a database commits them together) rather than one
+/// after another behind a lock.
+pub struct Pool {
+    idle: Mutex<Vec<Box<dyn Store>>>,
+    returned: std::sync::Condvar,
+    /// `None`: the store has one connection only (`memory:`); jobs take turns with it.
+    more: Option<Opener>,
+}
+
+impl Pool {
+    pub fn new(first: Box<dyn Store>, more: Option<Opener>) -> Pool {
+        Pool {
+            idle: Mutex::new(vec![first]),
+            returned: std::sync::Condvar::new(),
+            more,
+        }
+    }
+
+    /// Runs `f` on an idle connection, opening one when none is idle.
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A thread that panicked holding the lock left only the list of idle connections.
+        let lock = || self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        let mut idle = lock();
+        let mut store = loop {
+            if let Some(store) = idle.pop() {
+                break store;
+            }
+            if let Some(open) = &self.more {
+                drop(idle);
+                break open().map_err(|e| StoreError::Other(format!("{e:#}")))?;
+            }
+            idle = self.returned.wait(idle).unwrap_or_else(|e| e.into_inner());
+        };
+        let result = f(store.as_mut());
+        lock().push(store);
+        self.returned.notify_one();
+        result
+    }
 }
 
 /// What to do next with a stamped request.
@@ -216,7 +296,7 @@ impl Counters {
 /// extension); with a store (`--dedup`) it also keeps the reply under the stamp.
 pub struct Dedup {
     inner: Arc<dyn Handler>,
-    store: Option<Mutex<Box<dyn Store>>>,
+    store: Option<Pool>,
     rules: Rules,
     window: Duration,
     /// When expired replies were last removed (Unix ms).
@@ -240,14 +320,9 @@ impl Dedup {
     }
 
     /// Keeps stamped requests' replies in `store` for `window`.
-    pub fn new(
-        inner: Arc<dyn Handler>,
-        store: Box<dyn Store>,
-        rules: Rules,
-        window: Duration,
-    ) -> Dedup {
+    pub fn new(inner: Arc<dyn Handler>, store: Pool, rules: Rules, window: Duration) -> Dedup {
         Dedup {
-            store: Some(Mutex::new(store)),
+            store: Some(store),
             rules,
             window,
             exit_after_store: std::env::var_os(EXIT_AFTER_STORE_ENV).is_some(),
@@ -262,10 +337,7 @@ impl Dedup {
         let Some(store) = &self.store else {
             return Err(StoreError::Other("no store".into()));
         };
-        // A thread that panicked holding the lock left the store as SQLite left it:
-        // committed or not, never half-written.
-        let mut store = store.lock().unwrap_or_else(|e| e.into_inner());
-        f(store.as_mut())
+        store.with(f)
     }
 
     /// Removes replies older than the window, at most once a minute.
@@ -511,7 +583,7 @@ mod tests {
         let inner = Arc::new(Count(AtomicU64::new(0)));
         let dedup = Dedup::new(
             inner.clone(),
-            Box::new(sqlite::Sqlite::memory().unwrap()),
+            Pool::new(Box::new(sqlite::Sqlite::memory().unwrap()), None),
             RULES,
             Duration::from_secs(60),
         );

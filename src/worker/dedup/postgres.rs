@@ -10,7 +10,7 @@
 use anyhow::Context as _;
 
 use super::sqlite::{ABANDONED, ANSWERED, RUNNING, read_entry};
-use super::{Claim, Entry, Store, StoreError};
+use super::{Entry, Store, StoreError};
 use crate::mdp::Frame;
 use crate::mdp::stamp::Stamp;
 use crate::store::{Schema, postgres as pg};
@@ -71,7 +71,7 @@ impl Postgres {
 }
 
 impl Store for Postgres {
-    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError> {
+    fn insert(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<bool, StoreError> {
         let inserted = self.with(|c| {
             c.execute(
                 "INSERT INTO zmqtool_dedup (owner, client_id, key, state, claimed, give_up)
@@ -86,14 +86,7 @@ impl Store for Postgres {
                 ],
             )
         })?;
-        if inserted == 1 {
-            return Ok(Claim::Won);
-        }
-        match self.entry(stamp)? {
-            Some(entry) => Ok(Claim::Seen(entry)),
-            // Removed between the insert and the read (the window passed): claim it again.
-            None => self.claim(stamp, now_ms, give_up_ms),
-        }
+        Ok(inserted == 1)
     }
 
     fn entry(&mut self, stamp: &Stamp) -> Result<Option<Entry>, StoreError> {
@@ -157,6 +150,7 @@ impl Store for Postgres {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::worker::dedup::Claim;
 
     /// Against a real server (ZMQTOOL_TEST_POSTGRES): one claim wins, the reply is kept.
     #[test]

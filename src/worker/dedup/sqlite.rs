@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Context as _;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Claim, Entry, Store, StoreError};
+use super::{Entry, Store, StoreError};
 use crate::mdp::Frame;
 use crate::mdp::stamp::Stamp;
 use crate::store::{self, Schema};
@@ -78,7 +78,7 @@ pub(super) fn read_entry(
 }
 
 impl Store for Sqlite {
-    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError> {
+    fn insert(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<bool, StoreError> {
         let inserted = self.conn.execute(
             "INSERT INTO zmqtool_dedup (owner, client_id, key, state, claimed, give_up)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
@@ -91,14 +91,7 @@ impl Store for Sqlite {
                 give_up_ms
             ],
         )?;
-        if inserted == 1 {
-            return Ok(Claim::Won);
-        }
-        match self.entry(stamp)? {
-            Some(entry) => Ok(Claim::Seen(entry)),
-            // Removed between the insert and the read (the window passed): claim it again.
-            None => self.claim(stamp, now_ms, give_up_ms),
-        }
+        Ok(inserted == 1)
     }
 
     fn entry(&mut self, stamp: &Stamp) -> Result<Option<Entry>, StoreError> {
@@ -158,6 +151,7 @@ impl Store for Sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::worker::dedup::Claim;
 
     #[test]
     fn one_claim_wins_across_connections_and_the_reply_survives_reopening() {
