@@ -171,16 +171,23 @@ impl Pool {
     ) -> Result<T, StoreError> {
         // A thread that panicked holding the lock left only the list of idle connections.
         let lock = || self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        let mut idle = lock();
-        let mut store = loop {
-            if let Some(store) = idle.pop() {
-                break store;
+        let taken = {
+            let mut idle = lock();
+            loop {
+                if let Some(store) = idle.pop() {
+                    break Some(store);
+                }
+                if self.more.is_some() {
+                    break None;
+                }
+                idle = self.returned.wait(idle).unwrap_or_else(|e| e.into_inner());
             }
-            if let Some(open) = &self.more {
-                drop(idle);
-                break open().map_err(|e| StoreError::Other(format!("{e:#}")))?;
-            }
-            idle = self.returned.wait(idle).unwrap_or_else(|e| e.into_inner());
+        };
+        // The lock is let go before the store is used: jobs use theirs side by side.
+        let mut store = match (taken, &self.more) {
+            (Some(store), _) => store,
+            (None, Some(open)) => open().map_err(|e| StoreError::Other(format!("{e:#}")))?,
+            (None, None) => return Err(StoreError::Other("no connection to the store".into())),
         };
         let result = f(store.as_mut());
         lock().push(store);
