@@ -8,7 +8,9 @@
 #
 # The variables: ZMQTOOL_TEST_POSTGRES (the URL; each test makes its own database there),
 # ZMQTOOL_TEST_POSTGRES_CTL (pg_ctl for that server: the tests restart it with
-# `$ZMQTOOL_TEST_POSTGRES_CTL restart -m fast`), ZMQTOOL_TEST_POSTGRES_DIR (its directory).
+# `$ZMQTOOL_TEST_POSTGRES_CTL restart -m fast`), ZMQTOOL_TEST_POSTGRES_DIR (its directory),
+# and, where openssl is installed, ZMQTOOL_TEST_POSTGRES_CA: the server also takes TLS, with a
+# certificate for localhost and 127.0.0.1 signed by this throwaway CA (sslmode tests).
 #
 # Debian's `postgresql` package is installed when no server binaries are found (as root). The
 # cluster lives in a new temporary directory, listens on 127.0.0.1 at a free port and on a
@@ -48,6 +50,10 @@ start() {
     port=$(free_port)
     "${as[@]}" "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+    local tls=
+    if command -v openssl >/dev/null; then
+        tls_certificates "$dir" "${user:-}" && tls=1
+    fi
     # The control script the tests use (restart under load); it runs pg_ctl as the owner.
     cat >"$dir/ctl" <<EOF
 #!/bin/sh
@@ -59,6 +65,22 @@ EOF
     echo "export ZMQTOOL_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable'"
     echo "export ZMQTOOL_TEST_POSTGRES_CTL='$dir/ctl'"
     echo "export ZMQTOOL_TEST_POSTGRES_DIR='$dir'"
+    [[ -z "$tls" ]] || echo "export ZMQTOOL_TEST_POSTGRES_CA='$dir/ca.crt'"
+}
+
+# A CA and a server certificate for localhost/127.0.0.1, and ssl=on in the cluster.
+tls_certificates() {
+    local dir=$1 user=$2
+    (
+        cd "$dir"
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=zmqtool-test-ca
+        openssl req -newkey rsa:2048 -nodes -keyout data/server.key -out server.csr -subj /CN=localhost
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >san.ext
+        openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out data/server.crt -days 2 -extfile san.ext
+        chmod 600 data/server.key
+        [[ -z "$user" ]] || chown "$user" data/server.key data/server.crt
+        echo "ssl = on" >>data/postgresql.conf
+    ) >"$dir/tls.log" 2>&1
 }
 
 stop() {

@@ -540,3 +540,101 @@ fn the_memory_store_says_it_forgets_and_does() {
         stderr(&out)
     );
 }
+
+/// Regression: a server held only a window of claimed requests, so 16 requests for a service
+/// that was not there kept every later request from being claimed at all.
+#[test]
+fn requests_for_an_absent_service_do_not_hold_back_the_others() {
+    let Some(server) = postgres_url() else { return };
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let db = Db::new(&server);
+    let b = broker(&[]);
+    let _t = titanic_serve(&b.endpoint, &db.url, &["--inflight", "2"]);
+    let mut c = command();
+    c.args([
+        "titanic",
+        "request",
+        "absent",
+        "--lines",
+        "--pipeline",
+        "8",
+        "--broker",
+        &b.endpoint,
+    ]);
+    let lines: String = (0..40).map(|i| format!("a{i}\n")).collect();
+    let out = finish(c, Some(lines.into_bytes()), Duration::from_secs(60));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let _w = worker(&b.endpoint, "echo", &[]);
+    let out = tsp(
+        &b.endpoint,
+        &["call", "echo", "through", "--poll", "50ms", "--wait", "30s"],
+    );
+    assert_eq!(stdout(&out), "through\n", "{}", stderr(&out));
+}
+
+/// libpq's sslmode, against the test server's TLS (a certificate for localhost and
+/// 127.0.0.1 from a throwaway CA, ZMQTOOL_TEST_POSTGRES_CA).
+#[test]
+fn sslmodes_encrypt_and_verify_as_libpq_does() {
+    let Some(server) = postgres_url() else { return };
+    let Ok(ca) = std::env::var("ZMQTOOL_TEST_POSTGRES_CA") else {
+        eprintln!(
+            "skipped: set ZMQTOOL_TEST_POSTGRES_CA (scripts/test-postgres.sh does where openssl is installed)"
+        );
+        return;
+    };
+    let _shared = SERVER.read().unwrap_or_else(|e| e.into_inner());
+    let db = Db::new(&server);
+    // The same database with another sslmode (the test URL ends in ?sslmode=disable).
+    let with = |query: &str| db.url.replace("sslmode=disable", query);
+    let b = broker(&[]);
+    let full = with(&format!("sslmode=verify-full&sslrootcert={ca}"));
+    let _t = titanic_serve(&b.endpoint, &full, &[]);
+    let out = tsp(&b.endpoint, &["request", "nobody", "encrypted"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let ssl: bool = db
+        .client()
+        .query_one(
+            "SELECT bool_and(s.ssl) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)
+             WHERE a.datname = current_database() AND a.application_name = 'zmqtool'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(ssl, "the server's connections are encrypted");
+    for (query, works) in [
+        ("sslmode=require".to_string(), true),
+        (format!("sslmode=verify-ca&sslrootcert={ca}"), true),
+        ("sslmode=verify-full&sslrootcert=system".to_string(), false),
+    ] {
+        let out = run(&["titanic", "ls", "--store", &with(&query)]);
+        assert_eq!(out.status.success(), works, "{query}: {}", stderr(&out));
+    }
+    let wrong_name = format!(
+        "{} sslmode=verify-full sslrootcert={ca}",
+        conninfo_for(&db.url, "wrongname")
+    );
+    let out = run(&["titanic", "ls", "--store", &wrong_name]);
+    assert!(
+        stderr(&out).contains("not valid for name"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&["titanic", "ls", "--store", &with("sslmode=verify-full")]);
+    assert!(
+        stderr(&out).contains("needs the server's root certificate"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// `host=NAME hostaddr=IP port=PORT user=USER dbname=DB` for the test URL
+/// (`postgres://USER@IP:PORT/DB?...`): TLS checks NAME, the connection goes to IP.
+fn conninfo_for(url: &str, name: &str) -> String {
+    let rest = url.split_once("://").unwrap().1;
+    let (user, rest) = rest.split_once('@').unwrap();
+    let (hostport, rest) = rest.split_once('/').unwrap();
+    let (ip, port) = hostport.split_once(':').unwrap();
+    let db = rest.split('?').next().unwrap();
+    format!("host={name} hostaddr={ip} port={port} user={user} dbname={db}")
+}

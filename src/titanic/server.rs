@@ -236,11 +236,18 @@ struct Claims {
     wanted: bool,
     /// The last claim filled what it asked for: there may be more.
     more: bool,
+    /// The last poll could start nothing though calls were free: every request held waits
+    /// (its service absent, or a retry's backoff). Then the window does not stop a claim,
+    /// so that requests for absent services never hold back the others.
+    stuck: bool,
     /// The next sweep (a claim whatever was told: it finds expired leases).
     sweep_at: Instant,
     sweep: Duration,
     renew_at: Instant,
     renew: Duration,
+    /// The requests claimed and not yet let go (replied, closed, or lost to another
+    /// server): the leases renewed.
+    held: std::collections::HashSet<Uuid>,
 }
 
 impl Claims {
@@ -250,10 +257,12 @@ impl Claims {
             window: (inflight * 2).max(16),
             wanted: true,
             more: false,
+            stuck: false,
             sweep_at: now,
             sweep: (lease / 4).clamp(Duration::from_millis(100), Duration::from_secs(5)),
             renew_at: now + lease / 3,
             renew: lease / 3,
+            held: Default::default(),
         }
     }
 
@@ -317,11 +326,15 @@ impl Dispatch {
         };
         if now >= claims.renew_at {
             claims.renew_at = now + claims.renew;
-            if let Err(e) = self.store.renew() {
+            if let Err(e) = self.store.renew(claims.held.iter().copied().collect()) {
                 log::warn!("cannot renew this server's leases: {e}");
             }
         }
-        let room = claims.window.saturating_sub(self.core.pending());
+        let room = if claims.stuck {
+            claims.window
+        } else {
+            claims.window.saturating_sub(self.core.pending())
+        };
         let due = now >= claims.sweep_at;
         if room == 0 || !(due || claims.wanted || claims.more) {
             return;
@@ -335,6 +348,7 @@ impl Dispatch {
                     log::info!("claimed {} requests", entries.len());
                 }
                 for entry in entries {
+                    claims.held.insert(entry.uuid);
                     self.core.add(entry);
                 }
             }
@@ -342,6 +356,13 @@ impl Dispatch {
                 claims.more = false;
                 log::warn!("cannot claim requests: {e}; will retry");
             }
+        }
+    }
+
+    /// The dispatcher is done with `uuid`: its lease is no longer renewed.
+    fn let_go(&mut self, uuid: Uuid) {
+        if let Some(claims) = &mut self.claims {
+            claims.held.remove(&uuid);
         }
     }
 
@@ -383,6 +404,10 @@ impl Dispatch {
             self.claim(now);
             let mut actions = Vec::new();
             self.core.poll(now, &mut actions);
+            if let Some(claims) = &mut self.claims {
+                claims.stuck =
+                    actions.is_empty() && self.core.inflight() < self.core.config().inflight;
+            }
             self.carry_out(actions)?;
             self.wait(notices, now)?;
         }
@@ -403,20 +428,28 @@ impl Dispatch {
                         }
                         self.call(uuid, false, &service, body)?
                     }
-                    // Replied or closed since it was queued: nothing to send.
-                    Ok(None) => self.core.closed(uuid),
+                    // Replied or closed since it was queued (or, in a shared store, this
+                    // server's lease is gone): nothing to send.
+                    Ok(None) => {
+                        self.core.closed(uuid);
+                        self.let_go(uuid);
+                    }
                     // It can never be sent: say so once, and leave it in the store for
                     // `titanic reply` to answer with 500 and `titanic close` to remove.
                     Err(e @ StoreError::Corrupt { .. }) => {
                         log::error!("{e}; it cannot be delivered (titanic close removes it)");
                         self.core.closed(uuid);
+                        self.let_go(uuid);
                     }
                     Err(e) => {
                         log::warn!("cannot load request {uuid}: {e}; will retry");
                         self.core.on_timeout(Instant::now(), uuid);
                     }
                 },
-                Action::Store { uuid, reply } => self.store_reply(uuid, reply),
+                Action::Store { uuid, reply } => {
+                    self.let_go(uuid);
+                    self.store_reply(uuid, reply);
+                }
             }
         }
         Ok(())
@@ -566,7 +599,10 @@ impl Dispatch {
             (Notice::Added(_) | Notice::Wake, Some(claims)) => claims.wanted = true,
             (Notice::Added(entry), None) => self.core.add(entry),
             (Notice::Wake, None) => {}
-            (Notice::Closed(uuid), _) => self.core.closed(uuid),
+            (Notice::Closed(uuid), _) => {
+                self.core.closed(uuid);
+                self.let_go(uuid);
+            }
         }
     }
 }

@@ -171,7 +171,7 @@ enum Command {
     Pending(Done<Vec<Entry>>),
     Load(Uuid, Done<Option<StoreRequest>>),
     Claim(usize, Done<Vec<Entry>>),
-    Renew(Done<usize>),
+    Renew(Vec<Uuid>, Done<usize>),
     Release(Done<usize>),
     Summary(Done<PendingSummary>),
 }
@@ -187,7 +187,7 @@ impl Command {
             Command::Insert(_, _, d) | Command::Close(_, d) => stopped(d),
             Command::Status(_, d) => stopped(d),
             Command::Reply(_, _, d) => stopped(d),
-            Command::Expire(_, d) | Command::Renew(d) | Command::Release(d) => stopped(d),
+            Command::Expire(_, d) | Command::Renew(_, d) | Command::Release(d) => stopped(d),
             Command::Pending(d) | Command::Claim(_, d) => stopped(d),
             Command::Load(_, d) => stopped(d),
             Command::Summary(d) => stopped(d),
@@ -259,7 +259,7 @@ impl Lease {
 pub enum Backend {
     /// A SQLite file, or the memory store (SQLite in memory).
     Sqlite(Connection),
-    Postgres(PgBackend),
+    Postgres(Box<PgBackend>),
 }
 
 /// A PostgreSQL store: the connection, its prepared statements, this server's lease.
@@ -302,11 +302,11 @@ pub fn open(location: &Location, lease: &Lease) -> Result<Opened> {
             let client = conn.client()?;
             pg::ensure_schema(client, &location.to_string(), &PG_SCHEMA)?;
             Ok(Opened {
-                backend: Backend::Postgres(PgBackend {
+                backend: Backend::Postgres(Box::new(PgBackend {
                     conn,
                     statements: None,
                     lease: lease.clone(),
-                }),
+                })),
                 lock: None,
             })
         }
@@ -328,11 +328,11 @@ pub fn open_reader(location: &Location) -> Result<Backend> {
         Location::Postgres(target) => {
             let mut conn = pg::Conn::open((**target).clone())?;
             pg::check_schema(conn.client()?, &location.to_string(), &PG_SCHEMA)?;
-            Ok(Backend::Postgres(PgBackend {
+            Ok(Backend::Postgres(Box::new(PgBackend {
                 conn,
                 statements: None,
                 lease: Lease::new(Duration::ZERO),
-            }))
+            })))
         }
     }
 }
@@ -563,6 +563,7 @@ struct Statements {
     load: postgres::Statement,
     claim: postgres::Statement,
     renew: postgres::Statement,
+    orphans: postgres::Statement,
     release: postgres::Statement,
     summary: postgres::Statement,
     list: postgres::Statement,
@@ -606,7 +607,11 @@ impl Statements {
             )?,
             renew: client.prepare(
                 "UPDATE titanic_requests SET lease_until = now() + make_interval(secs => $2)
-                 WHERE lease_owner = $1 AND reply IS NULL",
+                 WHERE lease_owner = $1 AND reply IS NULL AND uuid = ANY($3)",
+            )?,
+            orphans: client.prepare(
+                "UPDATE titanic_requests SET lease_owner = NULL, lease_until = NULL
+                 WHERE lease_owner = $1 AND reply IS NULL AND NOT (uuid = ANY($2))",
             )?,
             release: client.prepare(
                 "UPDATE titanic_requests SET lease_owner = NULL, lease_until = NULL
@@ -718,9 +723,12 @@ impl Store {
         self.ask(|done| Command::Claim(limit, done))
     }
 
-    /// Extends this server's leases by the lease duration; returns how many it holds.
-    pub fn renew(&self) -> Result<usize, StoreError> {
-        self.ask(Command::Renew)
+    /// Extends this server's leases on `held` (the requests its dispatcher holds) by the
+    /// lease duration, and gives up any other lease it has (a claim whose answer was lost
+    /// with its connection): those are claimed again at the next sweep. Returns how many it
+    /// renewed.
+    pub fn renew(&self, held: Vec<Uuid>) -> Result<usize, StoreError> {
+        self.ask(|done| Command::Renew(held, done))
     }
 
     /// Gives up this server's leases (at a clean stop), so others deliver at once.
@@ -833,12 +841,12 @@ fn run_batch(
                 answers.push(answer(done, result.map_err(StoreError::from)));
             }
             // One server per store: nothing to renew or release.
-            Command::Renew(done) | Command::Release(done) => answers.push(answer(done, Ok(0))),
+            Command::Renew(_, done) | Command::Release(done) => answers.push(answer(done, Ok(0))),
             Command::Summary(done) => {
                 answers.push(answer(done, sqlite_summary(&tx).map_err(StoreError::from)));
             }
             Command::Load(uuid, done) => {
-                let row: rusqlite::Result<Option<(Vec<u8>, Vec<u8>)>> = tx
+                let row: rusqlite::Result<Option<ServiceBody>> = tx
                     .prepare_cached(
                         "SELECT service, body FROM requests WHERE uuid = ?1 AND reply IS NULL",
                     )
@@ -951,8 +959,10 @@ fn run_batch_pg(
                     });
                     answers.push(answer(done, entries));
                 }
-                Command::Renew(done) => {
-                    let result = run!(tx.execute(&st.renew, &[&owner, &lease]));
+                Command::Renew(held, done) => {
+                    let held: Vec<&str> = held.iter().map(Uuid::as_str).collect();
+                    let result = run!(tx.execute(&st.renew, &[&owner, &lease, &held]))
+                        .and_then(|n| run!(tx.execute(&st.orphans, &[&owner, &held])).map(|_| n));
                     answers.push(answer(done, result.map(|n| n as usize)));
                 }
                 Command::Release(done) => {
@@ -1013,10 +1023,13 @@ fn state_of(uuid: Uuid, row: Result<Option<StoredRow>, StoreError>) -> Result<St
     }
 }
 
+/// A request's stored service and body, as the database returns them.
+type ServiceBody = (Vec<u8>, Vec<u8>);
+
 /// A request to send, from its stored service and body.
 fn loaded(
     uuid: Uuid,
-    row: Result<Option<(Vec<u8>, Vec<u8>)>, StoreError>,
+    row: Result<Option<ServiceBody>, StoreError>,
 ) -> Result<Option<StoreRequest>, StoreError> {
     match row? {
         None => Ok(None),
@@ -1231,7 +1244,7 @@ mod tests {
         assert!(summary.oldest_age(now_ms() + 5000).unwrap() >= Duration::from_secs(5));
         let claimed: Vec<Uuid> = store.claim(1).unwrap().iter().map(|e| e.uuid).collect();
         assert_eq!(claimed, [a], "oldest first");
-        assert_eq!(store.renew().unwrap(), 0);
+        assert_eq!(store.renew(vec![a]).unwrap(), 0);
         store.reply(a, vec![Frame::copy(b"A")]).unwrap();
         assert_eq!(store.pending_summary().unwrap().count, 1);
     }
