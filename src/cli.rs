@@ -456,6 +456,19 @@ pub struct WorkerArgs {
     /// the majortomo broker speaks it: an empty frame before the header).
     #[arg(long, value_name = "VERSION", default_value = "0.1", value_parser = parse_form)]
     pub protocol: Form,
+    /// Run each stamped request at most once (`client --client-id`/`--stamp`, Titanic):
+    /// its stamp is recorded in STORE before the command runs and its reply before the reply
+    /// is sent, so a repeat (a client's retry, a redelivery) gets the stored reply and runs
+    /// nothing; a repeat of a request still running waits for its reply. A run that never
+    /// answered (its worker was killed) is not run again: after the --exec-timeout plus 5 s,
+    /// its repeats get the error reply "outcome unknown". STORE is a SQLite file (shared by
+    /// the workers of one machine; `sqlite:PATH` also works) or `memory:` (this process
+    /// only). READY announces `dedup`, so a zmqtool broker sends this worker the stamps.
+    #[arg(long, value_name = "STORE", conflicts_with = "stream")]
+    pub dedup: Option<String>,
+    /// With --dedup: how long replies are kept (a repeat after that runs again).
+    #[arg(long, value_name = "DUR", default_value = "24h", requires = "dedup", value_parser = parse_duration)]
+    pub dedup_window: Duration,
 }
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
@@ -463,7 +476,8 @@ pub struct WorkerArgs {
 /// Lazy Pirate reliability: each attempt sends the request on an established connection and
 /// waits --timeout; an attempt that times out closes its connection, and the next one starts
 /// on a new connection to the next --broker of the list; after --retries attempts it gives up
-/// with exit code 3. A retried request may run twice: services must be idempotent. A reply
+/// with exit code 3. A retried request may run twice, unless it is stamped (--client-id,
+/// --stamp) and its worker runs with --dedup: then it runs at most once. A reply
 /// from a failed --exec command ("zmqtool-error", reason, stderr) is reported on stderr, exit 1.
 ///
 /// With several --broker, requests go to the broker that answered last (remembered across
@@ -475,6 +489,17 @@ pub struct WorkerArgs {
 /// one line, in input order; frames of a multi-frame reply are joined by a tab, and
 /// backslash, tab, CR and newline inside a frame are escaped as \\, \t, \r, \n. A request
 /// that times out prints an empty line. --pipeline N keeps up to N requests in flight.
+///
+/// Stamping (--client-id, --stamp, --request-id): each request carries a client id and a
+/// key, the same in every retry and failover, so a worker with --dedup runs it at most once.
+/// A stamped request may go through a zmqtool broker to any worker (the broker gives the
+/// stamp only to workers that announced `dedup`; the others get the request unstamped), or
+/// through any broker to a zmqtool worker. Through a broker that does not know the extension
+/// (the zguide's, majortomo) to a worker that does not either, the worker gets the stamp as
+/// one more frame before the body: an echo service sends it back (the client takes it off),
+/// other services may not expect it. Whether the guarantee held is in the -v log and in the
+/// --json fields `dedup` (fresh, replayed, waited, unknown; null when no deduplicating worker
+/// answered) and `replayed`.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// Service to call.
@@ -522,6 +547,27 @@ pub struct ClientArgs {
     pub spread: bool,
     #[command(flatten)]
     pub reach: ReachArgs,
+    #[command(flatten)]
+    pub stamping: StampArgs,
+}
+
+// Stamping (`client`, `bench`): see ClientArgs' help for where stamped requests may go.
+#[derive(Debug, Clone, Default, Args)]
+pub struct StampArgs {
+    /// Stamp requests with this client id (1-64 printable characters, no spaces). With
+    /// --lines, each request's key is its line number; a single call needs --request-id.
+    /// Re-running a script with the same id and input re-sends the same stamps, so what ran
+    /// before is answered from the workers' store, not run again.
+    #[arg(long, value_name = "ID", env = "ZMQTOOL_CLIENT_ID")]
+    pub client_id: Option<String>,
+    /// Stamp requests with a random client id, new each run (retries within the run are
+    /// covered; a re-run is not). A single call's key is 1; with --lines, the line number.
+    #[arg(long)]
+    pub stamp: bool,
+    /// The key of this one call (1-64 printable characters, no spaces: an order number, say),
+    /// with --client-id, ZMQTOOL_CLIENT_ID or --stamp.
+    #[arg(long, value_name = "KEY", conflicts_with = "lines")]
+    pub request_id: Option<String>,
 }
 
 /// Ask the broker about services (8/MMI).
@@ -719,7 +765,9 @@ impl CallOpts {
 /// fsync; requests arriving together share one commit. The dispatcher asks mmi.service
 /// before sending, keeps up to --inflight calls going, and retries with backoff (1 s doubling
 /// to 30 s) while a service is absent or does not answer within --delivery-timeout: delivery is at
-/// least once. Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
+/// least once. Each delivery is stamped with the request's UUID (client id `titanic`), so a
+/// worker with --dedup runs a redelivered request at most once: exactly once, end to end.
+/// Replies stay until titanic.close (or --retain). SIGINT/SIGTERM: the services
 /// say DISCONNECT, the write in progress completes, and it exits.
 ///
 /// Several servers, on one machine or several, can share one PostgreSQL store
@@ -773,6 +821,11 @@ pub struct TitanicServeArgs {
     /// Pause before reconnecting to a broker that went silent.
     #[arg(long, value_name = "DUR", default_value = "2500ms", value_parser = parse_duration)]
     pub reconnect: Duration,
+    /// Deliver requests unstamped: for a broker that does not know stamps (the zguide's,
+    /// majortomo) in front of workers that do not either, which would see the stamp as one
+    /// more frame. (A zmqtool broker gives stamps only to workers that announced `dedup`.)
+    #[arg(long)]
+    pub no_stamp: bool,
 }
 
 /// Store a request for SERVICE with Titanic and print its UUID.
@@ -1034,6 +1087,11 @@ pub struct BenchArgs {
     /// answering out of order the latency figures are approximate (exact with --pipeline 1).
     #[arg(long, value_enum, default_value = "echo")]
     pub check: BenchCheck,
+    /// Stamp each request (a random client id for the run, the request's number as its key),
+    /// as `client --stamp` does: against a `worker --dedup`, this measures what recording
+    /// each request and its reply costs. The echo check takes the worker's outcome frame off.
+    #[arg(long)]
+    pub stamp: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -1526,6 +1584,7 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
             "zmqtool worker echo --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # on both",
             "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
+            "zmqtool worker pay --exec ./pay.sh --dedup /var/lib/zmqtool/pay.db  # stamped: once",
         ],
     ),
     (
@@ -1537,6 +1596,8 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool --json client echo hi | jq .frames",
             "zmqtool client slow job --timeout 10s --retries 1",
             "zmqtool client echo hi --fail-fast             # exit 4 at once if no worker",
+            "zmqtool client pay order-42 --client-id shop --request-id order-42  # runs once",
+            "ZMQTOOL_CLIENT_ID=nightly zmqtool client pay --lines < orders.txt  # keys: line numbers",
         ],
     ),
     (

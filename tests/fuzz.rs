@@ -48,6 +48,7 @@ fn seeds() -> Vec<Vec<Frame>> {
                         extensions: Extensions {
                             busy_heartbeats: credit.is_some(),
                             credit,
+                            dedup: false,
                         },
                     }
                     .to_frames(version)
@@ -375,6 +376,7 @@ impl Model {
                     extensions: Extensions {
                         busy_heartbeats: false,
                         credit: (credit > 1).then_some(credit),
+                        dedup: false,
                     },
                 }
                 .to_frames(version(v))

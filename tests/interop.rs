@@ -334,3 +334,88 @@ fn checks_against_the_majortomo_broker() {
     down.extend(["--timeout", "1s"]);
     every_format(&down, "CRITICAL", 2, 1);
 }
+
+/// The `dedup` extension against majortomo, both ways. Its worker behind the zmqtool broker
+/// never sees a stamp (the broker gives stamps only to workers that announced `dedup`), and
+/// its broker in front of a `--dedup` zmqtool worker passes the stamp on untouched, so a
+/// repeated stamp runs once.
+#[test]
+fn stamps_never_reach_a_majortomo_worker_and_pass_through_its_broker() {
+    let b = broker(&[]);
+    let _w = majortomo(&["worker", &b.endpoint, "mt"]);
+    wait_for_service(&b.endpoint, "mt");
+    let out = client(
+        &b.endpoint,
+        &["--protocol", "0.2", "--stamp", "--json", "mt", "hi"],
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", stderr(&out));
+    // The request reached majortomo's worker exactly as an unstamped one: its reply is
+    // "majortomo" and the request's frames, nothing more.
+    assert_eq!(lines[1]["frames"], serde_json::json!(["majortomo", "hi"]));
+    assert_eq!(lines[1]["dedup"], serde_json::Value::Null);
+
+    let mt = majortomo(&["broker", "tcp://127.0.0.1:*"]);
+    assert!(
+        wait_until(Duration::from_secs(10), || mt.stdout().contains("tcp://")),
+        "the majortomo broker did not start: {}",
+        mt.stderr()
+    );
+    let endpoint = mt.stdout().trim().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = dir.path().join("ledger");
+    let store = dir.path().join("dedup.db");
+    let job = format!(
+        "read x; echo \"$x\" >> '{}'; echo \"done $x\"",
+        ledger.display()
+    );
+    let _dedup = worker(
+        &endpoint,
+        "pay",
+        &[
+            "--protocol",
+            "majortomo",
+            "--heartbeat",
+            "500ms",
+            "--exec",
+            &job,
+            "--dedup",
+            store.to_str().unwrap(),
+        ],
+    );
+    let call = || {
+        client(
+            &endpoint,
+            &[
+                "--protocol",
+                "majortomo",
+                "--json",
+                "--timeout",
+                "1s",
+                "--retries",
+                "1",
+                "--client-id",
+                "mt-client",
+                "--request-id",
+                "k1",
+                "pay",
+                "order",
+            ],
+        )
+    };
+    // majortomo's broker has no MMI: call until the worker has registered.
+    assert!(
+        wait_until(Duration::from_secs(20), || call().status.success()),
+        "no answer through majortomo: {}",
+        mt.stderr()
+    );
+    let out = call();
+    let reply: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(reply["frames"], serde_json::json!(["done order"]));
+    assert_eq!(reply["dedup"], "replayed", "{reply}");
+    let ran = std::fs::read_to_string(&ledger).unwrap();
+    assert_eq!(ran.lines().count(), 1, "{ran}");
+}

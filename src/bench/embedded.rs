@@ -105,6 +105,7 @@ fn echo_workers(
                 liveness: broker.liveness,
                 reconnect: broker.heartbeat,
                 credit,
+                dedup: false,
             };
             let (ctx, brokers, stop) = (ctx.clone(), brokers.clone(), shutdown.clone());
             std::thread::spawn(move || {

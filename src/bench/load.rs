@@ -17,6 +17,7 @@ use hdrhistogram::Histogram;
 
 use super::report::{MAX_LATENCY_US, new_histogram};
 use crate::mdp::client::{reply_prefix, request_prefix};
+use crate::mdp::stamp::Outcome;
 use crate::mdp::{ReplyKind, Version};
 use crate::transport::{self, Context, Kind, Linger, Parts, Security, Socket, Tuning};
 
@@ -51,6 +52,9 @@ pub struct Load {
     /// shape, and match replies to requests in the order they were sent.
     pub check_echo: bool,
     pub security: Security,
+    /// Stamp each request (`bench --stamp`): this client id, the request's number as the key,
+    /// so a `--dedup` worker records each one (what its cost is measured with).
+    pub stamp: Option<String>,
 }
 
 /// Counters shared with the progress display.
@@ -156,7 +160,7 @@ impl<'a> Client<'a> {
             quota,
             body: payload(load.size.max(8), index as u64),
             prefix: request_prefix(load.version),
-            parts: Parts::new(5),
+            parts: Parts::new(6),
             pending: HashMap::with_capacity(load.pipeline * 2),
             next_id: (index as u64) << 40,
             recorded_sent: 0,
@@ -219,9 +223,15 @@ impl<'a> Client<'a> {
         let id = self.next_id;
         self.body[..8].copy_from_slice(&id.to_be_bytes());
         let load = &self.run.load;
-        let mut frames: Vec<&[u8]> = Vec::with_capacity(4);
+        let stamp = load
+            .stamp
+            .as_ref()
+            .map(|client| format!("MDP-STAMP/1 - {client} {id:x}"));
+        let mut frames: Vec<&[u8]> = Vec::with_capacity(5);
         frames.extend_from_slice(self.prefix);
-        frames.extend([load.service.as_slice(), self.body.as_slice()]);
+        frames.push(load.service.as_slice());
+        frames.extend(stamp.as_deref().map(str::as_bytes));
+        frames.push(self.body.as_slice());
         self.socket.send_slices(&frames)?;
         self.pending.insert(
             id,
@@ -407,7 +417,9 @@ fn check(
     service: &[u8],
     payload: &[u8],
 ) -> Result<u64, (Option<u64>, String)> {
-    let shape_ok = parts.len() == 4
+    // A `--dedup` worker's reply to a stamped request has its outcome frame before the body.
+    let outcome = parts.len() == 5 && Outcome::parse(parts.get(3)).is_some();
+    let shape_ok = (parts.len() == 4 || outcome)
         && reply_prefix(version, ReplyKind::Final).is_some_and(|p| parts.starts_with(p))
         && parts.get(2) == service;
     if !shape_ok {
@@ -416,7 +428,7 @@ fn check(
             format!("a reply of the wrong shape ({} frames)", parts.len()),
         ));
     }
-    let body = parts.get(3);
+    let body = parts.get(parts.len() - 1);
     let id = body
         .get(..8)
         .and_then(|b| b.try_into().ok())

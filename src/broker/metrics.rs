@@ -229,6 +229,38 @@ impl Collector for Snapshot {
             Counter,
             &[(none(), s.refused_connections)],
         )?;
+        let dedup: Vec<_> = s
+            .services
+            .iter()
+            .flat_map(|svc| {
+                let d = svc.dedup;
+                [
+                    ("fresh", d.fresh),
+                    ("replayed", d.replayed),
+                    ("waited", d.waited),
+                    ("unknown", d.unknown),
+                ]
+                .map(|(outcome, n)| {
+                    (
+                        vec![
+                            ("service", svc.name.clone()),
+                            ("outcome", outcome.to_string()),
+                        ],
+                        n,
+                    )
+                })
+            })
+            .collect();
+        family(
+            e,
+            "zmqtool_dedup_replies",
+            "Replies of --dedup workers to stamped requests, by service and outcome (replayed: \
+             answered from the store; waited: after a run in progress; unknown: a run that never \
+             answered).",
+            None,
+            Counter,
+            &dedup,
+        )?;
         family(
             e,
             "zmqtool_heartbeat_mismatches",

@@ -40,6 +40,10 @@ impl Server {
             frontend_tuning(&cfg),
             binds,
         )?;
+        if policy.curve.is_some() || policy.users.is_some() {
+            // Stamped requests are keyed by who sent them (Broker::handle_from).
+            socket.record_user_ids();
+        }
         let mut broker = Broker::new(cfg, Instant::now());
         broker.count_refused_connections(ctx.refused_connections());
         Ok(Server {
@@ -90,7 +94,15 @@ impl Server {
         let Some(frames) = received else {
             return Ok(());
         };
-        handle_routed(&mut self.broker, Instant::now(), frames, &mut self.out);
+        let user = self.socket.user_id();
+        handle_routed_from(
+            &mut self.broker,
+            Instant::now(),
+            &user,
+            frames,
+            &mut self.out,
+        );
+        drop(user);
         // Send at once: a worker's next request must not wait behind other input, since a
         // worker takes one request at a time.
         self.flush()
@@ -117,9 +129,21 @@ pub fn frontend_tuning(cfg: &Config) -> Tuning {
 
 /// Hands one message from a ROUTER (routing id first) to the broker core.
 pub fn handle_routed(broker: &mut Broker, now: Instant, frames: Vec<Frame>, out: &mut Output) {
+    handle_routed_from(broker, now, b"", frames, out)
+}
+
+/// Hands one message from a ROUTER to the broker core, from a sender that proved to be
+/// `user` (its ZAP user id; empty: nobody in particular).
+pub fn handle_routed_from(
+    broker: &mut Broker,
+    now: Instant,
+    user: &[u8],
+    frames: Vec<Frame>,
+    out: &mut Output,
+) {
     let mut frames = frames.into_iter();
     if let Some(identity) = frames.next() {
-        broker.handle(now, Identity(identity), frames.collect(), out);
+        broker.handle_from(now, Identity(identity), user, frames.collect(), out);
     }
 }
 

@@ -180,6 +180,9 @@ fn load_for(args: &BenchArgs, endpoints: Vec<String>, service: Vec<u8>) -> Resul
         warmup: args.warmup,
         timeout: args.timeout,
         check_echo: args.check == crate::cli::BenchCheck::Echo,
+        stamp: args
+            .stamp
+            .then(|| uuid::Uuid::new_v4().simple().to_string()),
         security: match args.curve.security()? {
             Some(curve) => curve,
             None => crate::cli::security(&args.plain),

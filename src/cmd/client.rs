@@ -4,9 +4,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result};
 
 use super::render::{self, JsonFrame, JsonFrames, escape_line};
-use crate::cli::ClientArgs;
+use crate::cli::{ClientArgs, StampArgs};
 use crate::client::{self, CallError, Outcome};
 use crate::mdp::Frame;
+use crate::mdp::stamp::{self, Stamp};
 use crate::runtime::{Exit, Fatal, Shutdown};
 use crate::worker::exec::error_reason;
 
@@ -17,23 +18,32 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
     let ctx = super::context();
     let opts = args.options()?;
-    let body = request_body(&args.body)?;
+    let mut body = request_body(&args.body)?;
+    // The stamp is made once, before any attempt: every retry and failover sends it again.
+    let stamp = Stamper::from_args(&args.stamping, false)?
+        .map(|s| s.single(args.stamping.request_id.as_deref()))
+        .transpose()?;
+    let sent = stamp.as_ref().map(Stamp::to_frame);
+    if let Some(frame) = &sent {
+        body.insert(0, frame.clone());
+    }
     let service = args.service.as_bytes();
     if args.fail_fast {
         require_worker(&ctx, &opts, service, &shutdown)?;
     }
     let mut out = std::io::stdout().lock();
     let mut printed: std::io::Result<()> = Ok(());
+    let none = Guarantee::default();
     let reply = client::call(&ctx, &opts, service, body, &shutdown, &mut |frames| {
         if printed.is_ok() {
-            printed = print_reply(&mut out, service, &frames, false, json, args.raw);
+            printed = print_reply(&mut out, service, &frames, false, json, args.raw, &none);
         }
     });
     printed.context("cannot write to stdout")?;
-    let frames = reply?;
+    let (frames, guarantee) = Guarantee::take(reply?, stamp.as_ref().zip(sent.as_ref()), None);
     if let Some(reason) = error_reason(&frames) {
         if json {
-            print_reply(&mut out, service, &frames, true, json, false)?;
+            print_reply(&mut out, service, &frames, true, json, false, &guarantee)?;
         }
         let stderr = frames
             .get(2)
@@ -47,7 +57,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
             format!("the worker's command failed: {reason}{detail}"),
         ));
     }
-    print_reply(&mut out, service, &frames, true, json, args.raw)
+    print_reply(&mut out, service, &frames, true, json, args.raw, &guarantee)
         .context("cannot write to stdout")?;
     Ok(Exit::Success)
 }
@@ -82,6 +92,104 @@ fn require_worker(
     }
 }
 
+/// Makes the stamps of one run (`--client-id`, `--stamp`).
+pub(crate) struct Stamper {
+    client_id: String,
+}
+
+impl Stamper {
+    /// The stamper the flags ask for, if any; `lines`: keys are line numbers.
+    pub(crate) fn from_args(args: &StampArgs, lines: bool) -> Result<Option<Stamper>> {
+        let client_id = if args.stamp {
+            uuid::Uuid::new_v4().simple().to_string()
+        } else if let Some(id) = &args.client_id {
+            id.clone()
+        } else if args.request_id.is_some() {
+            super::usage_error(
+                "--request-id needs a client id: --client-id ID (or ZMQTOOL_CLIENT_ID), or --stamp",
+            );
+        } else {
+            return Ok(None);
+        };
+        if !stamp::valid_field(client_id.as_bytes()) {
+            super::usage_error(&format!(
+                "client id {client_id:?}: 1 to {} printable characters without spaces",
+                stamp::MAX_FIELD
+            ));
+        }
+        if !lines && !args.stamp && args.request_id.is_none() {
+            super::usage_error(
+                "a single call with --client-id (or ZMQTOOL_CLIENT_ID) needs --request-id KEY, \
+                 the same each time the script runs (with --lines the key is the line number); \
+                 or use --stamp for a random id",
+            );
+        }
+        Ok(Some(Stamper { client_id }))
+    }
+
+    /// The stamp of a single call: its --request-id, or 1.
+    pub(crate) fn single(&self, request_id: Option<&str>) -> Result<Stamp> {
+        let key = request_id.unwrap_or("1");
+        match Stamp::new(&self.client_id, key) {
+            Ok(stamp) => Ok(stamp),
+            Err(e) => super::usage_error(&format!("--request-id {key:?}: {e}")),
+        }
+    }
+
+    /// The stamp of line `line` (from 1).
+    pub(crate) fn line(&self, line: u64) -> Frame {
+        Stamp::new(&self.client_id, &line.to_string())
+            .map(|s| s.to_frame())
+            .unwrap_or_default()
+    }
+}
+
+/// What a stamped request's reply said about the guarantee.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Guarantee {
+    /// The stamp sent, as text (`None`: the request was not stamped).
+    pub stamp: Option<String>,
+    /// The worker's outcome (`None`: no deduplicating worker answered).
+    pub outcome: Option<stamp::Outcome>,
+}
+
+impl Guarantee {
+    /// Takes the outcome frame off a stamped request's reply, and says in the log whether
+    /// the guarantee held. `line`: which input line, for the log.
+    pub(crate) fn take(
+        frames: Vec<Frame>,
+        sent: Option<(&Stamp, &Frame)>,
+        line: Option<u64>,
+    ) -> (Vec<Frame>, Guarantee) {
+        let Some((stamp, frame)) = sent else {
+            return (frames, Guarantee::default());
+        };
+        let (outcome, frames) = stamp::take_outcome(frames, frame);
+        let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+        match outcome {
+            Some(outcome) => log::info!("{at}stamped {stamp}: {outcome}"),
+            None => log::info!(
+                "{at}stamped {stamp}: no deduplicating worker answered (a worker without \
+                 --dedup, or a broker and worker that do not know stamps): not guaranteed"
+            ),
+        }
+        let guarantee = Guarantee {
+            stamp: Some(stamp.to_string()),
+            outcome,
+        };
+        (frames, guarantee)
+    }
+
+    /// The `--json` fields.
+    pub(crate) fn json(&self) -> Option<render::Dedup> {
+        self.stamp.as_ref().map(|stamp| render::Dedup {
+            stamp: stamp.clone(),
+            dedup: self.outcome,
+            replayed: self.outcome.is_some_and(|o| o.replayed()),
+        })
+    }
+}
+
 /// The request frames from the BODY arguments; "-" is all of stdin as one frame.
 pub(crate) fn request_body(args: &[String]) -> Result<Vec<Frame>> {
     if args.iter().filter(|a| *a == "-").count() > 1 {
@@ -113,6 +221,7 @@ fn print_reply(
     last: bool,
     json: bool,
     raw: bool,
+    guarantee: &Guarantee,
 ) -> std::io::Result<()> {
     if json {
         render::json_line(
@@ -122,6 +231,7 @@ fn print_reply(
                 last,
                 frames: JsonFrames(frames),
                 error: error_reason(frames),
+                dedup: guarantee.json(),
             },
         )?;
     } else if raw {
@@ -159,7 +269,19 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut tally = Tally::default();
     let started = Instant::now();
-    let requests = line_source(&input, |line| vec![line.into()]);
+    let stamper = Stamper::from_args(&args.stamping, true)?;
+    let mut lines_read = 0u64;
+    let mut unstamped = line_source(&input, |line| vec![line.into()]);
+    // Each line's stamp is made when it is read and travels in its frames, through every
+    // retry and failover.
+    let requests = |wait| {
+        let mut next = unstamped(wait);
+        if let (Ok(Some(body)), Some(stamper)) = (&mut next, &stamper) {
+            lines_read += 1;
+            body.insert(0, stamper.line(lines_read));
+        }
+        next
+    };
     let window = args.pipeline as usize;
     let result = client::pipeline(
         &ctx,
@@ -170,7 +292,7 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
         &shutdown,
         |index, outcome| {
             tally.requests += 1;
-            print_line(&mut out, index, &outcome, json, &mut tally)?;
+            print_line(&mut out, index, outcome, json, &mut tally, stamper.as_ref())?;
             // Interactive use: show each reply as soon as it is in order.
             if window == 1 {
                 out.flush()?;
@@ -219,13 +341,19 @@ fn lines(args: ClientArgs, json: bool) -> Result<Exit> {
 fn print_line(
     out: &mut impl Write,
     index: u64,
-    outcome: &Outcome,
+    outcome: Outcome,
     json: bool,
     tally: &mut Tally,
+    stamper: Option<&Stamper>,
 ) -> std::io::Result<()> {
     let line = index + 1;
     match outcome {
         Outcome::Reply(frames) => {
+            let sent = stamper.map(|s| s.line(line));
+            let stamp = sent.as_ref().and_then(|f| Stamp::parse(f).ok().flatten());
+            let (frames, guarantee) =
+                Guarantee::take(frames, stamp.as_ref().zip(sent.as_ref()), Some(line));
+            let frames = &frames;
             tally.replies += 1;
             let failed = error_reason(frames);
             if let Some(reason) = &failed {
@@ -240,6 +368,7 @@ fn print_line(
                         frames: Some(JsonFrames(frames)),
                         uuid: None,
                         error: failed,
+                        dedup: guarantee.json(),
                     },
                 )
             } else {
@@ -258,6 +387,7 @@ fn print_line(
                         frames: None,
                         uuid: None,
                         error: Some("timeout".into()),
+                        dedup: None,
                     },
                 )
             } else {

@@ -69,6 +69,21 @@ pub struct Reply<'a> {
     /// The reason, when the worker's command failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// A stamped request: its stamp and what the worker did with it.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<Dedup>,
+}
+
+/// The `--json` fields of a stamped request's reply.
+#[derive(Serialize)]
+pub struct Dedup {
+    /// `client-id/key`.
+    pub stamp: String,
+    /// The deduplicating worker's outcome (fresh, replayed, waited, unknown); null when no
+    /// such worker answered, so nothing was guaranteed.
+    pub dedup: Option<crate::mdp::stamp::Outcome>,
+    /// The reply came from the store: nothing ran for this request.
+    pub replayed: bool,
 }
 
 /// `client --lines`, `titanic request --lines`: the outcome of one input line.
@@ -81,6 +96,8 @@ pub struct Line<'a> {
     pub uuid: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub dedup: Option<Dedup>,
 }
 
 /// The closing summary of `client --lines` and `titanic request --lines`.
@@ -414,6 +431,7 @@ mod tests {
             frames: None,
             uuid: None,
             error: Some("timeout".into()),
+            dedup: None,
         };
         assert_eq!(json(&line), r#"{"line":3,"error":"timeout"}"#);
     }

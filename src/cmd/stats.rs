@@ -241,6 +241,17 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
             svc.requests, svc.replies, svc.dropped, svc.queued, svc.queued_peak, svc.idle, svc.busy
         )?;
     }
+    // Stamped requests answered by --dedup workers, for the services that had any.
+    for svc in &s.services {
+        let d = svc.dedup;
+        if d != Default::default() {
+            writeln!(
+                out,
+                "dedup {}: fresh {}, replayed {}, waited {}, unknown {}",
+                svc.name, d.fresh, d.replayed, d.waited, d.unknown
+            )?;
+        }
+    }
     Ok(())
 }
 

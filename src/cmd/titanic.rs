@@ -49,6 +49,7 @@ fn serve(args: TitanicServeArgs) -> Result<Exit> {
         heartbeat: args.heartbeat,
         reconnect: args.reconnect,
         retain: args.retain,
+        stamp: !args.no_stamp,
     };
     server::serve(&super::context(), opts, &shutdown)?;
     Ok(shutdown.exit())
@@ -188,6 +189,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                                 frames: None,
                                 uuid: Some(uuid.as_str()),
                                 error: None,
+                                dedup: None,
                             },
                         )
                     } else {
@@ -205,6 +207,7 @@ fn request_lines(args: TitanicRequestArgs, json: bool) -> Result<Exit> {
                                 frames: None,
                                 uuid: None,
                                 error: Some("not stored".into()),
+                                dedup: None,
                             },
                         )
                     } else {

@@ -1,10 +1,11 @@
 use std::sync::Arc;
 
-use anyhow::{Result, anyhow};
+use anyhow::{Context as _, Result, anyhow};
 
 use crate::cli::WorkerArgs;
 use crate::mdp::{Frame, Version};
 use crate::runtime::{Exit, Shutdown};
+use crate::worker::dedup::{self, Dedup};
 use crate::worker::{self, Echo, Handler, exec::Exec, filter::Filter, session};
 
 pub fn run(args: WorkerArgs) -> Result<Exit> {
@@ -28,6 +29,7 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         liveness: args.liveness,
         reconnect: args.reconnect,
         credit: args.credit,
+        dedup: args.dedup.is_some(),
     };
     let handler: Arc<dyn Handler> = match (&args.exec, &args.filter) {
         (Some(command), _) => Arc::new(Exec {
@@ -43,6 +45,16 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
             args.exec_timeout,
         )),
         (None, None) => Arc::new(Echo),
+    };
+    // Every worker takes stamps off; with --dedup it keeps the replies under them.
+    let handler: Arc<dyn Handler> = match &args.dedup {
+        Some(location) => {
+            let store = dedup::open(location)
+                .with_context(|| format!("cannot open the --dedup store {location:?}"))?;
+            let rules = dedup::Rules::for_exec_timeout(args.exec_timeout);
+            Arc::new(Dedup::new(handler, store, rules, args.dedup_window))
+        }
+        None => Arc::new(Dedup::strip_only(handler)),
     };
     let mut brokers = args.brokers.worker_brokers()?;
     if args.all_brokers {

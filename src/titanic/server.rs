@@ -23,6 +23,7 @@ use super::dispatcher::{self, Action, Dispatcher};
 use super::store::{self, Lease, Notice, State, Store, StoreError};
 use super::tsp::{self, Status, StoreRequest, Uuid, parse_uuid_body};
 use crate::client;
+use crate::mdp::stamp::{self, Stamp};
 use crate::mdp::{Form, Frame, ReplyKind, mmi};
 use crate::runtime::Shutdown;
 use crate::store::{Location, memory};
@@ -43,6 +44,9 @@ pub struct Options {
     pub reconnect: Duration,
     /// Replies nobody closed are deleted after this long.
     pub retain: Option<Duration>,
+    /// Stamp each delivery with its request's UUID (`mdp::stamp`), so that `--dedup`
+    /// workers run a redelivered request at most once.
+    pub stamp: bool,
 }
 
 /// The TSP services' handlers.
@@ -210,6 +214,7 @@ pub fn serve(ctx: &Context, opts: Options, shutdown: &Shutdown) -> Result<()> {
                 liveness: 3,
                 reconnect: opts.reconnect,
                 credit: 1,
+                dedup: false,
             };
             let handler: Arc<dyn Handler> = Arc::new(Service {
                 services: services.clone(),
@@ -307,6 +312,8 @@ struct Dispatch {
     retry_at: Instant,
     /// For a shared store: its claims and leases.
     claims: Option<Claims>,
+    /// Deliveries carry their request's stamp (see [`Options::stamp`]).
+    stamp: bool,
 }
 
 impl Dispatch {
@@ -319,6 +326,7 @@ impl Dispatch {
             opts.brokers.security.clone(),
         );
         Dispatch {
+            stamp: opts.stamp,
             core: Dispatcher::new(opts.dispatch.clone()),
             calls: client::Lanes::new(ctx, &calls, usize::MAX),
             timeout: opts.dispatch.timeout,
@@ -435,7 +443,13 @@ impl Dispatch {
                     self.call(uuid, true, mmi::SERVICE, vec![service])?
                 }
                 Action::Send { uuid, service } => match self.store.load(uuid) {
-                    Ok(Some(request)) => self.call(uuid, false, &service, request.body)?,
+                    Ok(Some(request)) => {
+                        let mut body = request.body;
+                        if let Some(stamp) = self.stamp.then(|| delivery_stamp(uuid)) {
+                            body.insert(0, stamp.to_frame());
+                        }
+                        self.call(uuid, false, &service, body)?
+                    }
                     // Replied or closed since it was queued (or, in a shared store, this
                     // server's lease is gone): nothing to send.
                     Ok(None) => {
@@ -461,6 +475,24 @@ impl Dispatch {
             }
         }
         Ok(())
+    }
+
+    /// Takes the worker's outcome frame off the reply to a stamped delivery (the stored reply
+    /// is the service's), and says in the log what the worker did with it.
+    fn unstamp(&self, uuid: Uuid, frames: Vec<Frame>) -> Vec<Frame> {
+        if !self.stamp {
+            return frames;
+        }
+        let sent = delivery_stamp(uuid).to_frame();
+        let (outcome, frames) = stamp::take_outcome(frames, &sent);
+        match outcome {
+            Some(outcome) if outcome.replayed() => {
+                log::info!("request {uuid} was answered from its worker's dedup store ({outcome})")
+            }
+            Some(_) => {}
+            None => log::debug!("request {uuid} was answered by a worker without --dedup"),
+        }
+        frames
     }
 
     /// Stores a reply; if the write fails, keeps it in memory (titanic.reply answers 500
@@ -533,6 +565,7 @@ impl Dispatch {
                         self.core.on_presence(now, tag.uuid, present, &mut actions)
                     }
                     Answer::Reply(frames) => {
+                        let frames = self.unstamp(tag.uuid, frames);
                         self.core.on_reply(now, tag.uuid, frames, &mut actions)
                     }
                 },
@@ -569,8 +602,6 @@ enum Answer {
     Reply(Vec<Frame>),
 }
 
-/// Reads an answer's body: an MMI code, or the real service's reply.
-fn parse_answer(body: Vec<Frame>, asking: bool) -> Answer {
     if asking {
         let code = body.last().and_then(|f| mmi::Code::parse(f));
         return Answer::Presence(code == Some(mmi::Code::Present));

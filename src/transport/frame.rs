@@ -264,6 +264,21 @@ impl Spare {
     pub(super) fn new() -> Spare {
         Spare(Message::new())
     }
+
+    /// The ZAP user id (`User-Id`) of the connection the frame last received came from, if
+    /// the spare still holds that frame (a frame taken whole leaves a fresh message here)
+    /// and the connection's ZAP handler gave one.
+    pub(super) fn user_id(&self) -> Option<Vec<u8>> {
+        // SAFETY: the message is initialised; libzmq returns NULL or a NUL-terminated string
+        // owned by the message's metadata, copied out before the message changes.
+        unsafe {
+            let value = zmq_sys::zmq_msg_gets(self.0.0.get(), c"User-Id".as_ptr());
+            if value.is_null() {
+                return None;
+            }
+            Some(std::ffi::CStr::from_ptr(value).to_bytes().to_vec())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -109,6 +109,10 @@ pub struct Socket {
     /// kept. A reply is built in its request's list (`mdp::Message`), so a worker answering
     /// or a broker forwarding makes no list per message.
     list: std::cell::Cell<Vec<Frame>>,
+    /// Read the ZAP user id of each message received ([`Socket::record_user_ids`]), and the
+    /// last one read.
+    pub(super) user_ids: std::cell::Cell<bool>,
+    pub(super) user_id: std::cell::RefCell<Vec<u8>>,
 }
 
 /// The longest list a socket keeps for its next receive; a longer one is freed, so one
@@ -154,6 +158,8 @@ impl Socket {
             rcvtimeo: -1,
             spare: std::cell::RefCell::new(frame::Spare::new()),
             list: std::cell::Cell::new(Vec::new()),
+            user_ids: std::cell::Cell::new(false),
+            user_id: std::cell::RefCell::new(Vec::new()),
         })
     }
 
@@ -230,6 +236,19 @@ impl Socket {
         self.take(0)
     }
 
+    /// From now on, reads who the sender of each message received proved to be: the ZAP
+    /// user id of its connection (a CURVE key in Z85, a PLAIN user name), read with the
+    /// message's first frame. See [`Socket::user_id`].
+    pub fn record_user_ids(&self) {
+        self.user_ids.set(true);
+    }
+
+    /// The ZAP user id of the last message received, when [`Socket::record_user_ids`] is on
+    /// (empty: none, or not recorded).
+    pub fn user_id(&self) -> std::cell::Ref<'_, Vec<u8>> {
+        self.user_id.borrow()
+    }
+
     /// Receives one whole message if one is waiting.
     pub fn try_recv(&self) -> Result<Option<Vec<Frame>>, TransportError> {
         self.take(zmq::DONTWAIT)
@@ -248,8 +267,14 @@ impl Socket {
         loop {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
             match unsafe { frame::recv(self.raw, &mut spare, flags, &mut frames) } {
-                Ok(true) => {}
-                Ok(false) => break,
+                Ok(more) => {
+                    if self.user_ids.get() && frames.len() == 1 {
+                        *self.user_id.borrow_mut() = spare.user_id().unwrap_or_default();
+                    }
+                    if !more {
+                        break;
+                    }
+                }
                 Err(e @ (zmq::Error::EAGAIN | zmq::Error::EINTR)) if frames.is_empty() => {
                     // A receive that does not wait takes in every command before it says
                     // EAGAIN, so the next message wakes `fd`; EINTR promises no such thing.

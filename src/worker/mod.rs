@@ -7,6 +7,7 @@
 //! requests: instant handlers answer each as it comes, others run up to `parallel` at once on
 //! threads of their own, the rest waiting their turn, all over the one connection.
 
+pub mod dedup;
 mod everywhere;
 pub mod exec;
 pub use zmqtool_proto::worker::fanout;

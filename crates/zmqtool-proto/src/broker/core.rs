@@ -26,6 +26,11 @@
 //! without credit is served exactly as MDP says, its client-address frame the client's
 //! routing id. Requests go to the worker of the service with the fewest in hand, then to the
 //! one least recently given one.
+//!
+//! Stamps (the `dedup` extension, `mdp::stamp`): a request whose body starts with a stamp
+//! keeps it for a worker that announced `dedup`; any other worker gets the body without it,
+//! byte for byte what an unstamped client would have sent. A malformed stamp is dropped as
+//! any malformed message is.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -37,6 +42,7 @@ use foldhash::{HashMap, HashMapExt};
 pub use super::event::{Event, EvictReason, Identity, Level, Limit, LossReason};
 use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
+use crate::mdp::stamp::{Outcome, Stamp};
 use crate::mdp::{
     ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
     WorkerMsg, bytes_in, mmi,
@@ -171,6 +177,9 @@ struct Pending {
     redelivered: bool,
     /// When it was (last) queued: it waits for a worker for `--service-ttl` from then.
     queued_at: Instant,
+    /// Its body starts with a stamp (mdp::stamp), which only a worker that announced
+    /// `dedup` is given.
+    stamped: bool,
 }
 
 /// PARTIAL bodies held for a 0.1 client, which can take only one REPLY.
@@ -212,6 +221,8 @@ struct Worker {
     /// It has sent a HEARTBEAT while holding a request (zmqtool's workers do; the zguide's
     /// single-threaded ones cannot), so its busy silences are judged like idle ones.
     beats_while_busy: bool,
+    /// It announced `dedup`: stamped requests reach it with their stamp.
+    dedup: bool,
 }
 
 impl Worker {
@@ -261,6 +272,9 @@ pub struct Broker {
     /// tokens credited workers get.
     dispatched: u64,
     stats: Stats,
+    /// Who the sender of the message being handled proved to be (see
+    /// [`Broker::handle_from`]); empty when nobody in particular.
+    user: Vec<u8>,
 }
 
 impl Broker {
@@ -274,6 +288,7 @@ impl Broker {
             queued_bytes: 0,
             dispatched: 0,
             stats: Stats::new(now),
+            user: Vec::new(),
         }
     }
 
@@ -325,7 +340,24 @@ impl Broker {
 
     /// Takes one message that arrived from `from` on the ROUTER socket.
     pub fn handle(&mut self, now: Instant, from: Identity, frames: Vec<Frame>, out: &mut Output) {
+        self.handle_from(now, from, b"", frames, out)
+    }
+
+    /// Takes one message from `from`, whom the transport's security proved to be `user` (a
+    /// CURVE public key in Z85 or a PLAIN user name; empty: nobody in particular). A stamped
+    /// request's owner field is rewritten to it, so a client cannot pass for another and be
+    /// answered with its stored replies (docs/SECURITY.md).
+    pub fn handle_from(
+        &mut self,
+        now: Instant,
+        from: Identity,
+        user: &[u8],
+        frames: Vec<Frame>,
+        out: &mut Output,
+    ) {
         let first = out.events.len();
+        self.user.clear();
+        self.user.extend_from_slice(user);
         self.take(now, from, frames, out);
         self.stats.note(&out.events[first..]);
     }
@@ -449,6 +481,22 @@ impl Broker {
             });
             return;
         }
+        let mut request = request;
+        let stamped = match request.body.first().map(|f| Stamp::parse(f)) {
+            Some(Err(e)) => {
+                out.events.push(Event::Malformed {
+                    peer: client,
+                    error: e.into(),
+                });
+                return;
+            }
+            Some(Ok(Some(stamp))) => {
+                // Whatever owner the client wrote, the one that counts is who it proved to be.
+                request.body[0] = stamp.owned_by(&self.user).to_frame();
+                true
+            }
+            Some(Ok(None)) | None => false,
+        };
         self.stats.request();
         if let Err(limit) = self.service_allowed(&request.service) {
             out.events.push(Event::Refused {
@@ -491,6 +539,7 @@ impl Broker {
             body: request.body,
             redelivered: false,
             queued_at: now,
+            stamped,
         });
         service.stats.request();
         self.queued += 1;
@@ -632,6 +681,7 @@ impl Broker {
                 last_used: 0,
                 rate: RateCheck::default(),
                 beats_while_busy: extensions.busy_heartbeats,
+                dedup: extensions.dedup,
             },
         );
         self.dispatch(now, &service, out);
@@ -671,6 +721,10 @@ impl Broker {
             return self.evict(now, id, EvictReason::WrongClient, out);
         };
         let job = &mut worker.jobs[index];
+        // What a `--dedup` worker did with a stamped request, for the statistics.
+        let outcome = (kind == ReplyKind::Final && job.request.stamped && worker.dedup)
+            .then(|| body.first().and_then(|f| Outcome::parse(f)))
+            .flatten();
         let service = worker.service.clone();
         let to = job.request.client.clone();
         let form = job.request.form;
@@ -717,6 +771,9 @@ impl Broker {
                 // A credited worker stays on its service's list; one without is idle again.
                 if plain {
                     entry.idle.push_back(id);
+                }
+                if let Some(outcome) = outcome {
+                    entry.stats.dedup(outcome);
                 }
                 if delivered {
                     entry.stats.reply(now.saturating_duration_since(since));
@@ -956,7 +1013,12 @@ fn give(
     // The body's own list (with room for the worker's frames in front, see mdp::Message)
     // goes out; the copy kept for requeueing shares the frames' blocks.
     let kept = request.body.clone();
-    let body = std::mem::replace(&mut request.body, kept);
+    let mut body = std::mem::replace(&mut request.body, kept);
+    if request.stamped && !worker.dedup {
+        // A worker that did not announce `dedup` gets the request as the client would have
+        // sent it unstamped, byte for byte.
+        body.remove(0);
+    }
     let address = if worker.credit == 1 {
         request.client.0.clone()
     } else {

@@ -1162,6 +1162,7 @@ impl Harness {
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: Some(credit),
+                    dedup: false,
                 },
             },
         )

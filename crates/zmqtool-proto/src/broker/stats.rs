@@ -11,6 +11,7 @@ use hdrhistogram::Histogram;
 
 use super::event::{Event, EvictReason, LossReason};
 use crate::mdp::mmi;
+use crate::mdp::stamp::Outcome;
 
 /// The upper bounds of the Prometheus histogram of request duration, in seconds.
 pub const BUCKETS_S: [f64; 16] = [
@@ -144,6 +145,7 @@ pub struct ServiceStats {
     /// never answers costs nothing).
     latency: Option<Histogram<u32>>,
     latency_sum_us: u64,
+    dedup: mmi::DedupCounts,
 }
 
 impl ServiceStats {
@@ -164,6 +166,17 @@ impl ServiceStats {
     /// waited (one handed straight to an idle worker never did).
     pub fn queued(&mut self, depth: usize) {
         self.queued_peak = self.queued_peak.max(depth);
+    }
+
+    /// A `--dedup` worker's final reply to a stamped request said it did `outcome`.
+    pub fn dedup(&mut self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Fresh => &mut self.dedup.fresh,
+            Outcome::Replayed => &mut self.dedup.replayed,
+            Outcome::Waited => &mut self.dedup.waited,
+            Outcome::Unknown => &mut self.dedup.unknown,
+        };
+        *counter += 1;
     }
 
     /// A final reply, `took` after its request was dispatched.
@@ -217,6 +230,7 @@ impl ServiceStats {
             latency_count,
             latency_sum_us: self.latency_sum_us,
             latency_buckets,
+            dedup: self.dedup,
         }
     }
 }

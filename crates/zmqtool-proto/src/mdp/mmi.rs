@@ -78,6 +78,23 @@ pub struct ServiceStats {
     pub latency_sum_us: u64,
     /// Cumulative counts of replies within each bound, for Prometheus' histogram.
     pub latency_buckets: Vec<Bucket>,
+    /// Replies of `--dedup` workers to stamped requests, by what the worker did (none from
+    /// workers without `--dedup`); absent from older brokers' reports.
+    #[serde(default)]
+    pub dedup: DedupCounts,
+}
+
+/// A service's stamped requests answered by `--dedup` workers, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DedupCounts {
+    /// Ran now.
+    pub fresh: u64,
+    /// Repeats answered from the store without running.
+    pub replayed: u64,
+    /// Repeats that waited for a run in progress and got its reply.
+    pub waited: u64,
+    /// Repeats of runs that never answered: "outcome unknown".
+    pub unknown: u64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]

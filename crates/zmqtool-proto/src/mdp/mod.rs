@@ -21,6 +21,7 @@
 pub mod client;
 pub mod dialect;
 pub mod mmi;
+pub mod stamp;
 pub mod worker;
 
 use std::fmt;
@@ -189,6 +190,8 @@ pub enum ProtocolError {
         command: &'static str,
         version: Version,
     },
+    #[error("malformed stamp: {0}")]
+    BadStamp(#[from] stamp::StampError),
 }
 
 /// Bytes shown for humans: as text when printable, as hex otherwise, cut at 40 bytes.

@@ -29,9 +29,13 @@ pub struct Extensions {
     /// client-address frame it came with (docs/PROTOCOL-EXTENSIONS.md). `None`: one at a
     /// time, as MDP says.
     pub credit: Option<u32>,
+    /// `dedup`: the worker keeps a stamped request's reply under its stamp and answers a
+    /// repeat from it ([`super::stamp`]); a broker carries stamps only to such workers.
+    pub dedup: bool,
 }
 
 const BUSY_HEARTBEATS: &[u8] = b"busy-heartbeats";
+const DEDUP: &[u8] = b"dedup";
 const CREDIT: &[u8] = b"credit=";
 
 impl Extensions {
@@ -47,6 +51,8 @@ impl Extensions {
         for token in frame.split(|b| *b == b' ') {
             if token == BUSY_HEARTBEATS {
                 ext.busy_heartbeats = true;
+            } else if token == DEDUP {
+                ext.dedup = true;
             } else if let Some(n) = token.strip_prefix(CREDIT) {
                 ext.credit = std::str::from_utf8(n)
                     .ok()
@@ -65,6 +71,9 @@ impl Extensions {
         }
         if let Some(n) = self.credit.filter(|&n| n > 1) {
             tokens.push([CREDIT, n.to_string().as_bytes()].concat());
+        }
+        if self.dedup {
+            tokens.push(DEDUP.to_vec());
         }
         (!tokens.is_empty()).then(|| tokens.join(&b' ').into())
     }
@@ -267,6 +276,7 @@ mod tests {
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: None,
+                    dedup: false,
                 },
             },
             WorkerMsg::Ready {
@@ -274,6 +284,7 @@ mod tests {
                 extensions: Extensions {
                     busy_heartbeats: true,
                     credit: Some(64),
+                    dedup: true,
                 },
             },
             WorkerMsg::Request {
@@ -342,7 +353,7 @@ mod tests {
                 b"MDPW01",
                 b"\x01",
                 b"echo",
-                b"busy-heartbeats credit=64",
+                b"busy-heartbeats credit=64 dedup",
             ])),
             Some(frames(&[
                 b"",
@@ -383,11 +394,22 @@ mod tests {
     }
 
     #[test]
+    fn dedup_is_a_token_of_its_own() {
+        assert!(Extensions::parse(b"busy-heartbeats dedup").dedup);
+        assert!(!Extensions::parse(b"dedup=1 nodedup").dedup);
+    }
+
+    #[test]
     fn v02_commands_are_byte_exact() {
         let expected: Vec<Vec<Frame>> = vec![
             frames(&[b"MDPW02", b"\x01", b"echo"]),
             frames(&[b"MDPW02", b"\x01", b"echo", b"busy-heartbeats"]),
-            frames(&[b"MDPW02", b"\x01", b"echo", b"busy-heartbeats credit=64"]),
+            frames(&[
+                b"MDPW02",
+                b"\x01",
+                b"echo",
+                b"busy-heartbeats credit=64 dedup",
+            ]),
             frames(&[b"MDPW02", b"\x02", b"\x00\x80\x00\x00\x29", b"", b"hello"]),
             frames(&[b"MDPW02", b"\x03", b"C", b"", b"part", b""]),
             frames(&[b"MDPW02", b"\x04", b"C", b"", b"done"]),

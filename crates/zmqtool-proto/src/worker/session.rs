@@ -28,6 +28,9 @@ pub struct Config {
     pub reconnect: Duration,
     /// Requests held at once (announced in READY when over 1; see [`Extensions::credit`]).
     pub credit: u32,
+    /// Announce `dedup` in READY: stamped requests' replies are kept and replayed (see
+    /// [`super::dedup`]).
+    pub dedup: bool,
 }
 
 /// A request handed to the handler. The token ties its reply to the connection it came on.
@@ -196,6 +199,7 @@ impl Session {
             extensions: Extensions {
                 busy_heartbeats: true,
                 credit: (self.cfg.credit > 1).then_some(self.cfg.credit),
+                dedup: self.cfg.dedup,
             },
         }));
         self.state = State::Connected {
@@ -420,6 +424,7 @@ mod tests {
             liveness: 3,
             reconnect: Duration::from_millis(500),
             credit: 1,
+            dedup: false,
         }
     }
 
@@ -453,6 +458,7 @@ mod tests {
                     extensions: Extensions {
                         busy_heartbeats: true,
                         credit: None,
+                        dedup: false,
                     },
                 })
             ]
