@@ -241,7 +241,13 @@ fn locate_with_cargo_metadata(manifest: &Path, out: &Path) -> Result<PathBuf, St
         // In this crate's directory, so the project's cargo configuration (source
         // replacement, a registry mirror) applies as it does to the build itself.
         .current_dir(manifest)
-        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+        ])
         .arg(host)
         .arg("--manifest-path")
         .arg(dir.join("Cargo.toml"))
@@ -321,7 +327,9 @@ fn apply(patch: &Path, tree: &Path) {
     for file in PatchSet::parse(&text, ParseOptions::gitdiff()) {
         let file = file.unwrap_or_else(|e| panic!("zmq-sys: patches/{name} is not a diff: {e}"));
         let FileOperation::Modify { original, modified } = file.operation() else {
-            panic!("zmq-sys: patches/{name} creates, deletes or renames a file: only changes apply");
+            panic!(
+                "zmq-sys: patches/{name} creates, deletes or renames a file: only changes apply"
+            );
         };
         let path = strip_prefix(modified);
         assert_eq!(
@@ -348,7 +356,10 @@ fn apply(patch: &Path, tree: &Path) {
         });
         changed.insert(local, after);
     }
-    assert!(!changed.is_empty(), "zmq-sys: patches/{name} changes no file");
+    assert!(
+        !changed.is_empty(),
+        "zmq-sys: patches/{name} changes no file"
+    );
     for (path, text) in changed {
         fs::write(&path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
     }

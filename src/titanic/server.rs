@@ -602,6 +602,17 @@ enum Answer {
     Reply(Vec<Frame>),
 }
 
+/// The stamp of every delivery of request `uuid`: the same after any restart, on any server
+/// sharing the store.
+fn delivery_stamp(uuid: Uuid) -> Stamp {
+    Stamp::new(DELIVERY_CLIENT_ID, uuid.as_str()).expect("a UUID is 32 hex digits")
+}
+
+/// The client id of Titanic's deliveries.
+pub const DELIVERY_CLIENT_ID: &str = "titanic";
+
+/// Reads an answer's body: an MMI code, or the real service's reply.
+fn parse_answer(body: Vec<Frame>, asking: bool) -> Answer {
     if asking {
         let code = body.last().and_then(|f| mmi::Code::parse(f));
         return Answer::Presence(code == Some(mmi::Code::Present));

@@ -272,7 +272,7 @@ impl Spare {
         // SAFETY: the message is initialised; libzmq returns NULL or a NUL-terminated string
         // owned by the message's metadata, copied out before the message changes.
         unsafe {
-            let value = zmq_sys::zmq_msg_gets(self.0.0.get(), c"User-Id".as_ptr());
+            let value = zmq_sys::zmq_msg_gets(&self.0.0, c"User-Id".as_ptr());
             if value.is_null() {
                 return None;
             }

@@ -26,9 +26,9 @@ mod error;
 mod frame;
 mod guard;
 mod poll;
+pub mod probe;
 mod security;
 mod socket;
-pub mod probe;
 pub mod zap;
 
 pub use context::Context;

@@ -332,6 +332,7 @@ mod tests {
             liveness: 3,
             reconnect: Duration::from_millis(500),
             credit,
+            dedup: false,
         }
     }
 
