@@ -172,6 +172,9 @@ _zmqtool() {
             zmqtool__subcmd__help__subcmd__titanic,ls)
                 cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__ls"
                 ;;
+            zmqtool__subcmd__help__subcmd__titanic,migrate)
+                cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__migrate"
+                ;;
             zmqtool__subcmd__help__subcmd__titanic,reply)
                 cmd="zmqtool__subcmd__help__subcmd__titanic__subcmd__reply"
                 ;;
@@ -193,6 +196,9 @@ _zmqtool() {
             zmqtool__subcmd__titanic,ls)
                 cmd="zmqtool__subcmd__titanic__subcmd__ls"
                 ;;
+            zmqtool__subcmd__titanic,migrate)
+                cmd="zmqtool__subcmd__titanic__subcmd__migrate"
+                ;;
             zmqtool__subcmd__titanic,reply)
                 cmd="zmqtool__subcmd__titanic__subcmd__reply"
                 ;;
@@ -213,6 +219,9 @@ _zmqtool() {
                 ;;
             zmqtool__subcmd__titanic__subcmd__help,ls)
                 cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__ls"
+                ;;
+            zmqtool__subcmd__titanic__subcmd__help,migrate)
+                cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__migrate"
                 ;;
             zmqtool__subcmd__titanic__subcmd__help,reply)
                 cmd="zmqtool__subcmd__titanic__subcmd__help__subcmd__reply"
@@ -244,7 +253,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --spread --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --stamp --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -960,7 +969,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__client)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --protocol --raw --lines --pipeline --fail-fast --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --protocol --raw --lines --pipeline --fail-fast --spread --head-start --no-state --client-id --stamp --request-id --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -995,6 +1004,18 @@ _zmqtool() {
                     return 0
                     ;;
                 --pipeline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --request-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1276,7 +1297,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__titanic)
-            opts="serve request call ls reply close"
+            opts="serve request call ls migrate reply close"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1318,6 +1339,20 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__help__subcmd__titanic__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__help__subcmd__titanic__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1434,7 +1469,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__mmi)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1461,6 +1496,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1506,7 +1545,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__stats)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --watch --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --watch --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1540,6 +1579,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --head-start)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1548,7 +1591,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic)
-            opts="-v -q -h -V --verbose --quiet --json --help --version serve request call ls reply close help"
+            opts="-v -q -h -V --verbose --quiet --json --help --version serve request call ls migrate reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1562,7 +1605,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__call)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --poll --wait --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --poll --wait --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1589,6 +1632,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1608,7 +1655,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__close)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1638,6 +1685,10 @@ _zmqtool() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --head-start)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1646,7 +1697,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__help)
-            opts="serve request call ls reply close help"
+            opts="serve request call ls migrate reply close help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1702,6 +1753,20 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        zmqtool__subcmd__titanic__subcmd__help__subcmd__migrate)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1775,8 +1840,30 @@ _zmqtool() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        zmqtool__subcmd__titanic__subcmd__migrate)
+            opts="-v -q -h -V --from --to --verbose --quiet --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         zmqtool__subcmd__titanic__subcmd__reply)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1803,6 +1890,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1814,7 +1905,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__request)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --lines --pipeline --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --timeout --retries --head-start --no-state --lines --pipeline --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1841,6 +1932,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --head-start)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1856,7 +1951,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__titanic__subcmd__serve)
-            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --store --inflight --delivery-timeout --retain --concurrency --heartbeat --reconnect --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --plain --curve-server-key --curve-secret --all-brokers --store --lease --inflight --delivery-timeout --retain --concurrency --heartbeat --reconnect --no-stamp --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1879,6 +1974,10 @@ _zmqtool() {
                     return 0
                     ;;
                 --store)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lease)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1956,7 +2055,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --credit --all-brokers --heartbeat --liveness --reconnect --protocol --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --credit --all-brokers --heartbeat --liveness --reconnect --protocol --dedup --dedup-window --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2011,6 +2110,14 @@ _zmqtool() {
                     return 0
                     ;;
                 --protocol)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dedup-window)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
