@@ -1583,7 +1583,6 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool worker upper --filter \"sed -u 's/.*/\\U&/'\"   # one process per session",
             "zmqtool worker echo --broker tcp://A:5001 --broker tcp://B:5002   # a Binary Star pair",
             "zmqtool worker echo --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers   # on both",
-            "zmqtool worker echo --protocol majortomo --broker tcp://mt:5555   # majortomo's broker",
             "zmqtool worker pay --exec ./pay.sh --dedup /var/lib/zmqtool/pay.db  # stamped: once",
         ],
     ),
