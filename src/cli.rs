@@ -1592,8 +1592,6 @@ const EXAMPLES: &[(&str, &[&str])] = &[
             "zmqtool client echo hello world                 # one frame per argument",
             "zmqtool client resize - < photo.jpg > small.jpg --raw",
             "seq 1000 | zmqtool client upper --lines --pipeline 32",
-            "zmqtool --json client echo hi | jq .frames",
-            "zmqtool client slow job --timeout 10s --retries 1",
             "zmqtool client echo hi --fail-fast             # exit 4 at once if no worker",
             "zmqtool client pay order-42 --client-id shop --request-id order-42  # runs once",
             "ZMQTOOL_CLIENT_ID=nightly zmqtool client pay --lines < orders.txt  # keys: line numbers",
@@ -1631,7 +1629,6 @@ const EXAMPLES: &[(&str, &[&str])] = &[
         "titanic serve",
         &[
             "zmqtool titanic serve --store /var/lib/zmqtool/titanic.db",
-            "zmqtool titanic serve --retain 7d --inflight 32",
             "zmqtool titanic serve --broker tcp://a:5555 --broker tcp://b:5555 --all-brokers",
             "zmqtool titanic serve --store postgres://titanic@db.example/titanic   # on every machine",
             "PGHOST=db.example PGUSER=titanic zmqtool titanic serve --store postgres:",
