@@ -127,10 +127,10 @@ fn sum<'a>(all: impl IntoIterator<Item = &'a mmi::Stats>) -> mmi::Stats {
     total.services.sort_by(|a, b| a.name.cmp(&b.name));
     for svc in &mut total.services {
         let timed = mmi::ServiceStats::default();
-        if let Some(p50) = super::top::quantile(0.5, &timed, svc) {
+        if let Some(p50) = mmi::quantile(0.5, &timed, svc) {
             svc.latency_us.p50 = (p50.round() as u64).min(svc.latency_us.max);
         }
-        if let Some(p99) = super::top::quantile(0.99, &timed, svc) {
+        if let Some(p99) = mmi::quantile(0.99, &timed, svc) {
             svc.latency_us.p99 = (p99.round() as u64).min(svc.latency_us.max);
         }
     }

@@ -7,8 +7,6 @@
 mod draw;
 mod model;
 
-pub(in crate::cmd) use model::quantile;
-
 use std::io::{BufWriter, IsTerminal, Stdout};
 use std::sync::mpsc;
 use std::thread;

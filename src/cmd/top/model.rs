@@ -167,7 +167,7 @@ impl Model {
                     replies: rate(span, svc.replies, counted(|s| s.replies)),
                     dropped: rate(span, svc.dropped, counted(|s| s.dropped)),
                 };
-                let p99_us = base.and_then(|base| quantile(0.99, base, svc));
+                let p99_us = base.and_then(|base| mmi::quantile(0.99, base, svc));
                 let mut history = was.map(|w| w.history).unwrap_or_default();
                 push(&mut history, rates.requests);
                 Service {
@@ -233,38 +233,6 @@ fn rate(span: Option<f64>, now: u64, before: Option<u64>) -> Option<f64> {
     let (span, before) = (span?, before?);
     let delta = if now >= before { now - before } else { now };
     Some(delta as f64 / span)
-}
-
-/// The `q` quantile of the replies timed between two reports of a service, in microseconds,
-/// from the difference of their cumulative buckets: the bucket the rank falls in, and a
-/// straight line across it (Prometheus' `histogram_quantile`). Above the last bound, that
-/// bound. `None` when no reply was timed in between, or when the counts went down (the
-/// service was made anew: then `now` alone is the interval's).
-pub(in crate::cmd) fn quantile(
-    q: f64,
-    before: &mmi::ServiceStats,
-    now: &mmi::ServiceStats,
-) -> Option<f64> {
-    let reset = now.latency_count < before.latency_count;
-    let base = |i: usize| match reset {
-        true => 0,
-        false => before.latency_buckets.get(i).map_or(0, |b| b.count),
-    };
-    let total = now.latency_count - if reset { 0 } else { before.latency_count };
-    if total == 0 {
-        return None;
-    }
-    let rank = q * total as f64;
-    let (mut below, mut lower_s) = (0u64, 0.0);
-    for (i, bucket) in now.latency_buckets.iter().enumerate() {
-        let within = bucket.count.saturating_sub(base(i));
-        if within as f64 >= rank {
-            let share = (rank - below as f64) / (within - below).max(1) as f64;
-            return Some((lower_s + (bucket.le_s - lower_s) * share) * 1e6);
-        }
-        (below, lower_s) = (within, bucket.le_s);
-    }
-    now.latency_buckets.last().map(|b| b.le_s * 1e6)
 }
 
 fn push(history: &mut VecDeque<u64>, rate: Option<f64>) {
@@ -480,16 +448,16 @@ mod tests {
         // the 99th of those 100 is halfway through the (1 ms, 2 ms] bucket.
         let before = timed(100, &[(0.001, 100), (0.002, 100), (0.004, 100)]);
         let now = timed(200, &[(0.001, 198), (0.002, 200), (0.004, 200)]);
-        let p99 = quantile(0.99, &before, &now).unwrap();
+        let p99 = mmi::quantile(0.99, &before, &now).unwrap();
         assert!((p99 - 1_500.0).abs() < 1.0, "{p99}");
         // Nothing timed in between: nothing to say.
-        assert_eq!(quantile(0.99, &now, &now), None);
+        assert_eq!(mmi::quantile(0.99, &now, &now), None);
         // All past the last bound: the last bound.
         let slow = timed(300, &[(0.001, 198), (0.002, 200), (0.004, 200)]);
-        assert_eq!(quantile(0.99, &now, &slow), Some(4_000.0));
+        assert_eq!(mmi::quantile(0.99, &now, &slow), Some(4_000.0));
         // Counts went down (the service was made anew): the new counts are the interval's.
         let anew = timed(10, &[(0.001, 10), (0.002, 10), (0.004, 10)]);
-        let p99 = quantile(0.99, &now, &anew).unwrap();
+        let p99 = mmi::quantile(0.99, &now, &anew).unwrap();
         assert!(p99 <= 1_000.0, "{p99}");
     }
 

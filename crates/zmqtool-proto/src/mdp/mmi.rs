@@ -217,6 +217,34 @@ pub fn list_items(body: &[Frame]) -> &[Frame] {
     }
 }
 
+/// The `q` quantile of the replies timed between two reports of a service, in microseconds,
+/// from the difference of their cumulative buckets: the bucket the rank falls in, and a
+/// straight line across it (Prometheus' `histogram_quantile`). Above the last bound, that
+/// bound. `None` when no reply was timed in between, or when the counts went down (the
+/// service was made anew: then `now` alone is the interval's).
+pub fn quantile(q: f64, before: &ServiceStats, now: &ServiceStats) -> Option<f64> {
+    let reset = now.latency_count < before.latency_count;
+    let base = |i: usize| match reset {
+        true => 0,
+        false => before.latency_buckets.get(i).map_or(0, |b| b.count),
+    };
+    let total = now.latency_count - if reset { 0 } else { before.latency_count };
+    if total == 0 {
+        return None;
+    }
+    let rank = q * total as f64;
+    let (mut below, mut lower_s) = (0u64, 0.0);
+    for (i, bucket) in now.latency_buckets.iter().enumerate() {
+        let within = bucket.count.saturating_sub(base(i));
+        if within as f64 >= rank {
+            let share = (rank - below as f64) / (within - below).max(1) as f64;
+            return Some((lower_s + (bucket.le_s - lower_s) * share) * 1e6);
+        }
+        (below, lower_s) = (within, bucket.le_s);
+    }
+    now.latency_buckets.last().map(|b| b.le_s * 1e6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
