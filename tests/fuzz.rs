@@ -17,7 +17,8 @@ use proptest::prelude::*;
 use zmqtool::broker::core::{Event, LossReason};
 use zmqtool::broker::{Broker, Config, Identity, Outgoing, Output};
 use zmqtool::mdp::{
-    ClientReply, ClientRequest, Extensions, Frame, Inbound, ReplyKind, Version, WorkerMsg, mmi,
+    ClientReply, ClientRequest, Extensions, Form, Frame, Inbound, ReplyKind, Version, WorkerMsg,
+    mmi,
 };
 
 const IDS: [&[u8]; 6] = [b"c1", b"c2", b"w1", b"w2", b"w3", b"\x00\x80\x00\x00\x01"];
@@ -49,6 +50,7 @@ fn seeds() -> Vec<Vec<Frame>> {
                             busy_heartbeats: credit.is_some(),
                             credit,
                             dedup: false,
+                            compact: credit.is_some(),
                         },
                     }
                     .to_frames(version)
@@ -75,6 +77,15 @@ fn seeds() -> Vec<Vec<Frame>> {
                     seeds.push(frames);
                 }
             }
+        }
+        for msg in [
+            WorkerMsg::Final {
+                client: Frame::copy(IDS[0]),
+                body: vec![Frame::copy(b"r")],
+            },
+            WorkerMsg::Heartbeat,
+        ] {
+            seeds.push(msg.to_frames_in(Form::compact(version)).unwrap());
         }
         seeds.push(WorkerMsg::Heartbeat.to_frames(version).unwrap());
         seeds.push(WorkerMsg::Disconnect.to_frames(version).unwrap());
@@ -359,6 +370,8 @@ fn version(v02: bool) -> Version {
 #[derive(Default)]
 struct Model {
     version: [Option<Version>; 3],
+    /// The worker announced `compact` (and writes its commands in that form).
+    compact: [bool; 3],
     holding: [Vec<Frame>; 3],
 }
 
@@ -366,7 +379,14 @@ impl Model {
     fn frames(&self, act: &Act) -> Option<(Identity, Vec<Frame>)> {
         let worker = |w: usize, msg: WorkerMsg| {
             let v = self.version[w].unwrap_or(Version::V01);
-            Some((Identity(Frame::copy(WORKERS[w])), msg.to_frames(v).ok()?))
+            let form = match self.compact[w] {
+                true => Form::compact(v),
+                false => Form::from(v),
+            };
+            Some((
+                Identity(Frame::copy(WORKERS[w])),
+                msg.to_frames_in(form).ok()?,
+            ))
         };
         match *act {
             Act::Ready(w, s, v, credit) => Some((
@@ -377,6 +397,7 @@ impl Model {
                         busy_heartbeats: false,
                         credit: (credit > 1).then_some(credit),
                         dedup: false,
+                        compact: credit % 2 == 1,
                     },
                 }
                 .to_frames(version(v))
@@ -406,8 +427,13 @@ impl Model {
                     ),
                     Answer::Malformed => {
                         let (id, mut frames) = worker(w, WorkerMsg::Final { client, body })?;
-                        let at = frames.iter().rposition(|f| f.is_empty())?;
-                        frames[at] = Frame::copy(b"not empty");
+                        if self.compact[w] {
+                            // A compact FINAL without its body.
+                            frames.truncate(1);
+                        } else {
+                            let at = frames.iter().rposition(|f| f.is_empty())?;
+                            frames[at] = Frame::copy(b"not empty");
+                        }
                         Some((id, frames))
                     }
                 }
@@ -421,7 +447,10 @@ impl Model {
     /// What the workers learn from the broker's output, and from having sent `act`.
     fn update(&mut self, act: &Act, out: &Output) {
         match *act {
-            Act::Ready(w, _, v, _) => self.version[w] = Some(version(v)),
+            Act::Ready(w, _, v, credit) => {
+                self.version[w] = Some(version(v));
+                self.compact[w] = credit % 2 == 1;
+            }
             Act::Answer(_, _, Answer::Partial) => {}
             Act::Answer(w, i, _) if !self.holding[w].is_empty() => {
                 let n = self.holding[w].len();

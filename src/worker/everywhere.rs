@@ -139,7 +139,7 @@ impl Driver {
             }
             Wire::Close => self.sockets[link] = None,
             Wire::Send(msg) => {
-                let frames = msg.to_frames_in(fanout.config().form)?;
+                let frames = msg.to_frames_in(fanout.form(link))?;
                 if let Some(socket) = &self.sockets[link] {
                     // A message lost to a full queue is as on a dead link: the session's
                     // timers recover.

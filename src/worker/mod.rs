@@ -203,6 +203,9 @@ pub fn run_everywhere(
     everywhere::run(ctx, brokers, cfg, handler, per_broker, parallel, shutdown)
 }
 
+/// The most messages taken from the broker between two looks at the clock and the handler.
+const BATCH: usize = 64;
+
 /// What a job thread sends back: one PARTIAL or the FINAL of the request `token`.
 struct JobReply {
     token: u64,
@@ -455,7 +458,7 @@ impl Driver {
             }
             Action::Close => self.socket = None,
             Action::Send(msg) => {
-                let frames = msg.to_frames_in(session.config().form)?;
+                let frames = msg.to_frames_in(session.form())?;
                 if let Some(socket) = &self.socket {
                     // Not connected yet and the queue is full: the message is lost, as on a
                     // dead link; the session's timers recover.
@@ -490,11 +493,24 @@ impl Driver {
                 std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
                 return Ok(());
             };
-            if let Some(frames) = socket
+            let Some(frames) = socket
                 .recv(wait)
                 .context("receive failed on the worker socket")?
-            {
-                session.on_message(Instant::now(), frames, out);
+            else {
+                return Ok(());
+            };
+            // What is queued behind it is taken with it, at one reading of the clock (a
+            // credited worker is sent many requests at once).
+            let now = Instant::now();
+            session.on_message(now, frames, out);
+            for _ in 1..BATCH {
+                match socket
+                    .try_recv()
+                    .context("receive failed on the worker socket")?
+                {
+                    Some(frames) => session.on_message(now, frames, out),
+                    None => break,
+                }
             }
             return Ok(());
         }

@@ -44,8 +44,8 @@ use super::stats::{ServiceStats, Stats};
 use crate::heartbeat::RateCheck;
 use crate::mdp::stamp::{Outcome, Stamp};
 use crate::mdp::{
-    ClientReply, ClientRequest, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind, Version,
-    WorkerMsg, bytes_in, mmi,
+    ClientReply, ClientRequest, Dialect, Form, Frame, Inbound, Printable, ProtocolError, ReplyKind,
+    Version, WorkerMsg, bytes_in, mmi,
 };
 
 /// The broker's settings (the `zmqtool broker` flags).
@@ -573,6 +573,10 @@ impl Broker {
         if worker.form.version != form.version {
             return self.evict(now, id, EvictReason::VersionChanged, out);
         }
+        // The compact form only from a worker that announced it (and was written to in it).
+        if form.dialect == Dialect::Compact && worker.form.dialect != Dialect::Compact {
+            return self.evict(now, id, EvictReason::Unexpected("a compact command"), out);
+        }
         match msg {
             WorkerMsg::Heartbeat => {
                 // Half an interval after the request went out, a heartbeat was sent while
@@ -653,6 +657,11 @@ impl Broker {
             });
             return self.disconnect_stranger(id, form, EvictReason::Limit(limit), out);
         }
+        // A worker that reads the compact form is written to in it (READY itself never is).
+        let form = match extensions.compact {
+            true => Form::compact(form.version),
+            false => form,
+        };
         out.events.push(Event::WorkerReady {
             worker: id.clone(),
             service: Printable::of(&service),

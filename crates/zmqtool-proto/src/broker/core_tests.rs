@@ -1163,6 +1163,7 @@ impl Harness {
                     busy_heartbeats: true,
                     credit: Some(credit),
                     dedup: false,
+                    compact: false,
                 },
             },
         )
@@ -1411,4 +1412,85 @@ fn statistics_count_requests_replies_drops_and_latency() {
     let wire: mmi::Stats = serde_json::from_slice(&body[0]).unwrap();
     assert_eq!((wire.requests, wire.replies, wire.requeued), (4, 1, 1));
     assert!(wire.uptime_s >= 10.0);
+}
+
+fn ready_compact(h: &mut Harness, worker: &str, service: &str, version: Version) {
+    let ready = WorkerMsg::Ready {
+        service: Frame::copy(service.as_bytes()),
+        extensions: Extensions {
+            compact: true,
+            ..Extensions::default()
+        },
+    };
+    assert!(h.worker(worker, version, ready).is_empty());
+}
+
+#[test]
+fn a_worker_that_announces_compact_is_written_to_in_the_compact_form() {
+    for (version, final_) in [(Version::V01, 0x03), (Version::V02, 0x04)] {
+        let mut h = Harness::new();
+        ready_compact(&mut h, "w", "echo", version);
+        let sends = h.request("c1", "echo", "hello");
+        assert_eq!(
+            sends[0].clone().into_frames().unwrap(),
+            frames(&[b"w", &compact_head(version, 0x02, b"c1"), b"hello"]),
+        );
+        // Its compact FINAL reaches the client in the client's own form.
+        let head = compact_head(version, final_, b"c1");
+        let sends = h.send("w", frames(&[&head, b"hello"]));
+        assert_eq!(
+            sends[0].clone().into_frames().unwrap(),
+            frames(&[b"c1", b"", b"MDPC01", b"echo", b"hello"])
+        );
+        // Heartbeats to it are compact too; a standard one from it is still taken.
+        h.advance(HB);
+        let beat = h.tick();
+        assert_eq!(beat.len(), 1);
+        assert!(
+            crate::mdp::compact::version_of(&beat[0].clone().into_frames().unwrap()[1]).is_some()
+        );
+        assert!(h.worker("w", version, WorkerMsg::Heartbeat).is_empty());
+        assert!(disconnects(&h.request("c2", "echo", "x")).is_empty());
+    }
+}
+
+/// A compact head frame, written out by hand.
+fn compact_head(version: Version, command: u8, address: &[u8]) -> Vec<u8> {
+    let digit = match version {
+        Version::V01 => b'1',
+        Version::V02 => b'2',
+    };
+    [&b"MDPK0"[..], &[digit, command], address].concat()
+}
+
+#[test]
+fn a_worker_that_did_not_announce_compact_may_not_use_it() {
+    let mut h = Harness::new();
+    h.ready("w", "echo");
+    let sends = h.request("c1", "echo", "hello");
+    assert_eq!(requests(&sends), vec![req("w", "c1", "hello")]);
+    let sends = h.send("w", frames(&[b"MDPK01\x03c1", b"hello"]));
+    assert_eq!(disconnects(&sends), ["w"]);
+    // Its request goes back to the queue, not to the client.
+    assert!(
+        sends
+            .iter()
+            .all(|s| !matches!(s, Outgoing::ToClient { .. }))
+    );
+}
+
+#[test]
+fn malformed_compact_commands_are_dropped_without_state() {
+    let mut h = Harness::new();
+    for bad in [
+        frames(&[b"MDPK01\x02"]),
+        frames(&[b"MDPK01\x03c1"]),
+        // READY has no compact form.
+        frames(&[b"MDPK01\x01echo"]),
+        frames(&[b"MDPK09\x04"]),
+    ] {
+        assert!(h.send("x", bad).is_empty());
+    }
+    // No worker came of them: a request waits.
+    assert!(h.request("c1", "echo", "hello").is_empty());
 }

@@ -32,6 +32,9 @@ pub enum Dialect {
     /// majortomo's client: delimited, REQUEST 0x02, replies PARTIAL 0x03 and FINAL 0x04
     /// without the service frame. For worker commands it is [`Dialect::Delimited`].
     Majortomo,
+    /// zmqtool's `compact` extension, worker commands only, in either version: the frames in
+    /// front of a body folded into one ([`super::compact`]). READY is written in the RFC form.
+    Compact,
 }
 
 /// How one peer writes MDP: its version, and for 0.2 its dialect.
@@ -58,9 +61,21 @@ impl Form {
         dialect: Dialect::Majortomo,
     };
 
+    /// The compact form of worker commands in `version` ([`Dialect::Compact`]).
+    pub fn compact(version: Version) -> Form {
+        Form {
+            version,
+            dialect: Dialect::Compact,
+        }
+    }
+
     /// True when messages start with an empty frame (0.1 always; 0.2 in two dialects).
     pub fn delimited(self) -> bool {
-        self.version == Version::V01 || self.dialect != Dialect::Rfc18
+        match self.dialect {
+            Dialect::Compact => false,
+            Dialect::Rfc18 => self.version == Version::V01,
+            Dialect::Delimited | Dialect::Majortomo => true,
+        }
     }
 }
 
@@ -76,6 +91,7 @@ impl From<Version> for Form {
 impl fmt::Display for Form {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.dialect {
+            Dialect::Compact => write!(f, "{} (compact)", self.version),
             _ if self.version == Version::V01 => write!(f, "{}", self.version),
             Dialect::Rfc18 => write!(f, "{}", self.version),
             Dialect::Delimited => write!(f, "{} (delimited)", self.version),

@@ -17,8 +17,11 @@
 //! A broker tells the versions apart by the header frame, never by the command byte, whose
 //! values clash between the versions. An empty frame may also precede the 0.2 header: real
 //! peers send it (see [`dialect`]), and a broker answers each peer in the form it used.
+//! Between zmqtool's broker and workers that announce it, worker commands may also take the
+//! [`compact`] form, one head frame in front of the body.
 
 pub mod client;
+pub mod compact;
 pub mod dialect;
 pub mod mmi;
 pub mod stamp;
@@ -368,6 +371,10 @@ pub enum Inbound {
 impl Inbound {
     /// Parses what a client or worker sent, telling the two apart by the header frame.
     pub fn parse(mut frames: Vec<Frame>) -> Result<Inbound, ProtocolError> {
+        if let Some(version) = frames.first().and_then(|f| compact::version_of(f)) {
+            let msg = compact::parse(version, frames)?;
+            return Ok(Inbound::Worker(Form::compact(version), msg));
+        }
         let majortomo = frames.first().is_some_and(|f| f.is_empty())
             && dialect::majortomo_request(&mut frames[1..]);
         let (role, mut form, reader) = read_header(frames)?;

@@ -14,7 +14,9 @@
 //! receives a command that is valid but not meant for it (a broker receiving REQUEST) treats
 //! it as "valid but unexpected", which 7/MDP answers with DISCONNECT.
 
-use super::{Form, Frame, Message, ProtocolError, Reader, Role, Version, read_header};
+use super::{
+    Dialect, Form, Frame, Message, ProtocolError, Reader, Role, Version, compact, read_header,
+};
 
 /// What a worker may announce in READY, in one frame after the service name: tokens
 /// separated by spaces. A broker ignores the tokens it does not know; the zguide's brokers
@@ -32,10 +34,14 @@ pub struct Extensions {
     /// `dedup`: the worker keeps a stamped request's reply under its stamp and answers a
     /// repeat from it ([`super::stamp`]); a broker carries stamps only to such workers.
     pub dedup: bool,
+    /// `compact`: the worker reads and writes the worker commands in the compact form
+    /// ([`super::compact`]), so a broker may write to it in that form.
+    pub compact: bool,
 }
 
 const BUSY_HEARTBEATS: &[u8] = b"busy-heartbeats";
 const DEDUP: &[u8] = b"dedup";
+const COMPACT: &[u8] = b"compact";
 const CREDIT: &[u8] = b"credit=";
 
 impl Extensions {
@@ -53,6 +59,8 @@ impl Extensions {
                 ext.busy_heartbeats = true;
             } else if token == DEDUP {
                 ext.dedup = true;
+            } else if token == COMPACT {
+                ext.compact = true;
             } else if let Some(n) = token.strip_prefix(CREDIT) {
                 ext.credit = std::str::from_utf8(n)
                     .ok()
@@ -74,6 +82,9 @@ impl Extensions {
         }
         if self.dedup {
             tokens.push(DEDUP.to_vec());
+        }
+        if self.compact {
+            tokens.push(COMPACT.to_vec());
         }
         (!tokens.is_empty()).then(|| tokens.join(&b' ').into())
     }
@@ -103,13 +114,13 @@ pub enum WorkerMsg {
 }
 
 /// The command bytes of one version.
-struct Bytes {
-    ready: u8,
-    request: u8,
-    partial: Option<u8>,
-    final_: u8,
-    heartbeat: u8,
-    disconnect: u8,
+pub(crate) struct Bytes {
+    pub(crate) ready: u8,
+    pub(crate) request: u8,
+    pub(crate) partial: Option<u8>,
+    pub(crate) final_: u8,
+    pub(crate) heartbeat: u8,
+    pub(crate) disconnect: u8,
 }
 
 const V01: Bytes = Bytes {
@@ -130,7 +141,7 @@ const V02: Bytes = Bytes {
     disconnect: 0x06,
 };
 
-fn bytes(version: Version) -> &'static Bytes {
+pub(crate) fn bytes(version: Version) -> &'static Bytes {
     match version {
         Version::V01 => &V01,
         Version::V02 => &V02,
@@ -153,6 +164,9 @@ impl WorkerMsg {
     /// Parses a worker command, as the broker (without ROUTER identity) or a DEALER worker
     /// receives it.
     pub fn parse(frames: Vec<Frame>) -> Result<(Form, WorkerMsg), ProtocolError> {
+        if let Some(version) = frames.first().and_then(|f| compact::version_of(f)) {
+            return Ok((Form::compact(version), compact::parse(version, frames)?));
+        }
         let (role, form, reader) = read_header(frames)?;
         if role != Role::Worker {
             return Err(ProtocolError::WrongHeader {
@@ -168,6 +182,15 @@ impl WorkerMsg {
     /// body, in the body's own list (`mdp::Message`).
     pub fn to_frames_in(self, form: Form) -> Result<Vec<Frame>, ProtocolError> {
         let version = form.version;
+        let form = match form.dialect {
+            Dialect::Compact => match self {
+                // READY has no compact form; PARTIAL has none in 0.1 (an error below).
+                WorkerMsg::Ready { .. } => Form::from(version),
+                WorkerMsg::Partial { .. } if version == Version::V01 => form,
+                msg => return Ok(compact::write(version, msg).expect("a compact form")),
+            },
+            _ => form,
+        };
         let b = bytes(version);
         let start = |byte: u8, body: Vec<Frame>| {
             Message::new(form, version.worker_header(), body).command(byte)
@@ -277,6 +300,7 @@ mod tests {
                     busy_heartbeats: true,
                     credit: None,
                     dedup: false,
+                    compact: false,
                 },
             },
             WorkerMsg::Ready {
@@ -285,6 +309,7 @@ mod tests {
                     busy_heartbeats: true,
                     credit: Some(64),
                     dedup: true,
+                    compact: true,
                 },
             },
             WorkerMsg::Request {
@@ -353,7 +378,7 @@ mod tests {
                 b"MDPW01",
                 b"\x01",
                 b"echo",
-                b"busy-heartbeats credit=64 dedup",
+                b"busy-heartbeats credit=64 dedup compact",
             ])),
             Some(frames(&[
                 b"",
@@ -408,7 +433,7 @@ mod tests {
                 b"MDPW02",
                 b"\x01",
                 b"echo",
-                b"busy-heartbeats credit=64 dedup",
+                b"busy-heartbeats credit=64 dedup compact",
             ]),
             frames(&[b"MDPW02", b"\x02", b"\x00\x80\x00\x00\x29", b"", b"hello"]),
             frames(&[b"MDPW02", b"\x03", b"C", b"", b"part", b""]),

@@ -199,6 +199,11 @@ impl Fanout {
         self.sessions[0].config()
     }
 
+    /// The form the session `link` writes its next command in ([`Session::form`]).
+    pub fn form(&self, link: usize) -> crate::mdp::Form {
+        self.sessions[link].form()
+    }
+
     pub fn ledger(&self) -> &Ledger {
         &self.ledger
     }

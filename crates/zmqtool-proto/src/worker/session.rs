@@ -13,7 +13,7 @@
 use std::time::{Duration, Instant};
 
 use crate::heartbeat::RateCheck;
-use crate::mdp::{Extensions, Form, Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
+use crate::mdp::{Dialect, Extensions, Form, Frame, ProtocolError, ReplyKind, Version, WorkerMsg};
 
 /// Settings of one worker session (the `zmqtool worker` flags).
 #[derive(Debug, Clone)]
@@ -111,6 +111,9 @@ enum State {
         heard: bool,
         /// When this connection was made (and READY sent).
         since: Instant,
+        /// The broker writes to this worker in the compact form (it knows the `compact`
+        /// extension announced in READY), so the worker writes to it in that form too.
+        compact: bool,
     },
     Waiting {
         endpoint: usize,
@@ -166,6 +169,15 @@ impl Session {
         &self.cfg
     }
 
+    /// The form to write the next command in: the configured one, or its compact form once
+    /// the broker of this connection has written in it (docs/PROTOCOL-EXTENSIONS.md).
+    pub fn form(&self) -> Form {
+        match self.state {
+            State::Connected { compact: true, .. } => Form::compact(self.cfg.form.version),
+            _ => self.cfg.form,
+        }
+    }
+
     /// True while a request is in hand.
     pub fn is_busy(&self) -> bool {
         !self.jobs.is_empty()
@@ -200,6 +212,7 @@ impl Session {
                 busy_heartbeats: true,
                 credit: (self.cfg.credit > 1).then_some(self.cfg.credit),
                 dedup: self.cfg.dedup,
+                compact: true,
             },
         }));
         self.state = State::Connected {
@@ -209,6 +222,7 @@ impl Session {
             rate: RateCheck::default(),
             heard: false,
             since: now,
+            compact: false,
         };
     }
 
@@ -226,6 +240,7 @@ impl Session {
             rate,
             heard,
             since,
+            compact,
             ..
         } = &mut self.state
         else {
@@ -234,7 +249,10 @@ impl Session {
         let endpoint = *endpoint;
         let msg = match WorkerMsg::parse(frames) {
             // A broker's empty frame before the 0.2 header is accepted either way.
-            Ok((form, msg)) if form.version == self.cfg.form.version => msg,
+            Ok((form, msg)) if form.version == self.cfg.form.version => {
+                *compact = form.dialect == Dialect::Compact;
+                msg
+            }
             Ok(_) => {
                 out.events
                     .push(Event::Unexpected("a message in another MDP version"));
@@ -459,6 +477,7 @@ mod tests {
                         busy_heartbeats: true,
                         credit: None,
                         dedup: false,
+                        compact: true,
                     },
                 })
             ]
@@ -665,6 +684,36 @@ mod tests {
             })]
         );
         assert!(!s.is_busy());
+    }
+
+    #[test]
+    fn writes_in_the_compact_form_once_the_broker_does_until_it_reconnects() {
+        let (mut s, t, _) = start(1);
+        assert_eq!(s.form(), Form::V01);
+        let compact = crate::mdp::compact::write(
+            Version::V01,
+            WorkerMsg::Request {
+                client: Frame::copy(b"c1"),
+                body: vec![Frame::copy(b"hi")],
+            },
+        )
+        .unwrap();
+        let mut out = Output::default();
+        s.on_message(t, compact, &mut out);
+        assert!(matches!(&out.actions[..], [Action::Handle(job)] if job.client == b"c1"));
+        assert_eq!(s.form(), Form::compact(Version::V01));
+        // A broker that writes in the RFC form again is answered in it.
+        s.on_message(t, wire(WorkerMsg::Heartbeat), &mut out);
+        assert_eq!(s.form(), Form::V01);
+        s.on_message(
+            t,
+            crate::mdp::compact::write(Version::V01, WorkerMsg::Heartbeat).unwrap(),
+            &mut out,
+        );
+        assert_eq!(s.form(), Form::compact(Version::V01));
+        // A new connection starts in the RFC form: the next broker may not know the extension.
+        s.on_message(t, wire(WorkerMsg::Disconnect), &mut out);
+        assert_eq!(s.form(), Form::V01);
     }
 
     #[test]
