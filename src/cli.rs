@@ -459,11 +459,15 @@ pub struct WorkerArgs {
     /// Run each stamped request at most once (`client --client-id`/`--stamp`, Titanic):
     /// its stamp is recorded in STORE before the command runs and its reply before the reply
     /// is sent, so a repeat (a client's retry, a redelivery) gets the stored reply and runs
-    /// nothing; a repeat of a request still running waits for its reply. A run that never
-    /// answered (its worker was killed) is not run again: after the --exec-timeout plus 5 s,
-    /// its repeats get the error reply "outcome unknown". STORE is a SQLite file (shared by
-    /// the workers of one machine; `sqlite:PATH` also works) or `memory:` (this process
-    /// only). READY announces `dedup`, so a zmqtool broker sends this worker the stamps.
+    /// nothing; a repeat of a request still running waits for its reply, holding a session
+    /// (a unit of --concurrency) meanwhile. A run that never answered (its worker was killed)
+    /// is not run again: after the --exec-timeout plus 5 s, its repeats get the error reply
+    /// "outcome unknown". A repeat whose body differs from the first request's (its key used
+    /// again for another request) gets the error reply "key reused" and runs nothing.
+    /// STORE is a SQLite file (shared by the workers of one machine; `sqlite:PATH` also
+    /// works), a PostgreSQL URL (`postgres://...`, shared by workers on several machines) or
+    /// `memory:` (this process only). READY announces `dedup`, so a zmqtool broker sends
+    /// this worker the stamps.
     #[arg(long, value_name = "STORE", conflicts_with = "stream")]
     pub dedup: Option<String>,
     /// With --dedup: how long replies are kept (a repeat after that runs again).
@@ -498,8 +502,9 @@ pub struct WorkerArgs {
 /// (the zguide's, majortomo) to a worker that does not either, the worker gets the stamp as
 /// one more frame before the body: an echo service sends it back (the client takes it off),
 /// other services may not expect it. Whether the guarantee held is in the -v log and in the
-/// --json fields `dedup` (fresh, replayed, waited, unknown; null when no deduplicating worker
-/// answered) and `replayed`.
+/// --json fields `dedup` (fresh, replayed, waited, unknown, mismatch; null when no
+/// deduplicating worker answered) and `replayed`. A key is for one request: sent again with
+/// another body, it gets the error "key reused" (exit 1) and nothing runs.
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// Service to call.
@@ -557,7 +562,8 @@ pub struct StampArgs {
     /// Stamp requests with this client id (1-64 printable characters, no spaces). With
     /// --lines, each request's key is its line number; a single call needs --request-id.
     /// Re-running a script with the same id and input re-sends the same stamps, so what ran
-    /// before is answered from the workers' store, not run again.
+    /// before is answered from the workers' store, not run again (a line that changed
+    /// meanwhile gets "key reused").
     #[arg(long, value_name = "ID", env = "ZMQTOOL_CLIENT_ID")]
     pub client_id: Option<String>,
     /// Stamp requests with a random client id, new each run (retries within the run are

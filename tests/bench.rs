@@ -462,9 +462,9 @@ fn perf_measures_curve_in_two_processes() {
         "20000",
         "--curve",
     ]);
-    let log = receiver.wait_stderr("--curve-server-key '", Duration::from_secs(10));
+    let log = receiver.wait_stderr("--curve-server-key='", Duration::from_secs(10));
     let key = log
-        .split("--curve-server-key '")
+        .split("--curve-server-key='")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .unwrap()
@@ -477,8 +477,8 @@ fn perf_measures_curve_in_two_processes() {
         &ep,
         "--count",
         "20000",
-        "--curve-server-key",
-        &key,
+        // As the receiver says, with `=`: the key may start with `-`.
+        &format!("--curve-server-key={key}"),
     ]);
     assert_eq!(sender.status.code(), Some(0), "{}", stderr(&sender));
     assert_eq!(receiver.wait_exit(Duration::from_secs(30)), Some(0));

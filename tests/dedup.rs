@@ -118,8 +118,14 @@ fn without_dedup_a_retried_request_runs_twice() {
     assert!(err.contains("not guaranteed"), "{err}");
 }
 
-/// Starts a `--dedup` worker for "pay" running `job`, with `env` set.
-fn dedup_worker(endpoint: &str, job: &str, store: &Path, env: &[(&str, &str)]) -> Proc {
+/// Starts a `--dedup` worker for "pay" running `job`, with `extra` arguments and `env` set.
+fn dedup_worker(
+    endpoint: &str,
+    job: &str,
+    store: &Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Proc {
     let mut c = common::command();
     c.args([
         "worker",
@@ -137,7 +143,8 @@ fn dedup_worker(endpoint: &str, job: &str, store: &Path, env: &[(&str, &str)]) -
         "1s",
         "--dedup",
     ])
-    .arg(store);
+    .arg(store)
+    .args(extra);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -155,7 +162,7 @@ fn a_worker_killed_mid_run_leaves_outcome_unknown_never_a_second_run() {
     // The job is released only after the kill, so the killed run is still going on.
     let job = ledger_job(&ledger, &release);
     let b = broker(&[]);
-    let mut first = dedup_worker(&b.endpoint, &job, &store, &[]);
+    let mut first = dedup_worker(&b.endpoint, &job, &store, &[], &[]);
     wait_for_service(&b.endpoint, "pay");
     let mut c = spawn_client(
         &b.endpoint,
@@ -177,7 +184,7 @@ fn a_worker_killed_mid_run_leaves_outcome_unknown_never_a_second_run() {
         "the job never started: {}",
         first.stderr()
     );
-    let second = dedup_worker(&b.endpoint, &job, &store, &[]);
+    let second = dedup_worker(&b.endpoint, &job, &store, &[], &[]);
     second.wait_stderr("connecting to", Duration::from_secs(10));
     first.signal("KILL");
     first.wait_exit(Duration::from_secs(10));
@@ -211,6 +218,7 @@ fn a_worker_killed_after_storing_its_reply_is_answered_from_the_store() {
         &b.endpoint,
         &job,
         &store,
+        &[],
         &[("ZMQTOOL_FAULT_EXIT_AFTER_STORE", "1")],
     );
     wait_for_service(&b.endpoint, "pay");
@@ -236,7 +244,7 @@ fn a_worker_killed_after_storing_its_reply_is_answered_from_the_store() {
         "{}",
         first.stderr()
     );
-    let _second = dedup_worker(&b.endpoint, &job, &store, &[]);
+    let _second = dedup_worker(&b.endpoint, &job, &store, &[], &[]);
     assert_eq!(
         c.wait_exit(Duration::from_secs(40)),
         Some(0),
@@ -259,7 +267,7 @@ fn a_rerun_script_is_answered_from_the_store() {
     let store = files.path("dedup.db");
     let job = ledger_job(&ledger, &release);
     let b = broker(&[]);
-    let _w = dedup_worker(&b.endpoint, &job, &store, &[]);
+    let _w = dedup_worker(&b.endpoint, &job, &store, &[], &[]);
     wait_for_service(&b.endpoint, "pay");
     let run = |input: &str| {
         let mut command = common::command();
@@ -323,6 +331,261 @@ fn malformed_stamps_are_dropped_and_unkeyed_calls_refused() {
     let out = finish(command, None, Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("--request-id"), "{}", stderr(&out));
+}
+
+/// A job that records its run in `ledger` and answers with the run's number: `run N: request`.
+fn numbered_job(ledger: &Path) -> String {
+    format!(
+        "read x; echo \"$x\" >> '{0}'; echo \"run $(wc -l < '{0}' | tr -d ' '): $x\"",
+        ledger.display()
+    )
+}
+
+/// A key used again with another body (a script that sends ORDER-42 for a second order)
+/// gets the error "key reused" (exit 1): neither the first order's reply nor a run. The first
+/// order's own repeat is still answered from the store.
+#[test]
+fn a_key_reused_with_another_body_gets_an_error_and_runs_nothing() {
+    let files = Files::new();
+    let (ledger, store) = (files.path("ledger"), files.path("dedup.db"));
+    let b = broker(&[]);
+    let w = dedup_worker(&b.endpoint, &numbered_job(&ledger), &store, &[], &[]);
+    wait_for_service(&b.endpoint, "pay");
+    let call = |body: &str| {
+        client(
+            &b.endpoint,
+            &[
+                "--json",
+                "-v",
+                "--timeout",
+                "10s",
+                "--retries",
+                "1",
+                "--client-id",
+                "shop",
+                "--request-id",
+                "ORDER-42",
+                "pay",
+                body,
+            ],
+        )
+    };
+    let json = |out: &std::process::Output| -> serde_json::Value {
+        serde_json::from_str(stdout(out).trim()).unwrap()
+    };
+    let first = call("pay 10 to ann");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(
+        json(&first)["frames"],
+        serde_json::json!(["run 1: pay 10 to ann"])
+    );
+
+    let reused = call("pay 99 to bob");
+    assert_eq!(reused.status.code(), Some(1), "{}", stderr(&reused));
+    let reply = json(&reused);
+    assert_eq!(reply["dedup"], "mismatch", "{reply}");
+    assert_eq!(reply["replayed"], false);
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("key reused"),
+        "{reply}"
+    );
+    assert!(
+        stderr(&reused).contains("key reused"),
+        "{}",
+        stderr(&reused)
+    );
+    assert_eq!(
+        lines(&ledger),
+        ["pay 10 to ann"],
+        "nothing ran for the reused key"
+    );
+
+    let again = call("pay 10 to ann");
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(json(&again)["dedup"], "replayed");
+    assert_eq!(
+        json(&again)["frames"],
+        serde_json::json!(["run 1: pay 10 to ann"])
+    );
+    assert_eq!(lines(&ledger), ["pay 10 to ann"]);
+    assert!(
+        w.stderr().contains("shop/ORDER-42: key reused"),
+        "{}",
+        w.stderr()
+    );
+}
+
+/// One request whose first body frame (a stamp, owner included) is written by hand, from a
+/// DEALER with `who`'s CURVE keys to a broker with `server` as its public key; the reply body.
+fn raw_curve_call(
+    endpoint: &str,
+    certs: &Certs,
+    server: &str,
+    who: &str,
+    body: &[&[u8]],
+) -> Vec<Vec<u8>> {
+    let key = |z85: String| zmq::z85_decode(&z85).expect("a Z85 key");
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::DEALER).unwrap();
+    s.set_linger(0).unwrap();
+    s.set_rcvtimeo(20_000).unwrap();
+    s.set_curve_serverkey(&key(certs.public_key(server)))
+        .unwrap();
+    s.set_curve_publickey(&key(certs.public_key(who))).unwrap();
+    s.set_curve_secretkey(&key(certs.secret_key(who))).unwrap();
+    s.connect(endpoint).unwrap();
+    let mut frames: Vec<Vec<u8>> = vec![vec![], b"MDPC01".to_vec(), b"pay".to_vec()];
+    frames.extend(body.iter().map(|b| b.to_vec()));
+    s.send_multipart(frames, 0).unwrap();
+    let reply = s.recv_multipart(0).expect("a reply");
+    reply[3..].to_vec()
+}
+
+/// With CURVE, the broker writes each client's public key into the owner field of its stamps
+/// (docs/SECURITY.md): two clients with different keys that send the same client id and key
+/// are two requests, each run once and answered with its own reply; a client that writes the
+/// other's key as the owner is still itself. A client that repeats its own stamp gets its
+/// stored reply, and nothing runs.
+#[test]
+fn with_curve_a_stamp_is_bound_to_the_clients_key() {
+    let certs = Certs::new(&["broker", "ann", "bob"]);
+    let b = broker(&["--curve-secret", &certs.path("broker_secret")]);
+    stamps_are_bound_to_client_keys(&b.endpoint, &certs);
+}
+
+/// The same through the broker of a Binary Star server (a primary alone, which becomes active
+/// once its peer has been silent for two heartbeats; what comes before is held, and served
+/// with who sent it).
+#[test]
+fn with_curve_a_binary_star_server_binds_stamps_to_client_keys() {
+    let certs = Certs::new(&["broker", "ann", "bob"]);
+    let ipc = ipc();
+    let state = |name: &str| format!("{}-{name}", ipc.ep);
+    let (state_bind, state_connect) = (state("primary"), state("backup"));
+    let primary = spawn(&[
+        "bstar",
+        "--primary",
+        "--frontend",
+        &ipc.ep,
+        "--state-bind",
+        &state_bind,
+        "--state-connect",
+        &state_connect,
+        "--peer-heartbeat",
+        "400ms",
+        "--heartbeat",
+        HB,
+        "--curve-secret",
+        &certs.path("broker_secret"),
+    ]);
+    primary.wait_stderr("serving", Duration::from_secs(10));
+    stamps_are_bound_to_client_keys(&ipc.ep, &certs);
+}
+
+/// Two clients, ann and bob, with the same stamp through the server at `endpoint` (with
+/// `broker`'s key pair from `certs`) to a `--dedup` worker: see the tests above.
+fn stamps_are_bound_to_client_keys(endpoint: &str, certs: &Certs) {
+    let files = Files::new();
+    let (ledger, store) = (files.path("ledger"), files.path("dedup.db"));
+    let server_key = certs.path("broker");
+    let w = dedup_worker(
+        endpoint,
+        &numbered_job(&ledger),
+        &store,
+        &["--curve-server-key", &server_key],
+        &[],
+    );
+    let curve = |who: &str| {
+        [
+            "--curve-server-key".to_string(),
+            server_key.clone(),
+            "--curve-secret".to_string(),
+            certs.path(&format!("{who}_secret")),
+        ]
+    };
+    let up = wait_until(Duration::from_secs(20), || {
+        let mut args = vec!["mmi".to_string(), "--broker".into(), endpoint.to_string()];
+        args.extend(curve("ann"));
+        args.push("pay".into());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args).status.success()
+    });
+    assert!(up, "the worker never registered: {}", w.stderr());
+    let call = |who: &str| -> serde_json::Value {
+        let mut args = vec!["--json", "--timeout", "10s", "--retries", "1"];
+        let keys = curve(who);
+        args.extend(keys.iter().map(String::as_str));
+        args.extend([
+            "--client-id",
+            "shop",
+            "--request-id",
+            "order-1",
+            "pay",
+            "order-1",
+        ]);
+        let out = client(endpoint, &args);
+        assert!(out.status.success(), "{who}: {}", stderr(&out));
+        serde_json::from_str(stdout(&out).trim()).unwrap()
+    };
+    let outcome = |reply: &serde_json::Value| {
+        (
+            reply["dedup"].as_str().unwrap_or("none").to_string(),
+            reply["frames"][0].as_str().unwrap_or("").to_string(),
+        )
+    };
+
+    let ann = call("ann");
+    assert_eq!(outcome(&ann), ("fresh".into(), "run 1: order-1".into()));
+    assert_eq!(ann["stamp"], "shop/order-1");
+    // Bob sends the same stamp and the same body: it is his request, not a repeat of Ann's.
+    let bob = call("bob");
+    assert_eq!(
+        outcome(&bob),
+        ("fresh".into(), "run 2: order-1".into()),
+        "bob was answered with ann's reply; worker:\n{}",
+        w.stderr()
+    );
+    assert_eq!(lines(&ledger), ["order-1", "order-1"], "one run each");
+
+    // Each one's repeat gets its own stored reply, and nothing runs.
+    assert_eq!(
+        outcome(&call("ann")),
+        ("replayed".into(), "run 1: order-1".into())
+    );
+    assert_eq!(
+        outcome(&call("bob")),
+        ("replayed".into(), "run 2: order-1".into())
+    );
+    // Bob writes Ann's key as the owner: the broker writes his own over it.
+    let ann_key = certs.public_key("ann");
+    let forged = format!("MDP-STAMP/1 {ann_key} shop order-1");
+    let reply = raw_curve_call(
+        endpoint,
+        certs,
+        "broker",
+        "bob",
+        &[forged.as_bytes(), b"order-1"],
+    );
+    assert_eq!(
+        reply,
+        [
+            b"MDP-STAMPED/1 replayed".to_vec(),
+            b"run 2: order-1".to_vec()
+        ]
+    );
+    assert_eq!(lines(&ledger), ["order-1", "order-1"], "nothing ran again");
+    // The worker keyed them by the keys the clients proved they hold.
+    let log = w.stderr();
+    for who in ["ann", "bob"] {
+        let owner = certs.public_key(who);
+        assert!(
+            log.contains(&format!("{owner}:shop/order-1: a repeat")),
+            "{who} ({owner}):\n{log}"
+        );
+    }
 }
 
 /// Stores `n` requests for "pay" ("req-0" ... ) through `titanic request --lines`; their UUIDs.

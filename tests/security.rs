@@ -62,32 +62,6 @@ fn squatted_routing_ids_do_not_crash_the_broker() {
     );
 }
 
-/// Certificates made with `zmqtool keygen --out`, in a directory of the test's own.
-struct Certs {
-    dir: tempfile::TempDir,
-}
-
-impl Certs {
-    fn new(names: &[&str]) -> Certs {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("allowed")).unwrap();
-        for name in names {
-            let out = run(&["keygen", "--out", dir.path().join(name).to_str().unwrap()]);
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        }
-        Certs { dir }
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).to_str().unwrap().to_string()
-    }
-
-    /// Puts `name`'s public certificate in the allow directory.
-    fn allow(&self, name: &str) {
-        std::fs::copy(self.path(name), self.dir.path().join("allowed").join(name)).unwrap();
-    }
-}
-
 /// CURVE end to end: a broker that admits listed client keys; its worker and an allowed
 /// client get through, encrypted; a key not listed, a client without CURVE, and one with the
 /// wrong server key get no reply (exit 3), and the broker logs each refusal.
@@ -172,13 +146,7 @@ fn curve_admits_listed_keys_and_logs_every_refusal() {
 fn an_open_curve_broker_admits_anyone_with_its_key() {
     let certs = Certs::new(&["broker"]);
     let b = broker(&["--curve-secret", &certs.path("broker_secret")]);
-    let text = std::fs::read_to_string(certs.path("broker")).unwrap();
-    let z85 = text
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("public-key = \""))
-        .unwrap()
-        .trim_end_matches('"')
-        .to_string();
+    let z85 = certs.public_key("broker");
     let _w = worker(&b.endpoint, "echo", &["--curve-server-key", &z85]);
     let mut c = command();
     c.args(["client", "--broker", &b.endpoint, "echo", "hi"])

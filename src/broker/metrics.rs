@@ -233,14 +233,7 @@ impl Collector for Snapshot {
             .services
             .iter()
             .flat_map(|svc| {
-                let d = svc.dedup;
-                [
-                    ("fresh", d.fresh),
-                    ("replayed", d.replayed),
-                    ("waited", d.waited),
-                    ("unknown", d.unknown),
-                ]
-                .map(|(outcome, n)| {
+                svc.dedup.each().map(|(outcome, n)| {
                     (
                         vec![
                             ("service", svc.name.clone()),
@@ -256,7 +249,7 @@ impl Collector for Snapshot {
             "zmqtool_dedup_replies",
             "Replies of --dedup workers to stamped requests, by service and outcome (replayed: \
              answered from the store; waited: after a run in progress; unknown: a run that never \
-             answered).",
+             answered; mismatch: the key used again with another body).",
             None,
             Counter,
             &dedup,

@@ -40,10 +40,7 @@ impl Server {
             frontend_tuning(&cfg),
             binds,
         )?;
-        if policy.curve.is_some() || policy.users.is_some() {
-            // Stamped requests are keyed by who sent them (Broker::handle_from).
-            socket.record_user_ids();
-        }
+        record_owners(&socket, policy);
         let mut broker = Broker::new(cfg, Instant::now());
         broker.count_refused_connections(ctx.refused_connections());
         Ok(Server {
@@ -130,6 +127,14 @@ impl Server {
 /// The most messages handled between two looks at the clock and the deadlines.
 const BATCH: usize = 64;
 
+/// Has a broker frontend socket read who sent each message, when `policy` makes connections
+/// prove it: stamped requests are keyed by who sent them ([`Broker::handle_from`]).
+pub fn record_owners(socket: &Socket, policy: &crate::auth::Policy) {
+    if policy.proves_identity() {
+        socket.record_user_ids();
+    }
+}
+
 /// What a broker frontend socket is tuned with: a message that the core would refuse for its
 /// size is refused by libzmq before it is buffered, so one peer can make the broker hold at
 /// most --max-msg-size bytes plus 64 per frame of --max-frames, whatever it sends. (Anything
@@ -143,13 +148,9 @@ pub fn frontend_tuning(cfg: &Config) -> Tuning {
     }
 }
 
-/// Hands one message from a ROUTER (routing id first) to the broker core.
-pub fn handle_routed(broker: &mut Broker, now: Instant, frames: Vec<Frame>, out: &mut Output) {
-    handle_routed_from(broker, now, b"", frames, out)
-}
-
-/// Hands one message from a ROUTER to the broker core, from a sender that proved to be
-/// `user` (its ZAP user id; empty: nobody in particular).
+/// Hands one message from a ROUTER (routing id first) to the broker core, from a sender that
+/// proved to be `user` (its ZAP user id; empty: nobody in particular). Shared by every driver
+/// of the broker core: this server and the Binary Star frontend.
 pub fn handle_routed_from(
     broker: &mut Broker,
     now: Instant,

@@ -67,6 +67,7 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         broker::server::frontend_tuning(&opts.broker),
         std::slice::from_ref(&opts.frontend),
     )?;
+    broker::server::record_owners(&frontend, &opts.policy);
     // The state exchange is secured as the frontend is, but for PLAIN: the same addresses and
     // CURVE certificate (both servers of a pair hold the same one, as clients fail over with
     // one server key), so with CURVE each server proves itself to the other with it.
@@ -184,7 +185,8 @@ struct Server {
 /// to find their way by liveness timeouts), dropped if it becomes passive. Bounded.
 #[derive(Default)]
 struct Held {
-    messages: Vec<Vec<Frame>>,
+    /// Each message with who sent it (its ZAP user id; empty: nobody in particular).
+    messages: Vec<(Vec<u8>, Vec<Frame>)>,
     bytes: usize,
 }
 
@@ -192,11 +194,11 @@ impl Held {
     const MAX_MESSAGES: usize = 10_000;
     const MAX_BYTES: usize = 64 << 20;
 
-    fn hold(&mut self, frames: Vec<Frame>) {
+    fn hold(&mut self, user: Vec<u8>, frames: Vec<Frame>) {
         let size = crate::mdp::bytes_in(&frames);
         if self.messages.len() < Self::MAX_MESSAGES && self.bytes + size <= Self::MAX_BYTES {
             self.bytes += size;
-            self.messages.push(frames);
+            self.messages.push((user, frames));
         }
     }
 
@@ -235,12 +237,14 @@ impl Server {
             else {
                 break;
             };
+            // Who sent it (empty unless the frontend records it): its stamps are keyed by it.
+            let user = self.frontend.user_id().clone();
             let now = Instant::now();
             let before = self.fsm.state();
             match self.fsm.on(now, Event::ClientRequest) {
                 // Not decided yet (start-up): keep it for when this server is active.
                 Ok(Verdict::Rejected) if matches!(before, State::Primary | State::Backup) => {
-                    self.held.hold(frames);
+                    self.held.hold(user, frames);
                     continue;
                 }
                 Ok(Verdict::Rejected) => continue,
@@ -252,19 +256,19 @@ impl Server {
                 Ok(Verdict::Accepted(None)) => {}
                 Err(fatal) => return Err(fatal.into()),
             }
-            self.serve(now, frames)?;
+            self.serve(now, &user, frames)?;
         }
         Ok(())
     }
 
-    /// Serves one frontend message: echoes it, or hands it to the broker core.
-    fn serve(&mut self, now: Instant, frames: Vec<Frame>) -> Result<()> {
+    /// Serves one frontend message from `user`: echoes it, or hands it to the broker core.
+    fn serve(&mut self, now: Instant, user: &[u8], frames: Vec<Frame>) -> Result<()> {
         if self.opts.echo {
             self.frontend.send(frames)?;
             return Ok(());
         }
         if let Some(b) = self.broker.as_mut() {
-            broker::server::handle_routed(b, now, frames, &mut self.out);
+            broker::server::handle_routed_from(b, now, user, frames, &mut self.out);
         }
         self.flush()
     }
@@ -280,8 +284,8 @@ impl Server {
                         held.count()
                     );
                 }
-                for frames in held.messages {
-                    self.serve(Instant::now(), frames)?;
+                for (user, frames) in held.messages {
+                    self.serve(Instant::now(), &user, frames)?;
                 }
             }
             State::Passive if held.count() > 0 => log::info!(

@@ -54,7 +54,7 @@ pub fn run(args: ClientArgs, json: bool) -> Result<Exit> {
             .unwrap_or_default();
         return Err(Fatal::shown(
             Exit::Failure,
-            format!("the worker's command failed: {reason}{detail}"),
+            format!("{}: {reason}{detail}", guarantee.error_kind()),
         ));
     }
     print_reply(&mut out, service, &frames, true, json, args.raw, &guarantee)
@@ -178,6 +178,17 @@ impl Guarantee {
             outcome,
         };
         (frames, guarantee)
+    }
+
+    /// What an error reply means: a deduplicating worker's own error (its outcome is
+    /// `unknown` or `mismatch`: nothing ran for this request), or the command's failure.
+    pub(crate) fn error_kind(&self) -> &'static str {
+        match self.outcome {
+            Some(stamp::Outcome::Unknown | stamp::Outcome::Mismatch) => {
+                "the deduplicating worker answered without running it"
+            }
+            _ => "the worker's command failed",
+        }
     }
 
     /// The `--json` fields.
@@ -358,7 +369,7 @@ fn print_line(
             let failed = error_reason(frames);
             if let Some(reason) = &failed {
                 tally.errors += 1;
-                log::warn!("line {line}: the worker's command failed: {reason}");
+                log::warn!("line {line}: {}: {reason}", guarantee.error_kind());
             }
             if json {
                 render::json_line(

@@ -18,8 +18,9 @@ pub fn run(args: PerfArgs, json: bool) -> Result<Exit> {
     let server_secret = match (&args.bind, args.curve) {
         (Some(_), true) => {
             let keys = crate::transport::CurveKeys::generate()?;
+            // With `=`: a Z85 key may start with `-`, which would read as another option.
             log::warn!(
-                "CURVE: give the connecting end --curve-server-key '{}'",
+                "CURVE: give the connecting end --curve-server-key='{}'",
                 keys.public.to_z85()
             );
             Some(keys.secret)

@@ -79,8 +79,8 @@ pub struct Reply<'a> {
 pub struct Dedup {
     /// `client-id/key`.
     pub stamp: String,
-    /// The deduplicating worker's outcome (fresh, replayed, waited, unknown); null when no
-    /// such worker answered, so nothing was guaranteed.
+    /// The deduplicating worker's outcome (fresh, replayed, waited, unknown, mismatch); null
+    /// when no such worker answered, so nothing was guaranteed.
     pub dedup: Option<crate::mdp::stamp::Outcome>,
     /// The reply came from the store: nothing ran for this request.
     pub replayed: bool,

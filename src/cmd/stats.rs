@@ -243,13 +243,14 @@ fn print_table(out: &mut impl Write, s: &mmi::Stats) -> std::io::Result<()> {
     }
     // Stamped requests answered by --dedup workers, for the services that had any.
     for svc in &s.services {
-        let d = svc.dedup;
-        if d != Default::default() {
-            writeln!(
-                out,
-                "dedup {}: fresh {}, replayed {}, waited {}, unknown {}",
-                svc.name, d.fresh, d.replayed, d.waited, d.unknown
-            )?;
+        if svc.dedup != Default::default() {
+            let counts: Vec<String> = svc
+                .dedup
+                .each()
+                .iter()
+                .map(|(outcome, n)| format!("{outcome} {n}"))
+                .collect();
+            writeln!(out, "dedup {}: {}", svc.name, counts.join(", "))?;
         }
     }
     Ok(())

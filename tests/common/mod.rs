@@ -406,3 +406,51 @@ pub fn broker_without_statistics() -> (String, std::thread::JoinHandle<()>) {
     });
     (endpoint, answer)
 }
+
+/// Certificates made with `zmqtool keygen --out`, in a directory of the test's own, with an
+/// allow directory (`allowed`) for `--curve-allow`.
+pub struct Certs {
+    dir: tempfile::TempDir,
+}
+
+impl Certs {
+    pub fn new(names: &[&str]) -> Certs {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("allowed")).unwrap();
+        for name in names {
+            let out = run(&["keygen", "--out", dir.path().join(name).to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+        Certs { dir }
+    }
+
+    /// The file `name` (`NAME` is the public certificate, `NAME_secret` the secret one).
+    pub fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).to_str().unwrap().to_string()
+    }
+
+    /// Puts `name`'s public certificate in the allow directory.
+    pub fn allow(&self, name: &str) {
+        std::fs::copy(self.path(name), self.dir.path().join("allowed").join(name)).unwrap();
+    }
+
+    /// `name`'s public key in Z85, as its certificate holds it.
+    pub fn public_key(&self, name: &str) -> String {
+        self.key(name, "public-key")
+    }
+
+    /// `name`'s secret key in Z85, from its secret certificate.
+    pub fn secret_key(&self, name: &str) -> String {
+        self.key(&format!("{name}_secret"), "secret-key")
+    }
+
+    fn key(&self, file: &str, field: &str) -> String {
+        let text = std::fs::read_to_string(self.path(file)).unwrap();
+        let prefix = format!("{field} = \"");
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix(prefix.as_str()))
+            .unwrap_or_else(|| panic!("no {field} in {file}"))
+            .trim_end_matches('"')
+            .to_string()
+    }
+}

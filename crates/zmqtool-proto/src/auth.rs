@@ -153,12 +153,17 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// True when connections must go through the ZAP handler.
+    /// True when connections must go through the ZAP handler: to be checked, or (CURVE,
+    /// PLAIN) to be told who they are, which only a ZAP handler tells libzmq: without one a
+    /// CURVE connection has no user id, however it proved its key.
     pub fn is_active(&self) -> bool {
-        !self.allow.is_empty()
-            || self.users.is_some()
-            || self.curve.as_ref().is_some_and(|c| c.allow.is_some())
-            || self.max_per_address.is_some()
+        !self.allow.is_empty() || self.proves_identity() || self.max_per_address.is_some()
+    }
+
+    /// True when every connection proves who it is (CURVE: its public key; PLAIN: its user
+    /// name), so that messages carry it as their ZAP user id.
+    pub fn proves_identity(&self) -> bool {
+        self.users.is_some() || self.curve.is_some()
     }
 
     /// The policy of a Binary Star state socket: the same addresses, limits and CURVE keys
@@ -419,6 +424,8 @@ mod tests {
             open.decide("1.2.3.4", 1, b"CURVE", &[a.0.to_vec()]),
             Ok(a.to_z85())
         );
+        // Open to every key, and still through ZAP: the key is the connection's user id.
+        assert!(open.is_active() && open.proves_identity());
         let closed = Policy {
             curve: Some(CurvePolicy {
                 secret: Key([9; 32]),

@@ -7,6 +7,9 @@
 //! - a repeat of an answered stamp gets the stored reply, and nothing runs
 //!   ([`Outcome::Replayed`]);
 //! - a repeat of a stamp still running waits for that run's reply ([`Outcome::Waited`]);
+//! - a repeat whose body differs from the first request's (the key used again for another
+//!   request: a script that sends ORDER-42 twice for two orders) gets an error reply, and
+//!   nothing runs ([`Outcome::Mismatch`]): each claim keeps a [`Digest`] of its body;
 //! - a stamp whose run never answered (its worker died, or gave the job up) is not run again:
 //!   once the run's deadline has passed (the claiming worker's `--exec-timeout` plus
 //!   [`GIVE_UP_MARGIN`]), its repeats get an error reply, "outcome unknown"
@@ -47,7 +50,45 @@ const EXPIRE_EVERY: Duration = Duration::from_secs(60);
 /// there. `tests/dedup.rs` uses it to stop a worker between "stored" and "sent".
 pub const EXIT_AFTER_STORE_ENV: &str = "ZMQTOOL_FAULT_EXIT_AFTER_STORE";
 
-/// What the store holds for a stamp.
+/// A request body's SHA-256, over each frame's length (8 bytes, big-endian) and bytes, so
+/// that frames cannot be shifted from one to the next and keep the digest. Kept with the
+/// claim: a repeat of the stamp is the same request only if its body has the same digest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Digest(pub [u8; DIGEST_LEN]);
+
+/// The length of a [`Digest`], in bytes.
+pub const DIGEST_LEN: usize = 32;
+
+impl Digest {
+    /// The digest of the body `frames` (the stamp taken off).
+    pub fn of(frames: &[Frame]) -> Digest {
+        let mut sha = ring::digest::Context::new(&ring::digest::SHA256);
+        for frame in frames {
+            sha.update(&(frame.len() as u64).to_be_bytes());
+            sha.update(frame);
+        }
+        let mut bytes = [0; DIGEST_LEN];
+        bytes.copy_from_slice(sha.finish().as_ref());
+        Digest(bytes)
+    }
+
+    /// A digest as a store holds it: `None` when it is not one.
+    pub fn from_stored(bytes: &[u8]) -> Option<Digest> {
+        bytes.try_into().ok().map(Digest)
+    }
+}
+
+/// What the store holds for a stamp: where its run is, and the digest of the body that
+/// claimed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub entry: Entry,
+    /// `None`: claimed by a zmqtool that kept no digests (the dedup tables' version 1), so
+    /// its repeats are not compared.
+    pub body: Option<Digest>,
+}
+
+/// Where a stamp's run is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
     /// Claimed and not answered; given up for lost at this time (Unix ms).
@@ -65,7 +106,7 @@ pub enum Claim {
     /// Nobody had it: it is this worker's to run.
     Won,
     /// Somebody had it.
-    Seen(Entry),
+    Seen(Record),
 }
 
 /// Why the store could not do what was asked.
@@ -75,7 +116,7 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("dedup store: {0}")]
     Postgres(String),
-    #[error("dedup store: the reply stored for {0} does not decode")]
+    #[error("dedup store: the record of {0} does not decode")]
     Corrupt(String),
     #[error("dedup store: {0}")]
     Other(String),
@@ -85,24 +126,37 @@ pub enum StoreError {
 /// returns. Claiming is one atomic insert: of several workers claiming one stamp at once,
 /// exactly one wins.
 pub trait Store: Send {
-    /// Records `stamp` as running, unless it is there already: one atomic insert. True when
-    /// this call put it there.
-    fn insert(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<bool, StoreError>;
+    /// Records `stamp` as running for a request whose body has the digest `body`, unless it
+    /// is there already: one atomic insert. True when this call put it there.
+    fn insert(
+        &mut self,
+        stamp: &Stamp,
+        body: &Digest,
+        now_ms: i64,
+        give_up_ms: i64,
+    ) -> Result<bool, StoreError>;
 
-    /// Claims `stamp`: this worker's to run, or what the store holds for it.
-    fn claim(&mut self, stamp: &Stamp, now_ms: i64, give_up_ms: i64) -> Result<Claim, StoreError> {
+    /// Claims `stamp` for a request whose body has the digest `body`: this worker's to run,
+    /// or what the store holds for it.
+    fn claim(
+        &mut self,
+        stamp: &Stamp,
+        body: &Digest,
+        now_ms: i64,
+        give_up_ms: i64,
+    ) -> Result<Claim, StoreError> {
         loop {
-            if self.insert(stamp, now_ms, give_up_ms)? {
+            if self.insert(stamp, body, now_ms, give_up_ms)? {
                 return Ok(Claim::Won);
             }
             // None: removed between the insert and the read (the window passed): again.
-            if let Some(entry) = self.entry(stamp)? {
-                return Ok(Claim::Seen(entry));
+            if let Some(record) = self.record(stamp)? {
+                return Ok(Claim::Seen(record));
             }
         }
     }
 
-    fn entry(&mut self, stamp: &Stamp) -> Result<Option<Entry>, StoreError>;
+    fn record(&mut self, stamp: &Stamp) -> Result<Option<Record>, StoreError>;
     fn answer(&mut self, stamp: &Stamp, reply: &[Frame], now_ms: i64) -> Result<(), StoreError>;
     fn abandon(&mut self, stamp: &Stamp) -> Result<(), StoreError>;
     /// Removes what was claimed or answered before `before_ms`; returns how many.
@@ -230,17 +284,31 @@ impl Rules {
         now_ms.saturating_add(self.give_up_after.as_millis() as i64)
     }
 
-    /// After claiming.
-    pub fn on_claim(&self, claim: Claim, now_ms: i64) -> Step {
+    /// After claiming, for a request whose body has the digest `body`.
+    pub fn on_claim(&self, claim: Claim, body: &Digest, now_ms: i64) -> Step {
         match claim {
             Claim::Won => Step::Run,
-            Claim::Seen(entry) => self.on_entry(Some(entry), now_ms, false),
+            Claim::Seen(record) => self.on_record(Some(record), body, now_ms, false),
         }
     }
 
-    /// After looking at the stamp's entry; `waited`: this repeat has waited for it.
-    pub fn on_entry(&self, entry: Option<Entry>, now_ms: i64, waited: bool) -> Step {
-        match entry {
+    /// After looking at the stamp's record, for a request whose body has the digest `body`;
+    /// `waited`: this repeat has waited for it.
+    pub fn on_record(
+        &self,
+        record: Option<Record>,
+        body: &Digest,
+        now_ms: i64,
+        waited: bool,
+    ) -> Step {
+        if let Some(Record {
+            body: Some(first), ..
+        }) = &record
+            && first != body
+        {
+            return Step::Reply(Outcome::Mismatch, mismatch_reply());
+        }
+        match record.map(|r| r.entry) {
             Some(Entry::Answered(reply)) => {
                 let outcome = if waited {
                     Outcome::Waited
@@ -269,6 +337,15 @@ impl Rules {
     }
 }
 
+/// The error reply of an [`Outcome::Mismatch`].
+fn mismatch_reply() -> Vec<Frame> {
+    error_reply(
+        "key reused: this stamp came before with another request body; not run, and the \
+         stored reply not sent (a new request needs a new key)",
+        b"",
+    )
+}
+
 /// The error reply of an [`Outcome::Unknown`].
 fn unknown_reply(why: &str) -> Vec<Frame> {
     error_reply(
@@ -284,6 +361,7 @@ pub struct Counters {
     pub replayed: AtomicU64,
     pub waited: AtomicU64,
     pub unknown: AtomicU64,
+    pub mismatch: AtomicU64,
 }
 
 impl Counters {
@@ -293,6 +371,7 @@ impl Counters {
             Outcome::Replayed => &self.replayed,
             Outcome::Waited => &self.waited,
             Outcome::Unknown => &self.unknown,
+            Outcome::Mismatch => &self.mismatch,
         };
         counter.fetch_add(1, Ordering::Relaxed);
     }
@@ -389,8 +468,9 @@ impl Dedup {
         let now = now_ms();
         self.expire(now);
         let give_up = self.rules.give_up_at(now);
-        let mut step = match self.with_store(|s| s.claim(&stamp, now, give_up)) {
-            Ok(claim) => self.rules.on_claim(claim, now),
+        let digest = Digest::of(&body);
+        let mut step = match self.with_store(|s| s.claim(&stamp, &digest, now, give_up)) {
+            Ok(claim) => self.rules.on_claim(claim, &digest, now),
             Err(e) => {
                 // Never run what could not be claimed: it might be running elsewhere.
                 log::warn!("{stamp}: not run, the claim failed: {e}");
@@ -432,8 +512,8 @@ impl Dedup {
                         std::thread::sleep(Duration::from_millis((at - now) as u64));
                     }
                     let now = now_ms();
-                    step = match self.with_store(|s| s.entry(&stamp)) {
-                        Ok(entry) => self.rules.on_entry(entry, now, true),
+                    step = match self.with_store(|s| s.record(&stamp)) {
+                        Ok(record) => self.rules.on_record(record, &digest, now, true),
                         Err(e) => {
                             log::warn!("{stamp}: cannot read the store while waiting: {e}");
                             Step::WaitUntil(now + self.rules.poll.as_millis() as i64)
@@ -462,6 +542,10 @@ impl Dedup {
             ),
             Outcome::Unknown => log::warn!(
                 "{stamp}: a repeat of a run that never answered; outcome unknown (not run again)"
+            ),
+            Outcome::Mismatch => log::warn!(
+                "{stamp}: key reused with another request body; answered with an error (not \
+                 run, the stored reply not sent)"
             ),
         }
         let mut body = Vec::with_capacity(frames.len() + 1);
@@ -510,6 +594,23 @@ pub fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
+/// What every backend's upgrade test checks, on a store of version 1 holding the stamp
+/// `c/old` answered with `reply` and now opened (so upgraded): the old row keeps its reply
+/// and has no digest, and a new claim keeps its digest.
+#[cfg(test)]
+fn check_upgraded(store: &mut dyn Store, reply: Vec<Frame>) {
+    let old = Stamp::new("c", "old").unwrap();
+    let answered = Record {
+        entry: Entry::Answered(reply),
+        body: None,
+    };
+    assert_eq!(store.record(&old).unwrap(), Some(answered));
+    let new = Stamp::new("c", "new").unwrap();
+    let body = Digest::of(&[Frame::copy(b"x")]);
+    assert!(store.insert(&new, &body, 30, 1_030).unwrap());
+    assert_eq!(store.record(&new).unwrap().unwrap().body, Some(body));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -523,32 +624,54 @@ mod tests {
         Stamp::new("client", key).unwrap()
     }
 
+    fn body(text: &str) -> Digest {
+        Digest::of(&[Frame::copy(text.as_bytes())])
+    }
+
+    /// What the store holds for a stamp claimed with the body "pay".
+    fn seen(entry: Entry) -> Claim {
+        Claim::Seen(Record {
+            entry,
+            body: Some(body("pay")),
+        })
+    }
+
     #[test]
     fn a_won_claim_runs_and_an_answered_stamp_replays() {
-        assert_eq!(RULES.on_claim(Claim::Won, 0), Step::Run);
+        let pay = body("pay");
+        assert_eq!(RULES.on_claim(Claim::Won, &pay, 0), Step::Run);
         let reply = vec![Frame::copy(b"ok")];
+        let answered = Record {
+            entry: Entry::Answered(reply.clone()),
+            body: Some(pay),
+        };
         assert_eq!(
-            RULES.on_claim(Claim::Seen(Entry::Answered(reply.clone())), 0),
+            RULES.on_claim(Claim::Seen(answered.clone()), &pay, 0),
             Step::Reply(Outcome::Replayed, reply.clone())
         );
         assert_eq!(
-            RULES.on_entry(Some(Entry::Answered(reply.clone())), 0, true),
+            RULES.on_record(Some(answered), &pay, 0, true),
             Step::Reply(Outcome::Waited, reply)
         );
     }
 
     #[test]
     fn a_running_stamp_is_waited_for_until_it_is_given_up() {
-        let running = Entry::Running { give_up_ms: 1_000 };
+        let pay = body("pay");
+        let running = Record {
+            entry: Entry::Running { give_up_ms: 1_000 },
+            body: Some(pay),
+        };
         assert_eq!(
-            RULES.on_claim(Claim::Seen(running.clone()), 0),
+            RULES.on_claim(Claim::Seen(running.clone()), &pay, 0),
             Step::WaitUntil(100)
         );
         assert_eq!(
-            RULES.on_entry(Some(running.clone()), 950, true),
+            RULES.on_record(Some(running.clone()), &pay, 950, true),
             Step::WaitUntil(1_000)
         );
-        let Step::Reply(Outcome::Unknown, frames) = RULES.on_entry(Some(running), 1_000, true)
+        let Step::Reply(Outcome::Unknown, frames) =
+            RULES.on_record(Some(running), &pay, 1_000, true)
         else {
             panic!("a run past its deadline is given up");
         };
@@ -558,12 +681,68 @@ mod tests {
 
     #[test]
     fn abandoned_and_vanished_stamps_are_outcome_unknown() {
-        for entry in [Some(Entry::Abandoned), None] {
+        let abandoned = Record {
+            entry: Entry::Abandoned,
+            body: Some(body("pay")),
+        };
+        for record in [Some(abandoned), None] {
             assert!(matches!(
-                RULES.on_entry(entry, 0, true),
+                RULES.on_record(record, &body("pay"), 0, true),
                 Step::Reply(Outcome::Unknown, _)
             ));
         }
+    }
+
+    /// A repeat with another body is the key used again for another request: an error reply,
+    /// whatever became of the first (answered, running, abandoned), and no wait.
+    #[test]
+    fn a_repeat_with_another_body_is_a_mismatch_in_every_state() {
+        let other = body("pay twice");
+        for entry in [
+            Entry::Answered(vec![Frame::copy(b"ok")]),
+            Entry::Running { give_up_ms: 1_000 },
+            Entry::Abandoned,
+        ] {
+            let Step::Reply(Outcome::Mismatch, frames) = RULES.on_claim(seen(entry), &other, 0)
+            else {
+                panic!("not a mismatch");
+            };
+            let reason = crate::worker::exec::error_reason(&frames).unwrap();
+            assert!(reason.starts_with("key reused"), "{reason}");
+        }
+        // A record from before digests were kept is not compared.
+        let unversioned = Record {
+            entry: Entry::Answered(vec![Frame::copy(b"ok")]),
+            body: None,
+        };
+        assert!(matches!(
+            RULES.on_claim(Claim::Seen(unversioned), &other, 0),
+            Step::Reply(Outcome::Replayed, _)
+        ));
+    }
+
+    /// The digest's form is fixed (stores outlive a zmqtool): SHA-256 over each frame's
+    /// length and bytes, so frames cannot trade bytes and keep it.
+    #[test]
+    fn the_digest_covers_every_frame_and_where_it_ends() {
+        assert_eq!(
+            crate::mdp::hex(&body("hi").0),
+            "4c55bfa9bf6f8cfa15e60d96e973e4bb303886449c0100edb3b243eac7189366"
+        );
+        let frames = |parts: &[&str]| -> Vec<Frame> {
+            parts.iter().map(|p| Frame::copy(p.as_bytes())).collect()
+        };
+        assert_ne!(
+            Digest::of(&frames(&["ab", "c"])),
+            Digest::of(&frames(&["a", "bc"]))
+        );
+        assert_ne!(Digest::of(&frames(&["a"])), Digest::of(&frames(&["a", ""])));
+        assert_eq!(
+            Digest::of(&frames(&["a", "b"])),
+            Digest::of(&frames(&["a", "b"]))
+        );
+        assert_eq!(Digest::from_stored(&body("hi").0), Some(body("hi")));
+        assert_eq!(Digest::from_stored(b"short"), None);
     }
 
     #[test]
@@ -572,42 +751,75 @@ mod tests {
         assert_eq!(rules.give_up_at(1_000), 1_000 + 7_000);
     }
 
+    /// A handler that counts its runs and answers with the count; each run waits until
+    /// `gate` is open.
+    struct Count {
+        runs: AtomicU64,
+        gate: (Mutex<bool>, std::sync::Condvar),
+    }
+
+    impl Count {
+        fn new(open: bool) -> Arc<Count> {
+            Arc::new(Count {
+                runs: AtomicU64::new(0),
+                gate: (Mutex::new(open), std::sync::Condvar::new()),
+            })
+        }
+
+        fn open(&self) {
+            *self.gate.0.lock().unwrap() = true;
+            self.gate.1.notify_all();
+        }
+    }
+
+    impl Handler for Count {
+        fn handle(
+            &self,
+            _: Vec<Frame>,
+            _: &AtomicBool,
+            reply: &mut dyn FnMut(ReplyKind, Vec<Frame>),
+        ) {
+            let n = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
+            let mut open = self.gate.0.lock().unwrap();
+            while !*open {
+                open = self.gate.1.wait(open).unwrap();
+            }
+            reply(ReplyKind::Final, vec![Frame::from(n.to_string().as_str())]);
+        }
+    }
+
+    /// A deduplicating `inner` over a memory store (one connection, shared).
+    fn dedup_over_memory(inner: Arc<Count>, poll: Duration) -> Dedup {
+        let rules = Rules { poll, ..RULES };
+        Dedup::new(
+            inner,
+            Pool::new(Box::new(sqlite::Sqlite::memory().unwrap()), None),
+            rules,
+            Duration::from_secs(60),
+        )
+    }
+
+    /// Calls `dedup` with `key` and the body `text`; the reply.
+    fn call(dedup: &Dedup, key: &str, text: &str) -> Vec<Frame> {
+        let mut got = Vec::new();
+        let body = vec![stamp(key).to_frame(), Frame::copy(text.as_bytes())];
+        dedup.handle(body, &AtomicBool::new(false), &mut |_, f| got = f);
+        got
+    }
+
     /// The handler end to end over the memory store: one run per stamp, whatever repeats.
     #[test]
     fn the_handler_runs_each_stamp_once() {
-        struct Count(AtomicU64);
-        impl Handler for Count {
-            fn handle(
-                &self,
-                _: Vec<Frame>,
-                _: &AtomicBool,
-                reply: &mut dyn FnMut(ReplyKind, Vec<Frame>),
-            ) {
-                let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
-                reply(ReplyKind::Final, vec![Frame::from(n.to_string().as_str())]);
-            }
-        }
-        let inner = Arc::new(Count(AtomicU64::new(0)));
-        let dedup = Dedup::new(
-            inner.clone(),
-            Pool::new(Box::new(sqlite::Sqlite::memory().unwrap()), None),
-            RULES,
-            Duration::from_secs(60),
-        );
-        let call = |key: &str| {
-            let mut got = Vec::new();
-            let body = vec![stamp(key).to_frame(), Frame::copy(b"pay")];
-            dedup.handle(body, &AtomicBool::new(false), &mut |_, f| got = f);
-            got
-        };
-        let fresh = call("1");
+        let inner = Count::new(true);
+        let dedup = dedup_over_memory(inner.clone(), RULES.poll);
+        let fresh = call(&dedup, "1", "pay");
         assert_eq!(fresh, vec![Outcome::Fresh.to_frame(), Frame::copy(b"1")]);
         assert_eq!(
-            call("1"),
+            call(&dedup, "1", "pay"),
             vec![Outcome::Replayed.to_frame(), Frame::copy(b"1")]
         );
-        assert_eq!(call("2")[1], Frame::copy(b"2"));
-        assert_eq!(inner.0.load(Ordering::SeqCst), 2);
+        assert_eq!(call(&dedup, "2", "pay")[1], Frame::copy(b"2"));
+        assert_eq!(inner.runs.load(Ordering::SeqCst), 2);
         assert_eq!(dedup.counters.replayed.load(Ordering::SeqCst), 1);
         // Unstamped requests pass through untouched, and run every time.
         let mut got = Vec::new();
@@ -617,6 +829,66 @@ mod tests {
             &mut |_, f| got = f,
         );
         assert_eq!(got, vec![Frame::copy(b"3")]);
+    }
+
+    /// A key used again with another body gets the mismatch error: neither the stored reply
+    /// nor a run. The first body still gets its stored reply.
+    #[test]
+    fn the_handler_answers_a_reused_key_with_an_error() {
+        let inner = Count::new(true);
+        let dedup = dedup_over_memory(inner.clone(), RULES.poll);
+        assert_eq!(
+            call(&dedup, "ORDER-42", "pay 10")[0],
+            Outcome::Fresh.to_frame()
+        );
+        let reused = call(&dedup, "ORDER-42", "pay 99");
+        assert_eq!(reused[0], Outcome::Mismatch.to_frame());
+        let reason = crate::worker::exec::error_reason(&reused[1..]).unwrap();
+        assert!(reason.starts_with("key reused"), "{reason}");
+        assert_eq!(
+            call(&dedup, "ORDER-42", "pay 10"),
+            vec![Outcome::Replayed.to_frame(), Frame::copy(b"1")]
+        );
+        assert_eq!(inner.runs.load(Ordering::SeqCst), 1, "nothing ran again");
+        assert_eq!(dedup.counters.mismatch.load(Ordering::SeqCst), 1);
+    }
+
+    /// Repeats of a running stamp wait on threads of their own while the run holds one, all
+    /// sharing the store's one connection (`memory:`): none holds up the run, whose reply
+    /// answers them all once it is let go; it ran once.
+    #[test]
+    fn repeats_waiting_for_a_run_do_not_hold_it_up() {
+        let inner = Count::new(false);
+        let dedup = Arc::new(dedup_over_memory(inner.clone(), Duration::from_millis(5)));
+        let first = {
+            let dedup = dedup.clone();
+            std::thread::spawn(move || call(&dedup, "1", "pay"))
+        };
+        while inner.runs.load(Ordering::SeqCst) == 0 {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let repeats: Vec<_> = (0..4)
+            .map(|_| {
+                let dedup = dedup.clone();
+                std::thread::spawn(move || call(&dedup, "1", "pay"))
+            })
+            .collect();
+        // Each repeat finds the stamp running (the run has started) and polls the shared
+        // connection until the reply is stored, or comes after it: either way, the run's reply.
+        inner.open();
+        assert_eq!(
+            first.join().unwrap(),
+            vec![Outcome::Fresh.to_frame(), Frame::copy(b"1")]
+        );
+        for repeat in repeats {
+            let reply = repeat.join().unwrap();
+            assert!(
+                reply[0] == Outcome::Waited.to_frame() || reply[0] == Outcome::Replayed.to_frame(),
+                "{reply:?}"
+            );
+            assert_eq!(reply[1], Frame::copy(b"1"));
+        }
+        assert_eq!(inner.runs.load(Ordering::SeqCst), 1);
     }
 
     #[test]

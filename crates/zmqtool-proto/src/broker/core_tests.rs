@@ -1494,3 +1494,59 @@ fn malformed_compact_commands_are_dropped_without_state() {
     // No worker came of them: a request waits.
     assert!(h.request("c1", "echo", "hello").is_empty());
 }
+
+// --- dedup (docs/PROTOCOL-EXTENSIONS.md) ---
+
+/// A stamped request reaches a worker that announced `dedup` with the owner field written
+/// by the broker, whatever the client wrote there: who the transport says the client proved
+/// to be, or `-`. A plain worker gets the body without the stamp. The outcome of each reply is
+/// counted.
+#[test]
+fn the_broker_writes_the_owner_of_every_stamp_it_forwards() {
+    let mut h = Harness::new();
+    h.worker(
+        "D",
+        Version::V01,
+        WorkerMsg::Ready {
+            service: Frame::copy(b"pay"),
+            extensions: Extensions {
+                dedup: true,
+                ..Default::default()
+            },
+        },
+    );
+    h.ready("P", "plain");
+    let forged = "MDP-STAMP/1 ann-key shop order-1";
+    let stamped = |service: &str| ClientRequest {
+        service: Frame::copy(service.as_bytes()),
+        body: frames(&[forged.as_bytes(), b"pay 10"]),
+    };
+    let send_from = |h: &mut Harness, client: &str, user: &[u8], service: &str| {
+        let mut out = Output::default();
+        let request = stamped(service).to_frames(Version::V01);
+        h.broker
+            .handle_from(h.now, id(client), user, request, &mut out);
+        requests(&out.sends)
+    };
+    assert_eq!(
+        send_from(&mut h, "bob", b"bob-key", "pay"),
+        vec![req("D", "bob", "MDP-STAMP/1 bob-key shop order-1")]
+    );
+    h.reply("D", "bob", "MDP-STAMPED/1 replayed");
+    // Nobody in particular (no CURVE, no PLAIN): `-`, the same for everybody.
+    assert_eq!(
+        send_from(&mut h, "eve", b"", "pay"),
+        vec![req("D", "eve", "MDP-STAMP/1 - shop order-1")]
+    );
+    h.reply("D", "eve", "MDP-STAMPED/1 mismatch");
+    assert_eq!(
+        send_from(&mut h, "bob", b"bob-key", "plain"),
+        vec![req("P", "bob", "pay 10")]
+    );
+    let stats = h.broker.stats(h.now);
+    let pay = &stats.services[0];
+    assert_eq!(
+        (pay.name.as_str(), pay.dedup.replayed, pay.dedup.mismatch),
+        ("pay", 1, 1)
+    );
+}

@@ -170,13 +170,7 @@ impl ServiceStats {
 
     /// A `--dedup` worker's final reply to a stamped request said it did `outcome`.
     pub fn dedup(&mut self, outcome: Outcome) {
-        let counter = match outcome {
-            Outcome::Fresh => &mut self.dedup.fresh,
-            Outcome::Replayed => &mut self.dedup.replayed,
-            Outcome::Waited => &mut self.dedup.waited,
-            Outcome::Unknown => &mut self.dedup.unknown,
-        };
-        *counter += 1;
+        *self.dedup.of_mut(outcome) += 1;
     }
 
     /// A final reply, `took` after its request was dispatched.

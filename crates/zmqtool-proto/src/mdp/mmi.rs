@@ -13,6 +13,7 @@
 //! sent as a single empty frame; service names are never empty, so this is unambiguous.
 
 use super::Frame;
+use super::stamp::Outcome;
 
 /// Every name that starts with this is answered by the broker, never by a worker.
 pub const PREFIX: &[u8] = b"mmi.";
@@ -95,6 +96,29 @@ pub struct DedupCounts {
     pub waited: u64,
     /// Repeats of runs that never answered: "outcome unknown".
     pub unknown: u64,
+    /// Repeats whose body differed from the first request's: the key used again for another
+    /// request, answered with an error (absent from older brokers' reports).
+    #[serde(default)]
+    pub mismatch: u64,
+}
+
+impl DedupCounts {
+    /// The counter of `outcome`.
+    pub fn of_mut(&mut self, outcome: Outcome) -> &mut u64 {
+        match outcome {
+            Outcome::Fresh => &mut self.fresh,
+            Outcome::Replayed => &mut self.replayed,
+            Outcome::Waited => &mut self.waited,
+            Outcome::Unknown => &mut self.unknown,
+            Outcome::Mismatch => &mut self.mismatch,
+        }
+    }
+
+    /// Each outcome with its count, in the order of [`Outcome::ALL`].
+    pub fn each(&self) -> [(Outcome, u64); Outcome::ALL.len()] {
+        let mut counts = *self;
+        Outcome::ALL.map(|outcome| (outcome, *counts.of_mut(outcome)))
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! stamp     "MDP-STAMP/1 " owner " " client-id " " key      first body frame of a REQUEST
-//! outcome   "MDP-STAMPED/1 " ("fresh" | "replayed" | "waited" | "unknown")
+//! outcome   "MDP-STAMPED/1 " ("fresh" | "replayed" | "waited" | "unknown" | "mismatch")
 //!                                                           first body frame of the FINAL
 //! ```
 //!
@@ -151,6 +151,9 @@ pub enum Outcome {
     /// Seen, started and never answered (its worker died or gave it up): whether it took
     /// effect is not known; nothing ran again. The reply is an error.
     Unknown,
+    /// Seen with another body: the stamp's key was used again for a different request.
+    /// Nothing ran, and the stored reply was not sent. The reply is an error.
+    Mismatch,
 }
 
 impl Outcome {
@@ -160,6 +163,7 @@ impl Outcome {
             Outcome::Replayed => b"replayed",
             Outcome::Waited => b"waited",
             Outcome::Unknown => b"unknown",
+            Outcome::Mismatch => b"mismatch",
         }
     }
 
@@ -167,17 +171,19 @@ impl Outcome {
         [OUTCOME_PREFIX, self.word()].concat().into()
     }
 
+    /// Every outcome, in the order the statistics list them.
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Fresh,
+        Outcome::Replayed,
+        Outcome::Waited,
+        Outcome::Unknown,
+        Outcome::Mismatch,
+    ];
+
     /// Reads an outcome frame; `None` for any other frame.
     pub fn parse(frame: &[u8]) -> Option<Outcome> {
         let word = frame.strip_prefix(OUTCOME_PREFIX)?;
-        [
-            Outcome::Fresh,
-            Outcome::Replayed,
-            Outcome::Waited,
-            Outcome::Unknown,
-        ]
-        .into_iter()
-        .find(|o| o.word() == word)
+        Outcome::ALL.into_iter().find(|o| o.word() == word)
     }
 
     /// The reply was answered from the store, nothing ran for it.
@@ -275,14 +281,10 @@ mod tests {
 
     #[test]
     fn outcomes_round_trip_and_are_taken_off_replies() {
-        for outcome in [
-            Outcome::Fresh,
-            Outcome::Replayed,
-            Outcome::Waited,
-            Outcome::Unknown,
-        ] {
+        for outcome in Outcome::ALL {
             assert_eq!(Outcome::parse(&outcome.to_frame()), Some(outcome));
         }
+        assert_eq!(&Outcome::Mismatch.to_frame()[..], b"MDP-STAMPED/1 mismatch");
         assert_eq!(&Outcome::Replayed.to_frame()[..], b"MDP-STAMPED/1 replayed");
         assert_eq!(Outcome::parse(b"MDP-STAMPED/1 other"), None);
         let sent = Stamp::new("c", "1").unwrap().to_frame();
