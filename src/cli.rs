@@ -1046,7 +1046,7 @@ pub struct BenchArgs {
     /// Run the load this long first, without recording.
     #[arg(long, value_name = "DUR", default_value = "1s", value_parser = parse_duration)]
     pub warmup: Duration,
-    /// Clients, each a thread with its own connection.
+    /// Clients, each with its own connection (all driven from one thread).
     #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
     pub concurrency: u64,
     /// Requests in flight per client (with --rate: the most in flight per client).

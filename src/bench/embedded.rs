@@ -13,7 +13,7 @@ use super::lean::lean_broker;
 use crate::broker::server::Server;
 use crate::runtime::Shutdown;
 use crate::transport::{
-    self, Context, Frame, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
+    self, Context, Frame, Kind, Linger, Security, ServerSecurity, Socket, Tuning,
 };
 use crate::worker::{self, Brokers, Echo, session};
 
@@ -199,10 +199,9 @@ fn rep_echo(ctx: &Context, endpoint: &str, stop: &Shutdown) -> Result<()> {
     socket
         .connect(endpoint)
         .context("REP echo cannot connect")?;
-    let mut parts = Parts::new(8);
     while !stop.requested() {
-        if let Some(n) = socket.recv_parts(&mut parts, Some(transport::MAX_WAIT))? {
-            socket.send_parts(&mut parts, n)?;
+        if let Some(frames) = socket.recv(transport::MAX_WAIT)? {
+            socket.send(frames)?;
         }
     }
     Ok(())

@@ -1,10 +1,17 @@
-//! The load generator's clients: each is a thread with one DEALER and up to `pipeline`
-//! requests in flight, matched to replies by the request id at the head of every body.
+//! The load generator's clients. Each has a DEALER of its own (its own connection, so the
+//! broker sees as many clients as `--concurrency` says) and up to `pipeline` requests in
+//! flight, matched to replies by the request id at the head of every body. All the clients of
+//! a run are driven from one thread ([`drive`]): a lone client waits in a timed receive on its
+//! socket (one `poll(2)` inside libzmq, none when a reply is already queued); several wait
+//! together in one [`Poller`] on their sockets' ZMQ_FDs, and each one woken takes every reply
+//! waiting, refilling its window after each, until its socket has nothing more.
 //!
 //! A body is `id (8 bytes, big-endian) + payload`, and an echo service returns it unchanged,
 //! so every reply is checked byte for byte: a reply that is not exactly its request (wrong
-//! id, wrong payload, wrong header or service, extra frames) is an error. The hot path reuses
-//! its buffers: one body buffer per client, one receive buffer per frame ([`Parts`]).
+//! id, wrong payload, wrong header or service, extra frames) is an error. Requests and replies
+//! are the transport's ordinary [`Frame`] lists, each reused by its socket for the next
+//! message, and each client rewrites one body buffer per request; replies are taken as libzmq
+//! received them ([`Tuning::transient`]), since they are let go as soon as they are checked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -19,7 +26,7 @@ use super::report::{MAX_LATENCY_US, new_histogram};
 use crate::mdp::client::{reply_prefix, request_prefix};
 use crate::mdp::stamp::Outcome;
 use crate::mdp::{ReplyKind, Version};
-use crate::transport::{self, Context, Kind, Linger, Parts, Security, Socket, Tuning};
+use crate::transport::{self, Context, Frame, Kind, Linger, Poller, Security, Socket, Tuning};
 
 /// When to stop sending.
 #[derive(Debug, Clone, Copy)]
@@ -98,25 +105,85 @@ struct Pending {
 /// How often requests with no reply are swept for timeouts.
 const SWEEP: Duration = Duration::from_millis(50);
 
-/// Runs one client until the phase says stop and its requests are answered or timed out.
-/// `quota` is its share of `--requests`.
-pub fn client(ctx: &Context, run: &Run, index: usize, quota: Option<u64>) -> Result<Tally> {
-    let mut client = Client::connect(ctx, run, index, quota)?;
-    loop {
-        if run.phase.abort.load(Ordering::Relaxed) {
+/// Runs every client of `run` on this thread, client `i` with `quotas[i]` (its share of
+/// `--requests`), until the phase says stop and their requests are answered or timed out.
+/// Returns what each client measured, in order.
+pub fn drive(ctx: &Context, run: &Run, quotas: &[Option<u64>]) -> Result<Vec<Tally>> {
+    let mut clients = (quotas.iter().enumerate())
+        .map(|(index, &quota)| Client::connect(ctx, run, index, quota))
+        .collect::<Result<Vec<_>>>()?;
+    let mut wait = Wait::new(clients.len());
+    // The clients still running, kept from one turn to the next.
+    let mut live = Vec::with_capacity(clients.len());
+    let mut next_sweep = Instant::now() + SWEEP;
+    while !run.phase.abort.load(Ordering::Relaxed) {
+        let mut wake = next_sweep;
+        live.clear();
+        for (i, client) in clients.iter_mut().enumerate() {
+            if let Some(due) = client.refill()? {
+                wake = wake.min(due);
+            }
+            if !client.finished() {
+                live.push(i);
+            }
+        }
+        if live.is_empty() {
             break;
         }
-        let stopping = client.stopping();
-        let next_due = if stopping { None } else { client.send_due()? };
-        if stopping && client.pending.is_empty() {
-            break;
-        }
-        client.receive(next_due)?;
-        if Instant::now() >= client.next_sweep {
-            client.sweep_timeouts();
+        wait.serve(&mut clients, &live, wake)?;
+        let now = Instant::now();
+        if now >= next_sweep {
+            next_sweep = now + SWEEP;
+            for client in &mut clients {
+                client.sweep_timeouts(now);
+            }
         }
     }
-    Ok(client.tally)
+    Ok(clients.into_iter().map(|c| c.tally).collect())
+}
+
+/// How the clients of a run wait for their replies.
+enum Wait {
+    /// A lone client: a timed receive on its socket, which costs no system call when a
+    /// reply is queued and one `poll(2)` when it waits. A [`Poller`] would add two per
+    /// reply: libzmq looks at the ZMQ_FD again before reading it, and the receive that finds
+    /// the socket empty.
+    Receive,
+    /// Several: one [`Poller`] on all their sockets.
+    Poll(Poller),
+}
+
+impl Wait {
+    fn new(clients: usize) -> Wait {
+        match clients {
+            1 => Wait::Receive,
+            _ => Wait::Poll(Poller::default()),
+        }
+    }
+
+    /// Waits until `wake` at most for replies to the `live` clients, and takes what came.
+    fn serve(&mut self, clients: &mut [Client], live: &[usize], wake: Instant) -> Result<()> {
+        let wait = transport::wait_until(Instant::now(), wake);
+        match self {
+            Wait::Receive => {
+                for &i in live {
+                    let client = &mut clients[i];
+                    if let Some(frames) = client.socket.recv(wait)? {
+                        client.on_reply(frames, Instant::now());
+                    }
+                }
+            }
+            Wait::Poll(poller) => {
+                poller.poll(live.iter().map(|&i| &clients[i].socket), wait)?;
+                for (k, &i) in live.iter().enumerate() {
+                    if poller.readable(k) {
+                        clients[i].take_replies()?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One load client: a DEALER, its requests in flight, and what it measured.
@@ -127,7 +194,7 @@ struct Client<'a> {
     /// The body sent: 8 bytes of id (rewritten per request) and this client's payload.
     body: Vec<u8>,
     prefix: &'static [&'static [u8]],
-    parts: Parts,
+    service: Frame,
     pending: HashMap<u64, Pending>,
     next_id: u64,
     recorded_sent: u64,
@@ -135,7 +202,6 @@ struct Client<'a> {
     rate: Option<f64>,
     started: Instant,
     sent_in_schedule: u64,
-    next_sweep: Instant,
     tally: Tally,
 }
 
@@ -147,9 +213,11 @@ impl<'a> Client<'a> {
             Kind::Dealer,
             Linger::Discard,
             &load.security,
-            // The window bounds what is queued; a high-water mark would only drop.
+            // The window bounds what is queued; a high-water mark would only drop. Replies
+            // are checked and let go at once.
             Tuning {
                 unbounded: true,
+                transient: true,
                 ..Tuning::default()
             },
             load.endpoints.get(endpoint).map_or("", String::as_str),
@@ -160,14 +228,13 @@ impl<'a> Client<'a> {
             quota,
             body: payload(load.size.max(8), index as u64),
             prefix: request_prefix(load.version),
-            parts: Parts::new(6),
+            service: Frame::copy(&load.service),
             pending: HashMap::with_capacity(load.pipeline * 2),
             next_id: (index as u64) << 40,
             recorded_sent: 0,
             rate: load.rate.map(|r| r / load.clients as f64),
             started: Instant::now(),
             sent_in_schedule: 0,
-            next_sweep: Instant::now() + SWEEP,
             tally: Tally {
                 endpoint,
                 latency: new_histogram(),
@@ -183,13 +250,21 @@ impl<'a> Client<'a> {
         self.run.phase.stop_sending.load(Ordering::Relaxed) || self.quota_met()
     }
 
+    /// Done: nothing more to send, and nothing in flight.
+    fn finished(&self) -> bool {
+        self.pending.is_empty() && self.stopping()
+    }
+
     fn quota_met(&self) -> bool {
         self.quota.is_some_and(|q| self.recorded_sent >= q)
     }
 
-    /// Sends what is due and fits in the window; returns when the next send is due (open
-    /// model, when it is not yet).
-    fn send_due(&mut self) -> Result<Option<Instant>> {
+    /// Unless stopping, sends what is due and fits in the window; returns when the next
+    /// send is due (open model, when it is not yet).
+    fn refill(&mut self) -> Result<Option<Instant>> {
+        if self.pending.len() >= self.run.load.pipeline || self.stopping() {
+            return Ok(None);
+        }
         let now = Instant::now();
         while self.pending.len() < self.run.load.pipeline {
             let intended = match self.rate {
@@ -222,17 +297,16 @@ impl<'a> Client<'a> {
     fn send(&mut self, origin: Instant, recording: bool) -> Result<()> {
         let id = self.next_id;
         self.body[..8].copy_from_slice(&id.to_be_bytes());
-        let load = &self.run.load;
-        let stamp = load
-            .stamp
-            .as_ref()
-            .map(|client| format!("MDP-STAMP/1 - {client} {id:x}"));
-        let mut frames: Vec<&[u8]> = Vec::with_capacity(5);
-        frames.extend_from_slice(self.prefix);
-        frames.push(load.service.as_slice());
-        frames.extend(stamp.as_deref().map(str::as_bytes));
-        frames.push(self.body.as_slice());
-        self.socket.send_slices(&frames)?;
+        let mut frames = self.socket.list();
+        frames.extend(self.prefix.iter().map(|p| Frame::copy(p)));
+        frames.push(self.service.clone());
+        if let Some(client) = &self.run.load.stamp {
+            frames.push(Frame::from(format!("MDP-STAMP/1 - {client} {id:x}")));
+        }
+        frames.push(Frame::copy(&self.body));
+        // Nothing limits this socket's queue, so it drops a request only on a connection
+        // that is gone; the request then goes unanswered and counts as a timeout.
+        self.socket.send(frames)?;
         self.pending.insert(
             id,
             Pending {
@@ -248,44 +322,35 @@ impl<'a> Client<'a> {
         Ok(())
     }
 
-    /// Waits for replies (or the next scheduled send, or the timeout sweep) in a timed
-    /// receive: no system call at all when a reply is already queued. Takes every reply
-    /// waiting, and returns early to refill the window (closed model).
-    fn receive(&mut self, next_due: Option<Instant>) -> Result<()> {
-        let wake = next_due.unwrap_or(self.next_sweep).min(self.next_sweep);
-        let mut wait = wake
-            .saturating_duration_since(Instant::now())
-            .min(transport::MAX_WAIT);
-        loop {
-            let Some(n) = self.socket.recv_parts(&mut self.parts, Some(wait))? else {
-                return Ok(());
-            };
-            wait = Duration::ZERO;
-            let done = Instant::now();
-            match self.verdict(n) {
-                // A PARTIAL: its FINAL follows.
-                None => continue,
-                Some(Ok(id)) => self.record_reply(id, done),
-                Some(Err((id, why))) => self.record_error(id, why, done),
-            }
-            if self.rate.is_none() && self.pending.len() < self.run.load.pipeline {
-                return Ok(());
-            }
+    /// Takes every reply waiting, refilling the window after each, until the socket has
+    /// nothing more (so the [`Poller`] may wait on it again).
+    fn take_replies(&mut self) -> Result<()> {
+        while let Some(frames) = self.socket.try_recv()? {
+            self.on_reply(frames, Instant::now());
+            self.refill()?;
         }
+        Ok(())
     }
 
-    /// Which request a reply of `n` frames answers, or why it is wrong; `None` for a
-    /// PARTIAL (or a late reply when nothing is in flight).
-    fn verdict(&self, n: usize) -> Option<Result<u64, (Option<u64>, String)>> {
-        let load = &self.run.load;
-        let parts = Frames {
-            parts: &self.parts,
-            n,
-        };
-        if load.check_echo {
-            return Some(check(parts, load.version, &load.service, &self.body[8..]));
+    /// Counts a reply that came at `done`, and hands its list back to the socket.
+    fn on_reply(&mut self, frames: Vec<Frame>, done: Instant) {
+        match self.verdict(&frames) {
+            // A PARTIAL: its FINAL follows.
+            None => {}
+            Some(Ok(id)) => self.record_reply(id, done),
+            Some(Err((id, why))) => self.record_error(id, why, done),
         }
-        match check_shape(parts, load.version, &load.service) {
+        self.socket.reuse(frames);
+    }
+
+    /// Which request a reply answers, or why it is wrong; `None` for a PARTIAL (or a late
+    /// reply when nothing is in flight).
+    fn verdict(&self, frames: &[Frame]) -> Option<Result<u64, (Option<u64>, String)>> {
+        let load = &self.run.load;
+        if load.check_echo {
+            return Some(check(frames, load.version, &load.service, &self.body[8..]));
+        }
+        match check_shape(frames, load.version, &load.service) {
             Ok(false) => None,
             // Without an echoed id, a reply answers the oldest request in flight; none in
             // flight: a late reply to one already counted as a timeout.
@@ -331,9 +396,8 @@ impl<'a> Client<'a> {
         sample.get_or_insert(why);
     }
 
-    fn sweep_timeouts(&mut self) {
-        let now = Instant::now();
-        self.next_sweep = now + SWEEP;
+    /// Counts the requests that have waited `--timeout` by `now` as timeouts.
+    fn sweep_timeouts(&mut self, now: Instant) {
         let (timeout, counters, tally) =
             (self.run.load.timeout, &self.run.counters, &mut self.tally);
         self.pending.retain(|_, p| {
@@ -350,26 +414,9 @@ impl<'a> Client<'a> {
     }
 }
 
-/// The first `n` frames of a received message.
-#[derive(Clone, Copy)]
-struct Frames<'a> {
-    parts: &'a Parts,
-    n: usize,
-}
-
-impl Frames<'_> {
-    fn len(&self) -> usize {
-        self.n
-    }
-
-    fn get(&self, i: usize) -> &[u8] {
-        self.parts.get(i)
-    }
-
-    /// True when the message starts with exactly `prefix`.
-    fn starts_with(&self, prefix: &[&[u8]]) -> bool {
-        self.n >= prefix.len() && prefix.iter().enumerate().all(|(i, p)| self.get(i) == *p)
-    }
+/// True when `frames` start with exactly `prefix`.
+fn starts_with(frames: &[Frame], prefix: &[&[u8]]) -> bool {
+    frames.len() >= prefix.len() && prefix.iter().zip(frames).all(|(p, f)| f[..] == **p)
 }
 
 fn oldest(pending: &HashMap<u64, Pending>) -> Option<u64> {
@@ -395,12 +442,12 @@ fn payload(size: usize, seed: u64) -> Vec<u8> {
 
 /// Checks only that a reply is a well-formed reply from `service`: `Ok(true)` for the final
 /// one, `Ok(false)` for an MDP/0.2 PARTIAL.
-fn check_shape(parts: Frames<'_>, version: Version, service: &[u8]) -> Result<bool, String> {
-    let wrong = || format!("a reply of the wrong shape ({} frames)", parts.len());
-    if parts.len() < 4 || parts.get(2) != service {
+fn check_shape(frames: &[Frame], version: Version, service: &[u8]) -> Result<bool, String> {
+    let wrong = || format!("a reply of the wrong shape ({} frames)", frames.len());
+    if frames.len() < 4 || frames[2] != service {
         return Err(wrong());
     }
-    let is = |kind| reply_prefix(version, kind).is_some_and(|p| parts.starts_with(p));
+    let is = |kind| reply_prefix(version, kind).is_some_and(|p| starts_with(frames, p));
     if is(ReplyKind::Final) {
         Ok(true)
     } else if is(ReplyKind::Partial) {
@@ -412,23 +459,23 @@ fn check_shape(parts: Frames<'_>, version: Version, service: &[u8]) -> Result<bo
 
 /// Checks a reply is exactly the echo of one of this client's requests; returns its id.
 fn check(
-    parts: Frames<'_>,
+    frames: &[Frame],
     version: Version,
     service: &[u8],
     payload: &[u8],
 ) -> Result<u64, (Option<u64>, String)> {
     // A `--dedup` worker's reply to a stamped request has its outcome frame before the body.
-    let outcome = parts.len() == 5 && Outcome::parse(parts.get(3)).is_some();
-    let shape_ok = (parts.len() == 4 || outcome)
-        && reply_prefix(version, ReplyKind::Final).is_some_and(|p| parts.starts_with(p))
-        && parts.get(2) == service;
+    let outcome = frames.len() == 5 && Outcome::parse(&frames[3]).is_some();
+    let shape_ok = (frames.len() == 4 || outcome)
+        && reply_prefix(version, ReplyKind::Final).is_some_and(|p| starts_with(frames, p))
+        && frames[2] == service;
     if !shape_ok {
         return Err((
             None,
-            format!("a reply of the wrong shape ({} frames)", parts.len()),
+            format!("a reply of the wrong shape ({} frames)", frames.len()),
         ));
     }
-    let body = parts.get(parts.len() - 1);
+    let body = &frames[frames.len() - 1];
     let id = body
         .get(..8)
         .and_then(|b| b.try_into().ok())
@@ -452,7 +499,8 @@ fn check(
     Ok(id)
 }
 
-/// Shared state of a run, handed to every client thread.
+/// Shared state of a run: the thread that drives the clients, and the conductor that
+/// starts and stops its phases and draws the progress.
 pub struct Run {
     pub load: Load,
     pub phase: Phase,
@@ -474,35 +522,19 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::frames;
 
     fn check_of(
-        frames: &[&[u8]],
+        parts: &[&[u8]],
         version: Version,
         service: &[u8],
         payload: &[u8],
     ) -> Result<u64, (Option<u64>, String)> {
-        let parts = Parts::filled(frames);
-        check(
-            Frames {
-                parts: &parts,
-                n: frames.len(),
-            },
-            version,
-            service,
-            payload,
-        )
+        check(&frames(parts), version, service, payload)
     }
 
-    fn shape_of(frames: &[&[u8]], version: Version, service: &[u8]) -> Result<bool, String> {
-        let parts = Parts::filled(frames);
-        check_shape(
-            Frames {
-                parts: &parts,
-                n: frames.len(),
-            },
-            version,
-            service,
-        )
+    fn shape_of(parts: &[&[u8]], version: Version, service: &[u8]) -> Result<bool, String> {
+        check_shape(&frames(parts), version, service)
     }
 
     #[test]

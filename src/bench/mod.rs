@@ -1,5 +1,6 @@
-//! Load testing: [`load`] are the client threads, [`report`] the figures and thresholds,
-//! [`perf`] the raw socket throughput and latency tools (libzmq's `perf/` measurements).
+//! Load testing: [`load`] are the clients (all on one thread), [`report`] the figures and
+//! thresholds, [`perf`] the raw socket throughput and latency tools (libzmq's `perf/`
+//! measurements).
 //!
 //! Without a broker endpoint, [`embedded`] starts a broker and echo workers in this process
 //! on loopback TCP, so `zmqtool bench` alone works; [`embedded`] can also start the raw
@@ -34,21 +35,18 @@ pub fn run(
 ) -> Result<Report> {
     let run = Run::new(load.clone());
     let quotas = split_quota(&load);
-    let clients: Vec<_> = quotas
-        .into_iter()
-        .enumerate()
-        .map(|(index, quota)| {
-            let (ctx, run) = (ctx.clone(), run.clone());
-            std::thread::spawn(move || load::client(&ctx, &run, index, quota))
-        })
-        .collect();
+    // Every client on one thread; this one starts and stops the phases and draws progress.
+    let clients = {
+        let (ctx, run) = (ctx.clone(), run.clone());
+        std::thread::spawn(move || load::drive(&ctx, &run, &quotas))
+    };
     let bar = progress.then(|| progress_bar(&load));
     let started = Instant::now();
     let mut recording_since = None;
     // Replies counted before recording started (the warmup), kept out of the live figures.
     let mut warmup_replies = 0;
     let mut interrupted = false;
-    while clients.iter().any(|c| !c.is_finished()) {
+    while !clients.is_finished() {
         std::thread::sleep(Duration::from_millis(20));
         if shutdown.requested() {
             run.phase.abort.store(true, Ordering::SeqCst);
@@ -72,14 +70,9 @@ pub fn run(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let mut tallies = Vec::new();
-    for client in clients {
-        tallies.push(
-            client
-                .join()
-                .map_err(|_| anyhow!("a bench client panicked"))??,
-        );
-    }
+    let tallies = clients
+        .join()
+        .map_err(|_| anyhow!("the bench clients panicked"))??;
     let since = recording_since.unwrap_or(started);
     if let Some(sample) = run.error_sample.lock().ok().and_then(|s| s.clone()) {
         log::warn!("replies were wrong, e.g. {sample}");

@@ -7,8 +7,8 @@
 //! - latency (local_lat / remote_lat): REQ -> REP echo; average latency = elapsed /
 //!   (roundtrips x 2), one-way, in microseconds. Percentiles are of each round trip / 2.
 //!
-//! The hot loops allocate nothing of their own: one buffer to send, one reused buffer
-//! ([`Parts`]) to receive into.
+//! Messages go through the transport's ordinary send and receive, as every other message
+//! does; a sender that finds its queue full waits for room, as libzmq's blocking send does.
 
 use std::time::Instant;
 
@@ -16,7 +16,8 @@ use anyhow::{Context as _, Result, bail};
 use hdrhistogram::Histogram;
 
 use crate::transport::{
-    Context, CurveKeys, Key, Kind, Linger, Parts, Security, ServerSecurity, Socket, Tuning,
+    self, Context, CurveKeys, Frame, Key, Kind, Linger, Security, Sent, ServerSecurity, Socket,
+    Tuning,
 };
 
 /// The throughput figures, as local_thr prints them.
@@ -64,6 +65,14 @@ impl Latency {
     }
 }
 
+/// Every message is let go as soon as it is counted or echoed.
+const TUNING: Tuning = Tuning {
+    transient: true,
+    max_message: None,
+    unbounded: false,
+    immediate: false,
+};
+
 /// Binds `endpoint` (a CURVE server with `curve`, a secret key), returning the socket and
 /// the endpoint actually bound.
 pub fn bind(
@@ -80,7 +89,7 @@ pub fn bind(
         kind,
         Linger::Flush,
         security,
-        Tuning::default(),
+        TUNING,
         &[endpoint.to_string()],
     )?;
     Ok((socket, bound.remove(0)))
@@ -93,7 +102,7 @@ fn connect(ctx: &Context, kind: Kind, endpoint: &str, security: &Security) -> Re
         // vanished receiver cannot hang us.
         Linger::Flush,
         security,
-        Tuning::default(),
+        TUNING,
         endpoint,
     )?)
 }
@@ -115,37 +124,60 @@ fn curve_pair(curve: bool) -> Result<(Option<Key>, Security)> {
 /// is not there, rather than wait for ever.
 const ANSWER_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Receives one single-frame message of `size` bytes into `parts`, waiting at most `wait`
-/// (`None`: for ever); an error when nothing came.
+/// Receives one message whose first frame has `size` bytes, waiting at most `wait` (`None`:
+/// for ever); an error when nothing came.
 fn recv_sized(
     socket: &mut Socket,
-    parts: &mut Parts,
     size: usize,
     wait: Option<std::time::Duration>,
-) -> Result<()> {
-    let got = socket.recv_parts(parts, wait).context("receive failed")?;
-    if got.is_none() {
-        return Err(crate::runtime::Fatal::error(
-            crate::runtime::Exit::Timeout,
-            format!(
-                "no answer within {}: is `zmqtool perf lat --bind` running there?",
-                humantime::format_duration(wait.unwrap_or_default())
-            ),
-        ));
-    }
-    let got = parts.get(0).len();
+) -> Result<Vec<Frame>> {
+    let frames = loop {
+        match socket
+            .recv(wait.unwrap_or(transport::MAX_WAIT))
+            .context("receive failed")?
+        {
+            Some(frames) => break frames,
+            None if wait.is_none() => continue,
+            None => {
+                return Err(crate::runtime::Fatal::error(
+                    crate::runtime::Exit::Timeout,
+                    format!(
+                        "no answer within {}: is `zmqtool perf lat --bind` running there?",
+                        humantime::format_duration(wait.unwrap_or_default())
+                    ),
+                ));
+            }
+        }
+    };
+    let got = frames.first().map_or(0, |f| f.len());
     if got != size {
         bail!("message of incorrect size received: {got} bytes, expected {size}");
+    }
+    Ok(frames)
+}
+
+/// Sends `frames`, waiting for room in the queue as long as it takes (a sender must not lose
+/// what it counts). `make` builds the message again when a full queue refused it.
+fn send_waiting(socket: &Socket, make: impl Fn() -> Vec<Frame>) -> Result<()> {
+    while socket.send(make()).context("send failed")? == Sent::Dropped {
+        socket.room(transport::MAX_WAIT).context("send failed")?;
     }
     Ok(())
 }
 
+/// A message of one frame, `frame` (shared, not copied), in the list `socket` keeps.
+fn one(socket: &Socket, frame: &Frame) -> Vec<Frame> {
+    let mut list = socket.list();
+    list.push(frame.clone());
+    list
+}
+
 /// Receives `count` messages of `size` bytes on a bound PULL socket (local_thr).
 pub fn thr_receive(socket: &mut Socket, size: usize, count: u64) -> Result<Throughput> {
-    let mut parts = Parts::new(1);
     let mut start = Instant::now();
     for i in 0..count {
-        recv_sized(socket, &mut parts, size, None)?;
+        let frames = recv_sized(socket, size, None)?;
+        socket.reuse(frames);
         if i == 0 {
             start = Instant::now();
         }
@@ -169,19 +201,20 @@ pub fn thr_send(
     count: u64,
 ) -> Result<()> {
     let s = connect(ctx, Kind::Push, endpoint, security)?;
-    let buf = vec![0u8; size];
+    // Every message is the same bytes: one block, shared.
+    let message = Frame::copy(&vec![0u8; size]);
     for _ in 0..count {
-        s.send_slices(&[&buf]).context("send failed")?;
+        send_waiting(&s, || one(&s, &message))?;
     }
     Ok(())
 }
 
 /// Echoes `roundtrips` messages on a bound REP socket (local_lat).
 pub fn lat_echo(socket: &mut Socket, size: usize, roundtrips: u64) -> Result<()> {
-    let mut parts = Parts::new(1);
     for _ in 0..roundtrips {
-        recv_sized(socket, &mut parts, size, None)?;
-        socket.send_parts(&mut parts, 1).context("send failed")?;
+        let frames = recv_sized(socket, size, None)?;
+        // A REP socket always has room for its one reply.
+        socket.send(frames).context("send failed")?;
     }
     Ok(())
 }
@@ -198,13 +231,13 @@ pub fn lat_measure(
     // Nanoseconds, 3 significant figures, up to a minute.
     let mut hist: Histogram<u64> =
         Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("static bounds are valid");
-    let buf = vec![0u8; size];
-    let mut parts = Parts::new(1);
+    let message = Frame::copy(&vec![0u8; size]);
     let start = Instant::now();
     for _ in 0..roundtrips {
         let t = Instant::now();
-        s.send_slices(&[&buf]).context("send failed")?;
-        recv_sized(&mut s, &mut parts, size, Some(ANSWER_WAIT))?;
+        send_waiting(&s, || one(&s, &message))?;
+        let answer = recv_sized(&mut s, size, Some(ANSWER_WAIT))?;
+        s.reuse(answer);
         hist.saturating_record((t.elapsed().as_nanos() / 2).max(1) as u64);
     }
     let elapsed = start.elapsed();

@@ -131,10 +131,10 @@ pub(super) fn last_error() -> zmq::Error {
 }
 
 /// Receives one frame from the libzmq socket `socket` into `spare` (an initialised message
-/// kept for the next call) and appends it to `frames`: a frame that may lie in libzmq's
-/// receive buffer is copied out (into the frame itself when small), so a frame holds only its
-/// own bytes; a larger one is taken as libzmq received it. Returns whether more frames of its
-/// message follow.
+/// kept for the next call) and appends it to `frames`: a small frame is copied into the frame
+/// itself; one that may lie in libzmq's receive buffer is copied out of it, so a frame holds
+/// only its own bytes, unless `transient` (it is let go soon: see `Tuning::transient`); any
+/// other is taken as libzmq received it. Returns whether more frames of its message follow.
 ///
 /// # Safety
 /// `socket` is a live libzmq socket used by this thread only.
@@ -142,6 +142,7 @@ pub(super) unsafe fn recv(
     socket: *mut c_void,
     spare: &mut Spare,
     flags: i32,
+    transient: bool,
     frames: &mut Vec<Frame>,
 ) -> Result<bool, zmq::Error> {
     let msg = &mut spare.0.0 as *mut zmq_sys::zmq_msg_t;
@@ -157,7 +158,7 @@ pub(super) unsafe fn recv(
         frames.push(if len <= Frame::INLINE {
             let data = zmq_sys::zmq_msg_data(msg) as *const u8;
             Frame::copy(std::slice::from_raw_parts(data, len))
-        } else if len < RECEIVE_BUFFER {
+        } else if len < RECEIVE_BUFFER && !transient {
             // libzmq may have decoded it in place, in the connection's receive buffer, which
             // it keeps alive for as long as the frame lives (and no call tells): a broker
             // holding such frames would hold a buffer per queued request, whatever its byte

@@ -4,7 +4,7 @@
 //! | --- | --- |
 //! | `frame` | [`Frame`]s to and from libzmq's C API without copies (a received `zmq_msg_t` held by the frame, handed back on send) |
 //! | `context` | [`Context`]: sockets made, secured, tuned, bound and connected; the guard thread it starts |
-//! | `socket` | [`Socket`] with one linger policy, tuning, bind and connect, timed receive with `EINTR` handled, non-blocking send, reused buffers ([`Parts`]) |
+//! | `socket` | [`Socket`] with one linger policy, tuning, bind and connect, timed receive with `EINTR` handled, non-blocking send and a wait for room |
 //! | `security` | [`Security`] and [`ServerSecurity`] (NULL, PLAIN, CURVE) passed in as values; [`curve`]: the keys |
 //! | `poll` | waits: exact with [`poll`]; by the sockets' ZMQ_FDs, without a system call per socket, with [`Poller`] |
 //! | `dump` | the `-vv` frame dumps |
@@ -39,7 +39,7 @@ pub use frame::{Frame, bytes_in, frames};
 pub use poll::{MAX_WAIT, Poller, poll, wait_until};
 pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
-    FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Parts, Sent, Socket, Tuning, proxy, unique_inproc,
+    FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Sent, Socket, Tuning, proxy, unique_inproc,
 };
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Sockets: one linger policy, tuning, bind and connect, and every receive and
 //! send of a whole message (each dumped at `-vv`, see [`super::dump`]): [`Frame`]s through
-//! libzmq's C API (`super::frame`), and reused buffers for load generators ([`Parts`]).
+//! libzmq's C API (`super::frame`).
 
 use std::time::Duration;
 
@@ -87,6 +87,12 @@ pub struct Tuning {
     /// (`ZMQ_IMMEDIATE`): until one has, [`Socket::writable`] says false and nothing is
     /// queued, so a message is never left waiting for a peer that may never come.
     pub immediate: bool,
+    /// What is received is let go soon after (load generators, perf tools, echoes): every
+    /// frame is taken as libzmq received it, even one that lies in its connection's receive
+    /// buffer, instead of being copied out of it ([`frame::recv`]). A frame kept for long
+    /// would keep that whole buffer alive, so sockets whose frames may be queued leave this
+    /// off.
+    pub transient: bool,
 }
 
 /// One zmq socket. `Send`, not `Sync`: each thread owns its sockets.
@@ -101,6 +107,8 @@ pub struct Socket {
     /// have taken in a command without [`Poller`] seeing it: only then does waiting on `fd`
     /// see the next message.
     pub(super) settled: std::cell::Cell<bool>,
+    /// [`Tuning::transient`].
+    transient: std::cell::Cell<bool>,
     /// The receive timeout set on the socket now, so it is changed only when it differs.
     rcvtimeo: i32,
     /// The libzmq message frames are received into, kept from one message to the next.
@@ -155,6 +163,7 @@ impl Socket {
             raw,
             fd,
             settled: std::cell::Cell::new(false),
+            transient: std::cell::Cell::new(false),
             rcvtimeo: -1,
             spare: std::cell::RefCell::new(frame::Spare::new()),
             list: std::cell::Cell::new(Vec::new()),
@@ -191,6 +200,7 @@ impl Socket {
                 .and_then(|()| self.zmq().set_rcvhwm(0))
                 .map_err(|e| TransportError::option("set the high-water marks", e))?;
         }
+        self.transient.set(tuning.transient);
         if tuning.immediate {
             self.zmq()
                 .set_immediate(true)
@@ -266,7 +276,16 @@ impl Socket {
         let mut spare = self.spare.borrow_mut();
         loop {
             // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-            match unsafe { frame::recv(self.raw, &mut spare, flags, &mut frames) } {
+            let received = unsafe {
+                frame::recv(
+                    self.raw,
+                    &mut spare,
+                    flags,
+                    self.transient.get(),
+                    &mut frames,
+                )
+            };
+            match received {
                 Ok(more) => {
                     if self.user_ids.get() && frames.len() == 1 {
                         *self.user_id.borrow_mut() = spare.user_id().unwrap_or_default();
@@ -301,6 +320,20 @@ impl Socket {
         } else {
             self.list.set(kept);
         }
+    }
+
+    /// An empty list to build the next message in: the one this socket keeps (what the last
+    /// send emptied or [`Socket::reuse`] handed back) when it has one, so a loop that only
+    /// sends allocates none.
+    pub fn list(&self) -> Vec<Frame> {
+        self.list.take()
+    }
+
+    /// Hands back a list a receive returned, for a later receive to fill: what a send does
+    /// with the list it is given, for a loop that only receives.
+    pub fn reuse(&self, mut list: Vec<Frame>) {
+        list.clear();
+        self.keep(list);
     }
 
     fn set_rcvtimeo(&mut self, wait: Duration) -> Result<(), TransportError> {
@@ -356,83 +389,6 @@ impl Socket {
         sent
     }
 
-    /// Sends one message made of `frames`, waiting for queue room (load generators and perf
-    /// tools, whose senders must not lose what they count).
-    pub fn send_slices(&self, frames: &[&[u8]]) -> Result<(), TransportError> {
-        if log::log_enabled!(target: FRAMES, log::Level::Trace) {
-            dump("->", frames);
-        }
-        let last = frames.len().saturating_sub(1);
-        for (i, frame) in frames.iter().enumerate() {
-            let flags = if i < last { zmq::SNDMORE } else { 0 };
-            self.zmq()
-                .send(*frame, flags)
-                .map_err(|e| TransportError::io("send", e))?;
-        }
-        Ok(())
-    }
-
-    /// Receives one whole message into `parts` (reused buffers, no allocation), waiting at
-    /// most `wait` (`None`: for ever). Returns how many frames it had, or `None` when nothing
-    /// came. Frames beyond the buffer are counted but dropped, so an oversized message is
-    /// still seen as wrong.
-    pub fn recv_parts(
-        &mut self,
-        parts: &mut Parts,
-        wait: Option<Duration>,
-    ) -> Result<Option<usize>, TransportError> {
-        match wait {
-            Some(wait) => self.set_rcvtimeo(wait)?,
-            None if self.rcvtimeo != -1 => {
-                self.zmq()
-                    .set_rcvtimeo(-1)
-                    .map_err(|e| TransportError::option("set the receive timeout", e))?;
-                self.rcvtimeo = -1;
-            }
-            None => {}
-        }
-        let mut n = 0;
-        loop {
-            let mut spare = zmq::Message::new();
-            let target = match parts.0.get_mut(n) {
-                Some(m) => m,
-                None => &mut spare,
-            };
-            match self.zmq().recv(target, 0) {
-                Ok(()) => {}
-                Err(zmq::Error::EAGAIN) | Err(zmq::Error::EINTR) if n == 0 => return Ok(None),
-                Err(e) => return Err(TransportError::io("receive", e)),
-            }
-            n += 1;
-            let more = self
-                .zmq()
-                .get_rcvmore()
-                .map_err(|e| TransportError::io("receive", e))?;
-            if !more {
-                break;
-            }
-        }
-        if log::log_enabled!(target: FRAMES, log::Level::Trace) {
-            let shown = n.min(parts.0.len());
-            dump("<-", &(0..shown).map(|i| parts.get(i)).collect::<Vec<_>>());
-        }
-        Ok(Some(n))
-    }
-
-    /// Sends the first `n` frames of `parts` back out as one message, without copying
-    /// (an echo). The buffers are emptied.
-    pub fn send_parts(&self, parts: &mut Parts, n: usize) -> Result<(), TransportError> {
-        let n = n.min(parts.0.len());
-        for i in 0..n {
-            let msg = std::mem::replace(&mut parts.0[i], zmq::Message::new());
-            let flags = if i + 1 < n { zmq::SNDMORE } else { 0 };
-            self.zmq()
-                .send(msg, flags)
-                .map_err(|e| TransportError::io("send", e))?;
-        }
-        Ok(())
-    }
-
     /// Whether a message can be sent now without blocking: with [`Tuning::immediate`],
     /// whether a connection has completed its handshake. It takes in the socket's commands,
     /// so a socket with no message waiting is settled after it (see [`Poller`]): its ZMQ_FD
@@ -446,9 +402,22 @@ impl Socket {
         Ok(events.contains(zmq::POLLOUT))
     }
 
+    /// True when a message can be queued, after waiting at most `wait` for room: what a
+    /// sender that must not lose a message waits for when [`Socket::send`] says
+    /// [`Sent::Dropped`] for a full queue.
+    pub fn room(&self, wait: Duration) -> Result<bool, TransportError> {
+        self.ready(zmq::POLLOUT, wait)
+    }
+
     /// True when a message is waiting, after waiting at most `wait` for one.
     pub fn readable(&self, wait: Duration) -> Result<bool, TransportError> {
-        match self.zmq().poll(zmq::POLLIN, millis(wait)) {
+        self.ready(zmq::POLLIN, wait)
+    }
+
+    /// True when `events` are ready, after waiting at most `wait` for them; false when a
+    /// signal ended the wait.
+    fn ready(&self, events: zmq::PollEvents, wait: Duration) -> Result<bool, TransportError> {
+        match self.zmq().poll(events, millis(wait)) {
             Ok(n) => Ok(n > 0),
             Err(zmq::Error::EINTR) => Ok(false),
             Err(e) => Err(TransportError::io("poll", e)),
@@ -471,26 +440,6 @@ fn refused(error: zmq::Error) -> Result<Sent, TransportError> {
     match error {
         zmq::Error::EAGAIN | zmq::Error::EHOSTUNREACH | zmq::Error::EINTR => Ok(Sent::Dropped),
         e => Err(TransportError::io("send", e)),
-    }
-}
-
-/// Reused receive buffers for the hot paths (see [`Socket::recv_parts`]).
-pub struct Parts(Vec<zmq::Message>);
-
-impl Parts {
-    /// Buffers for messages of up to `frames` frames.
-    pub fn new(frames: usize) -> Parts {
-        Parts((0..frames).map(|_| zmq::Message::new()).collect())
-    }
-
-    /// Frame `i` of the last message received (empty beyond what it had).
-    pub fn get(&self, i: usize) -> &[u8] {
-        self.0.get(i).map(|m| &m[..]).unwrap_or(&[])
-    }
-
-    /// Buffers holding `frames`, as if they had been received (for tests of what reads them).
-    pub fn filled(frames: &[&[u8]]) -> Parts {
-        Parts(frames.iter().map(|f| zmq::Message::from(*f)).collect())
     }
 }
 

@@ -192,25 +192,79 @@ fn frames_of_every_size_cross_tcp_and_are_forwarded() {
     }
 }
 
+/// A transient socket takes frames as libzmq received them, many to one receive buffer:
+/// each keeps its own bytes however many are received after it, and lists handed back are
+/// filled again.
 #[test]
-fn parts_are_reused_and_echoed_without_copies() {
+fn transient_frames_keep_their_bytes_and_lists_are_reused() {
     let ctx = Context::new();
-    let (mut a, mut b) = pair(&ctx);
-    b.send_slices(&[b"one", b"two", b"three"]).unwrap();
-    let mut parts = Parts::new(2);
-    let n = a
-        .recv_parts(&mut parts, Some(Duration::from_secs(5)))
+    let (pull, bound) = ctx
+        .bind(
+            Kind::Pull,
+            Linger::Discard,
+            ServerSecurity::default(),
+            Tuning {
+                transient: true,
+                ..Tuning::default()
+            },
+            &["tcp://127.0.0.1:*".to_string()],
+        )
         .unwrap();
-    assert_eq!(n, Some(3), "frames beyond the buffer are counted");
-    assert_eq!(
-        (parts.get(0), parts.get(1), parts.get(2)),
-        (&b"one"[..], &b"two"[..], &b""[..])
-    );
-    a.send_parts(&mut parts, 2).unwrap();
-    assert_eq!(
-        b.recv(Duration::from_secs(5)).unwrap(),
-        Some(frames(&[b"one", b"two"]))
-    );
+    let push = ctx
+        .connect(
+            Kind::Push,
+            Linger::Discard,
+            &Security::Null,
+            Tuning::default(),
+            &bound[0],
+        )
+        .unwrap();
+    let message = |i: usize| {
+        vec![
+            Frame::from(vec![i as u8; 100]),
+            Frame::from(vec![!i as u8; 200]),
+        ]
+    };
+    for i in 0..200 {
+        let mut list = push.list();
+        list.extend(message(i));
+        assert_eq!(push.send(list).unwrap(), Sent::Queued);
+    }
+    let mut kept = Vec::new();
+    while kept.len() < 200 {
+        assert!(pull.readable(Duration::from_secs(10)).unwrap());
+        while let Some(frames) = pull.try_recv().unwrap() {
+            kept.push(frames.clone());
+            pull.reuse(frames);
+            assert!(pull.list().capacity() >= 2, "the list handed back is kept");
+        }
+    }
+    for (i, frames) in kept.iter().enumerate() {
+        assert_eq!(frames, &message(i));
+    }
+}
+
+#[test]
+fn a_sender_finds_room_only_where_a_message_can_be_queued() {
+    let ctx = Context::new();
+    let (a, _b) = pair(&ctx);
+    assert!(a.room(Duration::ZERO).unwrap());
+    // Queueing only to established connections, with none: no room, and a send drops.
+    let nobody = std::env::temp_dir().join(format!("zmqtool-nobody-{}", uuid::Uuid::new_v4()));
+    let lonely = ctx
+        .connect(
+            Kind::Dealer,
+            Linger::Discard,
+            &Security::Null,
+            Tuning {
+                immediate: true,
+                ..Tuning::default()
+            },
+            &format!("ipc://{}", nobody.display()),
+        )
+        .unwrap();
+    assert!(!lonely.room(Duration::from_millis(20)).unwrap());
+    assert_eq!(lonely.send(frames(&[b"lost"])).unwrap(), Sent::Dropped);
 }
 
 #[test]
