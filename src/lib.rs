@@ -25,7 +25,7 @@
 //! | [`client`] | `slot` (the sans-IO Lazy Pirate request slot: attempts, timeouts, head start, failover, spread), `Lanes` (its driver, the one client loop: `call`, the pipelined `--lines` client, the Titanic dispatcher), `state` (the broker that answered last, remembered across runs) |
 //! | [`cert`] | CURVE certificates in CZMQ's zcert format, keys from the command line, allow lists |
 //! | [`runtime`] | exit codes and shutdown signals |
-//! | [`transport`] | the only code that touches zmq: `frame` (frames to and from libzmq without copies), `socket` (contexts, sockets, one linger policy, receive and send), `security` (NULL, PLAIN, CURVE), `poll` (`poll` and `Poller`), `dump` (`-vv` frame dumps), the guard thread (the ZAP handler and the socket monitors), typed channels between threads |
+//! | [`transport`] | the only code that touches zmq: `frame` (frames to and from libzmq without copies), `socket` (contexts, sockets, one linger policy, receive and send), `security` (NULL, PLAIN, CURVE), `poll` (every wait: `Poller` on many sockets, the timed receive on one, both by poll(2) on the sockets' ZMQ_FDs), `raw` (the libzmq socket, reached only through calls that keep its settled mark true), `dump` (`-vv` frame dumps), the guard thread (the ZAP handler and the socket monitors), typed channels between threads |
 //! | [`mdp`] (proto) | the wire codec: frames <-> typed messages for MDP/0.1 (7/MDP), MDP/0.2 (18/MDP), MMI names (8/MMI) |
 //! | [`heartbeat`] (proto) | heartbeat-rate mismatch detection shared by broker and worker |
 //! | [`auth`] | who may connect: `--allow` ranges, connections per address (`Connections`), PLAIN users, CURVE keys (Z85), decided in `Policy` (pure, proto); reading the `--plain-users` file |

@@ -116,6 +116,7 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         .map(broker::metrics::Publisher::start)
         .transpose()?;
     let mut next_publish = Instant::now();
+    let mut poller = transport::Poller::default();
     while !shutdown.requested() {
         let now = Instant::now();
         if now >= next_publish {
@@ -147,17 +148,18 @@ pub fn serve(ctx: &Context, opts: &Options, shutdown: &Shutdown) -> Result<()> {
         if let Some(b) = &server.broker {
             deadline = deadline.min(b.next_deadline());
         }
-        let readable = transport::poll(
-            &[&server.frontend, &subscriber],
-            transport::wait_until(now, deadline),
-        )
-        .context("poll failed")?;
-        if readable[1] {
+        poller
+            .poll(
+                [&server.frontend, &subscriber],
+                transport::wait_until(now, deadline),
+            )
+            .context("poll failed")?;
+        if poller.readable(1) {
             while let Some(frames) = subscriber.try_recv()? {
                 server.on_peer(frames.first().map(|f| f.as_slice()).unwrap_or_default())?;
             }
         }
-        if readable[0] {
+        if poller.readable(0) {
             server.on_frontend()?;
         }
     }
@@ -227,7 +229,8 @@ impl Server {
         Ok(())
     }
 
-    /// Reads every waiting frontend message; each is a client request to the FSM.
+    /// Reads the waiting frontend messages, up to 1024 (the socket is then not settled, and
+    /// the next wait does not sleep); each is a client request to the FSM.
     fn on_frontend(&mut self) -> Result<()> {
         for _ in 0..1024 {
             let Some(frames) = self

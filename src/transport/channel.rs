@@ -22,7 +22,8 @@ pub struct Receiver<T> {
     wake: Socket,
 }
 
-/// A channel whose receiver can be polled with [`super::poll`] beside other sockets.
+/// A channel whose receiver can be waited on with a [`Poller`](super::Poller) beside other
+/// sockets.
 pub fn channel<T>(ctx: &Context) -> Result<(Sender<T>, Receiver<T>), TransportError> {
     let endpoint = unique_inproc("channel");
     let wake = ctx.socket(Kind::Pull, Linger::Discard)?;
@@ -76,12 +77,12 @@ impl<T> Receiver<T> {
         &self.wake
     }
 
-    /// Every value waiting now.
+    /// Every value waiting now. The wake-ups are taken until none is left, so the socket is
+    /// settled and a `Poller` waits on it for the next; each one taken is for a value
+    /// collected here.
     pub fn drain(&self) -> Vec<T> {
-        while self.wake.zmq().recv_bytes(zmq::DONTWAIT).is_ok() {}
-        // A receive that finds nothing leaves the socket settled, so a `Poller` can wait on
-        // it (a wake-up it takes is one whose value is collected below).
-        let _ = self.wake.try_recv();
+        // A receive fails only as the context ends, when the values are all there is left.
+        let _ = self.wake.discard_waiting();
         self.rx.try_iter().collect()
     }
 }
@@ -89,12 +90,15 @@ impl<T> Receiver<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transport::Poller;
     use std::time::Duration;
 
     #[test]
     fn values_arrive_in_order_and_wake_the_poller() {
         let ctx = Context::new();
         let (tx, rx) = channel::<u32>(&ctx).unwrap();
+        let mut poller = Poller::default();
+        assert!(rx.drain().is_empty());
         let other = tx.try_clone().unwrap();
         std::thread::spawn(move || {
             other.send(1);
@@ -102,9 +106,14 @@ mod tests {
         })
         .join()
         .unwrap();
-        assert!(rx.socket().readable(Duration::from_secs(5)).unwrap());
+        // Drained, the receiver is waited on by its descriptor: the values' wake-ups end
+        // a wait that nothing else would.
+        poller
+            .poll([rx.socket()], Duration::from_secs(3600))
+            .unwrap();
+        assert!(poller.readable(0));
         assert_eq!(rx.drain(), [1, 2]);
-        assert!(!rx.socket().readable(Duration::ZERO).unwrap());
+        assert!(rx.drain().is_empty());
         drop(rx);
         assert!(!tx.send(3), "a send to a dropped receiver says so");
     }

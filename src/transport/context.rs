@@ -48,7 +48,7 @@ impl Context {
     ) -> Result<Socket, TransportError> {
         let socket = self.socket(kind, linger)?;
         socket.tune(tuning)?;
-        security::secure_client(socket.zmq(), security)?;
+        security::secure_client(&socket.zmq(), security)?;
         socket.connect(endpoint)?;
         Ok(socket)
     }
@@ -71,7 +71,7 @@ impl Context {
             .zmq()
             .set_handshake_ivl(HANDSHAKE.as_millis() as i32)
             .map_err(|e| TransportError::option("set the handshake timeout", e))?;
-        security::secure_server(socket.zmq(), &security)?;
+        security::secure_server(&socket.zmq(), &security)?;
         if security != ServerSecurity::default() || tuning.max_message.is_some() {
             // Handshakes that fail (a wrong key, no CURVE, no credentials) never reach the
             // ZAP handler, and a message over the limit just drops its connection: the

@@ -14,6 +14,8 @@ use std::net::IpAddr;
 use std::sync::mpsc;
 use std::time::Duration;
 
+use super::poll::Poller;
+
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -120,30 +122,35 @@ struct Guard {
 }
 
 impl Guard {
+    /// Serves until told to stop or the context ends. Every socket waited on is received
+    /// from until it has nothing, by `take` (the wake-ups) and `serve` (the rest), as the
+    /// [`Poller`] requires.
     fn run(mut self, wake: Socket, receiver: mpsc::Receiver<Watch>) {
+        let mut poller = Poller::default();
         loop {
             if !self.take(&wake, &receiver) {
                 return;
             }
-            let mut sockets: Vec<&Socket> = vec![&wake];
-            sockets.extend(self.monitors.iter().map(|m| &m.events));
-            if let Some((zap, _)) = &self.zap {
-                sockets.push(zap);
+            let sockets = std::iter::once(&wake)
+                .chain(self.monitors.iter().map(|m| &m.events))
+                .chain(self.zap.iter().map(|(zap, _)| zap));
+            if poller.poll(sockets, Duration::from_secs(3600)).is_err() {
+                return;
             }
-            let readable = match super::poll::poll(&sockets, Duration::from_secs(3600)) {
-                Ok(readable) => readable,
+            let watched = 1 + self.monitors.len() + usize::from(self.zap.is_some());
+            if (1..watched).any(|i| poller.readable(i)) && self.serve().is_err() {
                 // The context is ending.
-                Err(_) => return,
-            };
-            if readable.iter().skip(1).any(|&r| r) && self.serve().is_err() {
                 return;
             }
         }
     }
 
-    /// Takes the sockets given since last time; `false` when told to stop.
+    /// Takes the sockets given since last time; `false` when told to stop, or the context is
+    /// ending.
     fn take(&mut self, wake: &Socket, receiver: &mpsc::Receiver<Watch>) -> bool {
-        while let Ok(Some(_)) = wake.try_recv() {}
+        if wake.discard_waiting().is_err() {
+            return false;
+        }
         while let Ok(watch) = receiver.try_recv() {
             match watch {
                 Watch::Zap(socket, policies) => self.zap = Some((socket, *policies)),

@@ -4,9 +4,10 @@
 //! | --- | --- |
 //! | `frame` | [`Frame`]s to and from libzmq's C API without copies (a received `zmq_msg_t` held by the frame, handed back on send) |
 //! | `context` | [`Context`]: sockets made, secured, tuned, bound and connected; the guard thread it starts |
-//! | `socket` | [`Socket`] with one linger policy, tuning, bind and connect, timed receive with `EINTR` handled, non-blocking send and a wait for room |
+//! | `socket` | [`Socket`] with one linger policy, tuning, bind and connect, timed receive and non-blocking send with `EINTR` handled, a wait for room |
+//! | `raw` | the libzmq socket inside a [`Socket`], reached only through calls that keep its settled mark true (what waiting relies on) |
 //! | `security` | [`Security`] and [`ServerSecurity`] (NULL, PLAIN, CURVE) passed in as values; [`curve`]: the keys |
-//! | `poll` | waits: exact with [`poll`]; by the sockets' ZMQ_FDs, without a system call per socket, with [`Poller`] |
+//! | `poll` | every wait, on the sockets' ZMQ_FDs in one poll(2): on many sockets with [`Poller`], on one with [`Socket::recv`]; the cap on a wait ([`MAX_WAIT`]) |
 //! | `dump` | the `-vv` frame dumps |
 //! | `guard`, [`zap`] | the guard thread: the ZAP handler (its answers are the protocol crate's) and the socket monitors |
 //! | [`channel`] | typed channels between threads |
@@ -14,7 +15,10 @@
 //! Everything above this module speaks in [`Frame`]s and [`Duration`](std::time::Duration)s;
 //! nothing above it sees a `zmq` type or an `errno`. Every receive and send of a whole message
 //! goes through here, so every one is dumped at `-vv` (log target `zmqtool::frames`), and none
-//! can forget the linger or the `EINTR` case.
+//! can forget the linger or the `EINTR` case. Every wait is a [`Poller`]'s (or the same on one
+//! socket): a loop receives from each socket it is told of until [`Socket::try_recv`] finds
+//! nothing, and only that leaves a socket to be waited on by its descriptor, which `raw`
+//! enforces for every call on libzmq.
 //!
 //! Must not touch: protocol rules (the sans-IO cores own them) or the command line.
 
@@ -27,6 +31,7 @@ mod frame;
 mod guard;
 mod poll;
 pub mod probe;
+mod raw;
 mod security;
 mod socket;
 pub mod zap;
@@ -36,7 +41,7 @@ pub use curve::{CurveKeys, Key, has_curve};
 pub use dump::{FRAMES, dump};
 pub use error::TransportError;
 pub use frame::{Frame, bytes_in, frames};
-pub use poll::{MAX_WAIT, Poller, poll, wait_until};
+pub use poll::{MAX_WAIT, Poller, wait_until};
 pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
     FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Sent, Socket, Tuning, proxy, unique_inproc,

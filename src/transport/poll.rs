@@ -1,48 +1,30 @@
-//! Waiting: on many sockets exactly ([`poll`], over zmq_poll), on many sockets by their
-//! ZMQ_FDs without a system call per socket ([`Poller`]), and the cap on every wait
-//! ([`MAX_WAIT`], [`wait_until`]).
+//! Every wait on sockets, by one mechanism: poll(2) on the sockets' ZMQ_FDs, a socket waited
+//! on only when it is settled (see [`super::raw`]). [`Poller`] waits on many sockets,
+//! [`Socket::recv`] on one; [`MAX_WAIT`] and [`wait_until`] cap every wait.
 
 use std::time::{Duration, Instant};
 
 use super::error::TransportError;
-use super::socket::{Socket, millis};
+use super::frame::Frame;
+use super::socket::Socket;
 
 /// The longest a driver sleeps in one wait, so a stop request is seen promptly even when no
 /// signal interrupts the wait (a server stopped from another thread).
 pub const MAX_WAIT: Duration = Duration::from_millis(100);
 
-/// Waits until at least one of `sockets` has a message, or `wait` passes; returns which are
-/// readable, in order. A signal ends the wait early with none readable.
-pub fn poll(sockets: &[&Socket], wait: Duration) -> Result<Vec<bool>, TransportError> {
-    let mut items: Vec<zmq::PollItem> = sockets
-        .iter()
-        .map(|s| s.zmq().as_poll_item(zmq::POLLIN))
-        .collect();
-    match zmq::poll(&mut items, millis(wait)) {
-        Ok(_) => Ok(items.iter().map(|i| i.is_readable()).collect()),
-        Err(zmq::Error::EINTR) => Ok(vec![false; sockets.len()]),
-        Err(e) => Err(TransportError::io("poll", e)),
-    }
-}
-
-/// Waits on many sockets at once for a loop that receives from each socket it is told of
-/// until [`Socket::try_recv`] finds nothing. Cheaper than [`poll`] by the system calls it
-/// leaves out: [`poll`] (zmq_poll) asks every socket for its events, a system call each
-/// whenever its command queue is empty; this waits on the sockets' ZMQ_FDs in one poll(2)
-/// and names only the sockets that may have a message.
+/// Waits on many sockets at once, for a loop that receives from each socket it is told of
+/// until [`Socket::try_recv`] finds nothing. One poll(2) on the sockets' ZMQ_FDs, however many
+/// there are: zmq_poll would ask every socket for its events, a system call each.
 ///
-/// A ZMQ_FD tells of commands, not messages: it is readable when a command reached the
-/// socket (a message arriving in an empty queue is one), and whatever takes the commands in
-/// (a receive, a send, zmq_poll) clears it, message or not. So a socket is waited on by its
-/// ZMQ_FD only when settled: its last receive found nothing (and libzmq took in every
-/// command then), with nothing done on it since. Any other socket is named at once, for
-/// the loop to receive from until it is settled again. The list handed to poll(2) is kept
-/// from one wait to the next.
+/// A settled socket (its last receive found nothing, and nothing was done on it since) is
+/// waited on by its ZMQ_FD, which the next command to reach it (its next message among them)
+/// makes readable. Any other socket may have a message now: it is named at once, and the wait
+/// does not sleep. The list handed to poll(2) is kept from one wait to the next.
 #[derive(Default)]
 pub struct Poller {
+    /// One entry per socket of the last wait, in order; a socket not settled has a negative
+    /// descriptor, which poll(2) passes over.
     items: Vec<libc::pollfd>,
-    /// Per socket of the last wait: named without waiting (not settled).
-    unsettled: Vec<bool>,
 }
 
 impl Poller {
@@ -54,48 +36,80 @@ impl Poller {
         wait: Duration,
     ) -> Result<(), TransportError> {
         self.items.clear();
-        self.unsettled.clear();
-        for socket in sockets {
-            self.unsettled.push(!socket.settled.get());
-            self.items.push(libc::pollfd {
-                fd: socket.fd,
-                events: libc::POLLIN,
-                revents: 0,
-            });
-        }
-        let timeout = if self.unsettled.contains(&true) {
-            0
-        } else {
-            millis(wait).min(i32::MAX as i64) as i32
+        self.items
+            .extend(sockets.into_iter().map(|socket| item(socket.settled_fd())));
+        let wait = match self.items.iter().any(|item| item.fd < 0) {
+            true => Duration::ZERO,
+            false => wait,
         };
-        // SAFETY: the list is valid for its length; the descriptors are libzmq's, open for
-        // as long as their sockets, which are borrowed for this call.
-        let rc = unsafe {
-            libc::poll(
-                self.items.as_mut_ptr(),
-                self.items.len() as libc::nfds_t,
-                timeout,
-            )
-        };
-        if rc < 0 {
-            let error = std::io::Error::last_os_error();
-            if error.kind() != std::io::ErrorKind::Interrupted {
-                return Err(TransportError::Wait { source: error });
-            }
-            self.items.iter_mut().for_each(|item| item.revents = 0);
-        }
-        Ok(())
+        wait_on(&mut self.items, wait)
     }
 
     /// Whether the `i`th socket of the last wait may have a message: receive from it until
     /// [`Socket::try_recv`] finds nothing.
     pub fn readable(&self, i: usize) -> bool {
-        self.unsettled.get(i).copied().unwrap_or(false)
-            || self
-                .items
-                .get(i)
-                .is_some_and(|item| item.revents & libc::POLLIN != 0)
+        self.items.get(i).is_some_and(may_have_message)
     }
+}
+
+impl Socket {
+    /// Receives one whole message, waiting at most `wait` for one; `None` when nothing came in
+    /// time or a signal interrupted the wait (the caller checks its stop flag and comes back).
+    ///
+    /// A message already queued is taken without a system call of its own; otherwise the wait
+    /// is the [`Poller`]'s, on this one socket.
+    pub fn recv(&mut self, wait: Duration) -> Result<Option<Vec<Frame>>, TransportError> {
+        if let Some(frames) = self.try_recv()? {
+            return Ok(Some(frames));
+        }
+        let started = Instant::now();
+        // Nothing was waiting, so the socket is settled, unless a signal interrupted the
+        // receive; woken by a command that was not a message, it waits out what is left.
+        while let Some(fd) = self.settled_fd() {
+            let mut items = [item(Some(fd))];
+            wait_on(&mut items, wait.saturating_sub(started.elapsed()))?;
+            if !may_have_message(&items[0]) {
+                return Ok(None);
+            }
+            if let Some(frames) = self.try_recv()? {
+                return Ok(Some(frames));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// What poll(2) is given for a socket whose settled descriptor is `fd` (`None`: not settled).
+fn item(fd: Option<std::os::fd::RawFd>) -> libc::pollfd {
+    libc::pollfd {
+        fd: fd.unwrap_or(-1),
+        events: libc::POLLIN,
+        revents: 0,
+    }
+}
+
+/// Whether the socket of `item` may have a message after a wait: it was not settled, or a
+/// command reached it.
+fn may_have_message(item: &libc::pollfd) -> bool {
+    item.fd < 0 || item.revents & libc::POLLIN != 0
+}
+
+/// Waits until one of `items` is readable or `wait` passes; a signal ends the wait early
+/// with none readable.
+fn wait_on(items: &mut [libc::pollfd], wait: Duration) -> Result<(), TransportError> {
+    // Rounded up, so a wait never ends just before its deadline and spins.
+    let timeout = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+    // SAFETY: the list is valid for its length; the descriptors are libzmq's, open for as
+    // long as their sockets, which the callers borrow for the call.
+    let rc = unsafe { libc::poll(items.as_mut_ptr(), items.len() as libc::nfds_t, timeout) };
+    if rc < 0 {
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(TransportError::Wait { source: error });
+        }
+        items.iter_mut().for_each(|item| item.revents = 0);
+    }
+    Ok(())
 }
 
 /// Wait until `deadline`, capped at [`MAX_WAIT`].

@@ -25,7 +25,7 @@ pub fn handshake(
     wait: Duration,
 ) -> Result<Handshake, TransportError> {
     let socket = ctx.socket(Kind::Dealer, Linger::Discard)?;
-    super::security::secure_client(socket.zmq(), security)?;
+    super::security::secure_client(&socket.zmq(), security)?;
     let monitor = super::unique_inproc("probe");
     socket
         .zmq()

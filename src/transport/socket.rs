@@ -1,12 +1,15 @@
 //! Sockets: one linger policy, tuning, bind and connect, and every receive and
 //! send of a whole message (each dumped at `-vv`, see [`super::dump`]): [`Frame`]s through
-//! libzmq's C API (`super::frame`).
+//! libzmq's C API (`super::frame`). The libzmq socket itself is reached only through [`Raw`],
+//! which keeps the settled mark that waiting relies on (`super::poll`). The timed receive,
+//! [`Socket::recv`], is `super::poll`'s.
 
 use std::time::Duration;
 
 use super::dump::{FRAMES, dump};
 use super::error::TransportError;
 use super::frame;
+use super::raw::{Raw, Touch};
 use zmqtool_proto::frame::Frame;
 
 /// What one frame of a multipart message costs against [`Tuning::max_message`] besides its
@@ -97,20 +100,10 @@ pub struct Tuning {
 
 /// One zmq socket. `Send`, not `Sync`: each thread owns its sockets.
 pub struct Socket {
-    inner: zmq::Socket,
-    /// `inner`'s libzmq socket, for receiving and sending [`Frame`]s (see [`frame::recv`]).
-    raw: *mut std::os::raw::c_void,
-    /// libzmq's ZMQ_FD of the socket: readable when a command reached the socket (a message
-    /// arriving in an empty queue is one), see [`Poller`].
-    pub(super) fd: std::os::fd::RawFd,
-    /// True when the last receive found nothing and nothing done on the socket since could
-    /// have taken in a command without [`Poller`] seeing it: only then does waiting on `fd`
-    /// see the next message.
-    pub(super) settled: std::cell::Cell<bool>,
+    /// The libzmq socket and whether it is settled (see [`super::raw`]).
+    raw: Raw,
     /// [`Tuning::transient`].
     transient: std::cell::Cell<bool>,
-    /// The receive timeout set on the socket now, so it is changed only when it differs.
-    rcvtimeo: i32,
     /// The libzmq message frames are received into, kept from one message to the next.
     spare: std::cell::RefCell<frame::Spare>,
     /// The list the next message is received into: one a send emptied, when it was not
@@ -126,10 +119,6 @@ pub struct Socket {
 /// The longest list a socket keeps for its next receive; a longer one is freed, so one
 /// message of many frames does not leave its list held.
 const KEPT_LIST: usize = 64;
-
-// SAFETY: `raw` is `inner`'s own socket, which zmq lets move between threads (`zmq::Socket`
-// is `Send`); the raw pointer keeps `Socket` from being `Sync`, as libzmq sockets must not be.
-unsafe impl Send for Socket {}
 
 /// What became of a message given to [`Socket::send`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,18 +142,11 @@ impl Socket {
         inner
             .set_linger(linger.millis())
             .map_err(|e| TransportError::option("set linger", e))?;
-        let fd = inner
-            .get_fd()
-            .map_err(|e| TransportError::option("get the socket's ZMQ_FD", e))?;
-        let mut inner = inner;
-        let raw = inner.as_mut_ptr();
+        let raw =
+            Raw::new(inner).map_err(|e| TransportError::option("get the socket's ZMQ_FD", e))?;
         Ok(Socket {
-            inner,
             raw,
-            fd,
-            settled: std::cell::Cell::new(false),
             transient: std::cell::Cell::new(false),
-            rcvtimeo: -1,
             spare: std::cell::RefCell::new(frame::Spare::new()),
             list: std::cell::Cell::new(Vec::new()),
             user_ids: std::cell::Cell::new(false),
@@ -172,20 +154,23 @@ impl Socket {
         })
     }
 
-    /// The zmq socket, for any call but [`Socket::take`]'s receive: nearly every call may
-    /// take in the socket's commands (a send, a poll, even an option), after which waiting on
-    /// its ZMQ_FD would miss what they announced, so the socket is no longer settled (see
-    /// [`Poller`]). Only `take` reads the socket past this, to record when it is settled.
-    pub(super) fn zmq(&self) -> &zmq::Socket {
-        self.settled.set(false);
-        &self.inner
+    /// The zmq socket, for any call but a receive or send of [`Frame`]s. Nearly every call
+    /// may take in the socket's commands (a send, a poll, even an option), after which
+    /// waiting on its ZMQ_FD would miss what they announced, so the socket is not settled
+    /// while lent, nor after (see [`super::raw`]).
+    pub(super) fn zmq(&self) -> Touch<'_> {
+        self.raw.zmq()
     }
 
-    /// The libzmq socket, for sending [`Frame`]s; the socket is no longer settled, as with
-    /// [`Socket::zmq`].
-    fn libzmq(&self) -> *mut std::os::raw::c_void {
-        self.settled.set(false);
-        self.raw
+    /// The descriptor to wait on for this socket's next message, when it is settled.
+    pub(super) fn settled_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.raw.settled_fd()
+    }
+
+    /// This socket's ZMQ_FD, for tests of the descriptor itself.
+    #[cfg(test)]
+    pub(super) fn fd(&self) -> std::os::fd::RawFd {
+        self.raw.fd()
     }
 
     pub(super) fn tune(&self, tuning: Tuning) -> Result<(), TransportError> {
@@ -235,17 +220,6 @@ impl Socket {
             .map_err(|e| TransportError::option("subscribe", e))
     }
 
-    /// Receives one whole message, waiting at most `wait`; `None` when nothing came in time
-    /// or a signal interrupted the wait (the caller checks its stop flag and comes back).
-    ///
-    /// This is the cheap way to wait on one socket: `zmq_poll` costs several system calls
-    /// per call (ZMQ_EVENTS is read before and after), while a timed `recv` waits in a single
-    /// `poll(2)` and costs none at all when a message is already queued.
-    pub fn recv(&mut self, wait: Duration) -> Result<Option<Vec<Frame>>, TransportError> {
-        self.set_rcvtimeo(wait)?;
-        self.take(0)
-    }
-
     /// From now on, reads who the sender of each message received proved to be: the ZAP
     /// user id of its connection (a CURVE key in Z85, a PLAIN user name), read with the
     /// message's first frame. See [`Socket::user_id`].
@@ -259,33 +233,41 @@ impl Socket {
         self.user_id.borrow()
     }
 
-    /// Receives one whole message if one is waiting.
+    /// Receives one whole message if one is waiting. When none is, the socket is settled:
+    /// a [`Poller`](super::Poller) waits on it until the next command reaches it.
     pub fn try_recv(&self) -> Result<Option<Vec<Frame>>, TransportError> {
-        self.take(zmq::DONTWAIT)
+        let received = self.take()?;
+        if let Some(frames) = &received {
+            dump("<-", frames);
+        }
+        Ok(received)
     }
 
-    /// One whole message, received into the socket's reused libzmq message ([`frame::recv`]
-    /// says what is copied out of it and what is taken), in the list the last send left
-    /// (`list`) or a new one sized for a Majordomo message (zmq's `recv_multipart` grows the
-    /// list from nothing). Records whether the socket is now settled (see [`Poller`]).
-    fn take(&self, flags: i32) -> Result<Option<Vec<Frame>>, TransportError> {
+    /// Receives and drops every message waiting, without dumping them (wake-ups, which carry
+    /// nothing); the socket is settled after it unless a receive failed.
+    pub(super) fn discard_waiting(&self) -> Result<(), TransportError> {
+        while let Some(mut frames) = self.take()? {
+            frames.clear();
+            self.keep(frames);
+        }
+        Ok(())
+    }
+
+    /// One whole message, received without waiting into the socket's reused libzmq message
+    /// ([`frame::recv`] says what is copied out of it and what is taken), in the list the last
+    /// send left (`list`) or a new one sized for a Majordomo message (zmq's `recv_multipart`
+    /// grows the list from nothing).
+    fn take(&self) -> Result<Option<Vec<Frame>>, TransportError> {
         let mut frames = self.list.take();
         if frames.capacity() == 0 {
             frames.reserve(8);
         }
         let mut spare = self.spare.borrow_mut();
         loop {
-            // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-            let received = unsafe {
-                frame::recv(
-                    self.raw,
-                    &mut spare,
-                    flags,
-                    self.transient.get(),
-                    &mut frames,
-                )
-            };
-            match received {
+            match self
+                .raw
+                .recv_frame(&mut spare, self.transient.get(), &mut frames)
+            {
                 Ok(more) => {
                     if self.user_ids.get() && frames.len() == 1 {
                         *self.user_id.borrow_mut() = spare.user_id().unwrap_or_default();
@@ -294,20 +276,13 @@ impl Socket {
                         break;
                     }
                 }
-                Err(e @ (zmq::Error::EAGAIN | zmq::Error::EINTR)) if frames.is_empty() => {
-                    // A receive that does not wait takes in every command before it says
-                    // EAGAIN, so the next message wakes `fd`; EINTR promises no such thing.
-                    self.settled
-                        .set(e == zmq::Error::EAGAIN && flags & zmq::DONTWAIT != 0);
+                Err(zmq::Error::EAGAIN | zmq::Error::EINTR) if frames.is_empty() => {
                     self.list.set(frames);
                     return Ok(None);
                 }
                 Err(e) => return Err(TransportError::io("receive", e)),
             }
         }
-        // More may be queued behind it, which `fd` will not announce.
-        self.settled.set(false);
-        dump("<-", &frames);
         Ok(Some(frames))
     }
 
@@ -336,18 +311,6 @@ impl Socket {
         self.keep(list);
     }
 
-    fn set_rcvtimeo(&mut self, wait: Duration) -> Result<(), TransportError> {
-        // Round up, so a wait never ends just before its deadline and spins.
-        let ms = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        if ms != self.rcvtimeo {
-            self.zmq()
-                .set_rcvtimeo(ms)
-                .map_err(|e| TransportError::option("set the receive timeout", e))?;
-            self.rcvtimeo = ms;
-        }
-        Ok(())
-    }
-
     /// Sends one whole message without blocking; a full queue or a peer that is gone loses
     /// it (as ROUTER does), reported as [`Sent::Dropped`].
     pub fn send(&self, frames: Vec<Frame>) -> Result<Sent, TransportError> {
@@ -368,8 +331,7 @@ impl Socket {
             );
         }
         let more = !frames.is_empty();
-        // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-        if let Err(e) = unsafe { frame::send(self.libzmq(), to, flags(more)) } {
+        if let Err(e) = self.raw.send_frame(to, flags(more)) {
             return refused(e);
         }
         self.send_frames(frames)
@@ -379,8 +341,7 @@ impl Socket {
         let last = frames.len().saturating_sub(1);
         let mut sent = Ok(Sent::Queued);
         for (i, frame) in frames.drain(..).enumerate() {
-            // SAFETY: `raw` is this socket's, and `&self` is on the thread that owns it.
-            if let Err(e) = unsafe { frame::send(self.libzmq(), frame, flags(i < last)) } {
+            if let Err(e) = self.raw.send_frame(frame, flags(i < last)) {
                 sent = refused(e);
                 break;
             }
@@ -391,14 +352,13 @@ impl Socket {
 
     /// Whether a message can be sent now without blocking: with [`Tuning::immediate`],
     /// whether a connection has completed its handshake. It takes in the socket's commands,
-    /// so a socket with no message waiting is settled after it (see [`Poller`]): its ZMQ_FD
-    /// is readable again when a connection completes.
+    /// so a socket with no message waiting is settled after it (see
+    /// [`Poller`](super::Poller)): its ZMQ_FD is readable again when a connection completes.
     pub fn writable(&self) -> Result<bool, TransportError> {
         let events = self
-            .zmq()
-            .get_events()
+            .raw
+            .events()
             .map_err(|e| TransportError::option("read the socket's events", e))?;
-        self.settled.set(!events.contains(zmq::POLLIN));
         Ok(events.contains(zmq::POLLOUT))
     }
 
@@ -406,18 +366,8 @@ impl Socket {
     /// sender that must not lose a message waits for when [`Socket::send`] says
     /// [`Sent::Dropped`] for a full queue.
     pub fn room(&self, wait: Duration) -> Result<bool, TransportError> {
-        self.ready(zmq::POLLOUT, wait)
-    }
-
-    /// True when a message is waiting, after waiting at most `wait` for one.
-    pub fn readable(&self, wait: Duration) -> Result<bool, TransportError> {
-        self.ready(zmq::POLLIN, wait)
-    }
-
-    /// True when `events` are ready, after waiting at most `wait` for them; false when a
-    /// signal ended the wait.
-    fn ready(&self, events: zmq::PollEvents, wait: Duration) -> Result<bool, TransportError> {
-        match self.zmq().poll(events, millis(wait)) {
+        let ms = wait.as_millis().min(i64::MAX as u128) as i64;
+        match self.raw.zmq().poll(zmq::POLLOUT, ms) {
             Ok(n) => Ok(n > 0),
             Err(zmq::Error::EINTR) => Ok(false),
             Err(e) => Err(TransportError::io("poll", e)),
@@ -454,16 +404,9 @@ pub fn unique_inproc(purpose: &str) -> String {
 
 /// Runs libzmq's steerable proxy between `frontend` and `backend` until `control` receives
 /// `TERMINATE`.
-pub fn proxy(
-    mut frontend: Socket,
-    mut backend: Socket,
-    mut control: Socket,
-) -> Result<(), TransportError> {
-    zmq::proxy_steerable(&mut frontend.inner, &mut backend.inner, &mut control.inner)
+pub fn proxy(frontend: Socket, backend: Socket, control: Socket) -> Result<(), TransportError> {
+    let [mut frontend, mut backend, mut control] =
+        [frontend, backend, control].map(|socket| socket.raw.into_zmq());
+    zmq::proxy_steerable(&mut frontend, &mut backend, &mut control)
         .map_err(|e| TransportError::io("proxy", e))
-}
-
-/// `wait` in whole milliseconds, rounded up (so a wait never ends just before its deadline).
-pub(super) fn millis(wait: Duration) -> i64 {
-    wait.as_micros().div_ceil(1000).min(i64::MAX as u128) as i64
 }

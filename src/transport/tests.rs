@@ -1,4 +1,5 @@
-//! The transport on real sockets: frames of every size, waits, polls, binds and dumps.
+//! The transport on real sockets: frames of every size, waits and the settled rule, binds
+//! and dumps.
 
 use std::time::Duration;
 
@@ -99,10 +100,10 @@ fn the_poller_wakes_for_a_message_and_names_sockets_not_settled() {
 fn sockets_signal_through_eventfds_closed_on_exec() {
     let ctx = Context::new();
     let socket = ctx.socket(Kind::Dealer, Linger::Discard).unwrap();
-    let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.fd)).unwrap();
+    let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.fd())).unwrap();
     assert_eq!(link.to_string_lossy(), "anon_inode:[eventfd]");
     // SAFETY: F_GETFD on a descriptor this process holds open (the socket is alive).
-    let flags = unsafe { libc::fcntl(socket.fd, libc::F_GETFD) };
+    let flags = unsafe { libc::fcntl(socket.fd(), libc::F_GETFD) };
     assert!(flags >= 0 && flags & libc::FD_CLOEXEC != 0, "flags {flags}");
 }
 
@@ -198,7 +199,7 @@ fn frames_of_every_size_cross_tcp_and_are_forwarded() {
 #[test]
 fn transient_frames_keep_their_bytes_and_lists_are_reused() {
     let ctx = Context::new();
-    let (pull, bound) = ctx
+    let (mut pull, bound) = ctx
         .bind(
             Kind::Pull,
             Linger::Discard,
@@ -232,7 +233,10 @@ fn transient_frames_keep_their_bytes_and_lists_are_reused() {
     }
     let mut kept = Vec::new();
     while kept.len() < 200 {
-        assert!(pull.readable(Duration::from_secs(10)).unwrap());
+        let first = pull.recv(Duration::from_secs(10)).unwrap();
+        let first = first.expect("a message within ten seconds");
+        kept.push(first.clone());
+        pull.reuse(first);
         while let Some(frames) = pull.try_recv().unwrap() {
             kept.push(frames.clone());
             pull.reuse(frames);
@@ -267,17 +271,64 @@ fn a_sender_finds_room_only_where_a_message_can_be_queued() {
     assert_eq!(lonely.send(frames(&[b"lost"])).unwrap(), Sent::Dropped);
 }
 
+/// A socket is waited on by its descriptor only when settled, and only a receive that finds
+/// nothing (or a ZMQ_EVENTS read that finds no message) settles it: every other call on
+/// libzmq unsettles it, a lent socket included, while it is lent and after.
 #[test]
-fn poll_says_which_sockets_are_readable() {
+fn only_a_receive_that_finds_nothing_settles_a_socket() {
     let ctx = Context::new();
     let (a, b) = pair(&ctx);
-    let (c, _d) = pair(&ctx);
-    b.send(vec![Frame::copy(b"hi")]).unwrap();
-    assert!(a.readable(Duration::from_secs(5)).unwrap());
-    assert_eq!(
-        poll(&[&a, &c], Duration::from_secs(5)).unwrap(),
-        [true, false]
+    let settled = |socket: &Socket| socket.settled_fd().is_some();
+    assert!(!settled(&a), "a new socket");
+    assert_eq!(a.try_recv().unwrap(), None);
+    assert!(settled(&a), "a receive that found nothing");
+    a.zmq().get_rcvmore().unwrap();
+    assert!(!settled(&a), "an option read");
+
+    settle(&a);
+    a.send(frames(&[b"out"])).unwrap();
+    assert!(!settled(&a), "a send");
+    a.writable().unwrap();
+    assert!(settled(&a), "an events read that found no message");
+
+    b.send(frames(&[b"in"])).unwrap();
+    a.writable().unwrap();
+    assert!(!settled(&a), "an events read that found a message");
+    assert_eq!(a.try_recv().unwrap(), Some(frames(&[b"in"])));
+    assert!(!settled(&a), "a receive that found a message");
+
+    let touch = a.zmq();
+    settle(&a);
+    assert!(
+        !settled(&a),
+        "a receive that found nothing while the socket is lent"
     );
+    touch.get_rcvmore().unwrap();
+    drop(touch);
+    assert!(!settled(&a), "given back");
+    settle(&a);
+    assert!(settled(&a));
+}
+
+/// The timed receive waits as the poller does, on the socket's descriptor: a message sent
+/// while it waits ends the wait.
+#[test]
+fn a_timed_receive_is_woken_by_a_message() {
+    let ctx = Context::new();
+    let (mut a, b) = pair(&ctx);
+    assert_eq!(a.recv(Duration::from_millis(1)).unwrap(), None);
+    let sender = std::thread::spawn(move || {
+        // Most likely after the receive below has begun to wait; before it is as good.
+        std::thread::sleep(Duration::from_millis(20));
+        b.send(frames(&[b"late"])).unwrap();
+        b
+    });
+    assert_eq!(
+        a.recv(Duration::from_secs(60)).unwrap(),
+        Some(frames(&[b"late"])),
+        "a minute passed: the message did not wake the wait"
+    );
+    drop(sender.join().unwrap());
 }
 
 #[test]

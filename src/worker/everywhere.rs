@@ -68,6 +68,7 @@ struct Driver {
     /// The sessions whose sockets the last wait was on, in its order after the results
     /// channel.
     polled: Vec<usize>,
+    poller: transport::Poller,
 }
 
 impl Driver {
@@ -90,6 +91,7 @@ impl Driver {
             results_tx,
             results,
             polled: Vec::new(),
+            poller: transport::Poller::default(),
         })
     }
 
@@ -181,12 +183,11 @@ impl Driver {
                 .enumerate()
                 .filter_map(|(link, socket)| socket.is_some().then_some(link)),
         );
-        // zmq_poll, not the descriptor poller: the results channel's socket is read past it.
-        let mut sockets = vec![self.results.socket()];
-        sockets.extend(self.sockets.iter().flatten());
-        let readable =
-            transport::poll(&sockets, wait).context("poll failed on the worker sockets")?;
-        if readable[0] {
+        let sockets = std::iter::once(self.results.socket()).chain(self.sockets.iter().flatten());
+        self.poller
+            .poll(sockets, wait)
+            .context("poll failed on the worker sockets")?;
+        if self.poller.readable(0) {
             for reply in self.results.drain() {
                 if reply.kind == ReplyKind::Final {
                     self.cancels.retain(|(id, _)| *id != reply.token);
@@ -196,7 +197,9 @@ impl Driver {
         }
         let polled = std::mem::take(&mut self.polled);
         for (k, &link) in polled.iter().enumerate() {
-            if !readable[k + 1] {
+            // A socket connected since the wait (its link's was closed) is not settled, and
+            // is named at the next.
+            if !self.poller.readable(k + 1) {
                 continue;
             }
             while let Some(frames) = match &self.sockets[link] {

@@ -389,6 +389,8 @@ struct Driver {
     /// The list the session's actions are taken into while they are carried out (acting
     /// may add more to the session's own), kept so neither is allocated again.
     acting: Vec<Action>,
+    /// The wait on the job results and the socket, while jobs run.
+    poller: transport::Poller,
 }
 
 impl Driver {
@@ -410,6 +412,7 @@ impl Driver {
             results_tx,
             results,
             service,
+            poller: transport::Poller::default(),
         })
     }
 
@@ -488,7 +491,7 @@ impl Driver {
         let now = Instant::now();
         let wait = transport::wait_until(now, session.next_deadline(now));
         if !self.jobs.any_running() {
-            // The common case: one socket to wait on, with a timed receive (no poll).
+            // The common case: one socket to wait on, with a timed receive.
             let Some(socket) = &mut self.socket else {
                 std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
                 return Ok(());
@@ -514,17 +517,22 @@ impl Driver {
             }
             return Ok(());
         }
-        let mut sockets = vec![self.results.socket()];
-        sockets.extend(self.socket.as_ref());
-        transport::poll(&sockets, wait).context("poll failed on the worker socket")?;
-        for reply in self.results.drain() {
-            if reply.kind == ReplyKind::Final {
-                self.jobs
-                    .finished(reply.token, &self.handler, &self.results_tx)?;
+        let sockets = std::iter::once(self.results.socket()).chain(self.socket.as_ref());
+        self.poller
+            .poll(sockets, wait)
+            .context("poll failed on the worker socket")?;
+        if self.poller.readable(0) {
+            for reply in self.results.drain() {
+                if reply.kind == ReplyKind::Final {
+                    self.jobs
+                        .finished(reply.token, &self.handler, &self.results_tx)?;
+                }
+                session.reply(Instant::now(), reply.token, reply.kind, reply.body, out);
             }
-            session.reply(Instant::now(), reply.token, reply.kind, reply.body, out);
         }
-        if let Some(socket) = &self.socket {
+        if let Some(socket) = &self.socket
+            && self.poller.readable(1)
+        {
             while let Some(frames) = socket.try_recv().context("receive failed")? {
                 session.on_message(Instant::now(), frames, out);
             }
