@@ -19,8 +19,7 @@
 //! encoder and decoder), whatever its size. A request and its reply between a broker and a
 //! worker take 12 frames in the RFC's 0.1 form and 4 in this one.
 
-use super::worker::{WorkerMsg, bytes};
-use super::{Frame, ProtocolError, Version};
+use super::{Frame, Version};
 
 /// The head frame starts with this, then the version digit (`1` or `2`).
 const PREFIX: &[u8] = b"MDPK0";
@@ -39,79 +38,21 @@ pub(crate) fn version_of(frame: &[u8]) -> Option<Version> {
     }
 }
 
-/// Reads a compact worker command, whose head frame is the first of `frames` and says it is
-/// in `version` ([`version_of`]).
-pub(crate) fn parse(version: Version, mut frames: Vec<Frame>) -> Result<WorkerMsg, ProtocolError> {
-    let head = std::mem::take(&mut frames[0]);
-    let (command, address) = (head[HEAD - 1], &head[HEAD..]);
-    let b = bytes(version);
-    let with_address = |frames: Vec<Frame>| -> Result<(Frame, Vec<Frame>), ProtocolError> {
-        if address.is_empty() {
-            return Err(ProtocolError::EmptyAddress);
-        }
-        let body = body(frames)?;
-        Ok((Frame::copy(address), body))
-    };
-    let bare = |frames: &[Frame], command: &'static str| {
-        let extra = frames.len() - 1;
-        if extra > 0 || !address.is_empty() {
-            return Err(ProtocolError::TrailingFrames {
-                command,
-                extra: extra.max(1),
-            });
-        }
-        Ok(())
-    };
-    Ok(if command == b.request {
-        let (client, body) = with_address(frames)?;
-        WorkerMsg::Request { client, body }
-    } else if Some(command) == b.partial {
-        let (client, body) = with_address(frames)?;
-        WorkerMsg::Partial { client, body }
-    } else if command == b.final_ {
-        let (client, body) = with_address(frames)?;
-        WorkerMsg::Final { client, body }
-    } else if command == b.heartbeat {
-        bare(&frames, "HEARTBEAT")?;
-        WorkerMsg::Heartbeat
-    } else if command == b.disconnect {
-        bare(&frames, "DISCONNECT")?;
-        WorkerMsg::Disconnect
-    } else {
-        return Err(ProtocolError::UnknownCommand {
-            version,
-            role: super::Role::Worker,
-            byte: command,
-        });
-    })
+/// A compact command taken apart: its command byte, its client address (empty when it has
+/// none) and the frames after the head, in the message's own list. The first of `frames` is
+/// a head frame ([`version_of`]); what the command byte means is [`super::worker`]'s.
+pub(crate) fn split(mut frames: Vec<Frame>) -> (u8, Frame, Vec<Frame>) {
+    let head = frames.remove(0);
+    (head[HEAD - 1], Frame::copy(&head[HEAD..]), frames)
 }
 
-/// The body after the head frame, in the message's own list: at least one frame.
-fn body(mut frames: Vec<Frame>) -> Result<Vec<Frame>, ProtocolError> {
-    frames.remove(0);
-    if frames.is_empty() {
-        return Err(ProtocolError::MissingFrame("body"));
-    }
-    Ok(frames)
-}
-
-/// Writes `msg` in the compact form of `version`; `None` for READY, which has none.
-pub(crate) fn write(version: Version, msg: WorkerMsg) -> Option<Vec<Frame>> {
-    let b = bytes(version);
-    let (command, address, body) = match msg {
-        WorkerMsg::Ready { .. } => return None,
-        WorkerMsg::Request { client, body } => (b.request, Some(client), body),
-        WorkerMsg::Partial { client, body } => (b.partial?, Some(client), body),
-        WorkerMsg::Final { client, body } => (b.final_, Some(client), body),
-        WorkerMsg::Heartbeat => (b.heartbeat, None, Vec::with_capacity(1)),
-        WorkerMsg::Disconnect => (b.disconnect, None, Vec::with_capacity(1)),
-    };
-    let address = address.as_deref().unwrap_or(&[]);
-    let head = head(version, command, address);
+/// A compact command: its head frame (`version`, `command`, `address`), then `body`, in the
+/// body's own list.
+pub(crate) fn join(version: Version, command: u8, address: &[u8], body: Vec<Frame>) -> Vec<Frame> {
     let mut frames = body;
-    frames.push(head);
+    frames.push(head(version, command, address));
     frames.rotate_right(1);
-    Some(frames)
+    frames
 }
 
 /// The head frame: prefix, version digit, command, address.
@@ -135,61 +76,27 @@ mod tests {
     use super::*;
     use crate::mdp::frames;
 
-    fn commands(version: Version) -> Vec<WorkerMsg> {
-        let mut all = vec![
-            WorkerMsg::Request {
-                client: Frame::copy(b"\x00\x01\x02\x03\x04"),
-                body: frames(&[b"hello"]),
-            },
-            WorkerMsg::Final {
-                client: Frame::copy(&[7; 200]),
-                body: frames(&[b"", b"two", &[9; 5000]]),
-            },
-            WorkerMsg::Heartbeat,
-            WorkerMsg::Disconnect,
-        ];
-        if version == Version::V02 {
-            all.push(WorkerMsg::Partial {
-                client: Frame::copy(b"token678"),
-                body: frames(&[b"part"]),
-            });
-        }
-        all
-    }
-
     #[test]
-    fn every_command_but_ready_goes_and_comes_back() {
-        for version in [Version::V01, Version::V02] {
-            for msg in commands(version) {
-                let wire = write(version, msg.clone()).unwrap();
-                assert_eq!(version_of(&wire[0]), Some(version));
-                assert_eq!(parse(version, wire).unwrap(), msg, "{version}");
-            }
-        }
-    }
-
-    #[test]
-    fn a_request_is_its_head_then_its_body() {
-        let wire = write(
-            Version::V01,
-            WorkerMsg::Request {
-                client: Frame::copy(b"ab"),
-                body: frames(&[b"x", b"y"]),
-            },
-        )
-        .unwrap();
+    fn a_command_is_its_head_then_its_body() {
+        let wire = join(Version::V01, 0x02, b"ab", frames(&[b"x", b"y"]));
         assert_eq!(wire, frames(&[b"MDPK01\x02ab", b"x", b"y"]));
-        let heartbeat = write(Version::V02, WorkerMsg::Heartbeat).unwrap();
+        assert_eq!(version_of(&wire[0]), Some(Version::V01));
+        let (command, address, rest) = split(wire);
+        assert_eq!(
+            (command, address.as_slice(), rest),
+            (0x02, &b"ab"[..], frames(&[b"x", b"y"]))
+        );
+        let heartbeat = join(Version::V02, 0x05, b"", Vec::new());
         assert_eq!(heartbeat, frames(&[b"MDPK02\x05"]));
     }
 
     #[test]
-    fn ready_has_no_compact_form() {
-        let ready = WorkerMsg::Ready {
-            service: Frame::copy(b"echo"),
-            extensions: Default::default(),
-        };
-        assert_eq!(write(Version::V01, ready), None);
+    fn long_addresses_go_in_the_head_too() {
+        let address = [7u8; 200];
+        let wire = join(Version::V02, 0x04, &address, frames(&[b"r"]));
+        assert_eq!(wire[0].len(), 7 + 200);
+        let (_, got, _) = split(wire);
+        assert_eq!(got.as_slice(), &address[..]);
     }
 
     #[test]
@@ -204,31 +111,5 @@ mod tests {
         ] {
             assert_eq!(version_of(frame), None, "{frame:?}");
         }
-    }
-
-    #[test]
-    fn malformed_compact_commands_are_errors() {
-        let bad: [&[&[u8]]; 6] = [
-            &[b"MDPK01\x02"],         // REQUEST without an address
-            &[b"MDPK01\x02ab"],       // REQUEST without a body
-            &[b"MDPK01\x04", b"x"],   // HEARTBEAT with a body
-            &[b"MDPK01\x04ab"],       // HEARTBEAT with an address
-            &[b"MDPK01\x09ab", b"x"], // no such command
-            &[b"MDPK01\x03ab"],       // FINAL without a body
-        ];
-        for message in bad {
-            let frames = frames(message);
-            let version = version_of(&frames[0]).unwrap();
-            assert!(parse(version, frames).is_err(), "{message:?}");
-        }
-        // No PARTIAL in 0.1: its byte is FINAL's in 0.2 and nothing in 0.1's compact form.
-        let partial = write(
-            Version::V01,
-            WorkerMsg::Partial {
-                client: Frame::copy(b"a"),
-                body: frames(&[b"x"]),
-            },
-        );
-        assert_eq!(partial, None);
     }
 }

@@ -372,7 +372,7 @@ impl Inbound {
     /// Parses what a client or worker sent, telling the two apart by the header frame.
     pub fn parse(mut frames: Vec<Frame>) -> Result<Inbound, ProtocolError> {
         if let Some(version) = frames.first().and_then(|f| compact::version_of(f)) {
-            let msg = compact::parse(version, frames)?;
+            let msg = WorkerMsg::parse_compact(version, frames)?;
             return Ok(Inbound::Worker(Form::compact(version), msg));
         }
         let majortomo = frames.first().is_some_and(|f| f.is_empty())

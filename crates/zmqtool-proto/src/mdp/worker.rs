@@ -114,13 +114,13 @@ pub enum WorkerMsg {
 }
 
 /// The command bytes of one version.
-pub(crate) struct Bytes {
-    pub(crate) ready: u8,
-    pub(crate) request: u8,
-    pub(crate) partial: Option<u8>,
-    pub(crate) final_: u8,
-    pub(crate) heartbeat: u8,
-    pub(crate) disconnect: u8,
+struct Bytes {
+    ready: u8,
+    request: u8,
+    partial: Option<u8>,
+    final_: u8,
+    heartbeat: u8,
+    disconnect: u8,
 }
 
 const V01: Bytes = Bytes {
@@ -141,7 +141,7 @@ const V02: Bytes = Bytes {
     disconnect: 0x06,
 };
 
-pub(crate) fn bytes(version: Version) -> &'static Bytes {
+fn bytes(version: Version) -> &'static Bytes {
     match version {
         Version::V01 => &V01,
         Version::V02 => &V02,
@@ -165,7 +165,10 @@ impl WorkerMsg {
     /// receives it.
     pub fn parse(frames: Vec<Frame>) -> Result<(Form, WorkerMsg), ProtocolError> {
         if let Some(version) = frames.first().and_then(|f| compact::version_of(f)) {
-            return Ok((Form::compact(version), compact::parse(version, frames)?));
+            return Ok((
+                Form::compact(version),
+                Self::parse_compact(version, frames)?,
+            ));
         }
         let (role, form, reader) = read_header(frames)?;
         if role != Role::Worker {
@@ -187,7 +190,7 @@ impl WorkerMsg {
                 // READY has no compact form; PARTIAL has none in 0.1 (an error below).
                 WorkerMsg::Ready { .. } => Form::from(version),
                 WorkerMsg::Partial { .. } if version == Version::V01 => form,
-                msg => return Ok(compact::write(version, msg).expect("a compact form")),
+                msg => return Ok(msg.to_compact(version).expect("a compact form")),
             },
             _ => form,
         };
@@ -223,6 +226,71 @@ impl WorkerMsg {
             WorkerMsg::Heartbeat => start(b.heartbeat, Vec::with_capacity(3)).done(),
             WorkerMsg::Disconnect => start(b.disconnect, Vec::with_capacity(3)).done(),
         })
+    }
+
+    /// Reads a compact worker command ([`compact`]), whose head frame (the first of
+    /// `frames`) says it is in `version`.
+    pub(crate) fn parse_compact(
+        version: Version,
+        frames: Vec<Frame>,
+    ) -> Result<WorkerMsg, ProtocolError> {
+        let (command, address, rest) = compact::split(frames);
+        let b = bytes(version);
+        let with_address = |rest: Vec<Frame>| {
+            if address.is_empty() {
+                return Err(ProtocolError::EmptyAddress);
+            }
+            if rest.is_empty() {
+                return Err(ProtocolError::MissingFrame("body"));
+            }
+            Ok((address.clone(), rest))
+        };
+        let bare = |rest: &[Frame], command: &'static str| {
+            if !rest.is_empty() || !address.is_empty() {
+                return Err(ProtocolError::TrailingFrames {
+                    command,
+                    extra: rest.len().max(1),
+                });
+            }
+            Ok(())
+        };
+        Ok(if command == b.request {
+            let (client, body) = with_address(rest)?;
+            WorkerMsg::Request { client, body }
+        } else if Some(command) == b.partial {
+            let (client, body) = with_address(rest)?;
+            WorkerMsg::Partial { client, body }
+        } else if command == b.final_ {
+            let (client, body) = with_address(rest)?;
+            WorkerMsg::Final { client, body }
+        } else if command == b.heartbeat {
+            bare(&rest, "HEARTBEAT")?;
+            WorkerMsg::Heartbeat
+        } else if command == b.disconnect {
+            bare(&rest, "DISCONNECT")?;
+            WorkerMsg::Disconnect
+        } else {
+            return Err(ProtocolError::UnknownCommand {
+                version,
+                role: Role::Worker,
+                byte: command,
+            });
+        })
+    }
+
+    /// This command in the compact form of `version` ([`compact`]); `None` for READY, which
+    /// has none, and for PARTIAL in 0.1.
+    pub fn to_compact(self, version: Version) -> Option<Vec<Frame>> {
+        let b = bytes(version);
+        let (command, address, body) = match self {
+            WorkerMsg::Ready { .. } => return None,
+            WorkerMsg::Request { client, body } => (b.request, client, body),
+            WorkerMsg::Partial { client, body } => (b.partial?, client, body),
+            WorkerMsg::Final { client, body } => (b.final_, client, body),
+            WorkerMsg::Heartbeat => (b.heartbeat, Frame::empty(), Vec::with_capacity(1)),
+            WorkerMsg::Disconnect => (b.disconnect, Frame::empty(), Vec::with_capacity(1)),
+        };
+        Some(compact::join(version, command, &address, body))
     }
 
     pub(crate) fn parse_after_header(
@@ -547,6 +615,68 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(WorkerMsg::parse(input.clone()), Err(expected), "{input:?}");
+        }
+    }
+
+    fn compact_commands(version: Version) -> Vec<WorkerMsg> {
+        let mut all = vec![
+            WorkerMsg::Request {
+                client: Frame::copy(b"\x00\x01\x02\x03\x04"),
+                body: frames(&[b"hello"]),
+            },
+            WorkerMsg::Final {
+                client: Frame::copy(&[7; 200]),
+                body: frames(&[b"", b"two", &[9; 5000]]),
+            },
+            WorkerMsg::Heartbeat,
+            WorkerMsg::Disconnect,
+        ];
+        if version == Version::V02 {
+            all.push(WorkerMsg::Partial {
+                client: Frame::copy(b"token678"),
+                body: frames(&[b"part"]),
+            });
+        }
+        all
+    }
+
+    #[test]
+    fn every_command_but_ready_goes_and_comes_back_in_the_compact_form() {
+        for version in [Version::V01, Version::V02] {
+            for msg in compact_commands(version) {
+                let wire = msg.clone().to_frames_in(Form::compact(version)).unwrap();
+                assert_eq!(WorkerMsg::parse(wire), Ok((Form::compact(version), msg)));
+            }
+        }
+        let ready = WorkerMsg::Ready {
+            service: Frame::copy(b"echo"),
+            extensions: Extensions::default(),
+        };
+        assert_eq!(ready.clone().to_compact(Version::V01), None);
+        // READY to a compact form is written in the RFC's.
+        assert_eq!(
+            ready.to_frames_in(Form::compact(Version::V01)).unwrap(),
+            frames(&[b"", b"MDPW01", b"\x01", b"echo"])
+        );
+        let partial = WorkerMsg::Partial {
+            client: Frame::copy(b"a"),
+            body: frames(&[b"x"]),
+        };
+        assert_eq!(partial.to_compact(Version::V01), None);
+    }
+
+    #[test]
+    fn malformed_compact_commands_are_errors() {
+        let bad: [&[&[u8]]; 6] = [
+            &[b"MDPK01\x02"],         // REQUEST without an address
+            &[b"MDPK01\x02ab"],       // REQUEST without a body
+            &[b"MDPK01\x04", b"x"],   // HEARTBEAT with a body
+            &[b"MDPK01\x04ab"],       // HEARTBEAT with an address
+            &[b"MDPK01\x09ab", b"x"], // no such command
+            &[b"MDPK01\x01echo"],     // READY has no compact form
+        ];
+        for message in bad {
+            assert!(WorkerMsg::parse(frames(message)).is_err(), "{message:?}");
         }
     }
 }

@@ -690,13 +690,11 @@ mod tests {
     fn writes_in_the_compact_form_once_the_broker_does_until_it_reconnects() {
         let (mut s, t, _) = start(1);
         assert_eq!(s.form(), Form::V01);
-        let compact = crate::mdp::compact::write(
-            Version::V01,
-            WorkerMsg::Request {
-                client: Frame::copy(b"c1"),
-                body: vec![Frame::copy(b"hi")],
-            },
-        )
+        let compact = WorkerMsg::Request {
+            client: Frame::copy(b"c1"),
+            body: vec![Frame::copy(b"hi")],
+        }
+        .to_compact(Version::V01)
         .unwrap();
         let mut out = Output::default();
         s.on_message(t, compact, &mut out);
@@ -707,7 +705,7 @@ mod tests {
         assert_eq!(s.form(), Form::V01);
         s.on_message(
             t,
-            crate::mdp::compact::write(Version::V01, WorkerMsg::Heartbeat).unwrap(),
+            WorkerMsg::Heartbeat.to_compact(Version::V01).unwrap(),
             &mut out,
         );
         assert_eq!(s.form(), Form::compact(Version::V01));
