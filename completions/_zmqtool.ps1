@@ -277,7 +277,7 @@ Register-ArgumentCompleter -Native -CommandName 'zmqtool' -ScriptBlock {
             [CompletionResult]::new('--requests', '--requests', [CompletionResultType]::ParameterName, 'Stop after this many requests (after the warmup)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Measure for this long (after the warmup). Default: 5s')
             [CompletionResult]::new('--warmup', '--warmup', [CompletionResultType]::ParameterName, 'Run the load this long first, without recording')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Clients, each with its own connection (all driven from one thread)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Clients, each with its own connection (all driven from one thread). At most 1000: libzmq opens at most 1,023 sockets in one context, and every client is one')
             [CompletionResult]::new('--pipeline', '--pipeline', [CompletionResultType]::ParameterName, 'Requests in flight per client (with --rate: the most in flight per client)')
             [CompletionResult]::new('--size', '--size', [CompletionResultType]::ParameterName, 'Request body size in bytes (at least 8: each body starts with its request id; the rest is random). Suffixes: K, M')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Open model: send this many requests per second in all, whatever the replies do')

@@ -262,7 +262,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --requests 'Stop after this many requests (after the warmup)'
             cand --duration 'Measure for this long (after the warmup). Default: 5s'
             cand --warmup 'Run the load this long first, without recording'
-            cand --concurrency 'Clients, each with its own connection (all driven from one thread)'
+            cand --concurrency 'Clients, each with its own connection (all driven from one thread). At most 1000: libzmq opens at most 1,023 sockets in one context, and every client is one'
             cand --pipeline 'Requests in flight per client (with --rate: the most in flight per client)'
             cand --size 'Request body size in bytes (at least 8: each body starts with its request id; the rest is random). Suffixes: K, M'
             cand --rate 'Open model: send this many requests per second in all, whatever the replies do'

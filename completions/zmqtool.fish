@@ -207,7 +207,7 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l curve-secret -
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l requests -d 'Stop after this many requests (after the warmup)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l duration -d 'Measure for this long (after the warmup). Default: 5s' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l warmup -d 'Run the load this long first, without recording' -r
-complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l concurrency -d 'Clients, each with its own connection (all driven from one thread)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l concurrency -d 'Clients, each with its own connection (all driven from one thread). At most 1000: libzmq opens at most 1,023 sockets in one context, and every client is one' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l pipeline -d 'Requests in flight per client (with --rate: the most in flight per client)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l size -d 'Request body size in bytes (at least 8: each body starts with its request id; the rest is random). Suffixes: K, M' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand bench" -l rate -d 'Open model: send this many requests per second in all, whatever the replies do' -r

@@ -1046,8 +1046,9 @@ pub struct BenchArgs {
     /// Run the load this long first, without recording.
     #[arg(long, value_name = "DUR", default_value = "1s", value_parser = parse_duration)]
     pub warmup: Duration,
-    /// Clients, each with its own connection (all driven from one thread).
-    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1024))]
+    /// Clients, each with its own connection (all driven from one thread). At most 1000:
+    /// libzmq opens at most 1,023 sockets in one context, and every client is one.
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub concurrency: u64,
     /// Requests in flight per client (with --rate: the most in flight per client).
     #[arg(long, value_name = "W", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=100_000))]

@@ -366,6 +366,31 @@ fn bad_thresholds_are_usage_errors() {
     );
 }
 
+/// The most clients --concurrency allows all run (libzmq's 1,023 sockets per context), and
+/// one more is refused as a usage error rather than failing halfway.
+#[test]
+fn the_most_clients_allowed_all_run_and_more_are_a_usage_error() {
+    let out = run(&[
+        "--json",
+        "bench",
+        "--concurrency",
+        "1000",
+        "--pipeline",
+        "1",
+        "--requests",
+        "3000",
+        "--warmup",
+        "0s",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = json_lines(&out).pop().expect("a summary line");
+    assert_eq!(summary["requests"], 3000, "{summary}");
+    assert_eq!(summary["errors"], 0, "{summary}");
+    let out = run(&["bench", "--concurrency", "1001"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("1..=1000"), "{}", stderr(&out));
+}
+
 #[test]
 fn check_none_benchmarks_a_service_that_does_not_echo() {
     let b = broker(&[]);
