@@ -80,25 +80,6 @@ impl Pair {
         (out.status.code() == Some(0)).then(|| stdout(&out).trim().to_string())
     }
 
-    /// Sends requests to `front` until `done` holds. A server becomes active only when a
-    /// request arrives after its peer has been silent for two heartbeats, so one request
-    /// sent at a guessed moment would make the test depend on timing.
-    fn ask_until(front: &str, mut done: impl FnMut() -> bool) -> bool {
-        wait_until(Duration::from_secs(20), || {
-            let _ = run(&[
-                "client",
-                "--broker",
-                front,
-                "x",
-                "--timeout",
-                "300ms",
-                "--retries",
-                "1",
-            ]);
-            done()
-        })
-    }
-
     fn wait_status(&self, primary: bool, want: &str) {
         let ok = wait_until(Duration::from_secs(10), || {
             self.status(primary).as_deref() == Some(want)
@@ -205,7 +186,7 @@ fn after_a_failover_no_call_waits_for_the_dead_primary() {
 
     primary.signal("KILL");
     primary.wait_exit(Duration::from_secs(5));
-    assert!(Pair::ask_until(&pair.backup_front, || pair
+    assert!(ask_until(&pair.backup_front, || pair
         .status(false)
         .as_deref()
         == Some("active")));
@@ -268,7 +249,7 @@ fn the_backup_takes_over_only_when_asked_after_the_primary_is_silent() {
     // Silence alone is not enough: no client has asked.
     std::thread::sleep(Duration::from_millis(800));
     assert_eq!(pair.status(false).as_deref(), Some("passive"));
-    assert!(Pair::ask_until(&pair.backup_front, || pair
+    assert!(ask_until(&pair.backup_front, || pair
         .status(false)
         .as_deref()
         == Some("active")));
@@ -354,7 +335,7 @@ fn dual_actives_stop_the_server_with_exit_1() {
     // A misconfigured pair: the second "primary" does not listen to the first.
     let pair = Pair::new();
     let mut first = pair.start(true, &["--echo"]);
-    assert!(Pair::ask_until(&pair.primary_front, || pair
+    assert!(ask_until(&pair.primary_front, || pair
         .status(true)
         .as_deref()
         == Some("active")));
@@ -373,7 +354,7 @@ fn dual_actives_stop_the_server_with_exit_1() {
         "--peer-heartbeat",
         PEER_HB,
     ]);
-    assert!(Pair::ask_until(&pair.backup_front, || first
+    assert!(ask_until(&pair.backup_front, || first
         .child
         .try_wait()
         .unwrap()

@@ -364,23 +364,6 @@ fn bstar_server(role: &str, front: &str, bind: &str, connect: &str) -> Proc {
     p
 }
 
-/// Sends requests to `front` until `done` holds (a lone server goes active only when asked).
-fn ask_until(front: &str, mut done: impl FnMut() -> bool) -> bool {
-    wait_until(Duration::from_secs(20), || {
-        let _ = run(&[
-            "client",
-            "--broker",
-            front,
-            "x",
-            "--timeout",
-            "300ms",
-            "--retries",
-            "1",
-        ]);
-        done()
-    })
-}
-
 fn bstar_status(ep: &str) -> String {
     stdout(&run(&["bstar", "status", ep, "--wait", "2s"]))
         .trim()

@@ -74,7 +74,7 @@ impl Server {
     }
 
     /// Waits for one message or the next deadline, handles it and whatever else is queued
-    /// behind it (up to [`BATCH`] messages), and ticks the core when due.
+    /// behind it (up to [`transport::BATCH`] messages), and ticks the core when due.
     pub fn poll_once(&mut self) -> Result<()> {
         let now = Instant::now();
         if now >= self.broker.next_deadline() {
@@ -96,7 +96,7 @@ impl Server {
         // microseconds of each other, and the clock is a measurable part of a message's cost.
         let now = Instant::now();
         self.handle(now, frames)?;
-        for _ in 1..BATCH {
+        for _ in 1..transport::BATCH {
             let received = self
                 .socket
                 .try_recv()
@@ -123,9 +123,6 @@ impl Server {
         deliver(&self.socket, &mut self.out).context("send failed on the broker socket")
     }
 }
-
-/// The most messages handled between two looks at the clock and the deadlines.
-const BATCH: usize = 64;
 
 /// Has a broker frontend socket read who sent each message, when `policy` makes connections
 /// prove it: stamped requests are keyed by who sent them ([`Broker::handle_from`]).

@@ -41,7 +41,7 @@ pub use curve::{CurveKeys, Key, has_curve};
 pub use dump::{FRAMES, dump};
 pub use error::TransportError;
 pub use frame::{Frame, bytes_in, frames};
-pub use poll::{MAX_WAIT, Poller, wait_until};
+pub use poll::{BATCH, MAX_WAIT, Poller, wait_until};
 pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
     FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Sent, Socket, Tuning, proxy, unique_inproc,

@@ -12,6 +12,11 @@ use super::socket::Socket;
 /// signal interrupts the wait (a server stopped from another thread).
 pub const MAX_WAIT: Duration = Duration::from_millis(100);
 
+/// The most messages a loop takes from a socket after one wait, between two looks at the
+/// clock and its deadlines: what came in together is handled together, and a flood cannot
+/// hold a loop's timers back for long.
+pub const BATCH: usize = 64;
+
 /// Waits on many sockets at once, for a loop that receives from each socket it is told of
 /// until [`Socket::try_recv`] finds nothing. One poll(2) on the sockets' ZMQ_FDs, however many
 /// there are: zmq_poll would ask every socket for its events, a system call each.

@@ -203,9 +203,6 @@ pub fn run_everywhere(
     everywhere::run(ctx, brokers, cfg, handler, per_broker, parallel, shutdown)
 }
 
-/// The most messages taken from the broker between two looks at the clock and the handler.
-const BATCH: usize = 64;
-
 /// What a job thread sends back: one PARTIAL or the FINAL of the request `token`.
 struct JobReply {
     token: u64,
@@ -506,7 +503,7 @@ impl Driver {
             // credited worker is sent many requests at once).
             let now = Instant::now();
             session.on_message(now, frames, out);
-            for _ in 1..BATCH {
+            for _ in 1..transport::BATCH {
                 match socket
                     .try_recv()
                     .context("receive failed on the worker socket")?

@@ -234,6 +234,25 @@ pub fn bound_endpoint(proc: &Proc, prefix: &str) -> String {
         .to_string()
 }
 
+/// Sends requests to the Binary Star frontend `front` until `done` holds. A server becomes
+/// active only when a request arrives after its peer has been silent for two heartbeats, so
+/// one request sent at a guessed moment would make a test depend on timing.
+pub fn ask_until(front: &str, mut done: impl FnMut() -> bool) -> bool {
+    wait_until(Duration::from_secs(20), || {
+        let _ = run(&[
+            "client",
+            "--broker",
+            front,
+            "x",
+            "--timeout",
+            "300ms",
+            "--retries",
+            "1",
+        ]);
+        done()
+    })
+}
+
 /// Polls `cond` every 20 ms until it holds or `timeout` passes.
 pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + timeout;
