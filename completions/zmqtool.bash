@@ -253,7 +253,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__bench)
-            opts="-v -q -h -V --broker --spread --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --stamp --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --broker --spread --plain --curve-server-key --curve-secret --requests --duration --warmup --concurrency --pipeline --size --rate --workers --credit --timeout --threshold --protocol --proxy --compare --check --stamp --engine --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -325,6 +325,10 @@ _zmqtool() {
                     ;;
                 --check)
                     COMPREPLY=($(compgen -W "echo none" -- "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "auto direct libzmq" -- "${cur}"))
                     return 0
                     ;;
                 *)
@@ -2055,7 +2059,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__worker)
-            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --credit --all-brokers --heartbeat --liveness --reconnect --protocol --dedup --dedup-window --verbose --quiet --json --help --version"
+            opts="-0 -v -q -h -V --broker --plain --curve-server-key --curve-secret --exec --filter --null --stream --exec-timeout --concurrency --credit --all-brokers --heartbeat --liveness --reconnect --protocol --dedup --dedup-window --engine --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2119,6 +2123,10 @@ _zmqtool() {
                     ;;
                 --dedup-window)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "auto direct libzmq" -- "${cur}"))
                     return 0
                     ;;
                 *)

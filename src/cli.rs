@@ -321,6 +321,7 @@ impl BrokerList {
             endpoints: self.brokers.clone(),
             security: self.security()?,
             all: false,
+            engine: crate::transport::Engine::Libzmq,
         })
     }
 
@@ -473,6 +474,13 @@ pub struct WorkerArgs {
     /// With --dedup: how long replies are kept (a repeat after that runs again).
     #[arg(long, value_name = "DUR", default_value = "24h", requires = "dedup", value_parser = parse_duration)]
     pub dedup_window: Duration,
+    /// Who speaks ZMTP on the broker connections. direct: the worker's own thread reads and
+    /// writes them, with no libzmq I/O thread in between; it serves the echo worker (no
+    /// --exec, --filter or --dedup) on tcp:// or ipc:// with the NULL mechanism, one broker at
+    /// a time (no --all-brokers). libzmq: libzmq sockets, for everything. auto: direct where
+    /// it serves, else libzmq.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineChoice,
 }
 
 /// Call SERVICE through a broker and print the reply, one frame per line.
@@ -1099,6 +1107,23 @@ pub struct BenchArgs {
     /// each request and its reply costs. The echo check takes the worker's outcome frame off.
     #[arg(long)]
     pub stamp: bool,
+    /// Who speaks ZMTP for the clients. direct: the clients' own thread reads and writes
+    /// their TCP or IPC connections (NULL mechanism only), so the load generator costs less
+    /// than what it measures. libzmq: libzmq DEALER sockets, each message handed to libzmq's
+    /// I/O thread and back. auto: direct unless --curve or --plain is given.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineChoice,
+}
+
+/// `--engine`: who speaks ZMTP for a command's DEALER connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineChoice {
+    /// direct where it can serve, else libzmq.
+    Auto,
+    /// ZMTP on the command's own thread: tcp:// or ipc://, NULL mechanism.
+    Direct,
+    /// libzmq sockets: any endpoint and mechanism.
+    Libzmq,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -599,3 +599,114 @@ fn bench_spread_drives_several_brokers_and_reports_each() {
         assert!(stderr(&out).contains(named), "{}", stderr(&out));
     }
 }
+
+#[test]
+fn both_engines_drive_a_broker_and_direct_refuses_what_it_cannot() {
+    let b = broker(&[]);
+    let _w = worker(
+        &b.endpoint,
+        "echo",
+        &["--credit", "8", "--engine", "direct"],
+    );
+    wait_for_service(&b.endpoint, "echo");
+    // 300-byte bodies: every request and reply has a frame in ZMTP's long form.
+    for engine in ["direct", "libzmq"] {
+        for protocol in ["0.1", "0.2"] {
+            let out = run(&[
+                "--json",
+                "bench",
+                "--broker",
+                &b.endpoint,
+                "--engine",
+                engine,
+                "--protocol",
+                protocol,
+                "--requests",
+                "3000",
+                "--concurrency",
+                "3",
+                "--pipeline",
+                "4",
+                "--size",
+                "300",
+                "--warmup",
+                "0s",
+            ]);
+            assert!(
+                out.status.success(),
+                "{engine} {protocol}: {}",
+                stderr(&out)
+            );
+            let report = &json_lines(&out)[0];
+            assert_eq!(
+                (&report["requests"], &report["errors"], &report["timeouts"]),
+                (&3000.into(), &0.into(), &0.into()),
+                "{engine} {protocol}: {report}"
+            );
+        }
+    }
+    let out = run(&["bench", "--broker", "inproc://x", "--engine", "direct"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--engine direct cannot serve this: it connects to tcp://HOST:PORT or ipc://PATH, not inproc://x"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(&[
+        "bench",
+        "--broker",
+        &b.endpoint,
+        "--engine",
+        "direct",
+        "--plain",
+        "a:b",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("NULL mechanism only"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_direct_client_waits_for_a_broker_that_is_not_there_yet() {
+    let ep = ipc();
+    let mut bench = spawn(&[
+        "-vv",
+        "--json",
+        "bench",
+        "--broker",
+        &ep.ep,
+        "--engine",
+        "direct",
+        "--requests",
+        "200",
+        "--pipeline",
+        "10",
+        "--warmup",
+        "0s",
+        "--timeout",
+        "60s",
+    ]);
+    // Its first attempt found nothing listening; its requests wait for the connection.
+    bench.wait_stderr("connecting: ENOENT", Duration::from_secs(30));
+    let b = broker_at(&ep.ep, &[]);
+    let _w = worker(&b.endpoint, "echo", &[]);
+    assert_eq!(
+        bench.wait_exit(Duration::from_secs(90)),
+        Some(0),
+        "{}",
+        bench.stderr()
+    );
+    assert!(wait_until(Duration::from_secs(10), || bench
+        .stdout()
+        .contains('\n')));
+    let report: serde_json::Value = serde_json::from_str(bench.stdout().lines().next().unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {}", bench.stdout()));
+    assert_eq!(
+        (&report["requests"], &report["errors"], &report["timeouts"]),
+        (&200.into(), &0.into(), &0.into()),
+        "{report}"
+    );
+}

@@ -90,7 +90,8 @@ fn zmqtool_worker_and_client_through_the_majortomo_broker() {
     );
     let endpoint = b.stdout().trim().to_string();
     // With --credit, which majortomo's broker ignores (it reads READY's service frame only):
-    // the worker is then given one request at a time, as by any MDP broker.
+    // the worker is then given one request at a time, as by any MDP broker. On the direct
+    // engine: its own ZMTP against pyzmq's libzmq.
     let _w = worker(
         &endpoint,
         "echo",
@@ -101,6 +102,8 @@ fn zmqtool_worker_and_client_through_the_majortomo_broker() {
             "500ms",
             "--credit",
             "4",
+            "--engine",
+            "direct",
         ],
     );
     // majortomo's broker has no MMI: ask until the worker has registered.

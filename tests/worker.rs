@@ -547,3 +547,46 @@ fn echo_sessions_come_back_after_a_broker_restart() {
     );
     bench_echo(&ep);
 }
+
+#[test]
+fn both_engines_serve_and_direct_says_where_it_cannot() {
+    let b = broker(&[]);
+    for engine in ["direct", "libzmq"] {
+        for (i, extra) in [&[][..], &["--concurrency", "3"], &["--credit", "5"]]
+            .into_iter()
+            .enumerate()
+        {
+            // A service per worker: the one before is killed, not gone from the broker.
+            let service = &format!("{engine}{i}");
+            let mut args = vec!["--engine", engine];
+            args.extend(extra);
+            let _w = worker(&b.endpoint, service, &args);
+            wait_for_service(&b.endpoint, service);
+            let out = client(&b.endpoint, &[service, "one", "two"]);
+            assert_eq!(
+                (out.status.code(), stdout(&out)),
+                (Some(0), "one\ntwo\n".into()),
+                "{engine} {extra:?}: {}",
+                stderr(&out)
+            );
+        }
+    }
+    for (args, why) in [
+        (&["--exec", "cat"][..], "it serves the echo worker only"),
+        (&["--all-brokers"], "it serves one broker at a time"),
+        (&["--plain", "a:b"], "NULL mechanism only"),
+    ] {
+        let mut all = vec![
+            "worker",
+            "echo",
+            "--broker",
+            &b.endpoint,
+            "--engine",
+            "direct",
+        ];
+        all.extend(args);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+}

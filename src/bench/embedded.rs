@@ -95,6 +95,8 @@ fn echo_workers(
         endpoints: vec![endpoint.to_string()],
         security: Security::Null,
         all: false,
+        // The embedded workers are on inproc://, which only libzmq reaches.
+        engine: crate::transport::Engine::Libzmq,
     };
     (0..workers)
         .map(|_| {

@@ -26,7 +26,10 @@ use super::report::{MAX_LATENCY_US, new_histogram};
 use crate::mdp::client::{reply_prefix, request_prefix};
 use crate::mdp::stamp::Outcome;
 use crate::mdp::{ReplyKind, Version};
-use crate::transport::{self, Context, Frame, Kind, Linger, Poller, Security, Socket, Tuning};
+use crate::transport::{
+    self, Context, DirectDealer, DirectPoller, Engine, Frame, Line, Linger, Poller, Security,
+    Tuning,
+};
 
 /// When to stop sending.
 #[derive(Debug, Clone, Copy)]
@@ -62,7 +65,13 @@ pub struct Load {
     /// Stamp each request (`bench --stamp`): this client id, the request's number as the key,
     /// so a `--dedup` worker records each one (what its cost is measured with).
     pub stamp: Option<String>,
+    /// Who speaks ZMTP for the clients.
+    pub engine: Engine,
 }
+
+/// The largest reply a direct client takes (frames and headers); a bigger one drops the
+/// connection, as a peer breaking the protocol does.
+const MAX_REPLY: usize = 256 << 20;
 
 /// Counters shared with the progress display.
 #[derive(Debug, Default)]
@@ -112,15 +121,19 @@ pub fn drive(ctx: &Context, run: &Run, quotas: &[Option<u64>]) -> Result<Vec<Tal
     let mut clients = (quotas.iter().enumerate())
         .map(|(index, &quota)| Client::connect(ctx, run, index, quota))
         .collect::<Result<Vec<_>>>()?;
-    let mut wait = Wait::new(clients.len());
+    let mut wait = Wait::new(run.load.engine, clients.len())?;
     // The clients still running, kept from one turn to the next.
     let mut live = Vec::with_capacity(clients.len());
     let mut next_sweep = Instant::now() + SWEEP;
     while !run.phase.abort.load(Ordering::Relaxed) {
         let mut wake = next_sweep;
         live.clear();
+        let now = Instant::now();
         for (i, client) in clients.iter_mut().enumerate() {
             if let Some(due) = client.refill()? {
+                wake = wake.min(due);
+            }
+            if let Some(due) = client.line.settle(now) {
                 wake = wake.min(due);
             }
             if !client.finished() {
@@ -144,21 +157,24 @@ pub fn drive(ctx: &Context, run: &Run, quotas: &[Option<u64>]) -> Result<Vec<Tal
 
 /// How the clients of a run wait for their replies.
 enum Wait {
-    /// A lone client: a timed receive on its socket, which costs no system call when a
+    /// A lone libzmq client: a timed receive on its socket, which costs no system call when a
     /// reply is queued and one `poll(2)` when it waits. A [`Poller`] would add two per
     /// reply: libzmq looks at the ZMQ_FD again before reading it, and the receive that finds
     /// the socket empty.
     Receive,
-    /// Several: one [`Poller`] on all their sockets.
+    /// Several libzmq clients: one [`Poller`] on all their sockets.
     Poll(Poller),
+    /// Direct clients: one [`DirectPoller`] on all their connections.
+    Direct(DirectPoller),
 }
 
 impl Wait {
-    fn new(clients: usize) -> Wait {
-        match clients {
-            1 => Wait::Receive,
-            _ => Wait::Poll(Poller::default()),
-        }
+    fn new(engine: Engine, clients: usize) -> Result<Wait> {
+        Ok(match (engine, clients) {
+            (Engine::Direct, _) => Wait::Direct(DirectPoller::new()?),
+            (Engine::Libzmq, 1) => Wait::Receive,
+            (Engine::Libzmq, _) => Wait::Poll(Poller::default()),
+        })
     }
 
     /// Waits until `wake` at most for replies to the `live` clients, and takes what came.
@@ -168,17 +184,38 @@ impl Wait {
             Wait::Receive => {
                 for &i in live {
                     let client = &mut clients[i];
-                    if let Some(frames) = client.socket.recv(wait)? {
-                        client.on_reply(frames, Instant::now());
+                    let Line::Zmq(socket) = &mut client.line else {
+                        unreachable!("libzmq clients only")
+                    };
+                    if let Some(frames) = socket.recv(wait)? {
+                        client.on_frames(frames, Instant::now());
                     }
                 }
             }
             Wait::Poll(poller) => {
-                poller.poll(live.iter().map(|&i| &clients[i].socket), wait)?;
+                let sockets = live.iter().map(|&i| match &clients[i].line {
+                    Line::Zmq(socket) => socket,
+                    Line::Direct(_) => unreachable!("libzmq clients only"),
+                });
+                poller.poll(sockets, wait)?;
                 for (k, &i) in live.iter().enumerate() {
                     if poller.readable(k) {
                         clients[i].take_replies()?;
                     }
+                }
+            }
+            Wait::Direct(poller) => {
+                // Every client, finished or not, in the same order each time (the poller's
+                // rule); a finished one may still have a late reply to take.
+                let mut dealers: Vec<&mut DirectDealer> = (clients.iter_mut())
+                    .map(|client| match &mut client.line {
+                        Line::Direct(dealer) => dealer,
+                        Line::Zmq(_) => unreachable!("direct clients only"),
+                    })
+                    .collect();
+                poller.poll(&mut dealers, wait)?;
+                for &i in poller.woken() {
+                    clients[i].take_replies()?;
                 }
             }
         }
@@ -186,10 +223,35 @@ impl Wait {
     }
 }
 
+/// A reply's frames as slices: the first [`VIEW`] of them, and how many there were. No
+/// reply of a valid shape has more.
+struct View<'a> {
+    count: usize,
+    parts: [&'a [u8]; VIEW],
+}
+
+const VIEW: usize = 8;
+
+impl<'a> View<'a> {
+    fn of(frames: impl ExactSizeIterator<Item = &'a [u8]>) -> View<'a> {
+        let mut parts: [&[u8]; VIEW] = [&[]; VIEW];
+        let count = frames.len();
+        for (part, frame) in parts.iter_mut().zip(frames) {
+            *part = frame;
+        }
+        View { count, parts }
+    }
+
+    /// The frames held (all of them, unless there were more than [`VIEW`]).
+    fn frames(&self) -> &[&'a [u8]] {
+        &self.parts[..self.count.min(VIEW)]
+    }
+}
+
 /// One load client: a DEALER, its requests in flight, and what it measured.
 struct Client<'a> {
     run: &'a Run,
-    socket: Socket,
+    line: Line,
     quota: Option<u64>,
     /// The body sent: 8 bytes of id (rewritten per request) and this client's payload.
     body: Vec<u8>,
@@ -209,22 +271,24 @@ impl<'a> Client<'a> {
     fn connect(ctx: &Context, run: &'a Run, index: usize, quota: Option<u64>) -> Result<Self> {
         let load = &run.load;
         let endpoint = index % load.endpoints.len().max(1);
-        let socket = ctx.connect(
-            Kind::Dealer,
-            Linger::Discard,
-            &load.security,
-            // The window bounds what is queued; a high-water mark would only drop. Replies
-            // are checked and let go at once.
-            Tuning {
-                unbounded: true,
-                transient: true,
-                ..Tuning::default()
-            },
-            load.endpoints.get(endpoint).map_or("", String::as_str),
+        let address = load.endpoints.get(endpoint).map_or("", String::as_str);
+        // The window bounds what is queued; a high-water mark would only drop. Replies are
+        // checked and let go at once.
+        let tuning = Tuning {
+            unbounded: true,
+            transient: true,
+            ..Tuning::default()
+        };
+        let line = Line::connect(
+            ctx,
+            load.engine,
+            (Linger::Discard, &load.security, tuning),
+            address,
+            MAX_REPLY,
         )?;
         Ok(Client {
             run,
-            socket,
+            line,
             quota,
             body: payload(load.size.max(8), index as u64),
             prefix: request_prefix(load.version),
@@ -297,16 +361,35 @@ impl<'a> Client<'a> {
     fn send(&mut self, origin: Instant, recording: bool) -> Result<()> {
         let id = self.next_id;
         self.body[..8].copy_from_slice(&id.to_be_bytes());
-        let mut frames = self.socket.list();
-        frames.extend(self.prefix.iter().map(|p| Frame::copy(p)));
-        frames.push(self.service.clone());
-        if let Some(client) = &self.run.load.stamp {
-            frames.push(Frame::from(format!("MDP-STAMP/1 - {client} {id:x}")));
+        let stamp =
+            (self.run.load.stamp.as_ref()).map(|client| format!("MDP-STAMP/1 - {client} {id:x}"));
+        match &mut self.line {
+            Line::Zmq(socket) => {
+                let mut frames = socket.list();
+                frames.extend(self.prefix.iter().map(|p| Frame::copy(p)));
+                frames.push(self.service.clone());
+                frames.extend(stamp.map(Frame::from));
+                frames.push(Frame::copy(&self.body));
+                // Nothing limits this socket's queue, so it drops a request only on a
+                // connection that is gone; the request then goes unanswered and counts as a
+                // timeout.
+                socket.send(frames)?;
+            }
+            Line::Direct(dealer) => {
+                let mut parts: [&[u8]; 5] = [&[]; 5];
+                let mut n = 0;
+                let stamp = stamp.as_ref().map(String::as_bytes);
+                let frames = (self.prefix.iter().copied())
+                    .chain([&self.service[..]])
+                    .chain(stamp)
+                    .chain([&self.body[..]]);
+                for (part, frame) in parts.iter_mut().zip(frames) {
+                    *part = frame;
+                    n += 1;
+                }
+                dealer.send(parts[..n].iter().copied());
+            }
         }
-        frames.push(Frame::copy(&self.body));
-        // Nothing limits this socket's queue, so it drops a request only on a connection
-        // that is gone; the request then goes unanswered and counts as a timeout.
-        self.socket.send(frames)?;
         self.pending.insert(
             id,
             Pending {
@@ -322,40 +405,57 @@ impl<'a> Client<'a> {
         Ok(())
     }
 
-    /// Takes every reply waiting, refilling the window after each, until the socket has
-    /// nothing more (so the [`Poller`] may wait on it again).
+    /// Takes every reply waiting, refilling the window after each, until the line has
+    /// nothing more (so the wait may be on it again).
     fn take_replies(&mut self) -> Result<()> {
-        while let Some(frames) = self.socket.try_recv()? {
-            self.on_reply(frames, Instant::now());
+        loop {
+            let done = Instant::now();
+            let verdict = match &mut self.line {
+                Line::Zmq(socket) => match socket.try_recv()? {
+                    Some(frames) => {
+                        self.on_frames(frames, done);
+                        self.refill()?;
+                        continue;
+                    }
+                    None => return Ok(()),
+                },
+                Line::Direct(dealer) => match dealer.take() {
+                    Some(message) => verdict(
+                        self.run,
+                        &self.body,
+                        &self.pending,
+                        &View::of(message.iter()),
+                    ),
+                    None => return Ok(()),
+                },
+            };
+            self.record(verdict, done);
             self.refill()?;
         }
-        Ok(())
     }
 
-    /// Counts a reply that came at `done`, and hands its list back to the socket.
-    fn on_reply(&mut self, frames: Vec<Frame>, done: Instant) {
-        match self.verdict(&frames) {
+    /// Counts a reply from a libzmq socket that came at `done`, and hands its list back to
+    /// the socket.
+    fn on_frames(&mut self, frames: Vec<Frame>, done: Instant) {
+        let verdict = verdict(
+            self.run,
+            &self.body,
+            &self.pending,
+            &View::of(frames.iter().map(|f| &f[..])),
+        );
+        self.record(verdict, done);
+        if let Line::Zmq(socket) = &self.line {
+            socket.reuse(frames);
+        }
+    }
+
+    /// Counts a reply by its verdict.
+    fn record(&mut self, verdict: Verdict, done: Instant) {
+        match verdict {
             // A PARTIAL: its FINAL follows.
             None => {}
             Some(Ok(id)) => self.record_reply(id, done),
             Some(Err((id, why))) => self.record_error(id, why, done),
-        }
-        self.socket.reuse(frames);
-    }
-
-    /// Which request a reply answers, or why it is wrong; `None` for a PARTIAL (or a late
-    /// reply when nothing is in flight).
-    fn verdict(&self, frames: &[Frame]) -> Option<Result<u64, (Option<u64>, String)>> {
-        let load = &self.run.load;
-        if load.check_echo {
-            return Some(check(frames, load.version, &load.service, &self.body[8..]));
-        }
-        match check_shape(frames, load.version, &load.service) {
-            Ok(false) => None,
-            // Without an echoed id, a reply answers the oldest request in flight; none in
-            // flight: a late reply to one already counted as a timeout.
-            Ok(true) => oldest(&self.pending).map(Ok),
-            Err(why) => Some(Err((None, why))),
         }
     }
 
@@ -414,9 +514,28 @@ impl<'a> Client<'a> {
     }
 }
 
+/// Which request a reply answers, or why it is wrong; `None` for a PARTIAL (or a late reply
+/// when nothing is in flight).
+type Verdict = Option<Result<u64, (Option<u64>, String)>>;
+
+/// The verdict on `reply`, for a client sending `body` with `pending` in flight.
+fn verdict(run: &Run, body: &[u8], pending: &HashMap<u64, Pending>, reply: &View) -> Verdict {
+    let load = &run.load;
+    if load.check_echo {
+        return Some(check(reply, load.version, &load.service, &body[8..]));
+    }
+    match check_shape(reply, load.version, &load.service) {
+        Ok(false) => None,
+        // Without an echoed id, a reply answers the oldest request in flight; none in
+        // flight: a late reply to one already counted as a timeout.
+        Ok(true) => oldest(pending).map(Ok),
+        Err(why) => Some(Err((None, why))),
+    }
+}
+
 /// True when `frames` start with exactly `prefix`.
-fn starts_with(frames: &[Frame], prefix: &[&[u8]]) -> bool {
-    frames.len() >= prefix.len() && prefix.iter().zip(frames).all(|(p, f)| f[..] == **p)
+fn starts_with(frames: &[&[u8]], prefix: &[&[u8]]) -> bool {
+    frames.len() >= prefix.len() && prefix.iter().zip(frames).all(|(p, f)| f == p)
 }
 
 fn oldest(pending: &HashMap<u64, Pending>) -> Option<u64> {
@@ -442,9 +561,10 @@ fn payload(size: usize, seed: u64) -> Vec<u8> {
 
 /// Checks only that a reply is a well-formed reply from `service`: `Ok(true)` for the final
 /// one, `Ok(false)` for an MDP/0.2 PARTIAL.
-fn check_shape(frames: &[Frame], version: Version, service: &[u8]) -> Result<bool, String> {
-    let wrong = || format!("a reply of the wrong shape ({} frames)", frames.len());
-    if frames.len() < 4 || frames[2] != service {
+fn check_shape(reply: &View, version: Version, service: &[u8]) -> Result<bool, String> {
+    let wrong = || format!("a reply of the wrong shape ({} frames)", reply.count);
+    let frames = reply.frames();
+    if reply.count < 4 || frames[2] != service {
         return Err(wrong());
     }
     let is = |kind| reply_prefix(version, kind).is_some_and(|p| starts_with(frames, p));
@@ -459,23 +579,24 @@ fn check_shape(frames: &[Frame], version: Version, service: &[u8]) -> Result<boo
 
 /// Checks a reply is exactly the echo of one of this client's requests; returns its id.
 fn check(
-    frames: &[Frame],
+    reply: &View,
     version: Version,
     service: &[u8],
     payload: &[u8],
 ) -> Result<u64, (Option<u64>, String)> {
+    let frames = reply.frames();
     // A `--dedup` worker's reply to a stamped request has its outcome frame before the body.
-    let outcome = frames.len() == 5 && Outcome::parse(&frames[3]).is_some();
-    let shape_ok = (frames.len() == 4 || outcome)
+    let outcome = reply.count == 5 && Outcome::parse(frames[3]).is_some();
+    let shape_ok = (reply.count == 4 || outcome)
         && reply_prefix(version, ReplyKind::Final).is_some_and(|p| starts_with(frames, p))
         && frames[2] == service;
     if !shape_ok {
         return Err((
             None,
-            format!("a reply of the wrong shape ({} frames)", frames.len()),
+            format!("a reply of the wrong shape ({} frames)", reply.count),
         ));
     }
-    let body = &frames[frames.len() - 1];
+    let body = frames[reply.count - 1];
     let id = body
         .get(..8)
         .and_then(|b| b.try_into().ok())
@@ -522,7 +643,6 @@ impl Run {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::frames;
 
     fn check_of(
         parts: &[&[u8]],
@@ -530,11 +650,11 @@ mod tests {
         service: &[u8],
         payload: &[u8],
     ) -> Result<u64, (Option<u64>, String)> {
-        check(&frames(parts), version, service, payload)
+        check(&View::of(parts.iter().copied()), version, service, payload)
     }
 
     fn shape_of(parts: &[&[u8]], version: Version, service: &[u8]) -> Result<bool, String> {
-        check_shape(&frames(parts), version, service)
+        check_shape(&View::of(parts.iter().copied()), version, service)
     }
 
     #[test]

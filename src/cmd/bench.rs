@@ -3,9 +3,11 @@ use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::bench::{self, embedded, load::Load, load::Stop, report::Report};
+use crate::bench::load::{Load, Stop};
+use crate::bench::{self, embedded, report::Report};
 use crate::cli::{BenchArgs, BenchCheck};
 use crate::runtime::{Exit, Fatal, Shutdown};
+use crate::transport::Engine;
 
 pub fn run(args: BenchArgs, json: bool) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
@@ -164,6 +166,11 @@ fn plural(n: u64) -> &'static str {
 }
 
 fn load_for(args: &BenchArgs, endpoints: Vec<String>, service: Vec<u8>) -> Result<Load> {
+    let security = match args.curve.security()? {
+        Some(curve) => curve,
+        None => crate::cli::security(&args.plain),
+    };
+    let engine = super::choose_engine(args.engine, Engine::direct_refuses(&security, &endpoints));
     Ok(Load {
         endpoints,
         service,
@@ -183,10 +190,8 @@ fn load_for(args: &BenchArgs, endpoints: Vec<String>, service: Vec<u8>) -> Resul
         stamp: args
             .stamp
             .then(|| uuid::Uuid::new_v4().simple().to_string()),
-        security: match args.curve.security()? {
-            Some(curve) => curve,
-            None => crate::cli::security(&args.plain),
-        },
+        security,
+        engine,
     })
 }
 

@@ -76,6 +76,23 @@ pub(crate) fn context() -> crate::transport::Context {
 }
 
 /// Ends the process with a usage error (exit 2), for rules clap cannot express.
+/// `--engine` resolved: auto is direct unless `refused` says why it cannot serve; direct where
+/// it cannot is a usage error that says why.
+pub(crate) fn choose_engine(
+    asked: crate::cli::EngineChoice,
+    refused: Option<String>,
+) -> crate::transport::Engine {
+    use crate::cli::EngineChoice;
+    use crate::transport::Engine;
+    match (asked, refused) {
+        (EngineChoice::Libzmq, _) | (EngineChoice::Auto, Some(_)) => Engine::Libzmq,
+        (EngineChoice::Auto | EngineChoice::Direct, None) => Engine::Direct,
+        (EngineChoice::Direct, Some(why)) => usage_error(&format!(
+            "--engine direct cannot serve this: {why}; use --engine libzmq (or auto)"
+        )),
+    }
+}
+
 pub(crate) fn usage_error(message: &str) -> ! {
     crate::cli::exit_on(
         crate::cli::command().error(clap::error::ErrorKind::ArgumentConflict, message),

@@ -5,6 +5,7 @@ use anyhow::{Context as _, Result, anyhow};
 use crate::cli::WorkerArgs;
 use crate::mdp::{Frame, Version};
 use crate::runtime::{Exit, Shutdown};
+use crate::transport::Engine;
 use crate::worker::dedup::{self, Dedup};
 use crate::worker::{self, Echo, Handler, exec::Exec, filter::Filter, session};
 
@@ -57,6 +58,16 @@ pub fn run(args: WorkerArgs) -> Result<Exit> {
         None => Arc::new(Dedup::strip_only(handler)),
     };
     let mut brokers = args.brokers.worker_brokers()?;
+    let refused = Engine::direct_refuses(&brokers.security, &brokers.endpoints)
+        .or_else(|| {
+            (!handler.inline())
+                .then(|| "it serves the echo worker only (no --exec, --filter or --dedup)".into())
+        })
+        .or_else(|| {
+            args.all_brokers
+                .then(|| "it serves one broker at a time".into())
+        });
+    brokers.engine = super::choose_engine(args.engine, refused);
     if args.all_brokers {
         // Every broker at once, on this thread: each gets what one broker would (a session
         // per unit of --concurrency without credit, one with the whole credit otherwise), and

@@ -17,6 +17,8 @@ pub enum TransportError {
         #[source]
         source: zmq::Error,
     },
+    #[error("cannot connect to {endpoint}: {why}")]
+    Endpoint { endpoint: String, why: String },
     #[error("cannot {what}: {}", lower_first(.source.message()))]
     Option {
         what: &'static str,

@@ -10,6 +10,8 @@
 //! | `poll` | every wait, on the sockets' ZMQ_FDs in one poll(2): on many sockets with [`Poller`], on one with [`Socket::recv`]; the cap on a wait ([`MAX_WAIT`]) |
 //! | `dump` | the `-vv` frame dumps |
 //! | `guard`, [`zap`] | the guard thread: the ZAP handler (its answers are the protocol crate's) and the socket monitors |
+//! | `line` | [`Line`]: a DEALER connection by either [`Engine`], libzmq's or the direct one |
+//! | `zmtp` | [`DirectDealer`]: a DEALER whose ZMTP (the protocol crate's `zmtp::Link`) runs on the caller's thread, over TCP or IPC with NULL, and [`DirectPoller`] that waits on many |
 //! | [`channel`] | typed channels between threads |
 //!
 //! Everything above this module speaks in [`Frame`]s and [`Duration`](std::time::Duration)s;
@@ -29,23 +31,27 @@ mod dump;
 mod error;
 mod frame;
 mod guard;
+mod line;
 mod poll;
 pub mod probe;
 mod raw;
 mod security;
 mod socket;
 pub mod zap;
+mod zmtp;
 
 pub use context::Context;
 pub use curve::{CurveKeys, Key, has_curve};
 pub use dump::{FRAMES, dump};
 pub use error::TransportError;
 pub use frame::{Frame, bytes_in, frames};
+pub use line::{Engine, Line};
 pub use poll::{BATCH, MAX_WAIT, Poller, wait_until};
 pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
     FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Sent, Socket, Tuning, proxy, unique_inproc,
 };
+pub use zmtp::{DirectDealer, DirectPoller};
 
 #[cfg(test)]
 mod tests;

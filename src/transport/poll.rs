@@ -101,11 +101,11 @@ fn may_have_message(item: &libc::pollfd) -> bool {
 
 /// Waits until one of `items` is readable or `wait` passes; a signal ends the wait early
 /// with none readable.
-fn wait_on(items: &mut [libc::pollfd], wait: Duration) -> Result<(), TransportError> {
+pub(super) fn wait_on(items: &mut [libc::pollfd], wait: Duration) -> Result<(), TransportError> {
     // Rounded up, so a wait never ends just before its deadline and spins.
     let timeout = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-    // SAFETY: the list is valid for its length; the descriptors are libzmq's, open for as
-    // long as their sockets, which the callers borrow for the call.
+    // SAFETY: the list is valid for its length; the descriptors are libzmq's or direct
+    // connections', open for as long as their owners, which the callers borrow for the call.
     let rc = unsafe { libc::poll(items.as_mut_ptr(), items.len() as libc::nfds_t, timeout) };
     if rc < 0 {
         let error = std::io::Error::last_os_error();

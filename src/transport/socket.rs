@@ -37,11 +37,16 @@ impl Linger {
     /// What [`Linger::Flush`] allows.
     pub const FLUSH: Duration = Duration::from_millis(500);
 
-    fn millis(self) -> i32 {
+    /// How long a socket closed with unsent messages may keep trying to send them.
+    pub fn duration(self) -> Duration {
         match self {
-            Linger::Flush => Linger::FLUSH.as_millis() as i32,
-            Linger::Discard => 0,
+            Linger::Flush => Linger::FLUSH,
+            Linger::Discard => Duration::ZERO,
         }
+    }
+
+    fn millis(self) -> i32 {
+        self.duration().as_millis() as i32
     }
 }
 

@@ -23,7 +23,9 @@ use anyhow::{Context as _, Result};
 
 use crate::mdp::{Frame, ReplyKind, Version};
 use crate::runtime::Shutdown;
-use crate::transport::{self, Context, Kind, Linger, Security, Socket, Tuning, channel};
+use crate::transport::{
+    self, Context, DirectDealer, DirectPoller, Engine, Line, Linger, Security, Tuning, channel,
+};
 use session::{Action, Event, Job, Output, Session};
 
 /// What a worker does with each request.
@@ -69,7 +71,15 @@ pub struct Brokers {
     pub security: Security,
     /// Serve every broker of the list at once (`--all-brokers`) instead of one at a time.
     pub all: bool,
+    /// Who speaks ZMTP on the connections (`--engine`): [`Engine::Direct`] only for an
+    /// instant handler ([`Handler::inline`]) served one broker at a time, whose session
+    /// waits on its connection alone.
+    pub engine: Engine,
 }
+
+/// The largest request a direct connection takes (frames and headers); a bigger one drops
+/// the connection, as a peer breaking the protocol does.
+const MAX_REQUEST: usize = 1 << 30;
 
 /// Runs one worker session until `shutdown`, running at most `parallel` of its jobs at once
 /// (they are the session's credit's worth); then finishes the requests in hand, sends
@@ -131,11 +141,18 @@ pub fn run_inline_sessions(
     let start = Instant::now();
     let mut deadlines: Vec<Instant> = all.iter().map(|(_, s, _)| s.next_deadline(start)).collect();
     let mut connected = Vec::with_capacity(all.len());
+    let mut ready = Vec::with_capacity(all.len());
     let mut poller = transport::Poller::default();
+    let mut direct = DirectPoller::new()?;
     loop {
+        let now = Instant::now();
+        let mut due = None::<Instant>;
         for (driver, session, out) in &mut all {
             if !out.is_empty() {
                 driver.apply(session, out)?;
+            }
+            if let Some(at) = driver.line.as_mut().and_then(|line| line.settle(now)) {
+                due = Some(due.map_or(at, |d| d.min(at)));
             }
         }
         if shutdown.requested() {
@@ -146,30 +163,48 @@ pub fn run_inline_sessions(
             return Ok(());
         }
         let deadline = *deadlines.iter().min().expect("one session at least");
-        let wait = transport::wait_until(Instant::now(), deadline);
+        let wait = transport::wait_until(Instant::now(), due.map_or(deadline, |d| d.min(deadline)));
         connected.clear();
         connected.extend(
             all.iter()
                 .enumerate()
-                .filter_map(|(i, (driver, _, _))| driver.socket.is_some().then_some(i)),
+                .filter_map(|(i, (driver, _, _))| driver.line.is_some().then_some(i)),
         );
         if connected.is_empty() {
             std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
+        } else if brokers.engine == Engine::Direct {
+            // Every session in the same order each time (the poller's rule); one between
+            // connections has nothing to wait on and is passed over.
+            let mut dealers: Vec<&mut DirectDealer> = (all.iter_mut())
+                .filter_map(|(driver, _, _)| match &mut driver.line {
+                    Some(Line::Direct(dealer)) => Some(dealer),
+                    _ => None,
+                })
+                .collect();
+            direct
+                .poll(&mut dealers, wait)
+                .context("poll failed on the worker connections")?;
         } else {
-            let sockets = connected.iter().filter_map(|&i| all[i].0.socket.as_ref());
+            let sockets = connected.iter().filter_map(|&i| match &all[i].0.line {
+                Some(Line::Zmq(socket)) => Some(socket),
+                _ => None,
+            });
             poller
                 .poll(sockets, wait)
                 .context("poll failed on the worker sockets")?;
         }
-        for (k, &i) in connected.iter().enumerate() {
-            if !poller.readable(k) {
-                continue;
-            }
+        ready.clear();
+        match brokers.engine {
+            Engine::Direct => ready.extend(direct.woken().iter().map(|&k| connected[k])),
+            Engine::Libzmq => ready.extend(
+                (connected.iter().enumerate())
+                    .filter(|(k, _)| poller.readable(*k))
+                    .map(|(_, &i)| i),
+            ),
+        }
+        for &i in &ready {
             let (driver, session, out) = &mut all[i];
-            while let Some(frames) = match &driver.socket {
-                Some(socket) => socket.try_recv().context("receive failed")?,
-                None => None,
-            } {
+            while let Some(frames) = driver.try_recv()? {
                 session.on_message(Instant::now(), frames, out);
                 driver.apply(session, out)?;
             }
@@ -379,7 +414,7 @@ struct Driver {
     ctx: Context,
     brokers: Brokers,
     handler: Arc<dyn Handler>,
-    socket: Option<Socket>,
+    line: Option<Line>,
     results_tx: channel::Sender<JobReply>,
     results: channel::Receiver<JobReply>,
     service: String,
@@ -388,6 +423,8 @@ struct Driver {
     acting: Vec<Action>,
     /// The wait on the job results and the socket, while jobs run.
     poller: transport::Poller,
+    /// The wait on a direct line, made when first needed.
+    direct: Option<DirectPoller>,
 }
 
 impl Driver {
@@ -404,12 +441,13 @@ impl Driver {
             ctx: ctx.clone(),
             brokers: brokers.clone(),
             handler,
-            socket: None,
+            line: None,
             acting: Vec::new(),
             results_tx,
             results,
             service,
             poller: transport::Poller::default(),
+            direct: None,
         })
     }
 
@@ -422,6 +460,9 @@ impl Driver {
         }
         session.stop(out);
         self.apply(session, out)?;
+        if let Some(line) = &mut self.line {
+            line.settle(Instant::now());
+        }
         Ok(true)
     }
 
@@ -448,22 +489,21 @@ impl Driver {
     fn act(&mut self, action: Action, session: &mut Session, out: &mut Output) -> Result<()> {
         match action {
             Action::Connect { endpoint } => {
-                self.socket = Some(self.ctx.connect(
-                    Kind::Dealer,
-                    Linger::Flush,
-                    &self.brokers.security,
-                    Tuning::default(),
+                self.line = Some(Line::connect(
+                    &self.ctx,
+                    self.brokers.engine,
+                    (Linger::Flush, &self.brokers.security, Tuning::default()),
                     &self.brokers.endpoints[endpoint],
+                    MAX_REQUEST,
                 )?);
             }
-            Action::Close => self.socket = None,
+            Action::Close => self.line = None,
             Action::Send(msg) => {
                 let frames = msg.to_frames_in(session.form())?;
-                if let Some(socket) = &self.socket {
+                if let Some(line) = &mut self.line {
                     // Not connected yet and the queue is full: the message is lost, as on a
                     // dead link; the session's timers recover.
-                    socket
-                        .send(frames)
+                    line.send(frames)
                         .context("send failed on the worker socket")?;
                 }
             }
@@ -483,38 +523,79 @@ impl Driver {
         self.jobs.start(job, &self.handler, &self.results_tx)
     }
 
+    /// The next message from the broker, if one is here (a direct line's copied out of its
+    /// input).
+    fn try_recv(&mut self) -> Result<Option<Vec<Frame>>> {
+        Ok(match &mut self.line {
+            Some(Line::Zmq(socket)) => socket.try_recv().context("receive failed")?,
+            Some(Line::Direct(dealer)) => dealer
+                .take()
+                .map(|message| message.iter().map(Frame::copy).collect()),
+            None => None,
+        })
+    }
+
     /// Waits for a message from the broker or a job result, until the session's deadline.
     fn poll(&mut self, session: &mut Session, out: &mut Output) -> Result<()> {
         let now = Instant::now();
-        let wait = transport::wait_until(now, session.next_deadline(now));
+        let mut deadline = session.next_deadline(now);
+        if let Some(due) = self.line.as_mut().and_then(|line| line.settle(now)) {
+            deadline = deadline.min(due);
+        }
+        let wait = transport::wait_until(now, deadline);
         if !self.jobs.any_running() {
-            // The common case: one socket to wait on, with a timed receive.
-            let Some(socket) = &mut self.socket else {
-                std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
-                return Ok(());
-            };
-            let Some(frames) = socket
-                .recv(wait)
-                .context("receive failed on the worker socket")?
-            else {
-                return Ok(());
-            };
-            // What is queued behind it is taken with it, at one reading of the clock (a
-            // credited worker is sent many requests at once).
+            // The common case: one connection to wait on.
+            match &mut self.line {
+                None => {
+                    std::thread::sleep(wait.max(std::time::Duration::from_millis(1)));
+                    return Ok(());
+                }
+                Some(Line::Zmq(socket)) => {
+                    // A timed receive; what is queued behind its message is taken with it,
+                    // at one reading of the clock (a credited worker is sent many requests
+                    // at once).
+                    let Some(frames) = socket
+                        .recv(wait)
+                        .context("receive failed on the worker socket")?
+                    else {
+                        return Ok(());
+                    };
+                    session.on_message(Instant::now(), frames, out);
+                }
+                Some(Line::Direct(dealer)) => {
+                    // One read takes what came together; all of it is handled at one
+                    // reading of the clock (nothing whole may stay behind in the input,
+                    // where the next wait would not see it).
+                    let poller = match &mut self.direct {
+                        Some(poller) => poller,
+                        None => self.direct.insert(DirectPoller::new()?),
+                    };
+                    poller
+                        .poll(&mut [dealer], wait)
+                        .context("poll failed on the worker connection")?;
+                    let now = Instant::now();
+                    while let Some(frames) = self.try_recv()? {
+                        session.on_message(now, frames, out);
+                    }
+                    return Ok(());
+                }
+            }
             let now = Instant::now();
-            session.on_message(now, frames, out);
             for _ in 1..transport::BATCH {
-                match socket
-                    .try_recv()
-                    .context("receive failed on the worker socket")?
-                {
+                match self.try_recv()? {
                     Some(frames) => session.on_message(now, frames, out),
                     None => break,
                 }
             }
             return Ok(());
         }
-        let sockets = std::iter::once(self.results.socket()).chain(self.socket.as_ref());
+        // Jobs run only for a handler that is not instant, which a direct line never serves
+        // (Brokers::engine).
+        let socket = match &self.line {
+            Some(Line::Zmq(socket)) => Some(socket),
+            _ => None,
+        };
+        let sockets = std::iter::once(self.results.socket()).chain(socket);
         self.poller
             .poll(sockets, wait)
             .context("poll failed on the worker socket")?;
@@ -527,10 +608,8 @@ impl Driver {
                 session.reply(Instant::now(), reply.token, reply.kind, reply.body, out);
             }
         }
-        if let Some(socket) = &self.socket
-            && self.poller.readable(1)
-        {
-            while let Some(frames) = socket.try_recv().context("receive failed")? {
+        if self.poller.readable(1) {
+            while let Some(frames) = self.try_recv()? {
                 session.on_message(Instant::now(), frames, out);
             }
         }

@@ -25,6 +25,7 @@
 //! | [`bstar`] | `fsm`: the Binary Star primary/backup state machine |
 //! | [`titanic`] | 9/TSP: `tsp` (wire), `dispatcher` (delivers stored requests) |
 //! | [`zap`] | the ZAP handler's answers (23/ZAP), decided by [`auth`]'s `Policy` |
+//! | [`zmtp`] | ZMTP 3.1 for one connection of a DEALER, NULL mechanism: greeting, READY, frames, PING/PONG, as bytes in and out |
 //!
 //! # Example: the codec, byte for byte
 //!
@@ -48,3 +49,4 @@ pub mod mdp;
 pub mod titanic;
 pub mod worker;
 pub mod zap;
+pub mod zmtp;
