@@ -1,17 +1,24 @@
 //! The load generator's clients. Each has a DEALER of its own (its own connection, so the
 //! broker sees as many clients as `--concurrency` says) and up to `pipeline` requests in
 //! flight, matched to replies by the request id at the head of every body. All the clients of
-//! a run are driven from one thread ([`drive`]): a lone client waits in a timed receive on its
-//! socket (one `poll(2)` inside libzmq, none when a reply is already queued); several wait
-//! together in one [`Poller`] on their sockets' ZMQ_FDs, and each one woken takes every reply
-//! waiting, refilling its window after each, until its socket has nothing more.
+//! a run are driven from one thread ([`drive`]), on either [`Engine`]:
+//!
+//! - direct (the default where it serves): each client's connection is a [`DirectDealer`]
+//!   that this thread reads and writes itself; all wait in one [`DirectPoller`] (an epoll
+//!   set), requests are queued as they are made and written once per turn, and each client
+//!   woken takes every reply its read brought, refilling its window after each. No I/O thread
+//!   and no hand-off: the load generator costs less than what it measures.
+//! - libzmq: a lone client waits in a timed receive on its socket (one `poll(2)` inside
+//!   libzmq, none when a reply is already queued); several wait together in one [`Poller`]
+//!   on their sockets' ZMQ_FDs, and each one woken takes every reply waiting, refilling its
+//!   window after each, until its socket has nothing more.
 //!
 //! A body is `id (8 bytes, big-endian) + payload`, and an echo service returns it unchanged,
 //! so every reply is checked byte for byte: a reply that is not exactly its request (wrong
-//! id, wrong payload, wrong header or service, extra frames) is an error. Requests and replies
-//! are the transport's ordinary [`Frame`] lists, each reused by its socket for the next
-//! message, and each client rewrites one body buffer per request; replies are taken as libzmq
-//! received them ([`Tuning::transient`]), since they are let go as soon as they are checked.
+//! id, wrong payload, wrong header or service, extra frames) is an error. A reply is checked
+//! where it lies (a `View` of its frames: the direct engine's input buffer, or the frames
+//! libzmq received, taken as they are with [`Tuning::transient`] and handed back to the socket
+//! for the next message); each client rewrites one body buffer per request.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -157,7 +157,7 @@ impl Link {
         self.phase == Phase::Open
     }
 
-    /// Room to read into; at least [`READ_ROOM`] bytes.
+    /// Room to read into; at least `READ_ROOM` (64 KiB) bytes.
     pub fn room(&mut self) -> &mut [u8] {
         if self.returned {
             self.frames.clear();
