@@ -6,7 +6,10 @@
 //!   jumping about, keeps its bookkeeping consistent and within every bound after each step,
 //!   and never leaks a request: every request it accepts is later in its hands, replied to,
 //!   or reported lost, one of the three, exactly;
-//! - the Titanic dispatcher, fed arbitrary events, keeps its in-flight count within its limit.
+//! - the Titanic dispatcher, fed arbitrary events, keeps its in-flight count within its limit;
+//! - the direct engine's ZMTP link gives back exactly the messages a peer wrote, however the
+//!   bytes are cut into reads, and on arbitrary bytes after a valid handshake errors or waits:
+//!   never a panic, never a message larger than its bound.
 //!
 //! The seed corpus is `seeds()`: a valid message of every MDP command in both versions, which
 //! the generator mutates (drop, duplicate, flip, truncate frames) as well as generating noise.
@@ -20,6 +23,7 @@ use zmqtool::mdp::{
     ClientReply, ClientRequest, Extensions, Form, Frame, Inbound, ReplyKind, Version, WorkerMsg,
     mmi,
 };
+use zmqtool_proto::zmtp;
 
 const IDS: [&[u8]; 6] = [b"c1", b"c2", b"w1", b"w2", b"w3", b"\x00\x80\x00\x00\x01"];
 const SERVICES: [&[u8]; 5] = [
@@ -211,11 +215,87 @@ fn small_limits() -> Config {
     }
 }
 
+/// What a libzmq ROUTER writes first: its greeting, then READY.
+fn router_handshake() -> Vec<u8> {
+    let mut bytes = vec![0u8; zmtp::GREETING];
+    bytes[0] = 0xFF;
+    bytes[9] = 0x7F;
+    bytes[10] = 3;
+    bytes[11] = 1;
+    bytes[12..16].copy_from_slice(b"NULL");
+    bytes[32] = 1;
+    zmtp::encode_command(
+        &mut bytes,
+        b"READY",
+        &zmtp::properties(&[(b"Socket-Type", b"ROUTER")]),
+    );
+    bytes
+}
+
+/// Feeds `bytes` to `link` cut at `cuts` (taken modulo what is left), collecting every
+/// message, until the bytes run out or the link errors.
+fn feed_cut(link: &mut zmtp::Link, bytes: &[u8], cuts: &[usize]) -> (Vec<Vec<Vec<u8>>>, bool) {
+    let mut messages = Vec::new();
+    let (mut at, mut cut) = (0, cuts.iter().cycle());
+    while at < bytes.len() {
+        let step = 1 + cut.next().copied().unwrap_or(usize::MAX - 1) % (bytes.len() - at);
+        let room = link.room();
+        let n = step.min(room.len());
+        room[..n].copy_from_slice(&bytes[at..at + n]);
+        link.received(n);
+        at += n;
+        loop {
+            match link.take() {
+                Ok(Some(message)) => messages.push(message.iter().map(<[u8]>::to_vec).collect()),
+                Ok(None) => break,
+                Err(_) => return (messages, false),
+            }
+        }
+    }
+    (messages, true)
+}
+
 proptest! {
     // 256 cases per property in the normal suite; PROPTEST_CASES=N for a longer run.
     #![proptest_config(ProptestConfig::with_cases(
         std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
     ))]
+
+    #[test]
+    fn a_zmtp_link_returns_what_was_written_however_it_is_cut(
+        messages in proptest::collection::vec(
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..600), 1..5),
+            1..20,
+        ),
+        pings in proptest::collection::vec(any::<bool>(), 20),
+        cuts in proptest::collection::vec(any::<usize>(), 1..20),
+    ) {
+        let mut bytes = router_handshake();
+        for (message, ping) in messages.iter().zip(&pings) {
+            if *ping {
+                zmtp::encode_command(&mut bytes, b"PING", b"\x00\x10ctx");
+            }
+            zmtp::encode_message(&mut bytes, message.iter().map(Vec::as_slice));
+        }
+        let mut link = zmtp::Link::new(1 << 20);
+        let (got, ok) = feed_cut(&mut link, &bytes, &cuts);
+        prop_assert!(ok);
+        prop_assert_eq!(got, messages);
+    }
+
+    #[test]
+    fn a_zmtp_link_survives_any_bytes_after_its_handshake(
+        noise in proptest::collection::vec(any::<u8>(), 0..2000),
+        cuts in proptest::collection::vec(any::<usize>(), 1..20),
+    ) {
+        let bytes = [router_handshake(), noise].concat();
+        let mut link = zmtp::Link::new(512);
+        let (got, _) = feed_cut(&mut link, &bytes, &cuts);
+        for message in got {
+            let size: usize = message.iter().map(|f| f.len() + 2).sum();
+            prop_assert!(size <= 512 + 7 * message.len(), "a message of {} bytes", size);
+        }
+    }
 
     #[test]
     fn the_broker_survives_anything_and_loses_no_request(steps in proptest::collection::vec(step(), 1..120)) {
