@@ -339,7 +339,7 @@ _zmqtool() {
             return 0
             ;;
         zmqtool__subcmd__broker)
-            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --metrics-bind --verbose --quiet --json --help --version"
+            opts="-v -q -h -V --bind --allow --plain-users --curve-secret --curve-allow --max-connections-per-ip --heartbeat --liveness --busy-timeout --service-ttl --max-queue --max-msg-size --max-frames --max-service-len --max-queue-total --max-queue-bytes --max-services --max-workers --max-credit --metrics-bind --engine --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -423,6 +423,10 @@ _zmqtool() {
                     ;;
                 --metrics-bind)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --engine)
+                    COMPREPLY=($(compgen -W "auto direct libzmq" -- "${cur}"))
                     return 0
                     ;;
                 *)

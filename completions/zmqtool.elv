@@ -64,6 +64,7 @@ set edit:completion:arg-completer[zmqtool] = {|@words|
             cand --max-workers 'Workers registered at once (a READY beyond it gets DISCONNECT)'
             cand --max-credit 'The most requests one worker may hold at once, whatever credit its READY announces (`worker --credit`)'
             cand --metrics-bind 'Serve the statistics as Prometheus metrics on http://HOST:PORT/metrics (OpenMetrics text; a bstar server adds zmqtool_bstar_state). Off unless given; binds only there (port 0 picks one; the log says which)'
+            cand --engine 'Who speaks ZMTP on the broker''s socket. direct: the broker''s own thread accepts, reads and writes its connections, with no libzmq I/O thread in between; it binds tcp://ADDRESS:PORT (ADDRESS an IP or *) and ipc://PATH with the NULL mechanism and no access checks (no --allow, --max-connections-per-ip, --plain-users, --curve-secret). libzmq: a libzmq ROUTER, for everything. auto: direct where it serves, else libzmq'
             cand -v 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand --verbose 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
             cand -q 'Log nothing but errors'

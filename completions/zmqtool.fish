@@ -64,6 +64,9 @@ complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-services 
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-workers -d 'Workers registered at once (a READY beyond it gets DISCONNECT)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l max-credit -d 'The most requests one worker may hold at once, whatever credit its READY announces (`worker --credit`)' -r
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l metrics-bind -d 'Serve the statistics as Prometheus metrics on http://HOST:PORT/metrics (OpenMetrics text; a bstar server adds zmqtool_bstar_state). Off unless given; binds only there (port 0 picks one; the log says which)' -r
+complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l engine -d 'Who speaks ZMTP on the broker\'s socket. direct: the broker\'s own thread accepts, reads and writes its connections, with no libzmq I/O thread in between; it binds tcp://ADDRESS:PORT (ADDRESS an IP or *) and ipc://PATH with the NULL mechanism and no access checks (no --allow, --max-connections-per-ip, --plain-users, --curve-secret). libzmq: a libzmq ROUTER, for everything. auto: direct where it serves, else libzmq' -r -f -a "auto\t'direct where it can serve, else libzmq'
+direct\t'ZMTP on the command\'s own thread: tcp:// or ipc://, NULL mechanism'
+libzmq\t'libzmq sockets: any endpoint and mechanism'"
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s v -l verbose -d 'Log more to stderr: -v events (connects, expiries, evictions, dropped input), -vv every frame dumped with its size, as text when printable and hex otherwise'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -s q -l quiet -d 'Log nothing but errors'
 complete -c zmqtool -n "__fish_zmqtool_using_subcommand broker" -l json -d 'Print results on stdout as JSON, one object per line. Frames are strings when they are valid UTF-8, else {"base64": "..."}'

@@ -112,6 +112,13 @@ pub struct BrokerArgs {
     pub access: AccessArgs,
     #[command(flatten)]
     pub opts: BrokerOpts,
+    /// Who speaks ZMTP on the broker's socket. direct: the broker's own thread accepts,
+    /// reads and writes its connections, with no libzmq I/O thread in between; it binds
+    /// tcp://ADDRESS:PORT (ADDRESS an IP or *) and ipc://PATH with the NULL mechanism and no
+    /// access checks (no --allow, --max-connections-per-ip, --plain-users, --curve-secret).
+    /// libzmq: a libzmq ROUTER, for everything. auto: direct where it serves, else libzmq.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub engine: EngineChoice,
 }
 
 /// Who may connect to a server's socket.

@@ -13,7 +13,7 @@ use super::lean::lean_broker;
 use crate::broker::server::Server;
 use crate::runtime::Shutdown;
 use crate::transport::{
-    self, Context, Frame, Kind, Linger, Security, ServerSecurity, Socket, Tuning,
+    self, Context, Engine, Frame, Kind, Linger, Security, ServerSecurity, Socket, Tuning,
 };
 use crate::worker::{self, Brokers, Echo, session};
 
@@ -52,7 +52,14 @@ pub fn broker(
     let broker_ctx = Context::new();
     let inproc = transport::unique_inproc("bench-broker");
     let binds = ["tcp://127.0.0.1:*".to_string(), inproc.clone()];
-    let server = Server::bind(&broker_ctx, &binds, broker.clone(), &Default::default())?;
+    // Its workers are on inproc://, which only libzmq serves.
+    let server = Server::bind(
+        &broker_ctx,
+        &binds,
+        broker.clone(),
+        &Default::default(),
+        Engine::Libzmq,
+    )?;
     let endpoint = server.endpoints()[0].clone();
     let mut threads = Vec::new();
     let stop = shutdown.clone();
@@ -96,7 +103,7 @@ fn echo_workers(
         security: Security::Null,
         all: false,
         // The embedded workers are on inproc://, which only libzmq reaches.
-        engine: crate::transport::Engine::Libzmq,
+        engine: Engine::Libzmq,
     };
     (0..workers)
         .map(|_| {

@@ -3,7 +3,8 @@
 //! deadline. It waits in a timed receive rather than a poll (see
 //! [`transport::Socket::recv`]): under load it makes no system call of its own between
 //! messages. On shutdown it sends DISCONNECT to every worker and lingers briefly so they
-//! leave the socket.
+//! leave the socket. The ROUTER is libzmq's, or the direct engine's ([`DirectRouter`], by
+//! `--engine`), which writes what was sent when a receive finds nothing more.
 
 use std::time::Instant;
 
@@ -12,11 +13,17 @@ use anyhow::{Context as _, Result};
 use super::core::{Broker, Config, Event, Identity, Level, Output};
 use crate::mdp::Frame;
 use crate::runtime::Shutdown;
-use crate::transport::{self, Context, Kind, Linger, Socket, Tuning};
+use crate::transport::{self, Context, DirectRouter, Engine, Kind, Linger, Socket, Tuning};
+
+/// The broker's frontend ROUTER.
+enum Frontend {
+    Zmq(Socket),
+    Direct(DirectRouter),
+}
 
 /// A bound broker socket with its state machine.
 pub struct Server {
-    socket: Socket,
+    socket: Frontend,
     broker: Broker,
     out: Output,
     endpoints: Vec<String>,
@@ -25,22 +32,36 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds every endpoint; fails on the first that cannot be bound. Connections are
-    /// checked against `policy` (its ZAP handler must be running: [`transport::zap::start`]).
+    /// Binds every endpoint with `engine`; fails on the first that cannot be bound.
+    /// Connections are checked against `policy` (its ZAP handler must be running:
+    /// [`transport::zap::start`]); the direct engine serves only a policy that checks nothing
+    /// ([`crate::auth::Policy::is_active`] false).
     pub fn bind(
         ctx: &Context,
         binds: &[String],
         cfg: Config,
         policy: &crate::auth::Policy,
+        engine: Engine,
     ) -> Result<Server> {
-        let (socket, endpoints) = ctx.bind(
-            Kind::Router,
-            Linger::Flush,
-            transport::zap::server_security(policy),
-            frontend_tuning(&cfg),
-            binds,
-        )?;
-        record_owners(&socket, policy);
+        let tuning = frontend_tuning(&cfg);
+        let (socket, endpoints) = match engine {
+            Engine::Libzmq => {
+                let (socket, endpoints) = ctx.bind(
+                    Kind::Router,
+                    Linger::Flush,
+                    transport::zap::server_security(policy),
+                    tuning,
+                    binds,
+                )?;
+                record_owners(&socket, policy);
+                (Frontend::Zmq(socket), endpoints)
+            }
+            Engine::Direct => {
+                let max = tuning.max_message.map_or(usize::MAX, |m| m as usize);
+                let (router, endpoints) = DirectRouter::bind(binds, max, Linger::Flush)?;
+                (Frontend::Direct(router), endpoints)
+            }
+        };
         let mut broker = Broker::new(cfg, Instant::now());
         broker.count_refused_connections(ctx.refused_connections());
         Ok(Server {
@@ -85,11 +106,7 @@ impl Server {
             metrics.tick(now, || self.broker.stats(now).into());
         }
         let wait = transport::wait_until(now, self.broker.next_deadline());
-        let received = self
-            .socket
-            .recv(wait)
-            .context("receive failed on the broker socket")?;
-        let Some(frames) = received else {
+        let Some(frames) = self.recv(wait)? else {
             return Ok(());
         };
         // One reading of the clock for the messages taken together: they came in within
@@ -97,11 +114,7 @@ impl Server {
         let now = Instant::now();
         self.handle(now, frames)?;
         for _ in 1..transport::BATCH {
-            let received = self
-                .socket
-                .try_recv()
-                .context("receive failed on the broker socket")?;
-            let Some(frames) = received else {
+            let Some(frames) = self.try_recv()? else {
                 break;
             };
             self.handle(now, frames)?;
@@ -109,18 +122,50 @@ impl Server {
         Ok(())
     }
 
+    /// A message, waiting at most `wait` for one.
+    fn recv(&mut self, wait: std::time::Duration) -> Result<Option<Vec<Frame>>> {
+        match &mut self.socket {
+            Frontend::Zmq(socket) => socket.recv(wait),
+            Frontend::Direct(router) => router.recv(wait),
+        }
+        .context("receive failed on the broker socket")
+    }
+
+    /// A message already here, if any.
+    fn try_recv(&mut self) -> Result<Option<Vec<Frame>>> {
+        match &mut self.socket {
+            Frontend::Zmq(socket) => socket.try_recv(),
+            Frontend::Direct(router) => router.try_recv(),
+        }
+        .context("receive failed on the broker socket")
+    }
+
     /// Hands one message to the core and sends what it produced at once: a worker's next
     /// request must not wait behind other input, since a worker takes one request at a time.
     fn handle(&mut self, now: Instant, frames: Vec<Frame>) -> Result<()> {
-        let user = self.socket.user_id();
-        handle_routed_from(&mut self.broker, now, &user, frames, &mut self.out);
-        drop(user);
+        match &self.socket {
+            Frontend::Zmq(socket) => {
+                let user = socket.user_id();
+                handle_routed_from(&mut self.broker, now, &user, frames, &mut self.out);
+            }
+            // A direct frontend proves nobody (the NULL mechanism).
+            Frontend::Direct(_) => {
+                handle_routed_from(&mut self.broker, now, &[], frames, &mut self.out)
+            }
+        }
         self.flush()
     }
 
     /// Sends what the core produced and logs its events.
     fn flush(&mut self) -> Result<()> {
-        deliver(&self.socket, &mut self.out).context("send failed on the broker socket")
+        match &mut self.socket {
+            Frontend::Zmq(socket) => deliver(socket, &mut self.out),
+            Frontend::Direct(router) => deliver_to(&mut self.out, |to, frames| {
+                router.send_routed(to, frames);
+                Ok(())
+            }),
+        }
+        .context("send failed on the broker socket")
     }
 }
 
@@ -164,15 +209,22 @@ pub fn handle_routed_from(
 /// Logs the events of `out` and sends its messages on `socket` (a ROUTER), emptying both.
 /// Shared by every driver of the broker core: this server and the Binary Star frontend.
 pub fn deliver(socket: &Socket, out: &mut Output) -> Result<(), transport::TransportError> {
+    deliver_to(out, |to, frames| socket.send_routed(to, frames).map(drop))
+}
+
+/// Logs the events of `out` and hands its messages to `send` (routing id, frames), emptying
+/// both.
+fn deliver_to(
+    out: &mut Output,
+    mut send: impl FnMut(Frame, Vec<Frame>) -> Result<(), transport::TransportError>,
+) -> Result<(), transport::TransportError> {
     for event in out.events.drain(..) {
         log_event(&event);
     }
     for outgoing in out.sends.drain(..) {
         match outgoing.into_routed() {
             // A peer that is gone or not reading loses the message, as ROUTER does.
-            Ok((to, frames)) => {
-                socket.send_routed(to.0, frames)?;
-            }
+            Ok((to, frames)) => send(to.0, frames)?,
             Err(e) => log::warn!("internal error, message not sent: {e}"),
         }
     }

@@ -3,6 +3,7 @@ use anyhow::Result;
 use crate::broker::server::Server;
 use crate::cli::BrokerArgs;
 use crate::runtime::{Exit, Shutdown};
+use crate::transport::DirectRouter;
 
 pub fn run(args: BrokerArgs) -> Result<Exit> {
     let shutdown = Shutdown::install()?;
@@ -12,7 +13,17 @@ pub fn run(args: BrokerArgs) -> Result<Exit> {
     if policy.is_active() {
         crate::transport::zap::start(&ctx, policy.clone())?;
     }
-    let mut server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy)?;
+    let refused = match policy.is_active() {
+        true => Some(
+            "it checks nothing (no --allow, --max-connections-per-ip, --plain-users or \
+             --curve-secret)"
+                .to_string(),
+        ),
+        false => (args.binds.iter().find(|e| !DirectRouter::serves(e)))
+            .map(|e| format!("it binds tcp://ADDRESS:PORT or ipc://PATH, not {e}")),
+    };
+    let engine = super::choose_engine(args.engine, refused);
+    let mut server = Server::bind(&ctx, &args.binds, args.opts.config(), &policy, engine)?;
     for endpoint in server.endpoints() {
         log::warn!("listening on {endpoint}");
     }

@@ -17,6 +17,13 @@ pub enum TransportError {
         #[source]
         source: zmq::Error,
     },
+    #[error("cannot bind {endpoint}: {source}{hint}")]
+    DirectBind {
+        endpoint: String,
+        hint: &'static str,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot connect to {endpoint}: {why}")]
     Endpoint { endpoint: String, why: String },
     #[error("cannot {what}: {}", lower_first(.source.message()))]

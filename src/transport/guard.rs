@@ -253,7 +253,7 @@ fn log_failure(failure: Failure, from: Option<IpAddr>, endpoint: &str) {
 
 /// The address a descriptor libzmq accepted is connected to (none for ipc://, or when it
 /// has closed already).
-fn peer_address(fd: i32) -> Option<IpAddr> {
+pub(super) fn peer_address(fd: i32) -> Option<IpAddr> {
     use nix::sys::socket::{SockaddrStorage, getpeername};
     let addr: SockaddrStorage = getpeername(fd).ok()?;
     if let Some(v4) = addr.as_sockaddr_in() {

@@ -10,6 +10,7 @@
 //! | `poll` | every wait, on the sockets' ZMQ_FDs in one poll(2): on many sockets with [`Poller`], on one with [`Socket::recv`]; the cap on a wait ([`MAX_WAIT`]) |
 //! | `dump` | the `-vv` frame dumps |
 //! | `guard`, [`zap`] | the guard thread: the ZAP handler (its answers are the protocol crate's) and the socket monitors |
+//! | `router` | [`DirectRouter`]: the server side of the direct engine, a ROUTER bound on TCP or IPC with NULL, its connections read and written by the caller's thread in one epoll set |
 //! | `line` | [`Line`]: a DEALER connection by either [`Engine`], libzmq's or the direct one |
 //! | `zmtp` | [`DirectDealer`]: a DEALER whose ZMTP (the protocol crate's `zmtp::Link`) runs on the caller's thread, over TCP or IPC with NULL, and [`DirectPoller`] that waits on many |
 //! | [`channel`] | typed channels between threads |
@@ -35,6 +36,7 @@ mod line;
 mod poll;
 pub mod probe;
 mod raw;
+mod router;
 mod security;
 mod socket;
 pub mod zap;
@@ -47,6 +49,7 @@ pub use error::TransportError;
 pub use frame::{Frame, bytes_in, frames};
 pub use line::{Engine, Line};
 pub use poll::{BATCH, MAX_WAIT, Poller, wait_until};
+pub use router::DirectRouter;
 pub use security::{Credentials, Security, ServerSecurity};
 pub use socket::{
     FRAME_OVERHEAD, HANDSHAKE, Kind, Linger, Sent, Socket, Tuning, proxy, unique_inproc,

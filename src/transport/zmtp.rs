@@ -121,28 +121,8 @@ impl DirectDealer {
         let State::Connected(fd) = &self.state else {
             return;
         };
-        let fd = fd.as_raw_fd();
-        while !self.link.outgoing().is_empty() {
-            let out = self.link.outgoing();
-            // SAFETY: `out` is valid for its length; `fd` is this dealer's open socket.
-            let n = unsafe {
-                libc::send(
-                    fd,
-                    out.as_ptr().cast(),
-                    out.len(),
-                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
-                )
-            };
-            if n >= 0 {
-                self.link.wrote(n as usize);
-                continue;
-            }
-            let error = std::io::Error::last_os_error();
-            match error.kind() {
-                std::io::ErrorKind::WouldBlock => return,
-                std::io::ErrorKind::Interrupted => continue,
-                _ => return self.lost(&format!("writing: {error}")),
-            }
+        if let Err(error) = write_out(fd.as_raw_fd(), &mut self.link) {
+            self.lost(&format!("writing: {error}"));
         }
     }
 
@@ -221,32 +201,16 @@ impl DirectDealer {
         let State::Connected(fd) = &self.state else {
             return;
         };
-        let fd = fd.as_raw_fd();
-        let room = self.link.room();
-        // SAFETY: `room` is valid for its length; `fd` is this dealer's open socket.
-        let n = unsafe { libc::recv(fd, room.as_mut_ptr().cast(), room.len(), libc::MSG_DONTWAIT) };
-        match n {
-            0 => self.lost("the peer closed the connection"),
-            n if n > 0 => {
-                self.link.received(n as usize);
-                if !self.link.is_open() {
-                    // The peer's READY lets out what waited for it.
-                    match self.link.handshake() {
-                        Ok(true) => self.flush(),
-                        Ok(false) => {}
-                        Err(error) => self.refused(&error),
-                    }
-                }
-            }
-            _ => {
-                let error = std::io::Error::last_os_error();
-                if !matches!(
-                    error.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                ) {
-                    self.lost(&format!("reading: {error}"));
-                }
-            }
+        match read_in(fd.as_raw_fd(), &mut self.link) {
+            Ok(false) => {}
+            Ok(true) if self.link.is_open() => {}
+            // The peer's READY lets out what waited for it.
+            Ok(true) => match self.link.handshake() {
+                Ok(true) => self.flush(),
+                Ok(false) => {}
+                Err(error) => self.refused(&error),
+            },
+            Err(error) => self.lost(&format!("reading: {error}")),
         }
     }
 
@@ -335,8 +299,7 @@ impl Drop for DirectDealer {
 /// A dealer is waited on by one poller throughout.
 pub struct DirectPoller {
     id: u64,
-    epoll: OwnedFd,
-    events: Vec<libc::epoll_event>,
+    epoll: Epoll,
     /// The dealers the last wait woke, by their place in its list.
     woken: Vec<usize>,
 }
@@ -346,17 +309,9 @@ static POLLERS: AtomicU64 = AtomicU64::new(0);
 
 impl DirectPoller {
     pub fn new() -> Result<DirectPoller, TransportError> {
-        // SAFETY: no pointers; the descriptor returned is checked, then owned.
-        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
-        if fd < 0 {
-            let source = std::io::Error::last_os_error();
-            return Err(TransportError::Wait { source });
-        }
         Ok(DirectPoller {
             id: POLLERS.fetch_add(1, Ordering::Relaxed),
-            // SAFETY: a new descriptor that nothing else owns.
-            epoll: unsafe { OwnedFd::from_raw_fd(fd) },
-            events: Vec::new(),
+            epoll: Epoll::new()?,
             woken: Vec::new(),
         })
     }
@@ -376,29 +331,7 @@ impl DirectPoller {
         for (token, dealer) in dealers.iter_mut().enumerate() {
             self.register(token as u64, dealer)?;
         }
-        self.events.resize(
-            dealers.len().max(1),
-            libc::epoll_event { events: 0, u64: 0 },
-        );
-        // Rounded up, so a wait never ends just before its deadline and spins.
-        let timeout = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
-        // SAFETY: `events` is valid for its length; `epoll` is this poller's.
-        let n = unsafe {
-            libc::epoll_wait(
-                self.epoll.as_raw_fd(),
-                self.events.as_mut_ptr(),
-                self.events.len() as i32,
-                timeout,
-            )
-        };
-        if n < 0 {
-            let source = std::io::Error::last_os_error();
-            return match source.kind() {
-                std::io::ErrorKind::Interrupted => Ok(()),
-                _ => Err(TransportError::Wait { source }),
-            };
-        }
-        for event in &self.events[..n as usize] {
+        for event in self.epoll.wait(dealers.len(), wait)? {
             let (token, revents) = (event.u64, event.events);
             if let Some(dealer) = dealers.get_mut(token as usize) {
                 dealer.serve(revents);
@@ -429,15 +362,132 @@ impl DirectPoller {
             Some(have) if have.poller == self.id => libc::EPOLL_CTL_MOD,
             _ => libc::EPOLL_CTL_ADD,
         };
+        self.epoll.control(op, fd, events, token)?;
+        dealer.registration = Some(want);
+        Ok(())
+    }
+}
+
+/// Writes what `link` may write on `fd` until the kernel takes no more. An error ends the
+/// connection.
+pub(super) fn write_out(fd: RawFd, link: &mut Link) -> std::io::Result<()> {
+    while !link.outgoing().is_empty() {
+        let out = link.outgoing();
+        // SAFETY: `out` is valid for its length; `fd` is the caller's open socket.
+        let n = unsafe {
+            libc::send(
+                fd,
+                out.as_ptr().cast(),
+                out.len(),
+                libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+            )
+        };
+        if n >= 0 {
+            link.wrote(n as usize);
+            continue;
+        }
+        let error = std::io::Error::last_os_error();
+        match error.kind() {
+            std::io::ErrorKind::WouldBlock => return Ok(()),
+            std::io::ErrorKind::Interrupted => continue,
+            _ => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// One read of what the kernel holds for `fd` into `link`: true when bytes came. The peer
+/// closing, or an error, ends the connection.
+pub(super) fn read_in(fd: RawFd, link: &mut Link) -> std::io::Result<bool> {
+    let room = link.room();
+    // SAFETY: `room` is valid for its length; `fd` is the caller's open socket.
+    let n = unsafe { libc::recv(fd, room.as_mut_ptr().cast(), room.len(), libc::MSG_DONTWAIT) };
+    match n {
+        0 => Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "the peer closed the connection",
+        )),
+        n if n > 0 => {
+            link.received(n as usize);
+            Ok(true)
+        }
+        _ => {
+            let error = std::io::Error::last_os_error();
+            match error.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted => Ok(false),
+                _ => Err(error),
+            }
+        }
+    }
+}
+
+/// An epoll set: descriptors added with a token, waited on together.
+pub(super) struct Epoll {
+    fd: OwnedFd,
+    events: Vec<libc::epoll_event>,
+}
+
+impl Epoll {
+    pub(super) fn new() -> Result<Epoll, TransportError> {
+        // SAFETY: no pointers; the descriptor returned is checked, then owned.
+        let fd = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if fd < 0 {
+            let source = std::io::Error::last_os_error();
+            return Err(TransportError::Wait { source });
+        }
+        Ok(Epoll {
+            // SAFETY: a new descriptor that nothing else owns.
+            fd: unsafe { OwnedFd::from_raw_fd(fd) },
+            events: Vec::new(),
+        })
+    }
+
+    /// `EPOLL_CTL_ADD`, `_MOD` or `_DEL` of `fd` waiting for `events`, named `token`.
+    pub(super) fn control(
+        &self,
+        op: i32,
+        fd: RawFd,
+        events: u32,
+        token: u64,
+    ) -> Result<(), TransportError> {
         let mut event = libc::epoll_event { events, u64: token };
         // SAFETY: `event` is valid for the call; both descriptors are open.
-        let rc = unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) };
+        let rc = unsafe { libc::epoll_ctl(self.fd.as_raw_fd(), op, fd, &mut event) };
         if rc < 0 {
             let source = std::io::Error::last_os_error();
             return Err(TransportError::Wait { source });
         }
-        dealer.registration = Some(want);
         Ok(())
+    }
+
+    /// Waits at most `wait` for up to `room` descriptors; returns the tokens and events of
+    /// those that woke (none after a signal).
+    pub(super) fn wait(
+        &mut self,
+        room: usize,
+        wait: Duration,
+    ) -> Result<&[libc::epoll_event], TransportError> {
+        self.events
+            .resize(room.max(1), libc::epoll_event { events: 0, u64: 0 });
+        // Rounded up, so a wait never ends just before its deadline and spins.
+        let timeout = wait.as_micros().div_ceil(1000).min(i32::MAX as u128) as i32;
+        // SAFETY: `events` is valid for its length; the epoll descriptor is this set's.
+        let n = unsafe {
+            libc::epoll_wait(
+                self.fd.as_raw_fd(),
+                self.events.as_mut_ptr(),
+                self.events.len() as i32,
+                timeout,
+            )
+        };
+        if n < 0 {
+            let source = std::io::Error::last_os_error();
+            return match source.kind() {
+                std::io::ErrorKind::Interrupted => Ok(&[]),
+                _ => Err(TransportError::Wait { source }),
+            };
+        }
+        Ok(&self.events[..n as usize])
     }
 }
 

@@ -1,5 +1,5 @@
 //! ZMTP 3.1, the wire under ZeroMQ's sockets (RFC 23/ZMTP and 37/ZMTP), for one connection
-//! of a DEALER with the NULL mechanism, without I/O: a [`Link`] holds the bytes read from the
+//! of a DEALER or a ROUTER with the NULL mechanism, without I/O: a [`Link`] holds the bytes read from the
 //! peer and the bytes to write to it, turns the first into messages and messages into the
 //! second. Its driver (the transport's `zmtp` module) owns the socket and the clock.
 //!
@@ -17,8 +17,8 @@
 //! ```
 //!
 //! Both sides write their greeting and READY at once. Messages go out only after the peer's
-//! READY is read and its socket type is one a DEALER talks to, so nothing reaches a peer
-//! that refuses the connection. What the peer sends is bounded: a message (its frames and
+//! READY is read and its socket type is one this side's [`Role`] talks to, so nothing reaches
+//! a peer that refuses the connection. What the peer sends is bounded: a message (its frames and
 //! their headers) may be at most `max_message` bytes, and the input buffer holds at most one
 //! such message beyond what was read together with it.
 
@@ -27,11 +27,33 @@ use std::ops::Range;
 /// The length of a greeting.
 pub const GREETING: usize = 64;
 
-/// This side's socket type; the peer types it talks to are [`PEERS`].
-pub const SOCKET_TYPE: &[u8] = b"DEALER";
+/// This side's socket type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Connects to a broker: talks to ROUTER, DEALER and REP (RFC 28/REQREP).
+    Dealer,
+    /// A broker's socket: talks to DEALER, REQ and ROUTER, and names each peer by a routing
+    /// id (the peer's `Identity` property, when it gives one).
+    Router,
+}
 
-/// The socket types a DEALER talks to (RFC 28/REQREP).
-pub const PEERS: [&[u8]; 3] = [b"ROUTER", b"DEALER", b"REP"];
+impl Role {
+    /// Its name in READY's `Socket-Type`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Dealer => "DEALER",
+            Role::Router => "ROUTER",
+        }
+    }
+
+    fn talks_to(self, peer: &[u8]) -> bool {
+        let peers: [&[u8]; 3] = match self {
+            Role::Dealer => [b"ROUTER", b"DEALER", b"REP"],
+            Role::Router => [b"DEALER", b"REQ", b"ROUTER"],
+        };
+        peers.contains(&peer)
+    }
+}
 
 /// The least room offered to a read: reads much smaller than this cost a system call for
 /// little.
@@ -52,8 +74,8 @@ pub enum ZmtpError {
     Mechanism(String),
     #[error("the peer refused the connection: {0}")]
     Refused(String),
-    #[error("the peer is a {0} socket, which a DEALER does not talk to")]
-    SocketType(String),
+    #[error("the peer is a {0} socket, which a {1} does not talk to")]
+    SocketType(String, &'static str),
     #[error("the peer sent a malformed {0}")]
     Malformed(&'static str),
     #[error("the peer sent a message of more than {0} bytes")]
@@ -96,6 +118,9 @@ pub struct Link {
     /// peer's READY.
     handshake: usize,
     max_message: usize,
+    role: Role,
+    /// The peer's `Identity` property (empty when it gave none), once its READY has come.
+    identity: Vec<u8>,
 }
 
 /// A message as it lies in the link's input: its frames, in order.
@@ -129,13 +154,18 @@ impl<'a> Message<'a> {
 }
 
 impl Link {
-    /// A new connection: the greeting and READY are queued, to be written at once.
+    /// A new DEALER connection: the greeting and READY are queued, to be written at once.
     pub fn new(max_message: usize) -> Link {
+        Link::with_role(Role::Dealer, max_message)
+    }
+
+    /// A new connection of `role`: the greeting and READY are queued, to be written at once.
+    pub fn with_role(role: Role, max_message: usize) -> Link {
         let mut output = greeting().to_vec();
         encode_command(
             &mut output,
             b"READY",
-            &properties(&[(b"Socket-Type", SOCKET_TYPE)]),
+            &properties(&[(b"Socket-Type", role.name().as_bytes())]),
         );
         Link {
             phase: Phase::Greeting,
@@ -149,7 +179,14 @@ impl Link {
             output,
             written: 0,
             max_message,
+            role,
+            identity: Vec::new(),
         }
+    }
+
+    /// The peer's `Identity` property, empty when it gave none (or before its READY).
+    pub fn peer_identity(&self) -> &[u8] {
+        &self.identity
     }
 
     /// Whether both READYs have passed: messages now flow.
@@ -230,7 +267,7 @@ impl Link {
                     let Unit::Command(body) = unit else {
                         return Err(ZmtpError::Malformed("handshake (a message before READY)"));
                     };
-                    take_ready(&self.input[body])?;
+                    self.identity = take_ready(&self.input[body], self.role)?;
                     (self.head, self.scan) = (end, end);
                     self.phase = Phase::Open;
                 }
@@ -344,7 +381,7 @@ impl Link {
     /// what its engine had taken from the queue), since a peer that got half of one cannot be
     /// given the rest.
     pub fn restart(&mut self, max_message: usize) {
-        let mut fresh = Link::new(max_message);
+        let mut fresh = Link::with_role(self.role, max_message);
         if self.written <= self.handshake {
             fresh
                 .output
@@ -499,21 +536,26 @@ fn split_command(body: &[u8]) -> Result<(&[u8], &[u8]), ZmtpError> {
     Ok((&body[1..1 + len], &body[1 + len..]))
 }
 
-/// The peer's first command: READY with a socket type a DEALER talks to, or its ERROR.
-fn take_ready(body: &[u8]) -> Result<(), ZmtpError> {
+/// The peer's first command: READY with a socket type `role` talks to, or its ERROR. Returns
+/// the peer's `Identity` property (empty when it gave none).
+fn take_ready(body: &[u8], role: Role) -> Result<Vec<u8>, ZmtpError> {
     match split_command(body)? {
         (b"READY", props) => {
-            let socket_type = parse_properties(props)?
-                .into_iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(b"Socket-Type"))
-                .map(|(_, value)| value)
-                .ok_or(ZmtpError::Malformed("READY (no Socket-Type)"))?;
-            match PEERS.contains(&socket_type) {
-                true => Ok(()),
-                false => Err(ZmtpError::SocketType(
+            let props = parse_properties(props)?;
+            let property = |wanted: &[u8]| {
+                (props.iter())
+                    .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
+                    .map(|(_, value)| *value)
+            };
+            let socket_type =
+                property(b"Socket-Type").ok_or(ZmtpError::Malformed("READY (no Socket-Type)"))?;
+            if !role.talks_to(socket_type) {
+                return Err(ZmtpError::SocketType(
                     String::from_utf8_lossy(socket_type).into_owned(),
-                )),
+                    role.name(),
+                ));
             }
+            Ok(property(b"Identity").unwrap_or_default().to_vec())
         }
         (b"ERROR", reason) => Err(refusal(reason)),
         _ => Err(ZmtpError::Malformed(

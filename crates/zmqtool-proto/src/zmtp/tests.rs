@@ -152,7 +152,7 @@ fn refusals_and_strangers_end_the_link() {
         (refused, ZmtpError::Refused("Access denied..".into())),
         (
             [peer_greeting(3, 1, b"NULL"), peer_ready(b"PUB")].concat(),
-            ZmtpError::SocketType("PUB".into()),
+            ZmtpError::SocketType("PUB".into(), "DEALER"),
         ),
         (
             [peer_greeting(3, 1, b"NULL"), message(&[b"early"])].concat(),
@@ -326,4 +326,29 @@ fn the_handshake_alone_opens_the_link_and_lets_out_what_waited() {
         .map(<[u8]>::to_vec)
         .collect();
     assert_eq!(got, vec![b"first".to_vec()]);
+}
+
+#[test]
+fn a_router_link_takes_dealers_and_reqs_and_keeps_their_identity() {
+    let peer = |socket_type: &[u8], identity: &[u8]| {
+        let mut bytes = peer_greeting(3, 1, b"NULL");
+        encode_command(
+            &mut bytes,
+            b"READY",
+            &properties(&[(b"Socket-Type", socket_type), (b"Identity", identity)]),
+        );
+        bytes
+    };
+    for socket_type in [&b"DEALER"[..], b"REQ", b"ROUTER"] {
+        let mut link = Link::with_role(Role::Router, LIMIT);
+        assert!(link.outgoing().ends_with(b"\x06ROUTER"));
+        feed(&mut link, &peer(socket_type, b"w1"), 5).unwrap();
+        assert!(link.is_open());
+        assert_eq!(link.peer_identity(), b"w1");
+    }
+    let mut link = Link::with_role(Role::Router, LIMIT);
+    assert_eq!(
+        feed(&mut link, &peer(b"REP", b""), 5),
+        Err(ZmtpError::SocketType("REP".into(), "ROUTER"))
+    );
 }
