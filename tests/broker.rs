@@ -308,3 +308,31 @@ fn a_worker_whose_reply_is_refused_is_not_left_busy() {
         b.proc.stderr()
     );
 }
+
+#[test]
+fn both_engines_broker_and_direct_says_where_it_cannot() {
+    for engine in ["direct", "libzmq"] {
+        let b = broker(&["--engine", engine]);
+        let _w = worker(&b.endpoint, "echo", &[]);
+        wait_for_service(&b.endpoint, "echo");
+        let out = client(&b.endpoint, &["echo", "via", engine]);
+        assert_eq!(
+            (out.status.code(), stdout(&out)),
+            (Some(0), format!("via\n{engine}\n")),
+            "{engine}: {}",
+            stderr(&out)
+        );
+        let out = client(&b.endpoint, &["mmi.service", "echo"]);
+        assert_eq!(stdout(&out), "200\n", "{engine}");
+    }
+    for (args, why) in [
+        (&["--allow", "127.0.0.1"][..], "it checks nothing"),
+        (&["--bind", "inproc://x"], "not inproc://x"),
+    ] {
+        let mut all = vec!["broker", "--engine", "direct"];
+        all.extend(args);
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{args:?}: {}", stderr(&out));
+    }
+}
