@@ -61,6 +61,8 @@ struct Conn {
     events: u32,
     /// Tells this connection from a later one in the same place of the table.
     serial: u64,
+    /// Whether it is in the router's `readable` turn already.
+    queued: bool,
 }
 
 /// A bound ROUTER, driven from the caller's thread.
@@ -171,6 +173,7 @@ impl DirectRouter {
             let Some(conn) = self.conns.get_mut(i).and_then(Option::as_mut) else {
                 continue;
             };
+            conn.queued = false;
             match conn.link.take() {
                 Ok(Some(message)) => {
                     let id = conn.id.as_deref().unwrap_or_default();
@@ -181,7 +184,7 @@ impl DirectRouter {
                         dump("<-", &frames);
                     }
                     // Its next message after every other peer's: a fair queue.
-                    self.readable.push_back(i);
+                    self.queue(i);
                     return Ok(Some(frames));
                 }
                 Ok(None) => {}
@@ -190,6 +193,16 @@ impl DirectRouter {
         }
         self.write_dirty()?;
         Ok(None)
+    }
+
+    /// Puts connection `i` in the turn of those that may hold whole messages, once.
+    fn queue(&mut self, i: usize) {
+        if let Some(conn) = self.conns.get_mut(i).and_then(Option::as_mut)
+            && !conn.queued
+        {
+            conn.queued = true;
+            self.readable.push_back(i);
+        }
     }
 
     /// Queues a message for the peer `to`; it is written when a receive finds nothing more.
@@ -287,7 +300,7 @@ impl DirectRouter {
         match read_in(conn.fd.as_raw_fd(), &mut conn.link) {
             Ok(false) => Ok(()),
             Ok(true) if conn.link.is_open() => {
-                self.readable.push_back(i);
+                self.queue(i);
                 Ok(())
             }
             Ok(true) => match conn.link.handshake() {
@@ -330,7 +343,7 @@ impl DirectRouter {
         };
         self.by_id.insert(id.clone(), i);
         conn.id = Some(id);
-        self.readable.push_back(i);
+        self.queue(i);
         // What waited for the handshake (nothing, for a server) goes out.
         self.write(i)
     }
@@ -362,7 +375,14 @@ impl DirectRouter {
                         );
                         self.pause_accepting()
                     }
-                    _ => Err(TransportError::Wait { source: error }),
+                    // Whatever else (a firewall's EPERM, say) costs that connection only.
+                    _ => {
+                        log::warn!(
+                            "cannot accept a connection on {}: {error}",
+                            listener.endpoint
+                        );
+                        Ok(())
+                    }
                 };
             }
             // SAFETY: a new descriptor that nothing else owns.
@@ -387,8 +407,15 @@ impl DirectRouter {
             self.conns.len() - 1
         });
         let events = libc::EPOLLIN as u32;
-        self.epoll
-            .control(libc::EPOLL_CTL_ADD, fd.as_raw_fd(), events, i as u64)?;
+        let added = self
+            .epoll
+            .control(libc::EPOLL_CTL_ADD, fd.as_raw_fd(), events, i as u64);
+        if let Err(error) = added {
+            // Out of epoll watches or memory: this connection is dropped, the server stays.
+            log::warn!("dropped a connection {from}: {error}");
+            self.free.push(i);
+            return Ok(());
+        }
         self.next_serial += 1;
         self.conns[i] = Some(Conn {
             fd,
@@ -397,6 +424,7 @@ impl DirectRouter {
             from,
             events,
             serial: self.next_serial,
+            queued: false,
         });
         self.handshakes
             .push_back((Instant::now() + HANDSHAKE, i, self.next_serial));

@@ -55,9 +55,14 @@ impl Role {
     }
 }
 
-/// The least room offered to a read: reads much smaller than this cost a system call for
-/// little.
+/// The most room a read is offered: reads much smaller than this cost a system call for
+/// little once a connection is busy.
 const READ_ROOM: usize = 64 * 1024;
+
+/// The room a new connection's reads start with (libzmq's own input buffer is 8 KiB): an
+/// idle connection, or a thousand of them, holds little. It doubles each time a read fills
+/// it, up to [`READ_ROOM`].
+const FIRST_READ_ROOM: usize = 8 * 1024;
 
 const MORE: u8 = 0x01;
 const LONG: u8 = 0x02;
@@ -118,6 +123,8 @@ pub struct Link {
     /// peer's READY.
     handshake: usize,
     max_message: usize,
+    /// The room the next read is offered: from [`FIRST_READ_ROOM`] up to [`READ_ROOM`].
+    read_room: usize,
     role: Role,
     /// The peer's `Identity` property (empty when it gave none), once its READY has come.
     identity: Vec<u8>,
@@ -179,6 +186,7 @@ impl Link {
             output,
             written: 0,
             max_message,
+            read_room: FIRST_READ_ROOM,
             role,
             identity: Vec::new(),
         }
@@ -194,7 +202,8 @@ impl Link {
         self.phase == Phase::Open
     }
 
-    /// Room to read into; at least `READ_ROOM` (64 KiB) bytes.
+    /// Room to read into: 8 KiB on a new connection, doubling each time a read fills it, up
+    /// to 64 KiB.
     pub fn room(&mut self) -> &mut [u8] {
         if self.returned {
             self.frames.clear();
@@ -203,11 +212,12 @@ impl Link {
         if self.head == self.tail {
             (self.head, self.tail, self.scan) = (0, 0, 0);
         }
-        if self.input.len() - self.tail < READ_ROOM {
+        let want = self.read_room;
+        if self.input.len() - self.tail < want {
             self.compact();
         }
-        if self.input.len() - self.tail < READ_ROOM {
-            let len = (self.input.len() * 2).max(self.tail + READ_ROOM);
+        if self.input.len() - self.tail < want {
+            let len = (self.input.len() * 2).max(self.tail + want);
             self.input.resize(len, 0);
         }
         &mut self.input[self.tail..]
@@ -230,6 +240,9 @@ impl Link {
 
     /// `n` bytes were read into [`Link::room`].
     pub fn received(&mut self, n: usize) {
+        if n >= self.read_room {
+            self.read_room = (self.read_room * 2).min(READ_ROOM);
+        }
         self.tail = (self.tail + n).min(self.input.len());
     }
 

@@ -352,3 +352,19 @@ fn a_router_link_takes_dealers_and_reqs_and_keeps_their_identity() {
         Err(ZmtpError::SocketType("REP".into(), "ROUTER"))
     );
 }
+
+#[test]
+fn a_quiet_connection_holds_little_and_a_busy_one_reads_in_large_pieces() {
+    let mut link = Link::new(LIMIT);
+    feed(&mut link, &router_handshake(), 1000).unwrap();
+    assert!(link.input.len() <= FIRST_READ_ROOM, "{}", link.input.len());
+    // Reads that fill their room double it, up to READ_ROOM.
+    for _ in 0..10 {
+        let n = link.room().len();
+        link.room()[..n].fill(0);
+        link.received(n);
+        link.head = link.tail;
+        link.scan = link.tail;
+    }
+    assert_eq!(link.read_room, READ_ROOM);
+}
