@@ -6,7 +6,9 @@
 //! - each message received comes with its sender's routing id as the first frame: the
 //!   peer's `Identity` property when it gave one (a second connection claiming an identity in
 //!   use is closed, as libzmq does without `ZMQ_ROUTER_HANDOVER`), else five bytes of its own
-//!   (a zero byte and a counter, as libzmq makes them);
+//!   (a zero byte and a counter, as libzmq makes them, skipping any in use); an identity
+//!   claimed with a zero byte first, the kind the router makes, is not taken (libzmq
+//!   reserves them without enforcing it): its claimant gets one of the router's own;
 //! - peers are taken in turn, one message each, as libzmq's fair queue does;
 //! - a message to an unknown routing id, or to a peer with more than [`OUTPUT_LIMIT`] bytes
 //!   it has not read, is dropped (libzmq's ROUTER drops at its high-water mark);
@@ -324,7 +326,14 @@ impl DirectRouter {
         let Some(conn) = self.conns[i].as_mut() else {
             return Ok(());
         };
-        let asked = conn.link.peer_identity().to_vec();
+        // An identity starting with a zero byte is of the kind this router makes itself
+        // (libzmq reserves them, and does not enforce it): claimed, it could take the name
+        // of a peer gone, and the replies still on their way to it. Its claimant gets a
+        // name of its own instead.
+        let asked = match conn.link.peer_identity() {
+            [0, ..] => Vec::new(),
+            asked => asked.to_vec(),
+        };
         let id = match asked.is_empty() {
             false if self.by_id.contains_key(&asked) => {
                 let from = conn.from.clone();
@@ -710,6 +719,17 @@ mod tests {
             firsts.contains(&&b"n"[..]) && firsts.contains(&&b"a"[..]),
             "{order:?}"
         );
+    }
+
+    #[test]
+    fn a_claimed_identity_of_the_generated_kind_is_not_taken() {
+        let ctx = zmq::Context::new();
+        let (mut router, endpoint) = router();
+        let squatter = dealer(&ctx, &endpoint, b"\x00\x01\x02\x03\x04");
+        squatter.send_multipart([&b"hi"[..]], 0).unwrap();
+        let got = next(&mut router);
+        assert_eq!((got[0].len(), got[0][0]), (5, 0), "{:?}", got[0]);
+        assert_ne!(got[0], b"\x00\x01\x02\x03\x04");
     }
 
     #[test]
