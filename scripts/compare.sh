@@ -1,11 +1,14 @@
 #!/bin/bash
-# The zmqtool broker against the floor libzmq sets, in one run on this machine.
+# The zmqtool broker against raw libzmq, in one run on this machine.
 #   usage: scripts/compare.sh [path/to/zmqtool]      (from the project root, after
 #          `cargo build --release`; default target/release/zmqtool)
 #   needs: gcc and libzmq's headers (Debian: apt-get install -y gcc libzmq3-dev), python3
 #   knobs (environment): REQUESTS (100000), WINDOW (100 in flight), SIZE (64-byte bodies),
 #          SESSIONS (16: worker sessions of the lean C worker and of `zmqtool worker -c`),
-#          CREDIT (64: `zmqtool worker --credit`)
+#          CREDIT (64: `zmqtool worker --credit`),
+#          PIN=S/C (e.g. 0/1): servers and workers on CPUs S, the C client on CPUs C (taskset
+#          lists); without it the scheduler places the processes, and where it puts four on
+#          two CPUs moves the figures by a third from one run to the next
 # The C programs in scripts/bench/ are built into a temporary directory on each run:
 #   flood      the load: one DEALER keeping WINDOW MDP/0.1 requests in flight (all rows)
 #   proxy+echo zmq_proxy (ROUTER-DEALER) and a REP echo: no protocol at all, the floor
@@ -23,6 +26,8 @@ SIZE=${SIZE:-64}
 SESS=${SESSIONS:-16}
 CREDIT=${CREDIT:-64}
 HERE=$(cd "$(dirname "$0")" && pwd)
+S=(); C=()
+if [ -n "${PIN:-}" ]; then S=(taskset -c "${PIN%/*}"); C=(taskset -c "${PIN#*/}"); fi
 [ -x "$BIN" ] || { echo "no zmqtool at $BIN (cargo build --release, or pass its path)" >&2; exit 1; }
 T=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$T"' EXIT
@@ -55,7 +60,7 @@ wait_workers() {
 row() {
     local label=$1 ep=$2 service=$3 server=$4 worker=${5:-} s0 s1 w0 w1 answered rate
     s0=$(cpu "$server"); [ -n "$worker" ] && w0=$(cpu "$worker")
-    read -r answered _ rate < <("$T/flood" "$ep" "$service" "$N" "$WIN" "$SIZE")
+    read -r answered _ rate < <("${C[@]}" "$T/flood" "$ep" "$service" "$N" "$WIN" "$SIZE")
     s1=$(cpu "$server"); [ -n "$worker" ] && w1=$(cpu "$worker")
     if [ "${answered:-0}" != "$N" ]; then
         printf '%-44s FAILED: %s of %s answered\n' "$label" "${answered:-0}" "$N"; return
@@ -65,36 +70,36 @@ row() {
     printf ' CPU/request\n'
 }
 
-echo "compare: $N requests of $SIZE B, $WIN in flight, one C client; $(nproc) CPUs; $("$BIN" --version)"
+echo "compare: $N requests of $SIZE B, $WIN in flight, one C client; $(nproc) CPUs${PIN:+, PIN=$PIN}; $("$BIN" --version)"
 
 F=$(port); B=$(port)
-"$T/proxy" "tcp://127.0.0.1:$F" "tcp://127.0.0.1:$B" & RP=$!
+"${S[@]}" "$T/proxy" "tcp://127.0.0.1:$F" "tcp://127.0.0.1:$B" & RP=$!
 wait_port "$F"
-"$T/echo" "tcp://127.0.0.1:$B" & RE=$!
+"${S[@]}" "$T/echo" "tcp://127.0.0.1:$B" & RE=$!
 sleep 0.5   # the REP's connection (nothing to ask the proxy about it)
 row "raw zmq_proxy + C REP echo" "tcp://127.0.0.1:$F" echo $RP
 kill $RP $RE; wait $RP $RE 2>/dev/null
 
 P=$(port); EP=tcp://127.0.0.1:$P
-"$T/mdpbroker" "$EP" & LB=$!
+"${S[@]}" "$T/mdpbroker" "$EP" & LB=$!
 wait_port "$P"
-"$T/mdpworker" "$EP" cecho "$SESS" 3600 >/dev/null & LW=$!
+"${S[@]}" "$T/mdpworker" "$EP" cecho "$SESS" 3600 >/dev/null & LW=$!
 sleep 1     # READYs (the lean broker answers no MMI)
 row "lean C MDP broker + $SESS lean C sessions" "$EP" cecho $LB
 kill $LW $LB; wait $LW $LB 2>/dev/null
 
 P=$(port); EP=tcp://127.0.0.1:$P
-"$BIN" broker --bind "$EP" -q & BP=$!
+"${S[@]}" "$BIN" broker --bind "$EP" -q & BP=$!
 wait_port "$P"
-"$T/mdpworker" "$EP" cecho "$SESS" 3600 >/dev/null & CW=$!
+"${S[@]}" "$T/mdpworker" "$EP" cecho "$SESS" 3600 >/dev/null & CW=$!
 wait_workers "$EP" cecho "$SESS"
 row "zmqtool broker + $SESS lean C sessions" "$EP" cecho $BP
 kill $CW; wait $CW 2>/dev/null
-"$BIN" worker echo --broker "$EP" --concurrency "$SESS" -q & ZW=$!
+"${S[@]}" "$BIN" worker echo --broker "$EP" --concurrency "$SESS" -q & ZW=$!
 wait_workers "$EP" echo "$SESS"
 row "zmqtool broker + zmqtool worker -c$SESS" "$EP" echo $BP $ZW
 kill $ZW; wait $ZW 2>/dev/null
-"$BIN" worker echo --broker "$EP" --credit "$CREDIT" -q & KW=$!
+"${S[@]}" "$BIN" worker echo --broker "$EP" --credit "$CREDIT" -q & KW=$!
 wait_workers "$EP" echo 1
 row "zmqtool broker + zmqtool worker --credit $CREDIT" "$EP" echo $BP $KW
 kill $KW $BP; wait $KW $BP 2>/dev/null
