@@ -404,3 +404,87 @@ fn a_zmtp_1_0_message_over_the_size_limit_is_dropped() {
         "the message over the limit was delivered"
     );
 }
+
+/// What the direct engine's ROUTER is sent on raw TCP, by a peer that speaks ZMTP badly or
+/// not at all: no greeting, a greeting of another version or mechanism, a READY of a socket
+/// type a ROUTER does not talk to, reserved flag bits, a command with MORE, a size of 2^63,
+/// random bytes after a valid handshake. Each costs its own connection only (all are sent
+/// at once, on connections open together); the broker logs them and keeps serving.
+#[test]
+fn raw_bytes_of_any_kind_cost_the_direct_broker_only_their_connection() {
+    use std::io::Write;
+    let mut b = broker(&["--engine", "direct"]);
+    let _w = worker(&b.endpoint, "echo", &[]);
+    wait_for_service(&b.endpoint, "echo");
+    let greeting = |major: u8, mechanism: &[u8]| {
+        let mut g = vec![0u8; 64];
+        g[0] = 0xFF;
+        g[9] = 0x7F;
+        g[10] = major;
+        g[11] = 1;
+        g[12..12 + mechanism.len()].copy_from_slice(mechanism);
+        g
+    };
+    let ready = |socket_type: &[u8]| {
+        let mut body = vec![5u8];
+        body.extend_from_slice(b"READY");
+        body.push(11);
+        body.extend_from_slice(b"Socket-Type");
+        body.extend_from_slice(&(socket_type.len() as u32).to_be_bytes());
+        body.extend_from_slice(socket_type);
+        [vec![0x04, body.len() as u8], body].concat()
+    };
+    let dealer = [greeting(3, b"NULL"), ready(b"DEALER")].concat();
+    let mut x = 0x9E37_79B9_7F4A_7C15u64;
+    let mut noise = |n: usize| -> Vec<u8> {
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    };
+    let mut attacks: Vec<Vec<u8>> = vec![
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        greeting(2, b"NULL"),
+        greeting(3, b"CURVE"),
+        [greeting(3, b"NULL"), ready(b"PUB")].concat(),
+        [dealer.clone(), vec![0xF8, 0]].concat(),
+        [dealer.clone(), vec![0x05, 0]].concat(),
+        [dealer.clone(), vec![0x02, 0x80, 0, 0, 0, 0, 0, 0, 0]].concat(),
+    ];
+    for _ in 0..40 {
+        let n = 1 + (noise(1)[0] as usize) * 8;
+        attacks.push([dealer.clone(), noise(n)].concat());
+        attacks.push(noise(n));
+    }
+    let addr = b.endpoint.trim_start_matches("tcp://").to_string();
+    let peers: Vec<std::net::TcpStream> = attacks
+        .iter()
+        .map(|bytes| {
+            let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+            let _ = tcp.write_all(bytes);
+            tcp
+        })
+        .collect();
+    for i in 0..5 {
+        let out = client(&b.endpoint, &["echo", &i.to_string()]);
+        assert_eq!(stdout(&out), format!("{i}\n"), "{}", b.proc.stderr());
+    }
+    assert!(
+        b.proc.child.try_wait().unwrap().is_none(),
+        "the broker died: {}",
+        b.proc.stderr()
+    );
+    drop(peers);
+    assert!(
+        wait_until(Duration::from_secs(30), || b
+            .proc
+            .stderr()
+            .contains("its handshake failed: the peer does not speak ZMTP")),
+        "{}",
+        b.proc.stderr()
+    );
+}
