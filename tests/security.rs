@@ -51,7 +51,12 @@ fn squatted_routing_ids_do_not_crash_the_broker() {
     let next = u32::from_be_bytes(learned[1..5].try_into().unwrap()).wrapping_add(1);
     let _ = call.join();
     let _next = squat(&ctx, &b.endpoint, next, 8);
-    for i in 0..4 {
+    assert_still_serving(&mut b, 4);
+}
+
+/// `b` answers `calls` echo requests in turn, and is still running.
+fn assert_still_serving(b: &mut Broker, calls: usize) {
+    for i in 0..calls {
         let out = client(&b.endpoint, &["echo", &i.to_string()]);
         assert_eq!(stdout(&out), format!("{i}\n"), "{}", b.proc.stderr());
     }
@@ -469,15 +474,7 @@ fn raw_bytes_of_any_kind_cost_the_direct_broker_only_their_connection() {
             tcp
         })
         .collect();
-    for i in 0..5 {
-        let out = client(&b.endpoint, &["echo", &i.to_string()]);
-        assert_eq!(stdout(&out), format!("{i}\n"), "{}", b.proc.stderr());
-    }
-    assert!(
-        b.proc.child.try_wait().unwrap().is_none(),
-        "the broker died: {}",
-        b.proc.stderr()
-    );
+    assert_still_serving(&mut b, 5);
     drop(peers);
     assert!(
         wait_until(Duration::from_secs(30), || b
