@@ -559,27 +559,45 @@ fn target(endpoint: &str) -> Result<Target, TransportError> {
 mod tests {
     use super::*;
 
-    /// A libzmq ROUTER on a free loopback port that PINGs its peers every millisecond.
+    /// A libzmq ROUTER on a free loopback port that PINGs its peers every millisecond. It
+    /// waits a minute for an answer before it drops a peer (its default would be the
+    /// millisecond itself, which a loaded machine misses).
     fn pinging_router(ctx: &zmq::Context) -> (zmq::Socket, String) {
         let router = ctx.socket(zmq::ROUTER).unwrap();
         router.set_heartbeat_ivl(1).unwrap();
+        router.set_heartbeat_timeout(60_000).unwrap();
         router.set_linger(0).unwrap();
         router.bind("tcp://127.0.0.1:*").unwrap();
         let endpoint = router.get_last_endpoint().unwrap().unwrap();
         (router, endpoint)
     }
 
-    /// Waits on `dealer` until it has a message, and returns its frames.
+    /// Turns `turn` until `router` has a message, and returns it; a minute without one fails.
+    fn received(router: &zmq::Socket, mut turn: impl FnMut()) -> Vec<Vec<u8>> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            turn();
+            if let Ok(frames) = router.recv_multipart(zmq::DONTWAIT) {
+                return frames;
+            }
+        }
+        panic!("nothing reached the router in a minute");
+    }
+
+    /// Waits on `dealer` until it has a message, and returns its frames; a minute without
+    /// one fails.
     fn reply(poller: &mut DirectPoller, dealer: &mut DirectDealer) -> Vec<Vec<u8>> {
-        loop {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
             dealer.flush();
             if let Some(message) = dealer.take() {
                 return message.iter().map(<[u8]>::to_vec).collect();
             }
             poller
-                .poll(&mut [&mut *dealer], Duration::from_secs(60))
+                .poll(&mut [&mut *dealer], Duration::from_millis(100))
                 .unwrap();
         }
+        panic!("no reply in a minute");
     }
 
     #[test]
@@ -596,16 +614,13 @@ mod tests {
             dealer.flush();
             // The router sees the frames as they were sent, from the same peer throughout: a
             // PING mishandled would have dropped the connection and made a new peer.
-            let got = loop {
-                // Until the connection is made, the message waits in the dealer.
+            // Until the connection is made, the message waits in the dealer.
+            let got = received(&router, || {
                 poller
                     .poll(&mut [&mut dealer], Duration::from_millis(1))
                     .unwrap();
                 dealer.flush();
-                if let Ok(frames) = router.recv_multipart(zmq::DONTWAIT) {
-                    break frames;
-                }
-            };
+            });
             assert_eq!(&got[1..], [&b""[..], &id, &long], "round {round}");
             assert_eq!(*peer.get_or_insert(got[0].clone()), got[0], "round {round}");
             router.send_multipart([&got[0][..], b"", &id], 0).unwrap();
@@ -627,16 +642,13 @@ mod tests {
         let router = ctx.socket(zmq::ROUTER).unwrap();
         router.bind(&endpoint).unwrap();
         let mut poller = DirectPoller::new().unwrap();
-        let got = loop {
+        let got = received(&router, || {
             dealer.tick(Instant::now());
             poller
                 .poll(&mut [&mut dealer], Duration::from_millis(10))
                 .unwrap();
             dealer.flush();
-            if let Ok(frames) = router.recv_multipart(zmq::DONTWAIT) {
-                break frames;
-            }
-        };
+        });
         assert_eq!(&got[1..], [b"early"]);
     }
 
