@@ -32,9 +32,8 @@ use super::dump::{FRAMES, dump};
 use super::error::TransportError;
 use super::frame::Frame;
 use super::guard::peer_address;
-use super::poll::wait_on;
 use super::socket::{HANDSHAKE, Linger};
-use super::zmtp::{Epoll, read_in, write_out};
+use super::zmtp::{Epoll, linger_out, read_in, write_out};
 
 /// The most bytes queued for a peer that does not read before messages to it are dropped.
 pub const OUTPUT_LIMIT: usize = 16 << 20;
@@ -86,6 +85,8 @@ pub struct DirectRouter {
     linger: Duration,
     /// While out of descriptors: when accepting starts again.
     accept_paused: Option<Instant>,
+    /// The tokens and events of the last wait.
+    woken: Vec<(u64, u32)>,
 }
 
 impl DirectRouter {
@@ -121,6 +122,7 @@ impl DirectRouter {
             max_message,
             linger: linger.duration(),
             accept_paused: None,
+            woken: Vec::new(),
         };
         let mut bound = Vec::with_capacity(binds.len());
         for endpoint in binds {
@@ -156,15 +158,19 @@ impl DirectRouter {
             Some(&(deadline, _, _)) => wait.min(deadline.saturating_duration_since(now)),
             None => wait,
         };
-        let woken: Vec<(u64, u32)> = (self.epoll.wait(self.conns.len() + 1, wait)?.iter())
-            .map(|e| (e.u64, e.events))
-            .collect();
-        for (token, events) in woken {
+        // Kept from one wait to the next: acting on an event needs `self` whole.
+        let mut woken = std::mem::take(&mut self.woken);
+        woken.clear();
+        woken.extend(
+            (self.epoll.wait(self.conns.len() + 1, wait)?.iter()).map(|e| (e.u64, e.events)),
+        );
+        for &(token, events) in &woken {
             match token & LISTENER {
                 0 => self.serve(token as usize, events)?,
                 _ => self.accept((token & !LISTENER) as usize)?,
             }
         }
+        self.woken = woken;
         self.try_recv()
     }
 
@@ -515,25 +521,10 @@ impl Drop for DirectRouter {
     /// Writes what is queued to every peer, waiting for room up to the linger, then removes
     /// the ipc:// socket files.
     fn drop(&mut self) {
-        let deadline = Instant::now() + self.linger;
-        loop {
-            let mut waiting = Vec::new();
-            for conn in self.conns.iter_mut().flatten() {
-                if write_out(conn.fd.as_raw_fd(), &mut conn.link).is_ok()
-                    && !conn.link.outgoing().is_empty()
-                {
-                    waiting.push(libc::pollfd {
-                        fd: conn.fd.as_raw_fd(),
-                        events: libc::POLLOUT,
-                        revents: 0,
-                    });
-                }
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if waiting.is_empty() || left.is_zero() || wait_on(&mut waiting, left).is_err() {
-                break;
-            }
-        }
+        let mut links: Vec<_> = (self.conns.iter_mut().flatten())
+            .map(|conn| (conn.fd.as_raw_fd(), &mut conn.link))
+            .collect();
+        linger_out(&mut links, self.linger);
         for listener in &self.listeners {
             if let Some(path) = &listener.path {
                 let _ = std::fs::remove_file(path);

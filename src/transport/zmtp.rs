@@ -271,24 +271,8 @@ impl DirectDealer {
 impl Drop for DirectDealer {
     /// Writes what is queued on a live connection, waiting for room up to the linger.
     fn drop(&mut self) {
-        let deadline = Instant::now() + self.linger;
-        loop {
-            self.flush();
-            let State::Connected(fd) = &self.state else {
-                return;
-            };
-            let left = deadline.saturating_duration_since(Instant::now());
-            if self.link.outgoing().is_empty() || left.is_zero() {
-                return;
-            }
-            let mut items = [libc::pollfd {
-                fd: fd.as_raw_fd(),
-                events: libc::POLLOUT,
-                revents: 0,
-            }];
-            if wait_on(&mut items, left).is_err() {
-                return;
-            }
+        if let State::Connected(fd) = &self.state {
+            linger_out(&mut [(fd.as_raw_fd(), &mut self.link)], self.linger);
         }
     }
 }
@@ -394,6 +378,30 @@ pub(super) fn write_out(fd: RawFd, link: &mut Link) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes what each of `links` holds, waiting for room until `linger` has passed (a closing
+/// socket's `ZMQ_LINGER`); a connection that fails is let go.
+pub(super) fn linger_out(links: &mut [(RawFd, &mut Link)], linger: Duration) {
+    let deadline = Instant::now() + linger;
+    let mut live = vec![true; links.len()];
+    loop {
+        let mut waiting = Vec::new();
+        for ((fd, link), live) in links.iter_mut().zip(&mut live) {
+            *live = *live && write_out(*fd, link).is_ok();
+            if *live && !link.outgoing().is_empty() {
+                waiting.push(libc::pollfd {
+                    fd: *fd,
+                    events: libc::POLLOUT,
+                    revents: 0,
+                });
+            }
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if waiting.is_empty() || left.is_zero() || wait_on(&mut waiting, left).is_err() {
+            return;
+        }
+    }
 }
 
 /// One read of what the kernel holds for `fd` into `link`: true when bytes came. The peer
